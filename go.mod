@@ -1,0 +1,3 @@
+module leadsheet
+
+go 1.26
