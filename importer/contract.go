@@ -1,0 +1,88 @@
+package importer
+
+import "leadsheet/marketo"
+
+// Row is one data row of a sheet, as the operator sees it.
+type Row struct {
+	Number int      // 1-based row number in the sheet, as Excel shows it
+	Cells  []string // one display value per column of the header
+}
+
+// TargetKind says what a column feeds in a lead.
+type TargetKind int
+
+// What a column can be mapped to.
+const (
+	Skip                 TargetKind = iota // the column is not sent
+	ToID                                   // Marketo lead Id (key)
+	ToEmail                                // Email (key)
+	ToForeignSysPersonID                   // ForeignSysPersonId (key)
+	ToForeignSysType                       // ForeignSysType of the row's ForeignSysPersonId
+	ToAttribute                            // a lead attribute, named by Target.Field
+)
+
+// Target is where one column goes.
+type Target struct {
+	Kind  TargetKind
+	Field string // API name of the attribute when Kind is ToAttribute
+}
+
+// Mapping maps the columns of a sheet, by position, to lead fields.
+type Mapping struct {
+	Headers []string // the header row the mapping was made for
+	Columns []Target // one per header
+	// ForeignSysType applies to every row whose ForeignSysType column is
+	// empty or absent; empty means marketo.ForeignSysCustom.
+	ForeignSysType string
+}
+
+// Severity says whether a problem stops a row from being sent.
+type Severity int
+
+// Problem severities.
+const (
+	Warning Severity = iota // sent anyway; the operator should know
+	Invalid                 // never sent
+)
+
+// Problem is one thing pre-flight validation found in a row.
+type Problem struct {
+	Row      int    // sheet row number; 0 for a problem with the whole sheet
+	Column   string // header of the column concerned, if any
+	Severity Severity
+	Message  string // plain words: what is wrong and what to do
+}
+
+// Batch is up to marketo.MaxBatch leads sent in one call. Every lead keeps
+// the sheet row it came from, and all leads of a batch share one key kind
+// (REST can match one lookup field per request).
+type Batch struct {
+	Seq   int   // 0-based position of the batch in the run
+	Rows  []int // sheet row number of each lead
+	Leads []marketo.Lead
+	Key   marketo.KeyKind
+}
+
+// RowState is where a row stands in a run. Every row ends in exactly one of
+// the final states.
+type RowState uint8
+
+// Row states. Waiting and Sending are transient; the others are final.
+const (
+	Waiting RowState = iota
+	Sending
+	Created
+	Updated
+	Failed  // Marketo refused the row; Reason says why
+	Skipped // invalid in pre-flight: never sent
+	NotSent // the run stopped (cancel, quota, auth) before the row was confirmed
+	Unknown // in flight when a crash happened with dedup off: check in Marketo
+)
+
+// RowResult is the final or current state of one row.
+type RowResult struct {
+	Row    int // sheet row number
+	State  RowState
+	LeadID int
+	Reason string
+}

@@ -1,0 +1,121 @@
+package marketo
+
+import (
+	"errors"
+	"fmt"
+)
+
+// API names the Marketo interface a call went through.
+type API string
+
+// The two APIs Leadsheet speaks.
+const (
+	SOAP API = "SOAP"
+	REST API = "REST"
+)
+
+// Error is a call-level failure reported by Marketo itself: a SOAP fault's
+// serviceException or a REST error entry. Code is Marketo's code as text
+// ("20014", "606"); Message is Marketo's own words.
+type Error struct {
+	API        API
+	Code       string
+	Message    string
+	HTTPStatus int
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("marketo %s error %s: %s", e.API, e.Code, e.Message)
+}
+
+// TransportError is a failure below Marketo's own error reporting: the
+// connection dropped, the call timed out, or the answer was a 5xx, an HTML
+// page, empty or truncated. Whether the request reached Marketo is unknown.
+type TransportError struct {
+	Op         string // what was being done, e.g. "read syncMultipleLeads response"
+	HTTPStatus int    // 0 when no HTTP answer arrived
+	Err        error
+}
+
+func (e *TransportError) Error() string {
+	if e.HTTPStatus != 0 {
+		return fmt.Sprintf("%s: HTTP %d: %v", e.Op, e.HTTPStatus, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Op, e.Err)
+}
+
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// Class groups Marketo's error codes by what the caller should do about them.
+type Class int
+
+// Error classes.
+const (
+	ClassOther       Class = iota // not retryable; show the message
+	ClassTransient                // retry with backoff (internal errors, expired signature, 5xx, timeouts)
+	ClassRateLimit                // too many calls in the window: retry later, slow down
+	ClassConcurrency              // too many calls in flight: retry later, fewer at once
+	ClassQuota                    // daily quota used up: stop until tomorrow
+	ClassAuth                     // credentials wrong, blocked, or token unusable
+	ClassBadRequest               // the request itself is wrong (bad field, bad value): do not retry
+)
+
+var codeClass = map[API]map[string]Class{
+	SOAP: {
+		"10001": ClassTransient, "20011": ClassTransient, "20016": ClassTransient,
+		"20023": ClassRateLimit, "20024": ClassConcurrency, "20015": ClassQuota,
+		"20013": ClassAuth, "20014": ClassAuth,
+		"20012": ClassBadRequest, "20017": ClassBadRequest, "20019": ClassBadRequest,
+		"20101": ClassBadRequest, "20104": ClassBadRequest, "20105": ClassBadRequest,
+		"20106": ClassBadRequest, "20109": ClassBadRequest, "20110": ClassBadRequest, "20114": ClassBadRequest,
+	},
+	REST: {
+		"604": ClassTransient, "608": ClassTransient, "611": ClassTransient, "713": ClassTransient,
+		"601": ClassAuth, "602": ClassAuth, "603": ClassAuth,
+		"606": ClassRateLimit, "615": ClassConcurrency, "607": ClassQuota, "1029": ClassQuota,
+		"609": ClassBadRequest, "610": ClassBadRequest, "612": ClassBadRequest, "614": ClassBadRequest,
+		"1001": ClassBadRequest, "1003": ClassBadRequest, "1006": ClassBadRequest, "1007": ClassBadRequest,
+	},
+}
+
+// ClassOf classifies any error a client returns. Transport failures are
+// transient: the caller retries them, with a fresh signature or token.
+func ClassOf(err error) Class {
+	var me *Error
+	if errors.As(err, &me) {
+		if c, ok := codeClass[me.API][me.Code]; ok {
+			return c
+		}
+		if me.HTTPStatus >= 500 && me.Code == "" {
+			return ClassTransient
+		}
+		return ClassOther
+	}
+	var te *TransportError
+	if errors.As(err, &te) {
+		return ClassTransient
+	}
+	return ClassOther
+}
+
+// IsRetryable reports whether sending the same call again later may succeed.
+func IsRetryable(err error) bool {
+	switch ClassOf(err) {
+	case ClassTransient, ClassRateLimit, ClassConcurrency:
+		return true
+	}
+	return false
+}
+
+// IsRateLimit reports whether Marketo asked us to slow down: too many calls
+// in its window or too many at once.
+func IsRateLimit(err error) bool {
+	c := ClassOf(err)
+	return c == ClassRateLimit || c == ClassConcurrency
+}
+
+// IsQuota reports whether the instance's daily call quota is used up.
+func IsQuota(err error) bool { return ClassOf(err) == ClassQuota }
+
+// IsAuth reports whether the credentials were refused.
+func IsAuth(err error) bool { return ClassOf(err) == ClassAuth }
