@@ -86,3 +86,30 @@ type RowResult struct {
 	LeadID int
 	Reason string
 }
+
+// Totals counts rows by state.
+type Totals struct {
+	Waiting, Sending, Created, Updated, Failed, Skipped, NotSent, Unknown int
+}
+
+// EventKind says what happened in a run.
+type EventKind int
+
+// Run events.
+const (
+	BatchStarted EventKind = iota // Rows of Batch are now Sending
+	BatchDone                     // Results hold the final state of the batch's rows
+	Throttled                     // Marketo asked us to slow down; Message says what and for how long
+	Retrying                      // a batch failed for a passing reason and will be sent again
+	Stopped                       // the run stopped early (cancel, quota, auth); Message says why and what to do
+	Finished                      // every row is in a final state
+)
+
+// Event is one step of a run, delivered to the caller as it happens.
+type Event struct {
+	Kind    EventKind
+	Batch   int         // Batch.Seq the event is about, when it is about one
+	Results []RowResult // rows whose state changed with this event
+	Message string      // plain words for the operator, when there is something to say
+	Totals  Totals      // counts after this event
+}
