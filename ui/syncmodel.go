@@ -1,0 +1,239 @@
+package ui
+
+import (
+	"sync"
+	"time"
+
+	"leadsheet/importer"
+)
+
+// SyncRow is one line of the live table: a sheet row, the key it matches on
+// and where it stands in the run.
+type SyncRow struct {
+	Row    int    // sheet row number
+	Key    string // value of the key the row matches on, as in the sheet
+	State  importer.RowState
+	LeadID int
+	Reason string
+}
+
+// SyncModel holds the live state of one run for the Sync step. The run's
+// event callback writes to it from any goroutine; the window reads it on
+// the Fyne goroutine. Writers only mark it dirty: one ticker turns that
+// into a single coalesced refresh, so 100,000 rows cost a few table
+// refreshes a second rather than one UI call per row.
+type SyncModel struct {
+	mu       sync.Mutex
+	rows     []SyncRow
+	first    int     // sheet row number of pos[0]
+	pos      []int32 // sheet row - first -> index in rows, -1 when absent
+	counts   [importer.Unknown + 1]int
+	skipped0 int // rows invalid before the run: never part of the progress
+	done0    int // rows already final when the run started, left out of the ETA
+
+	started, ended time.Time
+	throttle       string
+	throttleAt     time.Time
+	stopped        string
+	finished       bool
+	dirty          bool
+	now            func() time.Time
+}
+
+// NewSyncModel returns a model for rows, which must be in sheet order. Rows
+// already in the Skipped state (invalid in pre-flight) count as done from
+// the start and never move the progress bar. now is the clock; nil means
+// time.Now.
+func NewSyncModel(rows []SyncRow, now func() time.Time) *SyncModel {
+	if now == nil {
+		now = time.Now
+	}
+	m := &SyncModel{rows: rows, now: now, dirty: true}
+	if len(rows) > 0 {
+		m.first = rows[0].Row
+		m.pos = make([]int32, rows[len(rows)-1].Row-m.first+1)
+		for i := range m.pos {
+			m.pos[i] = -1
+		}
+	}
+	for i, r := range rows {
+		m.pos[r.Row-m.first] = int32(i)
+		m.counts[r.State]++
+	}
+	m.skipped0 = m.counts[importer.Skipped]
+	return m
+}
+
+// Start marks the beginning of a run for elapsed time and ETA. The rows
+// given (sheet row numbers) are the ones the run will send: they go back to
+// Waiting, so a retry of failed rows shows them pending again.
+func (m *SyncModel) Start(rows []int) {
+	m.mu.Lock()
+	for _, r := range rows {
+		if i := m.index(r); i >= 0 {
+			m.counts[m.rows[i].State]--
+			m.counts[importer.Waiting]++
+			m.rows[i].State, m.rows[i].LeadID, m.rows[i].Reason = importer.Waiting, 0, ""
+		}
+	}
+	m.started = m.now()
+	m.ended = time.Time{}
+	m.done0 = len(m.rows) - m.skipped0 - m.counts[importer.Waiting] - m.counts[importer.Sending]
+	m.finished, m.stopped, m.throttle = false, "", ""
+	m.dirty = true
+	m.mu.Unlock()
+}
+
+func (m *SyncModel) index(row int) int {
+	i := row - m.first
+	if i < 0 || i >= len(m.pos) {
+		return -1
+	}
+	return int(m.pos[i])
+}
+
+// Apply records one run event. It is cheap and safe to call from the run's
+// goroutines; it never touches a widget.
+func (m *SyncModel) Apply(ev importer.Event) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range ev.Results {
+		i := m.index(r.Row)
+		if i < 0 {
+			continue
+		}
+		row := &m.rows[i]
+		m.counts[row.State]--
+		m.counts[r.State]++
+		row.State, row.LeadID, row.Reason = r.State, r.LeadID, r.Reason
+	}
+	switch ev.Kind {
+	case importer.Throttled:
+		m.throttle, m.throttleAt = ev.Message, m.now()
+	case importer.Stopped:
+		m.stopped = ev.Message
+		m.ended = m.now()
+	case importer.Finished:
+		m.finished = true
+		if m.ended.IsZero() {
+			m.ended = m.now()
+		}
+	}
+	m.dirty = true
+}
+
+// TakeDirty reports whether anything changed since the last call, and
+// clears the flag.
+func (m *SyncModel) TakeDirty() bool {
+	m.mu.Lock()
+	d := m.dirty
+	m.dirty = false
+	m.mu.Unlock()
+	return d
+}
+
+// Len is the number of rows in the table.
+func (m *SyncModel) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.rows)
+}
+
+// Row returns the row at index i of the table.
+func (m *SyncModel) Row(i int) SyncRow {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.rows[i]
+}
+
+// NeedsAttention reports whether a row's state is one the operator has to
+// look at: refused, invalid, not sent or uncertain.
+func NeedsAttention(s importer.RowState) bool {
+	switch s {
+	case importer.Failed, importer.Skipped, importer.NotSent, importer.Unknown:
+		return true
+	}
+	return false
+}
+
+// Problems appends to dst the table indexes of the rows that need attention
+// and returns it; the "problems only" filter shows these.
+func (m *SyncModel) Problems(dst []int) []int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	dst = dst[:0]
+	for i := range m.rows {
+		if NeedsAttention(m.rows[i].State) {
+			dst = append(dst, i)
+		}
+	}
+	return dst
+}
+
+// RowsIn returns the sheet row numbers of the rows in any of states, in
+// sheet order; "Retry failed rows" sends these again.
+func (m *SyncModel) RowsIn(states ...importer.RowState) []int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []int
+	for _, r := range m.rows {
+		for _, s := range states {
+			if r.State == s {
+				out = append(out, r.Row)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// SyncProgress is a summary of a run at one moment.
+type SyncProgress struct {
+	Totals   importer.Totals
+	Total    int // rows to send (rows invalid before the run excluded)
+	Done     int // of Total, rows in a final state
+	Elapsed  time.Duration
+	ETA      time.Duration // 0 when unknown
+	Throttle string        // Marketo's last request to slow down, for ~30 s after it came
+	Stopped  string        // why the run stopped early, if it did
+	Running  bool
+	Finished bool
+}
+
+// throttleShown is how long a "Marketo asked us to slow down" note stays up.
+const throttleShown = 30 * time.Second
+
+// Progress summarises the run now.
+func (m *SyncModel) Progress() SyncProgress {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := m.counts
+	p := SyncProgress{
+		Totals: importer.Totals{
+			Waiting: c[importer.Waiting], Sending: c[importer.Sending], Created: c[importer.Created],
+			Updated: c[importer.Updated], Failed: c[importer.Failed], Skipped: c[importer.Skipped],
+			NotSent: c[importer.NotSent], Unknown: c[importer.Unknown],
+		},
+		Total:    len(m.rows) - m.skipped0,
+		Stopped:  m.stopped,
+		Finished: m.finished,
+	}
+	p.Done = p.Total - c[importer.Waiting] - c[importer.Sending]
+	if m.started.IsZero() {
+		return p
+	}
+	end := m.ended
+	if end.IsZero() {
+		end = m.now()
+		p.Running = !m.finished
+	}
+	p.Elapsed = end.Sub(m.started)
+	if sent := p.Done - m.done0; p.Running && sent > 0 && p.Done < p.Total {
+		rate := float64(sent) / p.Elapsed.Seconds()
+		p.ETA = time.Duration(float64(p.Total-p.Done) / rate * float64(time.Second))
+	}
+	if m.throttle != "" && end.Sub(m.throttleAt) < throttleShown {
+		p.Throttle = m.throttle
+	}
+	return p
+}

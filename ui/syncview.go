@@ -1,0 +1,577 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"leadsheet/importer"
+)
+
+// refreshEvery is the period of the one ticker that turns model changes
+// into a table refresh: fast enough to look live, slow enough that 100,000
+// rows landing cost a handful of redraws a second.
+const refreshEvery = 150 * time.Millisecond
+
+// RunRequest says which rows one run sends.
+type RunRequest struct {
+	Rows       []int // sheet rows to send; nil means every valid row
+	FirstBatch bool  // canary: send only the first batch, then stop
+}
+
+// RunFunc performs one run, reporting each event to emit (from any
+// goroutine), and returns the path of the results workbook it wrote.
+type RunFunc func(ctx context.Context, req RunRequest, emit func(importer.Event)) (results string, err error)
+
+// SyncPlan is what the Sync step shows and runs, built from the File and
+// Map steps.
+type SyncPlan struct {
+	Rows    []SyncRow // every data row, invalid ones already Skipped
+	Batches int       // batches a full run sends
+	Dedup   bool
+	KeyName string // header of the key column most rows match on
+	Run     RunFunc
+	// Resume, when set, offers to continue a run a journal says was
+	// interrupted; it reports the rows already confirmed.
+	Resume *ResumeOffer
+}
+
+// ResumeOffer describes a journal left by an interrupted run of the same file.
+type ResumeOffer struct {
+	Confirmed int    // rows Marketo already confirmed
+	When      string // when the earlier run stopped, for the operator
+	Apply     func(m *SyncModel)
+}
+
+// syncView is the Sync step: plan line, progress, counters and the live table.
+type syncView struct {
+	win  fyne.Window
+	do   func(func()) // fyne.Do in the app; tests run it inline
+	open func(path string)
+
+	plan  *SyncPlan
+	model *SyncModel
+
+	planLabel                               *widget.Label
+	start, cancelBtn, results, retry        *widget.Button
+	canary                                  *widget.Check
+	bar                                     *widget.ProgressBar
+	barText, eta, throttle, stopped         *widget.Label
+	created, updated, failed, notSent, wait *widget.Label
+	filter                                  *widget.RadioGroup
+	table                                   *widget.Table
+	empty                                   *widget.Label
+	content                                 fyne.CanvasObject
+
+	problemsOnly bool
+	view         []int // table index -> model index when problemsOnly
+	cancel       context.CancelFunc
+	running      bool
+	resultsPath  string
+	onRunning    func(bool)
+}
+
+func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView {
+	v := &syncView{win: win, do: do, open: open}
+	v.planLabel = widget.NewLabel("Open a file and check the mapping first.")
+	v.planLabel.TextStyle.Bold = true
+	v.planLabel.Wrapping = fyne.TextWrapWord
+	v.start = widget.NewButtonWithIcon("Start", theme.MediaPlayIcon(), v.onStart)
+	v.start.Importance = widget.HighImportance
+	v.cancelBtn = widget.NewButtonWithIcon("Cancel", theme.MediaStopIcon(), v.onCancel)
+	v.canary = widget.NewCheck("Send the first batch, then ask before the rest", nil)
+	v.bar = widget.NewProgressBar()
+	v.bar.TextFormatter = func() string { return v.barText.Text }
+	v.barText = widget.NewLabel("")
+	v.eta = widget.NewLabel("")
+	v.throttle = widget.NewLabel("")
+	v.throttle.Importance = widget.WarningImportance
+	v.throttle.Wrapping = fyne.TextWrapWord
+	v.stopped = widget.NewLabel("")
+	v.stopped.Importance = widget.DangerImportance
+	v.stopped.Wrapping = fyne.TextWrapWord
+	v.created = widget.NewLabel("")
+	v.created.Importance = widget.SuccessImportance
+	v.updated = widget.NewLabel("")
+	v.updated.Importance = widget.SuccessImportance
+	v.failed = widget.NewLabel("")
+	v.failed.Importance = widget.DangerImportance
+	v.notSent = widget.NewLabel("")
+	v.wait = widget.NewLabel("")
+	v.filter = widget.NewRadioGroup([]string{"All rows", "Only rows that need attention"}, func(s string) {
+		v.problemsOnly = s != "All rows"
+		v.refresh()
+	})
+	v.filter.Horizontal = true
+	v.filter.Selected = "All rows"
+	v.results = widget.NewButtonWithIcon("Open results", theme.FileIcon(), func() {
+		if v.resultsPath != "" {
+			v.open(v.resultsPath)
+		}
+	})
+	v.retry = widget.NewButtonWithIcon("Retry failed rows", theme.ViewRefreshIcon(), v.onRetry)
+	v.table = v.newTable()
+	v.empty = widget.NewLabel("")
+
+	top := container.NewVBox(
+		container.NewBorder(nil, nil, nil, container.NewHBox(v.start, v.cancelBtn), v.planLabel),
+		v.canary,
+		container.NewBorder(nil, nil, nil, v.eta, v.bar),
+		container.NewHBox(dot(statusColor(importer.Created)), v.created, dot(statusColor(importer.Updated)), v.updated,
+			dot(statusColor(importer.Failed)), v.failed, dot(statusColor(importer.NotSent)), v.notSent,
+			dot(statusColor(importer.Waiting)), v.wait),
+		v.throttle,
+		v.stopped,
+		container.NewBorder(nil, nil, v.filter, container.NewHBox(v.results, v.retry)),
+		widget.NewSeparator(),
+	)
+	v.content = container.NewBorder(top, nil, nil, nil, v.table)
+	v.setPlan(nil)
+	return v
+}
+
+// dot is a small coloured disc placed before a counter.
+func dot(c color.Color) fyne.CanvasObject {
+	circle := canvas.NewCircle(c)
+	return container.New(layout.NewCenterLayout(), container.NewGridWrap(fyne.NewSize(10, 10), circle))
+}
+
+func statusColor(s importer.RowState) color.Color {
+	switch s {
+	case importer.Created, importer.Updated:
+		return theme.Color(theme.ColorNameSuccess)
+	case importer.Failed, importer.Skipped:
+		return theme.Color(theme.ColorNameError)
+	case importer.Unknown:
+		return theme.Color(theme.ColorNameWarning)
+	case importer.Sending:
+		return theme.Color(theme.ColorNamePrimary)
+	default:
+		return theme.Color(theme.ColorNameDisabled)
+	}
+}
+
+// statusText is what the Status column says, icon first.
+var statusText = [...]string{
+	importer.Waiting: "Waiting",
+	importer.Sending: "Sending…",
+	importer.Created: "Created",
+	importer.Updated: "Updated",
+	importer.Failed:  "Failed",
+	importer.Skipped: "Invalid (not sent)",
+	importer.NotSent: "Not sent",
+	importer.Unknown: "Check in Marketo",
+}
+
+func statusIcon(s importer.RowState) fyne.Resource {
+	switch s {
+	case importer.Created, importer.Updated:
+		return theme.NewSuccessThemedResource(theme.ConfirmIcon())
+	case importer.Failed, importer.Skipped:
+		return theme.NewErrorThemedResource(theme.CancelIcon())
+	case importer.Unknown:
+		return theme.NewWarningThemedResource(theme.QuestionIcon())
+	case importer.Sending:
+		return theme.NewPrimaryThemedResource(theme.UploadIcon())
+	case importer.NotSent:
+		return theme.NewDisabledResource(theme.MediaPauseIcon())
+	default:
+		return theme.NewDisabledResource(theme.MoreHorizontalIcon())
+	}
+}
+
+func statusImportance(s importer.RowState) widget.Importance {
+	switch s {
+	case importer.Created, importer.Updated:
+		return widget.SuccessImportance
+	case importer.Failed, importer.Skipped:
+		return widget.DangerImportance
+	case importer.Unknown:
+		return widget.WarningImportance
+	default:
+		return widget.MediumImportance
+	}
+}
+
+// Column positions of the live table.
+const (
+	colRow = iota
+	colKey
+	colStatus
+	colLeadID
+	colMessage
+	numCols
+)
+
+var colWidths = [numCols]float32{70, 260, 170, 100, 520}
+
+// statusCell is one table cell: an icon (shown in the Status column only)
+// and a label whose text and colour change only when they differ, because
+// Label.SetText always redraws.
+type statusCell struct {
+	icon  *widget.Icon
+	label *widget.Label
+	box   *fyne.Container
+	state importer.RowState
+	col   int
+}
+
+func newStatusCell() *statusCell {
+	c := &statusCell{icon: widget.NewIcon(nil), label: widget.NewLabel(""), state: 255, col: -1}
+	c.label.Truncation = fyne.TextTruncateEllipsis
+	c.box = container.NewBorder(nil, nil, c.icon, nil, c.label)
+	return c
+}
+
+func (c *statusCell) set(text string, imp widget.Importance) {
+	if c.label.Text != text || c.label.Importance != imp {
+		c.label.Importance = imp
+		c.label.SetText(text)
+	}
+}
+
+func (v *syncView) newTable() *widget.Table {
+	cells := map[fyne.CanvasObject]*statusCell{}
+	t := widget.NewTableWithHeaders(
+		func() (int, int) { return v.rowCount(), numCols },
+		func() fyne.CanvasObject {
+			c := newStatusCell()
+			cells[c.box] = c
+			return c.box
+		},
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			c := cells[o]
+			if id.Row >= v.rowCount() {
+				return
+			}
+			v.updateCell(c, v.modelIndex(id.Row), id.Col)
+		})
+	t.ShowHeaderColumn = false
+	t.CreateHeader = func() fyne.CanvasObject {
+		l := widget.NewLabel("")
+		l.TextStyle.Bold = true
+		return l
+	}
+	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		l := o.(*widget.Label)
+		var s string
+		switch id.Col {
+		case colRow:
+			s = "Row"
+		case colKey:
+			s = "Key"
+			if v.plan != nil && v.plan.KeyName != "" {
+				s = "Key (" + v.plan.KeyName + ")"
+			}
+		case colStatus:
+			s = "Status"
+		case colLeadID:
+			s = "Lead ID"
+		case colMessage:
+			s = "Message"
+		}
+		if l.Text != s {
+			l.SetText(s)
+		}
+	}
+	for i, w := range colWidths {
+		t.SetColumnWidth(i, w)
+	}
+	return t
+}
+
+func (v *syncView) updateCell(c *statusCell, i, col int) {
+	r := v.model.Row(i)
+	if c.col != col {
+		c.col = col
+		c.state = 255
+		if col == colStatus {
+			c.icon.Show()
+		} else {
+			c.icon.Hide()
+			c.icon.SetResource(nil)
+		}
+	}
+	switch col {
+	case colRow:
+		c.set(strconv.Itoa(r.Row), widget.MediumImportance)
+	case colKey:
+		c.set(r.Key, widget.MediumImportance)
+	case colStatus:
+		if c.state != r.State {
+			c.state = r.State
+			c.icon.SetResource(statusIcon(r.State))
+		}
+		c.set(statusText[r.State], statusImportance(r.State))
+	case colLeadID:
+		s := ""
+		if r.LeadID != 0 {
+			s = strconv.Itoa(r.LeadID)
+		}
+		c.set(s, widget.MediumImportance)
+	case colMessage:
+		c.set(r.Reason, widget.MediumImportance)
+	}
+}
+
+func (v *syncView) rowCount() int {
+	if v.model == nil {
+		return 0
+	}
+	if v.problemsOnly {
+		return len(v.view)
+	}
+	return v.model.Len()
+}
+
+func (v *syncView) modelIndex(row int) int {
+	if v.problemsOnly {
+		return v.view[row]
+	}
+	return row
+}
+
+// setPlan shows a new plan (nil: nothing to sync yet) and resets the run state.
+func (v *syncView) setPlan(p *SyncPlan) {
+	if v.running {
+		return
+	}
+	v.plan = p
+	v.resultsPath = ""
+	if p == nil {
+		v.model = nil
+	} else {
+		v.model = NewSyncModel(p.Rows, nil)
+		if p.Resume != nil {
+			p.Resume.Apply(v.model)
+		}
+	}
+	v.table.ScrollToTop()
+	v.refresh()
+	if p != nil && p.Resume != nil {
+		v.offerResume(p.Resume)
+	}
+}
+
+func (v *syncView) offerResume(r *ResumeOffer) {
+	msg := fmt.Sprintf("Leadsheet sent part of this file before (%s) and Marketo confirmed %s rows.\n"+
+		"Continue sends only the rows that were not confirmed.", r.When, count(r.Confirmed))
+	dialog.ShowCustomConfirm("Continue the earlier sync?", "Continue", "Not now", widget.NewLabel(msg), func(ok bool) {
+		if ok {
+			v.launch(RunRequest{Rows: v.model.RowsIn(importer.Waiting, importer.NotSent, importer.Unknown)})
+		}
+	}, v.win)
+}
+
+// PlanSentence says what pressing Start will do, in one line.
+func PlanSentence(rows, batches int, dedup bool, key string) string {
+	d := "dedup on"
+	if !dedup {
+		d = "dedup OFF: every row creates a new lead"
+	}
+	s := fmt.Sprintf("Sync %s %s in %s %s, %s", count(rows), plural(rows, "row", "rows"), count(batches), plural(batches, "batch", "batches"), d)
+	if key != "" {
+		s += ", key: " + key
+	}
+	return s
+}
+
+// refresh brings every widget in line with the model. It runs on the Fyne
+// goroutine: once per tick while a run is going, and after user actions.
+func (v *syncView) refresh() {
+	if v.problemsOnly && v.model != nil {
+		v.view = v.model.Problems(v.view)
+	}
+	v.table.Refresh()
+	if v.plan == nil || v.model == nil {
+		setText(v.planLabel, "Nothing to sync yet: open a file (step 1) and check the mapping (step 2).")
+		v.start.Disable()
+		v.cancelBtn.Disable()
+		v.results.Disable()
+		v.retry.Disable()
+		v.canary.Disable()
+		v.bar.SetValue(0)
+		for _, l := range []*widget.Label{v.created, v.updated, v.failed, v.notSent, v.wait, v.eta, v.throttle, v.stopped} {
+			setText(l, "")
+		}
+		return
+	}
+	p := v.model.Progress()
+	invalid := p.Totals.Skipped
+	plan := PlanSentence(p.Total, v.plan.Batches, v.plan.Dedup, v.plan.KeyName)
+	if invalid > 0 && !p.Running {
+		plan += fmt.Sprintf(" (%s invalid %s left out)", count(invalid), plural(invalid, "row", "rows"))
+	}
+	setText(v.planLabel, plan)
+
+	done := float64(0)
+	if p.Total > 0 {
+		done = float64(p.Done) / float64(p.Total)
+	}
+	setText(v.barText, fmt.Sprintf("%s / %s", count(p.Done), count(p.Total)))
+	if v.bar.Value != done {
+		v.bar.SetValue(done)
+	} else {
+		v.bar.Refresh()
+	}
+	var eta string
+	switch {
+	case p.Running && p.ETA > 0:
+		eta = fmt.Sprintf("Elapsed %s · about %s left", clock(p.Elapsed), clock(p.ETA))
+	case p.Running || p.Elapsed > 0:
+		eta = "Elapsed " + clock(p.Elapsed)
+	}
+	setText(v.eta, eta)
+	setText(v.created, count(p.Totals.Created)+" created")
+	setText(v.updated, count(p.Totals.Updated)+" updated")
+	setText(v.failed, fmt.Sprintf("%s failed · %s invalid", count(p.Totals.Failed), count(p.Totals.Skipped)))
+	setText(v.notSent, count(p.Totals.NotSent+p.Totals.Unknown)+" not sent")
+	setText(v.wait, count(p.Totals.Waiting+p.Totals.Sending)+" waiting")
+	throttle := ""
+	if p.Throttle != "" {
+		throttle = "ⓘ " + p.Throttle
+	}
+	setText(v.throttle, throttle)
+	setText(v.stopped, p.Stopped)
+
+	enable(v.start, !v.running && p.Totals.Waiting > 0)
+	enable(v.canary, !v.running)
+	enable(v.cancelBtn, v.running)
+	enable(v.results, !v.running && v.resultsPath != "")
+	enable(v.retry, !v.running && p.Totals.Failed+p.Totals.NotSent+p.Totals.Unknown > 0)
+	if v.running {
+		v.start.SetText("Syncing…")
+	} else if p.Totals.Waiting < p.Total && p.Totals.Waiting > 0 {
+		v.start.SetText("Send the rest")
+	} else if v.start.Text != "Start" {
+		v.start.SetText("Start")
+	}
+}
+
+type disableable interface {
+	Enable()
+	Disable()
+	Disabled() bool
+}
+
+func enable(w disableable, on bool) {
+	if on && w.Disabled() {
+		w.Enable()
+	} else if !on && !w.Disabled() {
+		w.Disable()
+	}
+}
+
+// setText changes a label only when its text differs, because SetText
+// always redraws.
+func setText(l *widget.Label, s string) {
+	if l.Text != s {
+		l.SetText(s)
+	}
+}
+
+func (v *syncView) onStart() {
+	if v.model == nil || v.running {
+		return
+	}
+	req := RunRequest{Rows: v.model.RowsIn(importer.Waiting), FirstBatch: v.canary.Checked}
+	v.launch(req)
+}
+
+func (v *syncView) onRetry() {
+	if v.model == nil || v.running {
+		return
+	}
+	v.launch(RunRequest{Rows: v.model.RowsIn(importer.Failed, importer.NotSent, importer.Unknown)})
+}
+
+func (v *syncView) onCancel() {
+	if v.cancel != nil {
+		v.cancel()
+		setText(v.stopped, "Stopping: rows already sent finish first, the rest are marked Not sent.")
+	}
+}
+
+// launch starts a run in the background with one ticker for UI refreshes.
+func (v *syncView) launch(req RunRequest) {
+	if v.plan == nil || len(req.Rows) == 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	v.cancel = cancel
+	v.running = true
+	if v.onRunning != nil {
+		v.onRunning(true)
+	}
+	v.model.Start(req.Rows)
+	v.refresh()
+	model, run := v.model, v.plan.Run
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(refreshEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if model.TakeDirty() {
+					v.do(v.refresh)
+				}
+			}
+		}
+	}()
+	go func() {
+		path, err := run(ctx, req, model.Apply)
+		close(done)
+		cancel()
+		v.do(func() { v.finish(req, path, err) })
+	}()
+}
+
+func (v *syncView) finish(req RunRequest, path string, err error) {
+	v.running = false
+	v.cancel = nil
+	if path != "" {
+		v.resultsPath = path
+	}
+	if v.onRunning != nil {
+		v.onRunning(false)
+	}
+	v.model.TakeDirty()
+	v.refresh()
+	if err != nil {
+		dialog.ShowError(err, v.win)
+		return
+	}
+	p := v.model.Progress()
+	if req.FirstBatch && p.Totals.Waiting > 0 {
+		msg := fmt.Sprintf("The first batch is done: %s created, %s updated, %s failed.\nSend the remaining %s rows?",
+			count(p.Totals.Created), count(p.Totals.Updated), count(p.Totals.Failed), count(p.Totals.Waiting))
+		dialog.ShowConfirm("Send the rest?", msg, func(ok bool) {
+			if ok {
+				v.launch(RunRequest{Rows: v.model.RowsIn(importer.Waiting)})
+			}
+		}, v.win)
+	}
+}
+
+// resultsSummary is the one-line outcome of the last run, for the status bar.
+func resultsSummary(p SyncProgress) string {
+	parts := []string{count(p.Totals.Created) + " created", count(p.Totals.Updated) + " updated"}
+	if n := p.Totals.Failed + p.Totals.Skipped; n > 0 {
+		parts = append(parts, count(n)+" need attention")
+	}
+	return strings.Join(parts, " · ")
+}
