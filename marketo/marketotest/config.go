@@ -1,0 +1,207 @@
+package marketotest
+
+import (
+	"time"
+)
+
+// Default credentials of the sandbox. They are fixed public demo values, not
+// secrets: anyone running `leadsheet sandbox` sees them printed.
+const (
+	DefaultUserID        = "leadsheet_sandbox_1"
+	DefaultEncryptionKey = "sandbox-encryption-key"
+	DefaultClientID      = "leadsheet-sandbox-client"
+	DefaultClientSecret  = "sandbox-client-secret"
+)
+
+// Paths the sandbox serves, relative to its root URL.
+const (
+	SOAPPath     = "/soap/mktows/2_2"
+	RESTPath     = "/rest"
+	IdentityPath = "/identity"
+)
+
+// Data types a field can have, as Marketo names them in describe answers.
+const (
+	TypeString   = "string"
+	TypeText     = "text"
+	TypeEmail    = "email"
+	TypePhone    = "phone"
+	TypeURL      = "url"
+	TypeInteger  = "integer"
+	TypeFloat    = "float"
+	TypeCurrency = "currency"
+	TypeDate     = "date"
+	TypeDateTime = "datetime"
+	TypeBoolean  = "boolean"
+)
+
+// FieldDef is one lead field the sandbox knows.
+type FieldDef struct {
+	// SOAPName is the attribute name over SOAP (attrName), e.g. "FirstName".
+	SOAPName string
+	// RESTName is the field name over REST, e.g. "firstName".
+	RESTName    string
+	DisplayName string
+	// DataType is one of the Type* constants.
+	DataType string
+	// Length is the maximum length in characters for text types (bytes for
+	// TypeText); 0 means no limit is checked.
+	Length   int
+	ReadOnly bool
+	// Searchable fields may be used as a REST lookupField.
+	Searchable bool
+	Custom     bool
+}
+
+// Config configures a sandbox. Zero limits disable that limit; use
+// DefaultConfig for Marketo's documented values.
+type Config struct {
+	// SOAP credentials.
+	UserID        string
+	EncryptionKey string
+	// REST credentials.
+	ClientID     string
+	ClientSecret string
+
+	// TimestampWindow is how far a SOAP requestTimestamp may lie from the
+	// sandbox clock, in either direction, before the call fails with 20016.
+	// Marketo does not document its window. Zero disables the check.
+	TimestampWindow time.Duration
+	// TokenTTL is the lifetime of a REST access token (Marketo: 3600 s).
+	TokenTTL time.Duration
+
+	// RateLimit calls per RateWindow (Marketo: 100 per 20 s); zero disables.
+	RateLimit  int
+	RateWindow time.Duration
+	// MaxConcurrent calls in flight (Marketo: 10); zero disables.
+	MaxConcurrent int
+	// DailyQuota calls per day, shared by SOAP and REST; zero disables. The
+	// SOAP docs say 10,000, the REST docs 50,000; the default follows REST
+	// because that is what a live instance has today. The day starts at
+	// 00:00 CST (UTC-6), as Marketo documents.
+	DailyQuota int
+	// MaxBatch records per sync call (Marketo: 300); zero disables.
+	MaxBatch int
+
+	// CustomFields are added to the standard lead fields.
+	CustomFields []FieldDef
+
+	// Injected trouble; see Faults.
+	Latency       time.Duration
+	LatencyJitter time.Duration
+	FaultRate5xx  float64
+	DropRate      float64
+	MalformedRate float64
+	SlowBodyRate  float64
+	// SlowBodyDuration is how long a slow body takes to trickle out.
+	SlowBodyDuration time.Duration
+
+	// Seed makes the injected trouble and token values reproducible.
+	Seed int64
+	// Clock is the sandbox's notion of now; nil means time.Now.
+	Clock func() time.Time
+}
+
+// DefaultConfig returns Marketo's documented limits and the sandbox's demo
+// credentials, with no injected trouble.
+func DefaultConfig() Config {
+	return Config{
+		UserID:           DefaultUserID,
+		EncryptionKey:    DefaultEncryptionKey,
+		ClientID:         DefaultClientID,
+		ClientSecret:     DefaultClientSecret,
+		TimestampWindow:  15 * time.Minute,
+		TokenTTL:         3600 * time.Second,
+		RateLimit:        100,
+		RateWindow:       20 * time.Second,
+		MaxConcurrent:    10,
+		DailyQuota:       50000,
+		MaxBatch:         300,
+		SlowBodyDuration: time.Second,
+		Seed:             1,
+	}
+}
+
+// Faults is the injected trouble, changeable while the server runs with
+// [Server.SetFaults]. Rates are probabilities per call in [0, 1].
+type Faults struct {
+	// Latency (plus up to LatencyJitter more) is spent before a call is
+	// processed, while it counts as in flight.
+	Latency       time.Duration
+	LatencyJitter time.Duration
+	// FaultRate5xx answers with a gateway error (502, 503 or 504, HTML
+	// body) without processing the call.
+	FaultRate5xx float64
+	// DropRate processes the call, then closes the connection without an
+	// answer: the client cannot know the leads were written.
+	DropRate float64
+	// MalformedRate processes the call, then sends a truncated body.
+	MalformedRate float64
+	// SlowBodyRate processes the call, then trickles the body out over
+	// SlowBodyDuration.
+	SlowBodyRate     float64
+	SlowBodyDuration time.Duration
+}
+
+func (c Config) faults() Faults {
+	return Faults{
+		Latency:          c.Latency,
+		LatencyJitter:    c.LatencyJitter,
+		FaultRate5xx:     c.FaultRate5xx,
+		DropRate:         c.DropRate,
+		MalformedRate:    c.MalformedRate,
+		SlowBodyRate:     c.SlowBodyRate,
+		SlowBodyDuration: c.SlowBodyDuration,
+	}
+}
+
+func (c *Config) setFaults(f Faults) {
+	c.Latency = f.Latency
+	c.LatencyJitter = f.LatencyJitter
+	c.FaultRate5xx = f.FaultRate5xx
+	c.DropRate = f.DropRate
+	c.MalformedRate = f.MalformedRate
+	c.SlowBodyRate = f.SlowBodyRate
+	c.SlowBodyDuration = f.SlowBodyDuration
+}
+
+// StandardFields returns the standard lead fields the sandbox knows, in the
+// order describe lists them. Names, types and lengths follow Marketo's
+// describe and schema answers in the REST docs.
+func StandardFields() []FieldDef {
+	s := func(soap, rest, display, typ string, length int) FieldDef {
+		return FieldDef{SOAPName: soap, RESTName: rest, DisplayName: display, DataType: typ, Length: length}
+	}
+	fields := []FieldDef{
+		{SOAPName: "Id", RESTName: "id", DisplayName: "Id", DataType: TypeInteger, ReadOnly: true, Searchable: true},
+		s("Salutation", "salutation", "Salutation", TypeString, 255),
+		s("FirstName", "firstName", "First Name", TypeString, 255),
+		s("MiddleName", "middleName", "Middle Name", TypeString, 255),
+		s("LastName", "lastName", "Last Name", TypeString, 255),
+		{SOAPName: "Email", RESTName: "email", DisplayName: "Email Address", DataType: TypeEmail, Length: 255, Searchable: true},
+		s("Phone", "phone", "Phone Number", TypePhone, 255),
+		s("MobilePhone", "mobilePhone", "Mobile Phone Number", TypePhone, 255),
+		s("Fax", "fax", "Fax Number", TypePhone, 255),
+		s("Title", "title", "Job Title", TypeString, 255),
+		s("Company", "company", "Company Name", TypeString, 255),
+		s("Website", "website", "Website", TypeURL, 255),
+		s("Address", "address", "Address", TypeText, 30000),
+		s("City", "city", "City", TypeString, 255),
+		s("State", "state", "State", TypeString, 255),
+		s("PostalCode", "postalCode", "Postal Code", TypeString, 255),
+		s("Country", "country", "Country", TypeString, 255),
+		s("Industry", "industry", "Industry", TypeString, 255),
+		s("LeadSource", "leadSource", "Lead Source", TypeString, 255),
+		s("LeadStatus", "leadStatus", "Lead Status", TypeString, 255),
+		s("NumberOfEmployees", "numberOfEmployees", "Num Employees", TypeInteger, 0),
+		s("AnnualRevenue", "annualRevenue", "Annual Revenue", TypeCurrency, 0),
+		s("DateOfBirth", "dateOfBirth", "Date of Birth", TypeDate, 0),
+		s("Unsubscribed", "unsubscribed", "Unsubscribed", TypeBoolean, 0),
+		s("UnsubscribedReason", "unsubscribedReason", "Unsubscribed Reason", TypeText, 30000),
+		s("DoNotCall", "doNotCall", "Do Not Call", TypeBoolean, 0),
+		s("LeadScore", "leadScore", "Lead Score", TypeInteger, 0),
+		{SOAPName: "CreatedAt", RESTName: "createdAt", DisplayName: "Created At", DataType: TypeDateTime, ReadOnly: true},
+		{SOAPName: "UpdatedAt", RESTName: "updatedAt", DisplayName: "Updated At", DataType: TypeDateTime, ReadOnly: true},
+	}
+	return fields
+}

@@ -1,0 +1,415 @@
+package marketotest
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// maxRESTBody is Marketo's documented payload limit; larger bodies get 413.
+const maxRESTBody = 1 << 20
+
+// maxTokens bounds remembered tokens; an evicted expired token reads as
+// invalid (601) instead of expired (602), which clients treat alike.
+const maxTokens = 10000
+
+type token struct {
+	value   string
+	client  string
+	expires time.Time
+}
+
+// tokenStore issues OAuth access tokens. Like Marketo's identity service it
+// hands back the same token, with its remaining lifetime, until it expires.
+type tokenStore struct {
+	mu      sync.Mutex
+	current map[string]*token // client id -> live token
+	all     map[string]*token // value -> token, expired ones included
+	order   []string          // values, oldest first, for eviction
+}
+
+func newTokenStore() *tokenStore {
+	return &tokenStore{current: map[string]*token{}, all: map[string]*token{}}
+}
+
+func (ts *tokenStore) issue(client string, now time.Time, ttl time.Duration) *token {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if t := ts.current[client]; t != nil && now.Before(t.expires) {
+		return t
+	}
+	var raw [16]byte
+	rand.Read(raw[:]) //nolint:errcheck // crypto/rand.Read never fails
+	h := hex.EncodeToString(raw[:])
+	t := &token{value: h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:] + ":sb", client: client, expires: now.Add(ttl)}
+	ts.current[client] = t
+	ts.all[t.value] = t
+	ts.order = append(ts.order, t.value)
+	for len(ts.order) > maxTokens {
+		delete(ts.all, ts.order[0])
+		ts.order = ts.order[1:]
+	}
+	return t
+}
+
+// check returns 0 for a live token, else the REST error code.
+func (ts *tokenStore) check(value string, now time.Time) int {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	t := ts.all[value]
+	switch {
+	case t == nil:
+		return 601
+	case !now.Before(t.expires):
+		return 602
+	}
+	return 0
+}
+
+// restError is one entry of a REST errors or reasons array.
+type restError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type restResult struct {
+	ID      int         `json:"id,omitempty"`
+	Status  string      `json:"status"`
+	Reasons []restError `json:"reasons,omitempty"`
+}
+
+type restEnvelope struct {
+	RequestID string      `json:"requestId"`
+	Success   bool        `json:"success"`
+	Errors    []restError `json:"errors,omitempty"`
+	Result    any         `json:"result,omitempty"`
+}
+
+func (s *Server) requestID() string {
+	var raw [6]byte
+	rand.Read(raw[:]) //nolint:errcheck // crypto/rand.Read never fails
+	return hex.EncodeToString(raw[:2]) + "#" + hex.EncodeToString(raw[2:])
+}
+
+func jsonReply(status int, v any) reply {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("marketotest: encode JSON answer: %v", err)) // only fixed types are encoded
+	}
+	return reply{status: status, contentType: "application/json;charset=UTF-8", body: b}
+}
+
+// restFail is a response-level error: HTTP 200, success false, as Marketo does.
+func (s *Server) restFail(code int, message string) reply {
+	s.rec.fault(strconv.Itoa(code))
+	return jsonReply(http.StatusOK, restEnvelope{RequestID: s.requestID(), Errors: []restError{{strconv.Itoa(code), message}}})
+}
+
+// serveToken is the identity endpoint. Marketo takes the parameters from
+// the query string on GET and POST, and from a form body on POST.
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "use GET or POST", http.StatusMethodNotAllowed)
+		return
+	}
+	cfg, _ := s.snapshotConfig()
+	s.rec.call("REST token")
+	// The identity service is not a counted API call, so it bypasses the
+	// concurrency limit too; injected trouble still applies.
+	noLimit := cfg
+	noLimit.MaxConcurrent = 0
+	s.serveCall(w, r, noLimit, nil, func() reply {
+		r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+		if err := r.ParseForm(); err != nil {
+			return jsonReply(http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "Malformed request parameters"})
+		}
+		if gt := r.Form.Get("grant_type"); gt != "client_credentials" {
+			s.rec.fault("token-400")
+			return jsonReply(http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type", "error_description": "Unsupported grant type: " + clip(gt)})
+		}
+		id, secret := r.Form.Get("client_id"), r.Form.Get("client_secret")
+		if u, p, ok := r.BasicAuth(); ok && id == "" {
+			id, secret = u, p
+		}
+		if id != cfg.ClientID || secret != cfg.ClientSecret || id == "" {
+			s.rec.fault("token-401")
+			return jsonReply(http.StatusUnauthorized, map[string]string{"error": "unauthorized", "error_description": "Bad client credentials"})
+		}
+		now := s.now()
+		t := s.tokens.issue(id, now, cfg.TokenTTL)
+		left := int(t.expires.Sub(now) / time.Second)
+		return jsonReply(http.StatusOK, map[string]any{
+			"access_token": t.value, "token_type": "bearer", "expires_in": left, "scope": "leadsheet-sandbox@example.com",
+		})
+	})
+}
+
+func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
+	cfg, fs := s.snapshotConfig()
+	var op string
+	var handle func() reply
+	switch r.URL.Path {
+	case RESTPath + "/v1/leads.json":
+		op = "leads.json"
+		if r.Method != http.MethodPost {
+			handle = func() reply {
+				return s.restFail(605, "HTTP Method not supported: Sync Leads is called with POST")
+			}
+		} else {
+			handle = func() reply { return s.syncLeadsREST(r, cfg, fs) }
+		}
+	case RESTPath + "/v1/leads/describe.json":
+		op = "describe.json"
+		handle = func() reply { return s.describeREST(fs) }
+	default:
+		op = "unknown"
+		handle = func() reply { return s.restFail(610, "Requested resource not found") }
+	}
+	s.rec.call("REST " + op)
+	refuse := func() reply { return s.restFail(615, "Concurrent access limit reached") }
+	s.serveCall(w, r, cfg, refuse, func() reply {
+		if code := s.checkBearer(r); code != 0 {
+			msg := map[int]string{601: "Access token invalid", 602: "Access token expired"}[code]
+			return s.restFail(code, msg)
+		}
+		switch s.lim.admit(s.now(), cfg.RateLimit, cfg.RateWindow, cfg.DailyQuota) {
+		case limitRate:
+			return s.restFail(606, fmt.Sprintf("Max rate limit '%d' exceeded with in '%d' secs", cfg.RateLimit, int(cfg.RateWindow/time.Second)))
+		case limitQuota:
+			return s.restFail(607, "Daily quota reached")
+		}
+		return handle()
+	})
+}
+
+// checkBearer accepts the token only from "Authorization: Bearer". Marketo
+// removed the access_token query parameter on 2026-08-31, so a token there
+// counts as no token at all (601).
+func (s *Server) checkBearer(r *http.Request) int {
+	h := r.Header.Get("Authorization")
+	const prefix = "bearer "
+	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return 601
+	}
+	return s.tokens.check(strings.TrimSpace(h[len(prefix):]), s.now())
+}
+
+type syncLeadsRequest struct {
+	Action        string            `json:"action"`
+	LookupField   string            `json:"lookupField"`
+	PartitionName string            `json:"partitionName"`
+	Input         []json.RawMessage `json:"input"`
+}
+
+func (s *Server) syncLeadsREST(r *http.Request, cfg Config, fs *fieldSet) reply {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxRESTBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.rec.fault("http-413")
+			return reply{status: http.StatusRequestEntityTooLarge, contentType: "text/html", body: []byte("<html><body><h1>413 Request Entity Too Large</h1></body></html>\n")}
+		}
+		return s.restFail(611, "System error: could not read the request")
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return s.restFail(612, "Invalid Content Type")
+	}
+	var req syncLeadsRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&req); err != nil {
+		return s.restFail(609, "Invalid JSON")
+	}
+	if req.Action == "" {
+		req.Action = "createOrUpdate"
+	}
+	switch req.Action {
+	case "createOrUpdate", "createOnly", "updateOnly", "createDuplicate":
+	default:
+		return s.restFail(1003, fmt.Sprintf("Invalid action '%s'", clip(req.Action)))
+	}
+	if req.LookupField == "" {
+		req.LookupField = "email"
+	}
+	lookup := fs.byREST[req.LookupField]
+	switch {
+	case lookup == nil:
+		return s.restFail(1006, fmt.Sprintf("Field '%s' not found", clip(req.LookupField)))
+	case !lookup.Searchable:
+		return s.restFail(1011, fmt.Sprintf("Field '%s' not supported", req.LookupField))
+	case lookup.RESTName == "id" && req.Action != "updateOnly":
+		return s.restFail(1003, "Invalid data: lookupField 'id' is only allowed with action 'updateOnly'")
+	}
+	if req.Input == nil {
+		return s.restFail(701, "input cannot be blank")
+	}
+	if cfg.MaxBatch > 0 && len(req.Input) > cfg.MaxBatch {
+		return s.restFail(1003, fmt.Sprintf("Batch size %d exceeds the maximum of %d", len(req.Input), cfg.MaxBatch))
+	}
+
+	now := s.now()
+	results := make([]restResult, len(req.Input))
+	created, updated, failed := 0, 0, 0
+	s.store.mu.Lock()
+	for i, raw := range req.Input {
+		results[i] = s.syncRecordREST(raw, req.Action, lookup, fs, now)
+		switch results[i].Status {
+		case "created":
+			created++
+		case "updated":
+			updated++
+		default:
+			failed++
+		}
+	}
+	s.store.mu.Unlock()
+	s.rec.outcomes(created, updated, failed)
+	return jsonReply(http.StatusOK, restEnvelope{RequestID: s.requestID(), Success: true, Result: results})
+}
+
+func skipped(code, message string) restResult {
+	return restResult{Status: "skipped", Reasons: []restError{{code, message}}}
+}
+
+// restValue turns one JSON member into the text the store keeps.
+func restValue(raw json.RawMessage) (string, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return "", false
+	}
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false
+		}
+		return s, true
+	case 'n':
+		return "", true
+	case 't', 'f':
+		return string(raw), true
+	case '{', '[':
+		return "", false
+	}
+	return string(raw), true // a number, as written
+}
+
+// syncRecordREST applies one input record; the caller holds the store lock.
+func (s *Server) syncRecordREST(raw json.RawMessage, action string, lookup *FieldDef, fs *fieldSet, now time.Time) restResult {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil || members == nil {
+		return skipped("1003", "Invalid data: a record must be a JSON object")
+	}
+	type change struct {
+		f     *FieldDef
+		value string
+	}
+	var changes []change
+	keyValue, hasKey := "", false
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		v := members[name]
+		f := fs.byREST[name]
+		if f == nil {
+			return skipped("1006", fmt.Sprintf("Field '%s' not found", clip(name)))
+		}
+		text, ok := restValue(v)
+		if !ok {
+			return skipped("1003", fmt.Sprintf("Invalid value for field '%s'", name))
+		}
+		if f == lookup && action != "createDuplicate" {
+			keyValue, hasKey = text, text != ""
+		}
+		if f.RESTName == "id" {
+			if action != "updateOnly" {
+				return skipped("1003", "Invalid data: id is only allowed with action 'updateOnly'")
+			}
+			continue
+		}
+		if f.ReadOnly {
+			return skipped("1003", fmt.Sprintf("Invalid data: field '%s' is read-only", name))
+		}
+		norm, reason := checkValue(f, text)
+		if reason != "" {
+			return skipped("1003", reason)
+		}
+		changes = append(changes, change{f, norm})
+	}
+
+	st := s.store
+	var matches []int
+	if hasKey {
+		matches = st.findField(lookup, keyValue)
+	}
+	var l *lead
+	status := "updated"
+	switch action {
+	case "createOrUpdate", "updateOnly":
+		if !hasKey {
+			return skipped("1003", fmt.Sprintf("Invalid data: value for lookup field '%s' is missing", lookup.RESTName))
+		}
+		switch len(matches) {
+		case 0:
+			if action == "updateOnly" {
+				return skipped("1004", "Lead not found")
+			}
+		case 1:
+			l = st.leads[matches[0]]
+		default:
+			return skipped("1007", "Multiple leads match the lookup criteria")
+		}
+	case "createOnly":
+		if len(matches) > 0 {
+			return skipped("1005", "Lead already exists")
+		}
+	}
+	if l == nil {
+		l = st.create(now)
+		status = "created"
+	}
+	for _, c := range changes {
+		if c.f.SOAPName == "Email" {
+			st.setEmail(l, c.value)
+			continue
+		}
+		st.setField(l, c.f, c.value)
+	}
+	l.updatedAt = now
+	return restResult{ID: l.id, Status: status}
+}
+
+type describeField struct {
+	ID          int          `json:"id"`
+	DisplayName string       `json:"displayName"`
+	DataType    string       `json:"dataType"`
+	Length      int          `json:"length,omitempty"`
+	REST        describeName `json:"rest"`
+	SOAP        describeName `json:"soap"`
+}
+
+type describeName struct {
+	Name     string `json:"name"`
+	ReadOnly bool   `json:"readOnly"`
+}
+
+func (s *Server) describeREST(fs *fieldSet) reply {
+	out := make([]describeField, len(fs.list))
+	for i, f := range fs.list {
+		out[i] = describeField{
+			ID: i + 1, DisplayName: f.DisplayName, DataType: f.DataType, Length: f.Length,
+			REST: describeName{f.RESTName, f.ReadOnly}, SOAP: describeName{f.SOAPName, f.ReadOnly},
+		}
+	}
+	return jsonReply(http.StatusOK, restEnvelope{RequestID: s.requestID(), Success: true, Result: out})
+}

@@ -1,0 +1,116 @@
+package marketotest
+
+import (
+	"maps"
+	"sync"
+	"time"
+)
+
+// Stats is what the sandbox observed since it started.
+type Stats struct {
+	// Calls counts every request to an API endpoint by "API operation",
+	// e.g. "SOAP syncMultipleLeads", "REST leads.json", "REST token",
+	// whatever its outcome.
+	Calls map[string]int `json:"calls"`
+	// Faults counts call-level failures by code: Marketo codes ("20023",
+	// "606", ...) and injected trouble ("http-503", "drop", "malformed",
+	// "slow").
+	Faults map[string]int `json:"faults"`
+	// Admitted is the number of calls counted against the rate window and
+	// the daily quota.
+	Admitted int `json:"admitted"`
+	// QuotaUsed is the number of calls counted against today's quota.
+	QuotaUsed int `json:"quotaUsed"`
+
+	LeadsCreated int `json:"leadsCreated"`
+	LeadsUpdated int `json:"leadsUpdated"`
+	LeadsFailed  int `json:"leadsFailed"` // FAILED (SOAP) or skipped (REST) records
+
+	// MaxConcurrent is the most calls processed at once; PeakArrivals also
+	// counts calls refused for concurrency.
+	MaxConcurrent int `json:"maxConcurrent"`
+	PeakArrivals  int `json:"peakArrivals"`
+	// MaxInWindow is the most admitted calls ever seen inside one
+	// StatsWindow (the configured rate window); comparing it with the rate
+	// limit proves whether a client kept within it.
+	MaxInWindow int           `json:"maxInWindow"`
+	StatsWindow time.Duration `json:"statsWindow"`
+	// PerSecond counts admitted calls by Unix second (the last hour).
+	PerSecond map[int64]int `json:"perSecond"`
+
+	Started time.Time `json:"started"`
+}
+
+// SustainedRate returns admitted calls per second between the first and the
+// last second that saw a call; 0 with fewer than two seconds of traffic.
+func (s Stats) SustainedRate() float64 {
+	var first, last int64
+	total := 0
+	for sec, n := range s.PerSecond {
+		if total == 0 || sec < first {
+			first = sec
+		}
+		if total == 0 || sec > last {
+			last = sec
+		}
+		total += n
+	}
+	if total == 0 || last == first {
+		return 0
+	}
+	return float64(total) / float64(last-first+1)
+}
+
+// recorder collects the counters that are not part of the limiter.
+type recorder struct {
+	mu      sync.Mutex
+	calls   map[string]int
+	faults  map[string]int
+	created int
+	updated int
+	failed  int
+}
+
+func newRecorder() *recorder {
+	return &recorder{calls: map[string]int{}, faults: map[string]int{}}
+}
+
+func (r *recorder) call(op string) {
+	r.mu.Lock()
+	r.calls[op]++
+	r.mu.Unlock()
+}
+
+func (r *recorder) fault(code string) {
+	r.mu.Lock()
+	r.faults[code]++
+	r.mu.Unlock()
+}
+
+func (r *recorder) outcomes(created, updated, failed int) {
+	r.mu.Lock()
+	r.created += created
+	r.updated += updated
+	r.failed += failed
+	r.mu.Unlock()
+}
+
+func (s *Server) stats() Stats {
+	out := Stats{Started: s.started}
+	s.rec.mu.Lock()
+	out.Calls = maps.Clone(s.rec.calls)
+	out.Faults = maps.Clone(s.rec.faults)
+	out.LeadsCreated, out.LeadsUpdated, out.LeadsFailed = s.rec.created, s.rec.updated, s.rec.failed
+	s.rec.mu.Unlock()
+	l := s.lim
+	l.mu.Lock()
+	out.Admitted = l.admitted
+	out.QuotaUsed = l.quotaUsed
+	out.MaxConcurrent = l.maxSeen
+	out.PeakArrivals = l.peak
+	out.MaxInWindow = l.maxInWindow
+	out.StatsWindow = l.statsWindow
+	out.PerSecond = maps.Clone(l.perSecond)
+	l.mu.Unlock()
+	return out
+}
