@@ -1,0 +1,77 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+
+	"leadsheet/marketo"
+)
+
+// Batcher groups valid rows into batches of at most Size leads that share
+// one key kind (REST matches one lookup field per request). Batches are
+// emitted through the callback as soon as they fill, with Seq counting up
+// from 0; Flush emits the partly filled ones at the end. Not safe for
+// concurrent use.
+type Batcher struct {
+	size    int
+	emit    func(Batch) error
+	pending [4]*Batch // by marketo.KeyKind
+	seq     int
+}
+
+// NewBatcher returns a Batcher emitting batches of at most size leads
+// (marketo.MaxBatch when size <= 0 or above it).
+func NewBatcher(size int, emit func(Batch) error) *Batcher {
+	if size <= 0 || size > marketo.MaxBatch {
+		size = marketo.MaxBatch
+	}
+	return &Batcher{size: size, emit: emit}
+}
+
+// ErrNoKey is returned by [Batcher.Add] for a lead without a key; the
+// validator marks such rows Invalid, so they should never reach a batch.
+var ErrNoKey = errors.New("lead has no key")
+
+// Add puts the lead of a sheet row into the batch of its key kind, emitting
+// that batch when it is full. An error from the callback is returned as is.
+func (b *Batcher) Add(row int, lead marketo.Lead) error {
+	k := lead.Key()
+	if k == marketo.KeyNone {
+		return fmt.Errorf("row %d: %w", row, ErrNoKey)
+	}
+	p := b.pending[k]
+	if p == nil {
+		p = &Batch{Key: k, Rows: make([]int, 0, b.size), Leads: make([]marketo.Lead, 0, b.size)}
+		b.pending[k] = p
+	}
+	p.Rows = append(p.Rows, row)
+	p.Leads = append(p.Leads, lead)
+	if len(p.Leads) >= b.size {
+		return b.send(k)
+	}
+	return nil
+}
+
+// Flush emits every partly filled batch, in key order (Id, then
+// ForeignSysPersonId, then Email).
+func (b *Batcher) Flush() error {
+	for k := range b.pending {
+		if b.pending[k] != nil {
+			if err := b.send(marketo.KeyKind(k)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (b *Batcher) send(k marketo.KeyKind) error {
+	p := b.pending[k]
+	b.pending[k] = nil
+	p.Seq = b.seq
+	b.seq++
+	return b.emit(*p)
+}
+
+// Batches returns how many batches have been emitted so far.
+func (b *Batcher) Batches() int { return b.seq }

@@ -1,0 +1,404 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"leadsheet/marketo"
+)
+
+// Validator checks rows before anything is sent, one row at a time, so a
+// sheet of any size streams through it. It remembers a 64-bit hash of each
+// key it has seen (not the key itself) to find duplicates. Not safe for
+// concurrent use.
+type Validator struct {
+	m       Mapping
+	dedup   bool
+	columns []columnRule
+	sheet   []Problem
+	seed    maphash.Seed
+	seen    map[uint64]int // key hash -> first row number
+}
+
+// columnRule is what the validator knows about one mapped column.
+type columnRule struct {
+	header string
+	kind   TargetKind
+	field  string
+	typ    string // Marketo data type, lower case; "" if unknown
+	length int    // 0 = no known limit
+}
+
+// defaultStringLength is Marketo's limit for string-like fields whose
+// length the field list does not give.
+const defaultStringLength = 255
+
+// NewValidator prepares the checks for a mapping. fields is the instance's
+// field list, or nil when unknown (then attribute names and types are not
+// checked, and lengths only for the key fields). With dedup off every row
+// creates a new lead, which the validator reports once for the sheet.
+func NewValidator(m Mapping, fields []marketo.Field, dedup bool) *Validator {
+	v := &Validator{m: m, dedup: dedup, seed: maphash.MakeSeed(), seen: make(map[uint64]int)}
+	byName := make(map[string]marketo.Field, len(fields))
+	byFold := make(map[string]marketo.Field, len(fields))
+	for _, f := range fields {
+		byName[f.Name] = f
+		byFold[strings.ToLower(f.Name)] = f
+	}
+	hasKey := false
+	for i, t := range m.Columns {
+		header := ""
+		if i < len(m.Headers) {
+			header = m.Headers[i]
+		}
+		r := columnRule{header: header, kind: t.Kind, field: t.Field}
+		switch t.Kind {
+		case ToID:
+			hasKey = true
+		case ToEmail:
+			hasKey = true
+			r.typ, r.length = "email", defaultStringLength
+		case ToForeignSysPersonID:
+			hasKey = true
+			r.length = defaultStringLength
+		case ToAttribute:
+			if fields != nil {
+				f, ok := byName[t.Field]
+				if !ok {
+					msg := fmt.Sprintf("Marketo has no field %q, so column %q cannot be sent. Map the column to another field or skip it.", t.Field, header)
+					if g, ok := byFold[strings.ToLower(t.Field)]; ok {
+						msg = fmt.Sprintf("Marketo has no field %q; did you mean %q? Column %q cannot be sent as it is mapped.", t.Field, g.Name, header)
+					}
+					v.sheet = append(v.sheet, Problem{Column: header, Severity: Invalid, Message: msg})
+					r.kind = Skip
+				} else {
+					r.typ, r.length = strings.ToLower(f.Type), f.Length
+					if f.ReadOnly {
+						v.sheet = append(v.sheet, Problem{Column: header, Severity: Invalid,
+							Message: fmt.Sprintf("The Marketo field %q is read-only, so column %q cannot be sent. Skip the column.", t.Field, header)})
+						r.kind = Skip
+					}
+				}
+			}
+		}
+		if r.length == 0 {
+			switch r.typ {
+			case "string", "email", "phone", "url":
+				r.length = defaultStringLength
+			}
+		}
+		v.columns = append(v.columns, r)
+	}
+	if !hasKey {
+		v.sheet = append(v.sheet, Problem{Severity: Invalid,
+			Message: "No column is mapped to Email, Marketo Id or ForeignSysPersonId, so Marketo cannot tell who a row is. Map the email column to Email."})
+	}
+	if !dedup {
+		v.sheet = append(v.sheet, Problem{Severity: Warning,
+			Message: "Dedup is off: every row creates a new lead in Marketo, even if the person exists."})
+	}
+	return v
+}
+
+// SheetProblems are the problems with the mapping as a whole (Row 0): a
+// column mapped to a field Marketo does not have, no key column, dedup off.
+// An Invalid sheet problem about a column means that column is not sent; an
+// Invalid one without a column means no row can be sent.
+func (v *Validator) SheetProblems() []Problem { return append([]Problem(nil), v.sheet...) }
+
+// Check validates one row and returns the lead to send and the row's
+// problems. The row is sendable unless a problem is Invalid. Columns whose
+// sheet problem made them unsendable are left out of the lead.
+func (v *Validator) Check(r Row) (marketo.Lead, []Problem) {
+	var probs []Problem
+	bad := func(col, format string, args ...any) {
+		probs = append(probs, Problem{Row: r.Number, Column: col, Severity: Invalid, Message: fmt.Sprintf(format, args...)})
+	}
+	lead := v.m.Lead(r.Cells)
+	for i, c := range v.columns {
+		if i >= len(r.Cells) || c.kind == Skip {
+			continue
+		}
+		val := strings.TrimSpace(r.Cells[i])
+		if val == "" {
+			continue
+		}
+		if c.kind == ToAttribute && v.blocked(i) {
+			continue
+		}
+		switch c.kind {
+		case ToID:
+			if id, err := strconv.Atoi(val); err != nil || id <= 0 {
+				bad(c.header, "Marketo Id must be a whole number above 0, not %q. Fix the id or clear the cell.", short(val))
+			}
+			continue
+		case ToForeignSysType:
+			switch strings.ToUpper(val) {
+			case marketo.ForeignSysCustom, marketo.ForeignSysSFDC, marketo.ForeignSysNetSuite:
+			default:
+				bad(c.header, "ForeignSysType must be CUSTOM, SFDC or NETSUITE, not %q.", short(val))
+			}
+			continue
+		}
+		if c.length > 0 {
+			if n := utf8.RuneCountInString(val); n > c.length {
+				bad(c.header, "%s is %d characters long; Marketo allows %d. Shorten it.", c.header, n, c.length)
+				continue
+			}
+		}
+		if msg := checkType(c.typ, val); msg != "" {
+			bad(c.header, "%s", msg)
+		}
+	}
+	if lead.Key() == marketo.KeyNone {
+		bad("", "The row has no Email, Marketo Id or ForeignSysPersonId, so Marketo cannot tell who it is. Fill one in or leave the row out.")
+	}
+	if key, name := v.keyOf(lead); key != "" && !hasInvalid(probs) {
+		h := maphash.String(v.seed, key)
+		if first, dup := v.seen[h]; dup {
+			msg := fmt.Sprintf("Same %s as row %d. With dedup on, this row will update the lead created by row %d (this row's values win).", name, first, first)
+			if !v.dedup {
+				msg = fmt.Sprintf("Same %s as row %d. Dedup is off, so Marketo will create two separate leads.", name, first)
+			}
+			probs = append(probs, Problem{Row: r.Number, Column: v.keyHeader(lead.Key()), Severity: Warning, Message: msg})
+		} else {
+			v.seen[h] = r.Number
+		}
+	}
+	if len(v.sheet) > 0 {
+		lead.Attributes = v.dropBlocked(lead.Attributes)
+	}
+	return lead, probs
+}
+
+// blocked reports whether column i was refused for the whole sheet.
+func (v *Validator) blocked(i int) bool {
+	return v.m.Columns[i].Kind == ToAttribute && v.columns[i].kind == Skip
+}
+
+func (v *Validator) dropBlocked(attrs []marketo.Attribute) []marketo.Attribute {
+	blocked := map[string]bool{}
+	for i := range v.columns {
+		if v.blocked(i) {
+			blocked[v.m.Columns[i].Field] = true
+		}
+	}
+	if len(blocked) == 0 {
+		return attrs
+	}
+	out := attrs[:0]
+	for _, a := range attrs {
+		if !blocked[a.Name] {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// keyOf is the normalised key Marketo matches on, for duplicate detection.
+func (v *Validator) keyOf(l marketo.Lead) (string, string) {
+	switch l.Key() {
+	case marketo.KeyID:
+		return "i" + strconv.Itoa(l.ID), "Marketo Id"
+	case marketo.KeyForeignSysPersonID:
+		return "f" + l.ForeignSysType + "\x00" + l.ForeignSysPersonID, "ForeignSysPersonId"
+	case marketo.KeyEmail:
+		return "e" + strings.ToLower(l.Email), "Email"
+	}
+	return "", ""
+}
+
+func (v *Validator) keyHeader(k marketo.KeyKind) string {
+	want := map[marketo.KeyKind]TargetKind{marketo.KeyID: ToID, marketo.KeyForeignSysPersonID: ToForeignSysPersonID, marketo.KeyEmail: ToEmail}[k]
+	for _, c := range v.columns {
+		if c.kind == want {
+			return c.header
+		}
+	}
+	return ""
+}
+
+func hasInvalid(ps []Problem) bool {
+	for _, p := range ps {
+		if p.Severity == Invalid {
+			return true
+		}
+	}
+	return false
+}
+
+// short trims a value for quoting in a message.
+func short(s string) string {
+	if utf8.RuneCountInString(s) <= 40 {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:37]) + "..."
+}
+
+// checkType returns a plain-words problem when val does not fit a Marketo
+// data type, or "" when it does (or the type is not checked).
+func checkType(typ, val string) string {
+	switch typ {
+	case "email":
+		return CheckEmail(val)
+	case "integer", "score":
+		if _, err := strconv.ParseInt(val, 10, 64); err != nil {
+			return fmt.Sprintf("%q is not a whole number; this field takes numbers like 42.", short(val))
+		}
+	case "float", "currency", "percent":
+		if _, err := strconv.ParseFloat(val, 64); err != nil {
+			return fmt.Sprintf("%q is not a number; this field takes numbers like 1234.5 (no currency signs or thousands separators).", short(val))
+		}
+	case "date":
+		if _, err := time.Parse("2006-01-02", val); err != nil {
+			return fmt.Sprintf("%q is not a date Marketo accepts; write it as year-month-day, like 2024-03-05.", short(val))
+		}
+	case "datetime":
+		if !isDateTime(val) {
+			return fmt.Sprintf("%q is not a date and time Marketo accepts; write it like 2024-03-05T14:30:00 or 2024-03-05.", short(val))
+		}
+	case "boolean":
+		switch strings.ToLower(val) {
+		case "true", "false", "1", "0", "yes", "no":
+		default:
+			return fmt.Sprintf("%q is not a yes/no value; use TRUE or FALSE.", short(val))
+		}
+	}
+	return ""
+}
+
+func isDateTime(val string) bool {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02"} {
+		if _, err := time.Parse(layout, val); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckEmail returns a plain-words problem with an email address, or "" when
+// it is well-formed. Marketo rejects addresses with non-ASCII letters.
+func CheckEmail(s string) string {
+	for _, r := range s {
+		if r >= utf8.RuneSelf {
+			return fmt.Sprintf("Email %q has a character Marketo does not accept (%q); Marketo takes only plain letters a-z, digits and . _ %% + - in emails.", short(s), r)
+		}
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 || strings.Count(s, "@") != 1 {
+		return fmt.Sprintf("%q is not an email address (it needs exactly one @).", short(s))
+	}
+	local, domain := s[:at], s[at+1:]
+	if local == "" || len(local) > 64 || local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
+		return fmt.Sprintf("%q is not a valid email address (check the part before the @).", short(s))
+	}
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		if c <= ' ' || strings.IndexByte("\"(),:;<>[\\]", c) >= 0 {
+			return fmt.Sprintf("%q is not a valid email address (it contains %q before the @).", short(s), string(c))
+		}
+	}
+	labels := strings.Split(domain, ".")
+	if len(domain) > 253 || len(labels) < 2 {
+		return fmt.Sprintf("%q is not a valid email address (the part after the @ needs a dot, like example.com).", short(s))
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return fmt.Sprintf("%q is not a valid email address (check the part after the @).", short(s))
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return fmt.Sprintf("%q is not a valid email address (%q is not allowed after the @).", short(s), string(c))
+			}
+		}
+	}
+	if tld := labels[len(labels)-1]; len(tld) < 2 || isDigits(tld) {
+		return fmt.Sprintf("%q is not a valid email address (it does not end in a domain like .com).", short(s))
+	}
+	return ""
+}
+
+// Report sums up the validation of a whole sheet.
+type Report struct {
+	Header       Header
+	Rows         int       // data rows read
+	Valid        int       // rows that will be sent (with or without warnings)
+	Invalid      int       // rows that will not be sent
+	WithWarnings int       // sendable rows with at least one warning
+	ByKey        [4]int    // sendable rows by marketo.KeyKind they match on
+	Problems     []Problem // sheet problems first, then rows in order; at most MaxReportProblems
+	ProblemCount int       // all problems found, even past the cap
+	InvalidRows  []int     // sheet row numbers of the invalid rows, in order
+	Notes        []string  // reading notes (merged cells, formulas without results, ...)
+}
+
+// MaxReportProblems caps Report.Problems; counts stay exact.
+const MaxReportProblems = 1000
+
+// add records one checked row.
+func (rep *Report) add(row int, probs []Problem) {
+	rep.Rows++
+	invalid, warned := false, false
+	for _, p := range probs {
+		rep.ProblemCount++
+		if len(rep.Problems) < MaxReportProblems {
+			rep.Problems = append(rep.Problems, p)
+		}
+		if p.Severity == Invalid {
+			invalid = true
+		} else {
+			warned = true
+		}
+	}
+	switch {
+	case invalid:
+		rep.Invalid++
+		rep.InvalidRows = append(rep.InvalidRows, row)
+	case warned:
+		rep.Valid++
+		rep.WithWarnings++
+	default:
+		rep.Valid++
+	}
+}
+
+// Validate reads a sheet once and validates every row: the pre-flight report
+// the operator sees before sending ("send the valid rows only"). headerRow 0
+// detects the header.
+func Validate(ctx context.Context, wb *Workbook, sheet string, headerRow int, m Mapping, fields []marketo.Field, dedup bool) (Report, error) {
+	v := NewValidator(m, fields, dedup)
+	var rep Report
+	for _, p := range v.SheetProblems() {
+		rep.ProblemCount++
+		rep.Problems = append(rep.Problems, p)
+	}
+	fatal := false
+	for _, p := range v.sheet {
+		if p.Severity == Invalid && p.Column == "" {
+			fatal = true
+		}
+	}
+	res, err := wb.Read(ctx, sheet, headerRow, func(r Row) error {
+		lead, probs := v.Check(r)
+		if fatal && !hasInvalid(probs) {
+			probs = append(probs, Problem{Row: r.Number, Severity: Invalid, Message: "Not sent: fix the mapping first (see the sheet problems)."})
+		}
+		rep.add(r.Number, probs)
+		if !hasInvalid(probs) {
+			rep.ByKey[lead.Key()]++
+		}
+		return nil
+	})
+	rep.Header, rep.Notes = res.Header, res.Notes
+	if err != nil {
+		return rep, fmt.Errorf("validate sheet %q: %w", sheet, err)
+	}
+	return rep, nil
+}
