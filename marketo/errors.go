@@ -60,6 +60,25 @@ const (
 	ClassBadRequest               // the request itself is wrong (bad field, bad value): do not retry
 )
 
+func (c Class) String() string {
+	switch c {
+	case ClassTransient:
+		return "transient"
+	case ClassRateLimit:
+		return "rate limit"
+	case ClassConcurrency:
+		return "concurrency limit"
+	case ClassQuota:
+		return "daily quota"
+	case ClassAuth:
+		return "authentication"
+	case ClassBadRequest:
+		return "bad request"
+	default:
+		return "other"
+	}
+}
+
 var codeClass = map[API]map[string]Class{
 	SOAP: {
 		"10001": ClassTransient, "20011": ClassTransient, "20016": ClassTransient,
@@ -75,6 +94,14 @@ var codeClass = map[API]map[string]Class{
 		"606": ClassRateLimit, "615": ClassConcurrency, "607": ClassQuota, "1029": ClassQuota,
 		"609": ClassBadRequest, "610": ClassBadRequest, "612": ClassBadRequest, "614": ClassBadRequest,
 		"1001": ClassBadRequest, "1003": ClassBadRequest, "1006": ClassBadRequest, "1007": ClassBadRequest,
+		"605": ClassBadRequest, "1011": ClassBadRequest,
+		// HTTP-level refusals Marketo documents for REST: the payload is over
+		// 1 MB or the URI over 8 KB. Sending the same request again cannot help.
+		"413": ClassBadRequest, "414": ClassBadRequest,
+		// OAuth2 errors from the identity endpoint (RFC 6749 section 5.2).
+		"invalid_client": ClassAuth, "unauthorized": ClassAuth, "unauthorized_client": ClassAuth,
+		"invalid_grant": ClassAuth, "access_denied": ClassAuth,
+		"invalid_request": ClassBadRequest, "unsupported_grant_type": ClassBadRequest,
 	},
 }
 
@@ -86,8 +113,11 @@ func ClassOf(err error) Class {
 		if c, ok := codeClass[me.API][me.Code]; ok {
 			return c
 		}
-		if me.HTTPStatus >= 500 && me.Code == "" {
+		switch {
+		case me.HTTPStatus >= 500 && me.Code == "":
 			return ClassTransient
+		case me.HTTPStatus == 401 || me.HTTPStatus == 403:
+			return ClassAuth
 		}
 		return ClassOther
 	}
