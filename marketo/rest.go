@@ -1,0 +1,637 @@
+package marketo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// RESTCredentials are what Marketo's Admin pages show for the REST API: the
+// endpoint and identity URLs (Web Services) and a custom service's client ID
+// and secret (LaunchPoint). ClientSecret is a secret.
+type RESTCredentials struct {
+	BaseURL      string // e.g. https://123-ABC-456.mktorest.com/rest
+	IdentityURL  string // e.g. https://123-ABC-456.mktorest.com/identity; empty: derived from BaseURL
+	ClientID     string
+	ClientSecret string
+}
+
+// String hides the client secret.
+func (c RESTCredentials) String() string {
+	return fmt.Sprintf("REST %s as client %s (secret %s)", c.BaseURL, c.ClientID, maskSecret(c.ClientSecret))
+}
+
+// GoString hides the client secret from %#v as well.
+func (c RESTCredentials) GoString() string { return c.String() }
+
+// RESTOptions tunes a [RESTClient].
+type RESTOptions struct {
+	// HTTPClient is used for every call; nil means [NewHTTPClient].
+	HTTPClient *http.Client
+	// ForeignSysPersonIDField is the REST name of the custom lead field that
+	// stands in for SOAP's ForeignSysPersonId (Marketo's migration advice).
+	// Leads keyed by ForeignSysPersonId are matched on it; empty means such
+	// leads cannot be sent over REST.
+	ForeignSysPersonIDField string
+}
+
+// Errors about leads a REST call cannot take as given.
+var (
+	// ErrMixedKeys: one REST call matches every lead on the same field, so
+	// callers group leads by [Lead.Key] and send each group separately.
+	ErrMixedKeys = errors.New("leads with different keys cannot share one REST call")
+	// ErrNoKey: a lead has no Marketo Id, ForeignSysPersonId or Email.
+	ErrNoKey = errors.New("lead has no key Marketo can match on")
+	// ErrNoForeignKeyField: leads keyed by ForeignSysPersonId need
+	// RESTOptions.ForeignSysPersonIDField.
+	ErrNoForeignKeyField = errors.New("no custom field is set up to stand in for ForeignSysPersonId")
+)
+
+// REST Sync Leads actions.
+const (
+	ActionCreateOrUpdate  = "createOrUpdate"
+	ActionCreateOnly      = "createOnly"
+	ActionUpdateOnly      = "updateOnly"
+	ActionCreateDuplicate = "createDuplicate"
+)
+
+// RESTClient calls Marketo's REST API: Sync Leads (POST
+// /rest/v1/leads.json) and Describe Leads. It fetches OAuth2 access tokens
+// with the client credentials grant, caches one until shortly before it
+// expires, and sends it only in the Authorization header. It is safe for
+// concurrent use; concurrent calls share one token refresh.
+type RESTClient struct {
+	leadsURL    string
+	describeURL string
+	tokenURL    string
+	clientID    string
+	secret      string
+	fspiField   string
+	hc          *http.Client
+	now         func() time.Time
+
+	mu      sync.Mutex
+	token   string
+	expires time.Time
+	pending *tokenCall
+}
+
+type tokenCall struct {
+	done  chan struct{}
+	token string
+	err   error
+}
+
+// NewRESTClient checks the credentials and returns a client. Addresses must
+// be HTTPS unless they are this computer (the sandbox). When IdentityURL is
+// empty it is derived from BaseURL ("…/rest" becomes "…/identity"), which is
+// how Marketo lays the two out.
+func NewRESTClient(cred RESTCredentials, opts RESTOptions) (*RESTClient, error) {
+	base, err := parseEndpoint("REST endpoint", cred.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	identity := strings.TrimSpace(cred.IdentityURL)
+	if identity == "" {
+		p := strings.TrimRight(base.Path, "/")
+		if !strings.HasSuffix(p, "/rest") {
+			return nil, errors.New("the REST identity URL is empty: copy it from Marketo (Admin > Integration > Web Services)")
+		}
+		u := *base
+		u.Path = strings.TrimSuffix(p, "/rest") + "/identity"
+		identity = u.String()
+	}
+	id, err := parseEndpoint("REST identity URL", identity)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(cred.ClientID) == "" {
+		return nil, errors.New("the REST client ID is empty: copy it from Marketo (Admin > Integration > LaunchPoint > View Details)")
+	}
+	if cred.ClientSecret == "" {
+		return nil, errors.New("the REST client secret is empty: copy it from Marketo (Admin > Integration > LaunchPoint > View Details)")
+	}
+	hc, err := checkHTTPClient(opts.HTTPClient)
+	if err != nil {
+		return nil, err
+	}
+	return &RESTClient{
+		leadsURL:    joinURL(base, "/v1/leads.json"),
+		describeURL: joinURL(base, "/v1/leads/describe.json"),
+		tokenURL:    joinURL(id, "/oauth/token"),
+		clientID:    strings.TrimSpace(cred.ClientID),
+		secret:      cred.ClientSecret,
+		fspiField:   strings.TrimSpace(opts.ForeignSysPersonIDField),
+		hc:          hc,
+		now:         time.Now,
+	}, nil
+}
+
+// syncPlan is how one batch goes over REST.
+type syncPlan struct {
+	action      string
+	lookupField string // empty: not sent
+	key         KeyKind
+}
+
+// plan chooses action and lookupField from the leads' common key:
+//   - Email: createOrUpdate on email (dedup on), createDuplicate (dedup off).
+//   - ForeignSysPersonId: the same, on the configured custom field.
+//   - Marketo Id: updateOnly on id whatever dedup says. Marketo accepts id
+//     only with updateOnly, and a lead id always names an existing lead, so
+//     there is nothing to create; an unknown id comes back as skipped (1004),
+//     as SOAP reports it FAILED.
+func (c *RESTClient) plan(leads []Lead, dedup bool) (syncPlan, error) {
+	key := leads[0].Key()
+	for i := range leads {
+		k := leads[i].Key()
+		if k == KeyNone {
+			return syncPlan{}, fmt.Errorf("lead %d: %w (Marketo Id, ForeignSysPersonId or Email)", i+1, ErrNoKey)
+		}
+		if k != key {
+			return syncPlan{}, fmt.Errorf("lead 1 is matched on %s but lead %d on %s: %w; send each key kind in its own call (group by Lead.Key)",
+				key, i+1, k, ErrMixedKeys)
+		}
+	}
+	switch key {
+	case KeyID:
+		return syncPlan{action: ActionUpdateOnly, lookupField: "id", key: key}, nil
+	case KeyForeignSysPersonID:
+		if c.fspiField == "" {
+			return syncPlan{}, fmt.Errorf("%w: choose the Marketo field that holds ForeignSysPersonId values in the account settings", ErrNoForeignKeyField)
+		}
+		if !dedup {
+			return syncPlan{action: ActionCreateDuplicate, key: key}, nil
+		}
+		return syncPlan{action: ActionCreateOrUpdate, lookupField: c.fspiField, key: key}, nil
+	default:
+		if !dedup {
+			return syncPlan{action: ActionCreateDuplicate, key: key}, nil
+		}
+		return syncPlan{action: ActionCreateOrUpdate, lookupField: "email", key: key}, nil
+	}
+}
+
+// SyncLeads sends leads of one key kind (see [Lead.Key]) in one Sync Leads
+// call and returns a status per lead in input order: created and updated
+// records with their lead id, skipped records as Failed with Marketo's
+// reasons ("1004: Lead not found"). Leads of different key kinds return
+// [ErrMixedKeys] without a call. A lead keyed by Id does not send its Email
+// (as over SOAP, where Email changes only when sent as an attribute);
+// ForeignSysType has no REST counterpart and is not sent.
+func (c *RESTClient) SyncLeads(ctx context.Context, leads []Lead, dedup bool) ([]SyncStatus, error) {
+	const op = "Marketo REST Sync Leads"
+	if len(leads) == 0 {
+		return nil, nil
+	}
+	if len(leads) > MaxBatch {
+		return nil, fmt.Errorf("%s: %d leads in one call; Marketo takes at most %d", op, len(leads), MaxBatch)
+	}
+	p, err := c.plan(leads, dedup)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	body := c.appendSyncBody(make([]byte, 0, syncRequestSize(leads)), p, leads)
+	var r restResponse[restRecord]
+	if err := c.call(ctx, op, http.MethodPost, c.leadsURL, body, &r); err != nil {
+		return nil, err
+	}
+	if len(r.Result) != len(leads) {
+		return nil, fmt.Errorf("%s: Marketo answered with %d results for %d leads: %w", op, len(r.Result), len(leads), ErrMismatchedAnswer)
+	}
+	out := make([]SyncStatus, len(leads))
+	for i, rec := range r.Result {
+		st := SyncStatus{LeadID: rec.ID}
+		switch strings.ToLower(rec.Status) {
+		case "created":
+			st.Status = Created
+		case "updated":
+			st.Status = Updated
+		case "skipped":
+			st.Status = Failed
+			st.Error = reasonText(rec.Reasons)
+		default:
+			return nil, fmt.Errorf("%s: result %d has status %q: %w", op, i+1, rec.Status, ErrMismatchedAnswer)
+		}
+		out[i] = st
+	}
+	return out, nil
+}
+
+func reasonText(rs []restError) string {
+	if len(rs) == 0 {
+		return "Marketo skipped this lead without giving a reason"
+	}
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = string(r.Code) + ": " + r.Message
+	}
+	return strings.Join(parts, "; ")
+}
+
+// appendSyncBody writes the Sync Leads JSON. Each record carries the lookup
+// field first, then its attributes; when an attribute repeats a name the
+// last value wins, and an attribute never overrides the lookup key (JSON
+// keys must be unique per record).
+func (c *RESTClient) appendSyncBody(dst []byte, p syncPlan, leads []Lead) []byte {
+	dst = append(dst, `{"action":`...)
+	dst = appendJSONString(dst, p.action)
+	if p.lookupField != "" {
+		dst = append(dst, `,"lookupField":`...)
+		dst = appendJSONString(dst, p.lookupField)
+	}
+	dst = append(dst, `,"input":[`...)
+	var written []string
+	for i := range leads {
+		l := &leads[i]
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, '{')
+		written = written[:0]
+		field := func(name string) bool {
+			for _, w := range written {
+				if w == name {
+					return false
+				}
+			}
+			if len(written) > 0 {
+				dst = append(dst, ',')
+			}
+			written = append(written, name)
+			dst = appendJSONString(dst, name)
+			dst = append(dst, ':')
+			return true
+		}
+		switch p.key {
+		case KeyID:
+			field("id")
+			dst = strconv.AppendInt(dst, int64(l.ID), 10)
+		case KeyForeignSysPersonID:
+			field(c.fspiField)
+			dst = appendJSONString(dst, l.ForeignSysPersonID)
+			if l.Email != "" {
+				field("email")
+				dst = appendJSONString(dst, l.Email)
+			}
+		default:
+			field("email")
+			dst = appendJSONString(dst, l.Email)
+		}
+		for j, a := range l.Attributes {
+			if a.Name == "" || repeatedLater(l.Attributes[j+1:], a.Name) {
+				continue
+			}
+			if field(a.Name) {
+				dst = appendJSONString(dst, a.Value)
+			}
+		}
+		dst = append(dst, '}')
+	}
+	return append(dst, "]}"...)
+}
+
+func repeatedLater(as []Attribute, name string) bool {
+	for _, a := range as {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// LeadFields lists the lead fields open to the REST API (Describe Leads),
+// by REST name ("firstName").
+func (c *RESTClient) LeadFields(ctx context.Context) ([]Field, error) {
+	const op = "Marketo REST Describe Leads"
+	var r restResponse[restField]
+	if err := c.call(ctx, op, http.MethodGet, c.describeURL, nil, &r); err != nil {
+		return nil, err
+	}
+	out := make([]Field, 0, len(r.Result))
+	for _, f := range r.Result {
+		if f.REST == nil || f.REST.Name == "" {
+			continue // not usable over REST
+		}
+		fl := Field{Name: f.REST.Name, DisplayName: f.DisplayName, Type: f.DataType, Length: f.Length, ReadOnly: f.REST.ReadOnly}
+		if fl.DisplayName == "" {
+			fl.DisplayName = fl.Name
+		}
+		out = append(out, fl)
+	}
+	return out, nil
+}
+
+// restResponse is the envelope of every REST answer.
+type restResponse[T any] struct {
+	RequestID string      `json:"requestId"`
+	Success   bool        `json:"success"`
+	Errors    []restError `json:"errors"`
+	Result    []T         `json:"result"`
+}
+
+type restError struct {
+	Code    flexCode `json:"code"`
+	Message string   `json:"message"`
+}
+
+// flexCode reads an error code sent as a quoted integer (as documented) or
+// as a bare number.
+type flexCode string
+
+func (f *flexCode) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*f = flexCode(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("error code %s is neither text nor a number", b)
+	}
+	*f = flexCode(n.String())
+	return nil
+}
+
+type restRecord struct {
+	ID      int         `json:"id"`
+	Status  string      `json:"status"`
+	Reasons []restError `json:"reasons"`
+}
+
+type restField struct {
+	DisplayName string `json:"displayName"`
+	DataType    string `json:"dataType"`
+	Length      int    `json:"length"`
+	REST        *struct {
+		Name     string `json:"name"`
+		ReadOnly bool   `json:"readOnly"`
+	} `json:"rest"`
+}
+
+// call runs one API call with a cached token. If Marketo says the token is
+// invalid or expired (601, 602), it drops that token, fetches a new one and
+// tries once more.
+func (c *RESTClient) call(ctx context.Context, op, method, endpoint string, body []byte, out interface{ apiErr(int) *Error }) error {
+	for attempt := 0; ; attempt++ {
+		tok, err := c.accessToken(ctx)
+		if err != nil {
+			return err
+		}
+		err = c.send(ctx, op, method, endpoint, body, tok, out)
+		var me *Error
+		if attempt == 0 && errors.As(err, &me) && (me.Code == "601" || me.Code == "602") {
+			c.dropToken(tok)
+			continue
+		}
+		return err
+	}
+}
+
+func (r *restResponse[T]) apiErr(status int) *Error {
+	if r.Success {
+		return nil
+	}
+	if len(r.Errors) == 0 {
+		return &Error{API: REST, Message: "Marketo reported a failure without saying why", HTTPStatus: status}
+	}
+	e := &Error{API: REST, Code: string(r.Errors[0].Code), Message: r.Errors[0].Message, HTTPStatus: status}
+	for _, x := range r.Errors[1:] {
+		e.Message += "; " + string(x.Code) + ": " + x.Message
+	}
+	return e
+}
+
+// send makes one HTTP exchange and decodes the JSON answer into out.
+func (c *RESTClient) send(ctx context.Context, op, method, endpoint string, body []byte, tok string, out interface{ apiErr(int) *Error }) error {
+	var rd *bytes.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	var req *http.Request
+	var err error
+	if rd != nil {
+		req, err = http.NewRequestWithContext(ctx, method, endpoint, rd)
+	} else {
+		req, err = http.NewRequestWithContext(ctx, method, endpoint, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("User-Agent", userAgent)
+	return c.exchange(ctx, op, req, out)
+}
+
+// exchange sends req and decodes a JSON answer into out, sorting failures
+// into Marketo errors and transport errors.
+func (c *RESTClient) exchange(ctx context.Context, op string, req *http.Request, out interface{ apiErr(int) *Error }) error {
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return doErr(ctx, op, err)
+	}
+	buf := getBuf()
+	defer putBuf(buf)
+	if err := readBody(resp, buf, op); err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return fmt.Errorf("%s: stopped: %w", op, ctxErr)
+		}
+		return err
+	}
+	switch resp.StatusCode {
+	case http.StatusRequestEntityTooLarge:
+		return &Error{API: REST, Code: "413", Message: "the request is larger than Marketo accepts (1 MB); send fewer leads or shorter values per call", HTTPStatus: resp.StatusCode}
+	case http.StatusRequestURITooLong:
+		return &Error{API: REST, Code: "414", Message: "the request address is longer than Marketo accepts (8 KB)", HTTPStatus: resp.StatusCode}
+	}
+	data := buf.Bytes()
+	if err := json.Unmarshal(data, out); err != nil {
+		if resp.StatusCode >= 400 && resp.StatusCode < 500 && !looksLikeHTML(resp.Header.Get("Content-Type"), data) {
+			return &Error{API: REST, Code: strconv.Itoa(resp.StatusCode),
+				Message: fmt.Sprintf("Marketo refused the request (HTTP %d %s)", resp.StatusCode, http.StatusText(resp.StatusCode)), HTTPStatus: resp.StatusCode}
+		}
+		if len(bytes.TrimSpace(data)) == 0 || looksLikeHTML(resp.Header.Get("Content-Type"), data) || (len(data) > 0 && data[0] == '<') {
+			return nonAPIAnswer(op, resp, data, "a JSON answer")
+		}
+		return &TransportError{Op: op, HTTPStatus: resp.StatusCode, Err: fmt.Errorf("Marketo's answer is cut off or not valid JSON: %w", err)}
+	}
+	if me := out.apiErr(resp.StatusCode); me != nil {
+		return me
+	}
+	if resp.StatusCode != http.StatusOK {
+		return &TransportError{Op: op, HTTPStatus: resp.StatusCode, Err: errors.New("Marketo answered with an unexpected HTTP status")}
+	}
+	return nil
+}
+
+// accessToken returns a cached token or waits for a refresh. One refresh
+// runs at a time however many calls need it; it is not tied to any single
+// caller's context, so one caller giving up does not fail the others.
+func (c *RESTClient) accessToken(ctx context.Context) (string, error) {
+	c.mu.Lock()
+	if c.token != "" && c.now().Before(c.expires) {
+		t := c.token
+		c.mu.Unlock()
+		return t, nil
+	}
+	call := c.pending
+	if call == nil {
+		call = &tokenCall{done: make(chan struct{})}
+		c.pending = call
+		go c.refresh(context.WithoutCancel(ctx), call)
+	}
+	c.mu.Unlock()
+	select {
+	case <-call.done:
+		return call.token, call.err
+	case <-ctx.Done():
+		return "", fmt.Errorf("Marketo REST access token: stopped: %w", ctx.Err())
+	}
+}
+
+func (c *RESTClient) refresh(ctx context.Context, call *tokenCall) {
+	ctx, cancel := context.WithTimeout(ctx, DefaultTimeout)
+	defer cancel()
+	start := c.now()
+	tok, ttl, err := c.fetchToken(ctx)
+	c.mu.Lock()
+	if err == nil {
+		c.token = tok
+		c.expires = start.Add(ttl - tokenMargin(ttl))
+	}
+	c.pending = nil
+	c.mu.Unlock()
+	call.token, call.err = tok, err
+	close(call.done)
+}
+
+// tokenMargin is how long before expiry a token is replaced: a tenth of its
+// life, at most a minute, so a call never starts with a token about to die.
+func tokenMargin(ttl time.Duration) time.Duration {
+	return min(ttl/10, time.Minute)
+}
+
+// dropToken forgets tok if it is still the cached one (another call may
+// already have replaced it).
+func (c *RESTClient) dropToken(tok string) {
+	c.mu.Lock()
+	if c.token == tok {
+		c.token = ""
+	}
+	c.mu.Unlock()
+}
+
+// tokenAnswer is the identity endpoint's answer, success or OAuth2 error.
+type tokenAnswer struct {
+	AccessToken      string      `json:"access_token"`
+	TokenType        string      `json:"token_type"`
+	ExpiresIn        json.Number `json:"expires_in"`
+	Error            string      `json:"error"`
+	ErrorDescription string      `json:"error_description"`
+	Success          *bool       `json:"success"`
+	Errors           []restError `json:"errors"`
+}
+
+func (a *tokenAnswer) apiErr(status int) *Error {
+	switch {
+	case a.Error != "":
+		msg := a.ErrorDescription
+		if msg == "" {
+			msg = a.Error
+		}
+		return &Error{API: REST, Code: a.Error, Message: "Marketo refused the client ID and secret: " + msg, HTTPStatus: status}
+	case len(a.Errors) > 0:
+		return &Error{API: REST, Code: string(a.Errors[0].Code), Message: a.Errors[0].Message, HTTPStatus: status}
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return &Error{API: REST, Code: strconv.Itoa(status), Message: "Marketo refused the client ID and secret", HTTPStatus: status}
+	case a.AccessToken == "" && status == http.StatusOK:
+		return &Error{API: REST, Message: "Marketo's identity service answered without an access token", HTTPStatus: status}
+	}
+	return nil
+}
+
+// fetchToken asks the identity service for a token with the client
+// credentials grant. Marketo documents GET or POST with the parameters in
+// the query; the secret goes in a POST form body instead, so it never lands
+// in a URL (proxy and server logs).
+func (c *RESTClient) fetchToken(ctx context.Context) (string, time.Duration, error) {
+	const op = "Marketo REST access token"
+	form := url.Values{
+		"grant_type":    {"client_credentials"},
+		"client_id":     {c.clientID},
+		"client_secret": {c.secret},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.tokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", 0, fmt.Errorf("%s: %w", op, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	var a tokenAnswer
+	if err := c.exchange(ctx, op, req, &a); err != nil {
+		return "", 0, err
+	}
+	secs, err := a.ExpiresIn.Int64()
+	if err != nil || secs < 0 {
+		secs = 0
+	}
+	return a.AccessToken, time.Duration(secs) * time.Second, nil
+}
+
+// appendJSONString writes s as a JSON string. Invalid UTF-8 becomes U+FFFD,
+// as encoding/json does.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	last := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x80 {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[last:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			}
+			i++
+			last = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[last:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			last = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[last:]...)
+	return append(dst, '"')
+}

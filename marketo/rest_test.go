@@ -1,0 +1,442 @@
+package marketo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestRESTPlan(t *testing.T) {
+	c := &RESTClient{fspiField: "crmPersonId"}
+	noField := &RESTClient{}
+	email := []Lead{{Email: "a@x.com"}, {Email: "b@x.com", ForeignSysType: "SFDC"}}
+	ids := []Lead{{ID: 5, Email: "a@x.com"}, {ID: 6}}
+	fspi := []Lead{{ForeignSysPersonID: "p1", Email: "a@x.com"}, {ForeignSysPersonID: "p2"}}
+	tests := []struct {
+		name    string
+		c       *RESTClient
+		leads   []Lead
+		dedup   bool
+		want    syncPlan
+		wantErr error
+	}{
+		{"email dedup", c, email, true, syncPlan{ActionCreateOrUpdate, "email", KeyEmail}, nil},
+		{"email no dedup", c, email, false, syncPlan{ActionCreateDuplicate, "", KeyEmail}, nil},
+		{"id dedup", c, ids, true, syncPlan{ActionUpdateOnly, "id", KeyID}, nil},
+		{"id no dedup still updates", c, ids, false, syncPlan{ActionUpdateOnly, "id", KeyID}, nil},
+		{"fspi dedup", c, fspi, true, syncPlan{ActionCreateOrUpdate, "crmPersonId", KeyForeignSysPersonID}, nil},
+		{"fspi no dedup", c, fspi, false, syncPlan{ActionCreateDuplicate, "", KeyForeignSysPersonID}, nil},
+		{"fspi without field", noField, fspi, true, syncPlan{}, ErrNoForeignKeyField},
+		{"mixed", c, []Lead{{Email: "a@x.com"}, {ID: 3}}, true, syncPlan{}, ErrMixedKeys},
+		{"no key", c, []Lead{{Email: "a@x.com"}, {Attributes: []Attribute{{"FirstName", "x"}}}}, true, syncPlan{}, ErrNoKey},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.c.plan(tt.leads, tt.dedup)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("error %v, want %v", err, tt.wantErr)
+			}
+			if got != tt.want {
+				t.Errorf("plan %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	_, err := c.plan([]Lead{{Email: "a@x.com"}, {Email: "b@x.com"}, {ID: 3}}, true)
+	if err == nil || !strings.Contains(err.Error(), "lead 3") || !strings.Contains(err.Error(), "Lead.Key") {
+		t.Errorf("mixed-key error does not say which lead or how to group: %v", err)
+	}
+}
+
+func TestRESTSyncBody(t *testing.T) {
+	c := &RESTClient{fspiField: "crmPersonId"}
+	tests := []struct {
+		name  string
+		leads []Lead
+		dedup bool
+		want  string
+	}{
+		{"email", []Lead{
+			{Email: "a@x.com", Attributes: []Attribute{{"firstName", "Zoë \"Z\""}, {"company", "A&B\n"}}},
+			{Email: "b@x.com", Attributes: []Attribute{{"email", "other@x.com"}, {"city", "old"}, {"city", "new"}}},
+		}, true,
+			`{"action":"createOrUpdate","lookupField":"email","input":[{"email":"a@x.com","firstName":"Zoë \"Z\"","company":"A&B\n"},{"email":"b@x.com","city":"new"}]}`},
+		{"id leaves email alone", []Lead{{ID: 42, Email: "a@x.com", Attributes: []Attribute{{"lastName", "L"}}}}, true,
+			`{"action":"updateOnly","lookupField":"id","input":[{"id":42,"lastName":"L"}]}`},
+		{"fspi", []Lead{{ForeignSysPersonID: "P-1", ForeignSysType: "SFDC", Email: "a@x.com"}, {ForeignSysPersonID: "P-2"}}, true,
+			`{"action":"createOrUpdate","lookupField":"crmPersonId","input":[{"crmPersonId":"P-1","email":"a@x.com"},{"crmPersonId":"P-2"}]}`},
+		{"duplicates", []Lead{{Email: "a@x.com"}}, false,
+			`{"action":"createDuplicate","input":[{"email":"a@x.com"}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := c.plan(tt.leads, tt.dedup)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.appendSyncBody(nil, p, tt.leads)
+			if string(got) != tt.want {
+				t.Errorf("body\n got %s\nwant %s", got, tt.want)
+			}
+			if !json.Valid(got) {
+				t.Error("body is not valid JSON")
+			}
+		})
+	}
+}
+
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{"", "plain", `q"uo\te`, "\x00\x01\x1f\n\r\t", "é中😀", "bad\xffutf8\xc3", "</script>&<>", "\u2028\u2029"} {
+		got := appendJSONString(nil, s)
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil {
+			t.Errorf("%q encoded as invalid JSON %s: %v", s, got, err)
+			continue
+		}
+		want := strings.ToValidUTF8(s, "\uFFFD")
+		if s == "bad\xffutf8\xc3" {
+			want = "bad\uFFFDutf8\uFFFD"
+		}
+		if back != want {
+			t.Errorf("%q round-tripped as %q, want %q", s, back, want)
+		}
+	}
+}
+
+// fakeMarketo is a scripted REST server for the unit tests: identity
+// handing out numbered tokens, and leads/describe answers chosen per test.
+type fakeMarketo struct {
+	t          *testing.T
+	tokens     atomic.Int32
+	tokenDelay time.Duration
+	ttl        int
+	mu         sync.Mutex
+	seen       []*http.Request
+	bodies     []string
+	leads      func(w http.ResponseWriter, r *http.Request, call int)
+}
+
+func (f *fakeMarketo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	f.seen = append(f.seen, r)
+	f.bodies = append(f.bodies, string(b))
+	call := len(f.seen)
+	f.mu.Unlock()
+	switch r.URL.Path {
+	case "/identity/oauth/token":
+		time.Sleep(f.tokenDelay)
+		form, _ := url.ParseQuery(string(b))
+		if r.Method != http.MethodPost || form.Get("client_secret") != "s3cret" || form.Get("client_id") != "cid" ||
+			form.Get("grant_type") != "client_credentials" || r.URL.RawQuery != "" {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = io.WriteString(w, `{"error":"unauthorized","error_description":"Bad client credentials"}`)
+			return
+		}
+		n := f.tokens.Add(1)
+		fmt.Fprintf(w, `{"access_token":"tok-%d","token_type":"bearer","expires_in":%d,"scope":"x"}`, n, f.ttl)
+	default:
+		f.leads(w, r, call)
+	}
+}
+
+func newFake(t *testing.T, leads func(w http.ResponseWriter, r *http.Request, call int)) (*fakeMarketo, *RESTClient) {
+	t.Helper()
+	f := &fakeMarketo{t: t, ttl: 3599, leads: leads}
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	c, err := NewRESTClient(RESTCredentials{BaseURL: srv.URL + "/rest", ClientID: "cid", ClientSecret: "s3cret"}, RESTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, c
+}
+
+func TestRESTResults(t *testing.T) {
+	_, c := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		_, _ = io.WriteString(w, `{"requestId":"1#2","success":true,"result":[{"id":50,"status":"created"},{"id":51,"status":"updated"},{"status":"skipped","reasons":[{"code":"1006","message":"Field 'pants' not found"}]},{"status":"skipped","reasons":[{"code":1004,"message":"Lead not found"},{"code":"1003","message":"Invalid data"}]},{"status":"skipped"}]}`)
+	})
+	leads := []Lead{{Email: "a@x.com"}, {Email: "b@x.com"}, {Email: "c@x.com"}, {Email: "d@x.com"}, {Email: "e@x.com"}}
+	got, err := c.SyncLeads(context.Background(), leads, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []SyncStatus{
+		{50, Created, ""}, {51, Updated, ""}, {0, Failed, "1006: Field 'pants' not found"},
+		{0, Failed, "1004: Lead not found; 1003: Invalid data"}, {0, Failed, "Marketo skipped this lead without giving a reason"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+	if _, err := c.SyncLeads(context.Background(), leads[:2], true); !errors.Is(err, ErrMismatchedAnswer) {
+		t.Errorf("5 results for 2 leads: %v", err)
+	}
+}
+
+func TestRESTCallErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		status    int
+		ctype     string
+		body      string
+		wantCode  string // *Error with this code; "" means *TransportError
+		wantClass Class
+		wantMsg   string
+	}{
+		{"606 rate", 200, "application/json", `{"requestId":"a","success":false,"errors":[{"code":"606","message":"Max rate limit '100' exceeded with in '20' secs"}]}`, "606", ClassRateLimit, "Max rate limit"},
+		{"615 concurrency", 200, "application/json", `{"success":false,"errors":[{"code":"615","message":"Concurrent access limit reached"}]}`, "615", ClassConcurrency, ""},
+		{"607 quota", 200, "application/json", `{"success":false,"errors":[{"code":"607","message":"Daily quota reached"}]}`, "607", ClassQuota, ""},
+		{"1029 quota", 200, "application/json", `{"success":false,"errors":[{"code":"1029","message":"Too many jobs in queue"}]}`, "1029", ClassQuota, ""},
+		{"603 denied", 200, "application/json", `{"success":false,"errors":[{"code":"603","message":"Access denied"}]}`, "603", ClassAuth, ""},
+		{"604 timeout", 200, "application/json", `{"success":false,"errors":[{"code":"604","message":"Request time-out"}]}`, "604", ClassTransient, ""},
+		{"608 unavailable", 200, "application/json", `{"success":false,"errors":[{"code":"608","message":"API Temporarily Unavailable"}]}`, "608", ClassTransient, ""},
+		{"611 system", 200, "application/json", `{"success":false,"errors":[{"code":611,"message":"System error"}]}`, "611", ClassTransient, ""},
+		{"713 transient", 200, "application/json", `{"success":false,"errors":[{"code":"713","message":"Transient Error"}]}`, "713", ClassTransient, ""},
+		{"1003 invalid", 200, "application/json", `{"success":false,"errors":[{"code":"1003","message":"Invalid action"}]}`, "1003", ClassBadRequest, ""},
+		{"1006 field", 200, "application/json", `{"success":false,"errors":[{"code":"1006","message":"Field 'x' not found"}]}`, "1006", ClassBadRequest, ""},
+		{"two errors", 200, "application/json", `{"success":false,"errors":[{"code":"609","message":"Invalid JSON"},{"code":"701","message":"input cannot be blank"}]}`, "609", ClassBadRequest, "Invalid JSON; 701: input cannot be blank"},
+		{"no reason", 200, "application/json", `{"success":false}`, "", ClassOther, "without saying why"},
+		{"413 html", 413, "text/html", `<html><body><h1>413 Request Entity Too Large</h1></body></html>`, "413", ClassBadRequest, "1 MB"},
+		{"404 text", 404, "text/plain", `not found`, "404", ClassOther, "HTTP 404"},
+		{"502 html", 502, "text/html", `<html><head><title>502 Bad Gateway</title></head></html>`, "", ClassTransient, "502 Bad Gateway"},
+		{"503 empty", 503, "", ``, "", ClassTransient, "empty answer"},
+		{"200 truncated", 200, "application/json", `{"requestId":"a","success":true,"result":[{"id":5`, "", ClassTransient, "cut off or not valid JSON"},
+		{"200 html", 200, "text/html", `<!DOCTYPE html><html><title>Maintenance</title></html>`, "", ClassTransient, `"Maintenance"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, c := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+				if tt.ctype != "" {
+					w.Header().Set("Content-Type", tt.ctype)
+				}
+				w.WriteHeader(tt.status)
+				_, _ = io.WriteString(w, tt.body)
+			})
+			_, err := c.SyncLeads(context.Background(), []Lead{{Email: "a@x.com"}}, true)
+			if tt.name == "no reason" {
+				var me *Error
+				if !errors.As(err, &me) || !strings.Contains(err.Error(), tt.wantMsg) {
+					t.Fatalf("got %v", err)
+				}
+				return
+			}
+			if tt.wantCode != "" {
+				var me *Error
+				if !errors.As(err, &me) || me.API != REST || me.Code != tt.wantCode || me.HTTPStatus != tt.status {
+					t.Fatalf("got %T %v, want *Error code %s HTTP %d", err, err, tt.wantCode, tt.status)
+				}
+			} else {
+				var te *TransportError
+				if !errors.As(err, &te) || te.HTTPStatus != tt.status {
+					t.Fatalf("got %T %v, want *TransportError HTTP %d", err, err, tt.status)
+				}
+			}
+			if ClassOf(err) != tt.wantClass {
+				t.Errorf("class %v, want %v", ClassOf(err), tt.wantClass)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("error %q does not say %q", err, tt.wantMsg)
+			}
+		})
+	}
+}
+
+// Marketo says 601/602: drop the token, get a new one, retry once; a second
+// refusal is the caller's.
+func TestRESTTokenRefreshOn601(t *testing.T) {
+	for _, code := range []string{"601", "602"} {
+		t.Run(code, func(t *testing.T) {
+			var calls atomic.Int32
+			f, c := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+				calls.Add(1)
+				if r.Header.Get("Authorization") != "Bearer tok-2" {
+					fmt.Fprintf(w, `{"success":false,"errors":[{"code":"%s","message":"Access token invalid"}]}`, code)
+					return
+				}
+				_, _ = io.WriteString(w, `{"success":true,"result":[{"id":1,"status":"created"}]}`)
+			})
+			st, err := c.SyncLeads(context.Background(), []Lead{{Email: "a@x.com"}}, true)
+			if err != nil || len(st) != 1 || st[0].Status != Created {
+				t.Fatalf("%v %v", st, err)
+			}
+			if calls.Load() != 2 || f.tokens.Load() != 2 {
+				t.Errorf("%d calls and %d tokens, want 2 and 2", calls.Load(), f.tokens.Load())
+			}
+		})
+	}
+	var calls atomic.Int32
+	f, c := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		calls.Add(1)
+		_, _ = io.WriteString(w, `{"success":false,"errors":[{"code":"602","message":"Access token expired"}]}`)
+	})
+	_, err := c.SyncLeads(context.Background(), []Lead{{Email: "a@x.com"}}, true)
+	if !IsAuth(err) || calls.Load() != 2 || f.tokens.Load() != 2 {
+		t.Errorf("always 602: err %v after %d calls, %d tokens; want auth error after 2 and 2", err, calls.Load(), f.tokens.Load())
+	}
+}
+
+func TestRESTTokenOnlyInHeaderAndShared(t *testing.T) {
+	f, c := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		_, _ = io.WriteString(w, `{"success":true,"result":[{"id":1,"status":"updated"}]}`)
+	})
+	f.tokenDelay = 50 * time.Millisecond
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for range 20 {
+		wg.Go(func() {
+			_, err := c.SyncLeads(context.Background(), []Lead{{Email: "a@x.com"}}, true)
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.tokens.Load(); n != 1 {
+		t.Errorf("%d token fetches for 20 concurrent calls, want 1", n)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, r := range f.seen {
+		if strings.Contains(r.URL.RawQuery, "tok-") || strings.Contains(r.URL.RawQuery, "s3cret") {
+			t.Errorf("token or secret in URL %s", r.URL)
+		}
+		if r.URL.Path == "/rest/v1/leads.json" {
+			if r.Header.Get("Authorization") != "Bearer tok-1" || r.Header.Get("Content-Type") != "application/json" || r.Method != http.MethodPost {
+				t.Errorf("request %d: %s %s %v", i, r.Method, r.URL, r.Header)
+			}
+		}
+	}
+}
+
+func TestRESTTokenExpiry(t *testing.T) {
+	f, c := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		_, _ = io.WriteString(w, `{"success":true,"result":[{"id":1,"status":"updated"}]}`)
+	})
+	f.ttl = 100
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
+	call := func() {
+		if _, err := c.SyncLeads(context.Background(), []Lead{{Email: "a@x.com"}}, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call()
+	now = now.Add(85 * time.Second) // inside the 90 s the token is trusted for
+	call()
+	if n := f.tokens.Load(); n != 1 {
+		t.Fatalf("%d tokens before expiry, want 1", n)
+	}
+	now = now.Add(10 * time.Second) // past 100 s minus the 10 s margin
+	call()
+	if n := f.tokens.Load(); n != 2 {
+		t.Errorf("%d tokens after expiry, want 2", n)
+	}
+}
+
+func TestRESTIdentityErrors(t *testing.T) {
+	f := &fakeMarketo{t: t, ttl: 3599}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	c, err := NewRESTClient(RESTCredentials{BaseURL: srv.URL + "/rest", IdentityURL: srv.URL + "/identity", ClientID: "cid", ClientSecret: "wrong-secret"}, RESTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.SyncLeads(context.Background(), []Lead{{Email: "a@x.com"}}, true)
+	var me *Error
+	if !errors.As(err, &me) || !IsAuth(err) || me.HTTPStatus != 401 {
+		t.Fatalf("bad secret: %T %v", err, err)
+	}
+	if strings.Contains(err.Error(), "wrong-secret") {
+		t.Error("error repeats the secret")
+	}
+	if _, err := c.LeadFields(context.Background()); !IsAuth(err) {
+		t.Errorf("describe with bad secret: %v", err)
+	}
+}
+
+func TestRESTDescribe(t *testing.T) {
+	_, c := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		if r.Method != http.MethodGet || r.URL.Path != "/rest/v1/leads/describe.json" {
+			t.Errorf("describe as %s %s", r.Method, r.URL)
+		}
+		_, _ = io.WriteString(w, `{"requestId":"37ca#1475b74e276","success":true,"result":[
+			{"id":2,"displayName":"Company Name","dataType":"string","length":255,"rest":{"name":"company","readOnly":false},"soap":{"name":"Company","readOnly":false}},
+			{"id":3,"displayName":"Updated","dataType":"datetime","rest":{"name":"updatedAt","readOnly":true}},
+			{"id":4,"displayName":"SOAP only","dataType":"string","soap":{"name":"Legacy","readOnly":false}},
+			{"id":5,"dataType":"email","length":255,"rest":{"name":"email"}}]}`)
+	})
+	got, err := c.LeadFields(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Field{
+		{Name: "company", DisplayName: "Company Name", Type: "string", Length: 255},
+		{Name: "updatedAt", DisplayName: "Updated", Type: "datetime", ReadOnly: true},
+		{Name: "email", DisplayName: "email", Type: "email", Length: 255},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestNewRESTClient(t *testing.T) {
+	good := RESTCredentials{BaseURL: "https://1-A-2.mktorest.com/rest", ClientID: "id", ClientSecret: "sec"}
+	c, err := NewRESTClient(good, RESTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.tokenURL != "https://1-A-2.mktorest.com/identity/oauth/token" || c.leadsURL != "https://1-A-2.mktorest.com/rest/v1/leads.json" {
+		t.Errorf("derived URLs %s %s", c.tokenURL, c.leadsURL)
+	}
+	bad := []RESTCredentials{
+		{BaseURL: "http://1-A-2.mktorest.com/rest", ClientID: "id", ClientSecret: "sec"},
+		{BaseURL: "https://1-A-2.mktorest.com/rest", IdentityURL: "http://1-A-2.mktorest.com/identity", ClientID: "id", ClientSecret: "sec"},
+		{BaseURL: "https://1-A-2.mktorest.com/api", ClientID: "id", ClientSecret: "sec"},
+		{BaseURL: "https://1-A-2.mktorest.com/rest", ClientSecret: "sec"},
+		{BaseURL: "https://1-A-2.mktorest.com/rest", ClientID: "id"},
+	}
+	for _, cred := range bad {
+		if _, err := NewRESTClient(cred, RESTOptions{}); err == nil {
+			t.Errorf("accepted %v", cred)
+		}
+	}
+	if s := fmt.Sprintf("%v %+v %#v", good, good, good); strings.Contains(s, "sec)") && strings.Contains(s, `"sec"`) {
+		t.Errorf("credentials print their secret: %s", s)
+	}
+	if s := fmt.Sprintf("%+v", good); strings.Contains(s, "ClientSecret") {
+		t.Errorf("credentials print their secret: %s", s)
+	}
+}
+
+func TestRESTCancelWhileWaitingForToken(t *testing.T) {
+	f, c := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		_, _ = io.WriteString(w, `{"success":true,"result":[{"id":1,"status":"updated"}]}`)
+	})
+	f.tokenDelay = 300 * time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	_, err := c.SyncLeads(ctx, []Lead{{Email: "a@x.com"}}, true)
+	if !errors.Is(err, context.Canceled) || IsRetryable(err) {
+		t.Fatalf("got %v, want a non-retryable cancellation", err)
+	}
+	// The shared refresh still completes for the next caller.
+	if _, err := c.SyncLeads(context.Background(), []Lead{{Email: "a@x.com"}}, true); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.tokens.Load(); n != 1 {
+		t.Errorf("%d token fetches, want 1", n)
+	}
+}
