@@ -1,0 +1,341 @@
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// JournalKey is everything that makes two runs the same run: the input's
+// bytes, what was read from it, how it was mapped, and where it went. A
+// journal holds no secrets, and neither does its key.
+type JournalKey struct {
+	FileSHA256 string  // hex SHA-256 of the input file's bytes; see [HashFile]
+	Sheet      string  // empty for CSV
+	HeaderRow  int     // sheet row of the header
+	Mapping    Mapping // the column mapping
+	API        string  // "SOAP" or "REST"
+	Endpoint   string  // SOAP endpoint or REST base URL
+	Dedup      bool
+}
+
+// ID is the key's fingerprint, used as the journal's file name.
+func (k JournalKey) ID() string {
+	b, err := json.Marshal(k)
+	if err != nil {
+		// Every field of JournalKey marshals; this cannot happen.
+		panic(fmt.Sprintf("importer: marshal journal key: %v", err))
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// HashFile returns the hex SHA-256 of the file at path.
+func HashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("hash input file: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash input file %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Journal is an append-only record of one run, one JSON object a line:
+// the run starting, each batch's rows just before they are sent, and each
+// batch's answer once Marketo gave it. Answers are fsync'd before the run
+// goes on, so after a crash a new run with the same key sends no confirmed
+// row again and knows which rows were on the wire.
+//
+// A Journal is safe for concurrent use.
+type Journal struct {
+	path string
+
+	mu        sync.Mutex
+	f         *os.File
+	confirmed map[int]RowResult
+	inFlight  map[int]bool
+	finished  bool
+}
+
+// journal record kinds
+const (
+	recStart  = "start"
+	recSent   = "sent"   // rows about to be sent
+	recDone   = "done"   // Marketo's answer for rows
+	recClear  = "clear"  // rows known not to have reached Marketo: free to send again
+	recFinish = "finish" // the run ended with nothing left to resume
+)
+
+type record struct {
+	Kind string      `json:"k"`
+	Key  string      `json:"key,omitempty"`
+	At   string      `json:"at,omitempty"`
+	Rows []int       `json:"rows,omitempty"`
+	Res  []resultRec `json:"res,omitempty"`
+}
+
+// resultRec is a RowResult as [row, state, lead id, reason].
+type resultRec struct {
+	Row    int
+	State  RowState
+	LeadID int
+	Reason string
+}
+
+func (r resultRec) MarshalJSON() ([]byte, error) {
+	return json.Marshal([]any{r.Row, stateWord(r.State), r.LeadID, r.Reason})
+}
+
+func (r *resultRec) UnmarshalJSON(b []byte) error {
+	var a []json.RawMessage
+	if err := json.Unmarshal(b, &a); err != nil {
+		return err
+	}
+	if len(a) != 4 {
+		return fmt.Errorf("result has %d fields, want 4", len(a))
+	}
+	var word string
+	for i, dst := range []any{&r.Row, &word, &r.LeadID, &r.Reason} {
+		if err := json.Unmarshal(a[i], dst); err != nil {
+			return err
+		}
+	}
+	st, ok := stateOfWord(word)
+	if !ok {
+		return fmt.Errorf("unknown row state %q", word)
+	}
+	r.State = st
+	return nil
+}
+
+func stateWord(s RowState) string {
+	switch s {
+	case Created:
+		return "created"
+	case Updated:
+		return "updated"
+	case Failed:
+		return "failed"
+	default:
+		return fmt.Sprintf("state%d", s)
+	}
+}
+
+func stateOfWord(w string) (RowState, bool) {
+	switch w {
+	case "created":
+		return Created, true
+	case "updated":
+		return Updated, true
+	case "failed":
+		return Failed, true
+	}
+	return 0, false
+}
+
+// OpenJournal opens the journal for key in dir (created if missing),
+// reading what an earlier run with the same key left. A journal whose run
+// finished is set aside and a new one begins. A last line torn by a crash
+// is dropped.
+func OpenJournal(dir string, key JournalKey) (*Journal, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create journal folder: %w", err)
+	}
+	id := key.ID()
+	path := filepath.Join(dir, id+".journal")
+	j := &Journal{path: path, confirmed: make(map[int]RowResult), inFlight: make(map[int]bool)}
+	good, err := j.load()
+	if err != nil {
+		return nil, err
+	}
+	if j.finished {
+		if err := os.Rename(path, filepath.Join(dir, id+".finished")); err != nil {
+			return nil, fmt.Errorf("set aside finished journal: %w", err)
+		}
+		j.confirmed, j.inFlight, j.finished, good = make(map[int]RowResult), make(map[int]bool), false, 0
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	// Cut a torn tail so new records start on a line of their own.
+	if err := f.Truncate(good); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("repair journal: %w", err)
+	}
+	if _, err := f.Seek(good, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("repair journal: %w", err)
+	}
+	j.f = f
+	if good == 0 {
+		if err := j.append(record{Kind: recStart, Key: id, At: time.Now().UTC().Format(time.RFC3339)}, true); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return j, nil
+}
+
+// load replays the journal file, if any, and returns the length of its
+// intact prefix.
+func (j *Journal) load() (int64, error) {
+	data, err := os.ReadFile(j.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read journal: %w", err)
+	}
+	var good int64
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), len(data)+1)
+	line := 0
+	for sc.Scan() {
+		line++
+		raw := sc.Bytes()
+		end := good + int64(len(raw)) + 1
+		complete := end <= int64(len(data)) && data[end-1] == '\n'
+		var rec record
+		if err := json.Unmarshal(raw, &rec); err != nil || !complete {
+			if end >= int64(len(data)) {
+				break // the torn last line of a crash
+			}
+			return 0, fmt.Errorf("journal %s is damaged at line %d; delete it to start this file over", j.path, line)
+		}
+		j.replay(rec)
+		good = end
+	}
+	return good, nil
+}
+
+func (j *Journal) replay(rec record) {
+	switch rec.Kind {
+	case recSent:
+		for _, r := range rec.Rows {
+			j.inFlight[r] = true
+		}
+	case recClear:
+		for _, r := range rec.Rows {
+			delete(j.inFlight, r)
+		}
+	case recDone:
+		for _, r := range rec.Res {
+			delete(j.inFlight, r.Row)
+			j.confirmed[r.Row] = RowResult{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason}
+		}
+	case recFinish:
+		j.finished = true
+	}
+}
+
+// Path is where the journal lives.
+func (j *Journal) Path() string { return j.path }
+
+// Confirmed is how many rows the journal holds as answered by Marketo.
+func (j *Journal) Confirmed() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.confirmed)
+}
+
+// InFlight is how many rows were sent without an answer being recorded.
+func (j *Journal) InFlight() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.inFlight)
+}
+
+// resumeState is a copy of the rows already answered and those in flight.
+func (j *Journal) resumeState() (map[int]RowResult, map[int]bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	c := make(map[int]RowResult, len(j.confirmed))
+	for k, v := range j.confirmed {
+		c[k] = v
+	}
+	f := make(map[int]bool, len(j.inFlight))
+	for k := range j.inFlight {
+		f[k] = true
+	}
+	return c, f
+}
+
+// sent records rows about to go out. It is written before the call so a
+// crash leaves evidence; the next fsync (an answer) makes it durable.
+func (j *Journal) sent(rows []int) error {
+	return j.append(record{Kind: recSent, Rows: rows}, false)
+}
+
+// confirm records Marketo's answer for rows and syncs the file.
+func (j *Journal) confirm(rs []RowResult) error {
+	res := make([]resultRec, len(rs))
+	for i, r := range rs {
+		res[i] = resultRec{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason}
+	}
+	return j.append(record{Kind: recDone, Res: res}, true)
+}
+
+// clear records rows known not to have changed anything in Marketo.
+func (j *Journal) clear(rows []int) error {
+	return j.append(record{Kind: recClear, Rows: rows}, false)
+}
+
+// finish marks the run complete; the next run with this key starts afresh.
+func (j *Journal) finish() error {
+	return j.append(record{Kind: recFinish, At: time.Now().UTC().Format(time.RFC3339)}, true)
+}
+
+func (j *Journal) append(rec record, sync bool) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode journal record: %w", err)
+	}
+	b = append(b, '\n')
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return errors.New("journal is closed")
+	}
+	if _, err := j.f.Write(b); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	if sync {
+		if err := j.f.Sync(); err != nil {
+			return fmt.Errorf("sync journal: %w", err)
+		}
+	}
+	j.replay(rec)
+	return nil
+}
+
+// Close closes the journal file.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	err := j.f.Sync()
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
+	j.f = nil
+	if err != nil {
+		return fmt.Errorf("close journal: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,663 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"leadsheet/marketo"
+)
+
+// Defaults for [RunOptions], after Marketo's documented limits.
+const (
+	DefaultConcurrency    = 10
+	DefaultCallsPerWindow = 100
+	DefaultWindow         = 20 * time.Second
+	DefaultMaxAttempts    = 8
+	DefaultBackoffBase    = 500 * time.Millisecond
+	DefaultBackoffCap     = 30 * time.Second
+	DefaultCallTimeout    = 2 * time.Minute
+)
+
+// RunOptions tunes a [Run]. The zero value means Marketo's defaults.
+type RunOptions struct {
+	Dedup bool // update leads that match; false creates every row anew
+
+	Concurrency    int           // calls in flight, 1..10; 0 means 10
+	CallsPerWindow int           // calls allowed per Window; 0 means 100
+	Window         time.Duration // 0 means 20 s
+	MaxAttempts    int           // tries per batch; 0 means 8
+	BackoffBase    time.Duration // first retry waits up to this; 0 means 500 ms
+	BackoffCap     time.Duration // no retry waits longer; 0 means 30 s
+	CallTimeout    time.Duration // one call's limit; 0 means 2 min
+
+	// Journal, when set, records the run so a crash or quit resumes without
+	// sending a confirmed row twice. Rows it holds as confirmed are not sent.
+	Journal *Journal
+
+	// Skipped are the rows pre-flight validation found invalid: they are
+	// never sent and end as Skipped with their Reason. See [SkippedRows].
+	Skipped []RowResult
+}
+
+func (o RunOptions) withDefaults() RunOptions {
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	o.Concurrency = min(o.Concurrency, DefaultConcurrency)
+	if o.CallsPerWindow <= 0 {
+		o.CallsPerWindow = DefaultCallsPerWindow
+	}
+	if o.Window <= 0 {
+		o.Window = DefaultWindow
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = DefaultBackoffBase
+	}
+	if o.BackoffCap <= 0 {
+		o.BackoffCap = DefaultBackoffCap
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = DefaultCallTimeout
+	}
+	return o
+}
+
+// StopCause says why a run ended before every batch was answered.
+type StopCause int
+
+// Why a run stopped early.
+const (
+	NotStopped StopCause = iota
+	StopCancelled
+	StopQuota
+	StopAuth
+	StopJournal // the journal could not be written: sending on could send rows twice later
+)
+
+// StopError is the error [Run] returns when it stopped early for a reason
+// other than cancellation. Message is what to tell the operator.
+type StopError struct {
+	Cause   StopCause
+	Message string
+	Err     error
+}
+
+func (e *StopError) Error() string { return e.Message }
+func (e *StopError) Unwrap() error { return e.Err }
+
+// Outcome is the end of a run: one final result per row, by sheet row.
+type Outcome struct {
+	Totals  Totals
+	Results []RowResult // sorted by Row; every row of the run exactly once
+	Stopped StopCause
+	Message string // why the run stopped, in plain words; empty when it did not
+	Resumed int    // rows restored from the journal as already confirmed
+}
+
+// Messages for rows that were not sent, in the operator's words.
+const (
+	msgQuota           = "Marketo's daily API quota is used up. Nothing more was sent; run again tomorrow — rows already confirmed will not be sent twice."
+	msgCancelled       = "cancelled: the sync was stopped before this row was sent"
+	msgInFlightUnknown = "This row was being sent when Leadsheet stopped; check in Marketo whether the lead exists before sending it again"
+	msgAnswerLost      = "Marketo's answer for this row was lost (%s) and duplicates are allowed, so Leadsheet did not send it again; check in Marketo whether the lead exists before sending it again"
+)
+
+// Run sends batches to Marketo within its limits and reports every row's
+// fate through emit as it happens.
+//
+// Batches go out concurrently (opts.Concurrency) within a shared rate budget
+// (opts.CallsPerWindow per opts.Window). Passing failures (timeouts, 5xx,
+// dropped connections, garbled answers, expired signatures, Marketo's rate
+// and concurrency limits) are retried with exponential backoff and full
+// jitter, and a rate or concurrency fault slows the whole run for a window.
+// With dedup off, a batch whose answer was lost may have created its leads,
+// so it is not sent again: its rows end Unknown. A quota or login failure
+// stops the run: answers already received are kept and every row not yet
+// confirmed ends NotSent with the reason. Cancelling ctx does the same; with
+// dedup off the calls already on the wire are let finish so their outcome
+// is known.
+//
+// emit is called from one goroutine of Run's own, in order, never while
+// anything a sender needs is held; a slow emit delays only later events.
+// The last event is Finished, and Run returns after emit has seen it.
+//
+// Run returns ctx.Err() when cancelled, a *StopError when it stopped for
+// quota, login or journal trouble, and nil otherwise; the Outcome is
+// complete in every case.
+func Run(ctx context.Context, s marketo.Syncer, batches []Batch, opts RunOptions, emit func(Event)) (Outcome, error) {
+	opts = opts.withDefaults()
+	r := &runner{
+		s:      s,
+		opts:   opts,
+		budget: newBudget(opts.CallsPerWindow, opts.Window, opts.Concurrency),
+		events: newEventQueue(emit),
+		res:    make(map[int]RowResult),
+		stop:   make(chan struct{}),
+	}
+	pending, initial, resumeMsg := r.plan(batches)
+	r.pushLocked(BatchDone, -1, resumeMsg, initial)
+
+	r.send(ctx, pending)
+
+	out := r.finish(ctx)
+	return out, r.err(ctx)
+}
+
+type runner struct {
+	s      marketo.Syncer
+	opts   RunOptions
+	budget *budget
+	events *eventQueue
+
+	mu      sync.Mutex // guards res, totals and the order of queued events
+	res     map[int]RowResult
+	totals  Totals
+	resumed int
+
+	stopOnce  sync.Once
+	stop      chan struct{}
+	stopCause StopCause
+	stopMsg   string
+	stopErr   error
+}
+
+// plan sets every row's starting state: pre-flight rejects and rows the
+// journal already knows are final; the rest wait in the batches returned.
+func (r *runner) plan(batches []Batch) (pending []Batch, initial []RowResult, msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, sk := range r.opts.Skipped {
+		sk.State = Skipped
+		sk.LeadID = 0
+		initial = append(initial, sk)
+	}
+	var confirmed map[int]RowResult
+	var inFlight map[int]bool
+	if j := r.opts.Journal; j != nil {
+		confirmed, inFlight = j.resumeState()
+	}
+	total := len(r.opts.Skipped)
+	for _, b := range batches {
+		total += len(b.Rows)
+		keep := Batch{Seq: b.Seq, Key: b.Key}
+		for i, row := range b.Rows {
+			if c, ok := confirmed[row]; ok {
+				initial = append(initial, c)
+				r.resumed++
+				continue
+			}
+			if inFlight[row] && !r.opts.Dedup {
+				initial = append(initial, RowResult{Row: row, State: Unknown, Reason: msgInFlightUnknown})
+				continue
+			}
+			keep.Rows = append(keep.Rows, row)
+			keep.Leads = append(keep.Leads, b.Leads[i])
+			r.res[row] = RowResult{Row: row, State: Waiting}
+			r.totals.Waiting++
+		}
+		if len(keep.Rows) > 0 {
+			pending = append(pending, keep)
+		}
+	}
+	r.applyLocked(initial)
+	if r.opts.Journal != nil && r.resumed > 0 {
+		msg = fmt.Sprintf("Resuming: %s of %s rows already confirmed", commas(r.resumed), commas(total))
+	}
+	return pending, initial, msg
+}
+
+// send runs the workers over pending and marks whatever they never reached.
+func (r *runner) send(ctx context.Context, pending []Batch) {
+	feed := make(chan *Batch)
+	var wg sync.WaitGroup
+	for range min(r.opts.Concurrency, max(1, len(pending))) {
+		wg.Go(func() {
+			for b := range feed {
+				r.sendBatch(ctx, b)
+			}
+		})
+	}
+	fed := 0
+feeding:
+	for i := range pending {
+		select {
+		case feed <- &pending[i]:
+			fed++
+		case <-r.stop:
+			break feeding
+		case <-ctx.Done():
+			break feeding
+		}
+	}
+	close(feed)
+	wg.Wait()
+	if ctx.Err() != nil {
+		r.halt(StopCancelled, "Sync cancelled. Rows not yet confirmed were not sent; run again to send them — rows already confirmed will not be sent twice.", ctx.Err())
+	}
+	for i := fed; i < len(pending); i++ {
+		r.notSent(&pending[i])
+	}
+}
+
+// sendBatch takes one batch to a final state.
+func (r *runner) sendBatch(ctx context.Context, b *Batch) {
+	announced := false
+	var lastErr error
+	for attempt := 1; ; attempt++ {
+		if r.stopped() || ctx.Err() != nil {
+			r.notSent(b)
+			return
+		}
+		if err := r.budget.acquire(ctx); err != nil {
+			r.notSent(b)
+			return
+		}
+		if !announced {
+			if err := r.journalSent(b); err != nil {
+				r.budget.release()
+				r.notSent(b)
+				return
+			}
+			r.started(b)
+			announced = true
+		}
+		statuses, err := r.call(ctx, b)
+		r.budget.release()
+		if err == nil {
+			r.done(b, statuses)
+			return
+		}
+		lastErr = err
+		if ctx.Err() != nil && r.opts.Dedup {
+			// The call was abandoned: re-sending later is an idempotent upsert.
+			r.notSent(b)
+			return
+		}
+		class := marketo.ClassOf(err)
+		switch {
+		case class == marketo.ClassQuota:
+			r.halt(StopQuota, msgQuota, err)
+			r.notSent(b)
+			return
+		case class == marketo.ClassAuth:
+			r.halt(StopAuth, fmt.Sprintf("Marketo refused Leadsheet's login (%s). Nothing more was sent; check the account's credentials and run again — rows already confirmed will not be sent twice.", describe(err)), err)
+			r.notSent(b)
+			return
+		case class == marketo.ClassRateLimit:
+			r.note(Throttled, b.Seq, r.budget.rateFault())
+		case class == marketo.ClassConcurrency:
+			r.note(Throttled, b.Seq, r.budget.concurrencyFault())
+		case class == marketo.ClassTransient:
+			if !r.opts.Dedup && answerLost(err) {
+				r.unknown(b, fmt.Sprintf(msgAnswerLost, describe(err)))
+				return
+			}
+		default:
+			r.refused(b, fmt.Sprintf("Marketo refused the whole batch: %s", describe(err)))
+			return
+		}
+		if attempt >= r.opts.MaxAttempts {
+			r.refused(b, fmt.Sprintf("Marketo did not accept this batch after %d tries (last: %s). Nothing was changed for these rows; send them again later.", attempt, describe(lastErr)))
+			return
+		}
+		wait := r.backoff(attempt)
+		r.note(Retrying, b.Seq, fmt.Sprintf("Batch %d (%s): %s; trying again in %s (try %d of %d)",
+			b.Seq+1, rowSpan(b.Rows), describe(err), wait.Round(100*time.Millisecond), attempt+1, r.opts.MaxAttempts))
+		if !r.sleep(ctx, wait) {
+			r.notSent(b)
+			return
+		}
+	}
+}
+
+// call makes one attempt. With dedup off a call already sent is not
+// abandoned on cancel: its answer decides whether leads were created.
+func (r *runner) call(ctx context.Context, b *Batch) ([]marketo.SyncStatus, error) {
+	parent := ctx
+	if !r.opts.Dedup {
+		parent = context.WithoutCancel(ctx)
+	}
+	cctx, cancel := context.WithTimeout(parent, r.opts.CallTimeout)
+	defer cancel()
+	statuses, err := r.s.SyncLeads(cctx, b.Leads, r.opts.Dedup)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
+			return nil, &marketo.TransportError{Op: "wait for Marketo's answer", Err: err}
+		}
+		return nil, err
+	}
+	if len(statuses) != len(b.Leads) {
+		return nil, &marketo.TransportError{Op: "read Marketo's answer",
+			Err: fmt.Errorf("got %d results for %d leads", len(statuses), len(b.Leads))}
+	}
+	return statuses, nil
+}
+
+// answerLost reports whether the call may have reached Marketo and been
+// applied although no usable answer came back. Marketo's own refusals
+// (expired signature, limits) are known not to have changed anything.
+func answerLost(err error) bool {
+	var me *marketo.Error
+	if errors.As(err, &me) {
+		return me.Code != "20016"
+	}
+	return true
+}
+
+// backoff is exponential with full jitter: a random wait in [0, min(cap, base*2^(attempt-1))].
+func (r *runner) backoff(attempt int) time.Duration {
+	ceiling := r.opts.BackoffCap
+	if shift := attempt - 1; shift < 30 {
+		if d := r.opts.BackoffBase << shift; d > 0 && d < ceiling {
+			ceiling = d
+		}
+	}
+	return rand.N(ceiling) + time.Millisecond
+}
+
+// sleep waits d unless the run stops or ctx ends first; it reports whether
+// the whole wait passed.
+func (r *runner) sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-r.stop:
+		return false
+	}
+}
+
+func (r *runner) stopped() bool {
+	select {
+	case <-r.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// halt stops the run for good; the first reason wins.
+func (r *runner) halt(cause StopCause, msg string, err error) {
+	r.stopOnce.Do(func() {
+		r.mu.Lock()
+		r.stopCause, r.stopMsg, r.stopErr = cause, msg, err
+		r.pushLocked(Stopped, -1, msg, nil)
+		r.mu.Unlock()
+		close(r.stop)
+	})
+}
+
+func (r *runner) journalSent(b *Batch) error {
+	j := r.opts.Journal
+	if j == nil {
+		return nil
+	}
+	if err := j.sent(b.Rows); err != nil {
+		r.halt(StopJournal, journalTrouble(err), err)
+		return err
+	}
+	return nil
+}
+
+func journalTrouble(err error) string {
+	return fmt.Sprintf("Leadsheet could not write its journal (%v), so it stopped rather than risk sending rows twice later. Nothing more was sent; free some disk space and run again.", err)
+}
+
+func (r *runner) started(b *Batch) {
+	rs := make([]RowResult, len(b.Rows))
+	for i, row := range b.Rows {
+		rs[i] = RowResult{Row: row, State: Sending}
+	}
+	r.mu.Lock()
+	r.applyLocked(rs)
+	r.pushLocked(BatchStarted, b.Seq, "", rs)
+	r.mu.Unlock()
+}
+
+// done records Marketo's answer for every row of b.
+func (r *runner) done(b *Batch, statuses []marketo.SyncStatus) {
+	rs := make([]RowResult, len(b.Rows))
+	for i, st := range statuses {
+		rs[i] = RowResult{Row: b.Rows[i], LeadID: st.LeadID}
+		switch st.Status {
+		case marketo.Created:
+			rs[i].State = Created
+		case marketo.Updated:
+			rs[i].State = Updated
+		case marketo.Failed:
+			rs[i].State = Failed
+			rs[i].Reason = st.Error
+			if rs[i].Reason == "" {
+				rs[i].Reason = "Marketo refused this row without saying why"
+			}
+		default:
+			rs[i].State = Failed
+			rs[i].Reason = fmt.Sprintf("Marketo answered with a status Leadsheet does not know (%q); check this lead in Marketo", st.Status)
+		}
+	}
+	if j := r.opts.Journal; j != nil {
+		if err := j.confirm(rs); err != nil {
+			// Marketo has the rows; the results are true even though the
+			// journal missed them, so report them and stop sending.
+			r.halt(StopJournal, journalTrouble(err), err)
+		}
+	}
+	r.final(BatchDone, b.Seq, rs)
+}
+
+// refused ends b as Failed: Marketo turned the whole call down, so nothing
+// was changed and the rows may be sent again later.
+func (r *runner) refused(b *Batch, reason string) {
+	r.journalClear(b)
+	r.final(BatchDone, b.Seq, uniform(b.Rows, Failed, reason))
+}
+
+// notSent ends b as NotSent because the run stopped.
+func (r *runner) notSent(b *Batch) {
+	reason := msgCancelled
+	r.mu.Lock()
+	if r.stopCause != NotStopped && r.stopCause != StopCancelled {
+		reason = r.stopMsg
+	}
+	r.mu.Unlock()
+	r.journalClear(b)
+	r.final(BatchDone, b.Seq, uniform(b.Rows, NotSent, reason))
+}
+
+// unknown ends b as Unknown: it may or may not have reached Marketo. The
+// journal keeps the batch in flight, so a resume reports it the same way.
+func (r *runner) unknown(b *Batch, reason string) {
+	r.final(BatchDone, b.Seq, uniform(b.Rows, Unknown, reason))
+}
+
+func (r *runner) journalClear(b *Batch) {
+	if j := r.opts.Journal; j != nil {
+		// A failed clear leaves the rows in flight: a resume then re-sends
+		// them (dedup on) or calls them Unknown (dedup off), both safe.
+		_ = j.clear(b.Rows)
+	}
+}
+
+func uniform(rows []int, st RowState, reason string) []RowResult {
+	rs := make([]RowResult, len(rows))
+	for i, row := range rows {
+		rs[i] = RowResult{Row: row, State: st, Reason: reason}
+	}
+	return rs
+}
+
+func (r *runner) final(kind EventKind, seq int, rs []RowResult) {
+	r.mu.Lock()
+	r.applyLocked(rs)
+	r.pushLocked(kind, seq, "", rs)
+	r.mu.Unlock()
+}
+
+func (r *runner) note(kind EventKind, seq int, msg string) {
+	r.mu.Lock()
+	r.pushLocked(kind, seq, msg, nil)
+	r.mu.Unlock()
+}
+
+// applyLocked moves rows to their new states and keeps the totals in step.
+func (r *runner) applyLocked(rs []RowResult) {
+	for _, n := range rs {
+		if old, ok := r.res[n.Row]; ok {
+			*count(&r.totals, old.State)--
+		}
+		r.res[n.Row] = n
+		*count(&r.totals, n.State)++
+	}
+}
+
+func (r *runner) pushLocked(kind EventKind, seq int, msg string, rs []RowResult) {
+	r.events.push(Event{Kind: kind, Batch: seq, Results: rs, Message: msg, Totals: r.totals})
+}
+
+func count(t *Totals, s RowState) *int {
+	switch s {
+	case Waiting:
+		return &t.Waiting
+	case Sending:
+		return &t.Sending
+	case Created:
+		return &t.Created
+	case Updated:
+		return &t.Updated
+	case Failed:
+		return &t.Failed
+	case Skipped:
+		return &t.Skipped
+	case NotSent:
+		return &t.NotSent
+	default:
+		return &t.Unknown
+	}
+}
+
+// finish closes the journal's run when nothing is left to resume, sends
+// Finished and waits until emit has seen every event.
+func (r *runner) finish(ctx context.Context) Outcome {
+	r.mu.Lock()
+	out := Outcome{Totals: r.totals, Stopped: r.stopCause, Message: r.stopMsg, Resumed: r.resumed}
+	out.Results = make([]RowResult, 0, len(r.res))
+	for _, rr := range r.res {
+		out.Results = append(out.Results, rr)
+	}
+	msg := finishedMessage(out.Totals)
+	r.pushLocked(Finished, -1, msg, nil)
+	r.mu.Unlock()
+	slices.SortFunc(out.Results, func(a, b RowResult) int { return a.Row - b.Row })
+	if j := r.opts.Journal; j != nil && out.Stopped == NotStopped && out.Totals.Unknown == 0 && ctx.Err() == nil {
+		// A finished run is not resumed: running the same file again later
+		// is a new run. A failed write here only means the next run resumes.
+		_ = j.finish()
+	}
+	r.events.close()
+	return out
+}
+
+func (r *runner) err(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch r.stopCause {
+	case NotStopped:
+		return nil
+	case StopCancelled:
+		return ctx.Err()
+	default:
+		return &StopError{Cause: r.stopCause, Message: r.stopMsg, Err: r.stopErr}
+	}
+}
+
+// Summary is the one-line account of a run's rows.
+func Summary(t Totals) string {
+	s := fmt.Sprintf("%s rows: %s created, %s updated, %s failed, %s invalid, %s not sent",
+		commas(t.Total()), commas(t.Created), commas(t.Updated), commas(t.Failed), commas(t.Skipped), commas(t.NotSent+t.Waiting+t.Sending))
+	if t.Unknown > 0 {
+		s += fmt.Sprintf(", %s unknown (check in Marketo)", commas(t.Unknown))
+	}
+	return s
+}
+
+func finishedMessage(t Totals) string { return Summary(t) }
+
+// Total is the number of rows counted, in any state.
+func (t Totals) Total() int {
+	return t.Waiting + t.Sending + t.Created + t.Updated + t.Failed + t.Skipped + t.NotSent + t.Unknown
+}
+
+// SkippedRows turns pre-flight problems into the Skipped rows of a run: one
+// per row with an Invalid problem, its messages joined.
+func SkippedRows(problems []Problem) []RowResult {
+	idx := make(map[int]int)
+	var out []RowResult
+	for _, p := range problems {
+		if p.Severity != Invalid || p.Row <= 0 {
+			continue
+		}
+		msg := p.Message
+		if p.Column != "" {
+			msg = p.Column + ": " + msg
+		}
+		if i, ok := idx[p.Row]; ok {
+			out[i].Reason += "; " + msg
+			continue
+		}
+		idx[p.Row] = len(out)
+		out = append(out, RowResult{Row: p.Row, State: Skipped, Reason: msg})
+	}
+	slices.SortFunc(out, func(a, b RowResult) int { return a.Row - b.Row })
+	return out
+}
+
+// describe puts a client error in words for an operator.
+func describe(err error) string {
+	var me *marketo.Error
+	if errors.As(err, &me) {
+		return fmt.Sprintf("Marketo error %s: %s", me.Code, me.Message)
+	}
+	var te *marketo.TransportError
+	if errors.As(err, &te) {
+		if te.HTTPStatus != 0 {
+			return fmt.Sprintf("Marketo did not answer properly: HTTP %d", te.HTTPStatus)
+		}
+		return fmt.Sprintf("Marketo did not answer properly: %v", te.Err)
+	}
+	return err.Error()
+}
+
+// rowSpan names the rows of a batch for a message: "rows 2–301".
+func rowSpan(rows []int) string {
+	if len(rows) == 0 {
+		return "no rows"
+	}
+	lo, hi := slices.Min(rows), slices.Max(rows)
+	if lo == hi {
+		return fmt.Sprintf("row %d", lo)
+	}
+	return fmt.Sprintf("rows %d–%d", lo, hi)
+}
+
+// commas writes n with thousands separators: 10,000.
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + commas(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
