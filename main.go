@@ -1,13 +1,78 @@
 // Command leadsheet imports an operator's Excel sheet into Marketo as leads.
+//
+//	leadsheet                 the desktop app
+//	leadsheet --sandbox       the app with a local Marketo and a sample workbook
+//	leadsheet sync ...        a headless run (see leadsheet sync -h)
+//	leadsheet sandbox ...     a standalone local Marketo (see leadsheet sandbox -h)
+//	leadsheet version         the version
 package main
 
 import (
-	_ "fyne.io/fyne/v2/app"
-	_ "fyne.io/fyne/v2/test"
-	_ "github.com/xuri/excelize/v2"
-	_ "github.com/zalando/go-keyring"
-	_ "golang.org/x/text/encoding/charmap"
-	_ "golang.org/x/time/rate"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"fyne.io/fyne/v2/app"
+
+	"leadsheet/marketo/marketotest"
+	"leadsheet/ui"
 )
 
-func main() {}
+// version is the release, kept in step with FyneApp.toml.
+const version = "0.1.0"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "version":
+			fmt.Fprintln(stdout, "leadsheet", version)
+			return 0
+		case "sandbox":
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if err := marketotest.Main(ctx, args[1:], stdout, stderr); err != nil {
+				fmt.Fprintln(stderr, "leadsheet sandbox:", err)
+				return 1
+			}
+			return 0
+		}
+	}
+	return gui(args, stderr)
+}
+
+func gui(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("leadsheet", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sandbox := fs.Bool("sandbox", false, "start with the local sandbox Marketo and the sample workbook")
+	open := fs.String("open", "", "open this workbook at start")
+	autoSync := fs.Bool("auto-sync", false, "start the sync as soon as the file is mapped (for measurements)")
+	quit := fs.Bool("quit-when-done", false, "quit when the first sync ends (for measurements)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 && *open == "" {
+		*open = fs.Arg(0)
+	}
+	a := app.NewWithID("com.leadsheet.app")
+	w := ui.New(a, ui.Options{
+		Version:  version,
+		Sandbox:  *sandbox,
+		Open:     *open,
+		AutoSync: *autoSync,
+		Quit:     *quit,
+		Secrets:  keyring(),
+	})
+	w.Window().ShowAndRun()
+	return 0
+}
+
+// keyring is the OS keyring behind account secrets.
+func keyring() ui.SecretStore { return nil }

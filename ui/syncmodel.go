@@ -237,3 +237,15 @@ func (m *SyncModel) Progress() SyncProgress {
 	}
 	return p
 }
+
+// Results returns every row's current state, in sheet order, for the
+// results workbook.
+func (m *SyncModel) Results() []importer.RowResult {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]importer.RowResult, len(m.rows))
+	for i, r := range m.rows {
+		out[i] = importer.RowResult{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason}
+	}
+	return out
+}

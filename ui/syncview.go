@@ -31,8 +31,8 @@ type RunRequest struct {
 }
 
 // RunFunc performs one run, reporting each event to emit (from any
-// goroutine), and returns the path of the results workbook it wrote.
-type RunFunc func(ctx context.Context, req RunRequest, emit func(importer.Event)) (results string, err error)
+// goroutine). Cancelling ctx stops it; that is not an error.
+type RunFunc func(ctx context.Context, req RunRequest, emit func(importer.Event)) error
 
 // SyncPlan is what the Sync step shows and runs, built from the File and
 // Map steps.
@@ -42,6 +42,9 @@ type SyncPlan struct {
 	Dedup   bool
 	KeyName string // header of the key column most rows match on
 	Run     RunFunc
+	// Export writes the results workbook for the rows' current states and
+	// returns its path.
+	Export func([]importer.RowResult) (string, error)
 	// Resume, when set, offers to continue a run a journal says was
 	// interrupted; it reports the rows already confirmed.
 	Resume *ResumeOffer
@@ -51,7 +54,6 @@ type SyncPlan struct {
 type ResumeOffer struct {
 	Confirmed int    // rows Marketo already confirmed
 	When      string // when the earlier run stopped, for the operator
-	Apply     func(m *SyncModel)
 }
 
 // syncView is the Sync step: plan line, progress, counters and the live table.
@@ -353,9 +355,6 @@ func (v *syncView) setPlan(p *SyncPlan) {
 		v.model = nil
 	} else {
 		v.model = NewSyncModel(p.Rows, nil)
-		if p.Resume != nil {
-			p.Resume.Apply(v.model)
-		}
 	}
 	v.table.ScrollToTop()
 	v.refresh()
@@ -402,16 +401,26 @@ func (v *syncView) refresh() {
 		v.retry.Disable()
 		v.canary.Disable()
 		v.bar.SetValue(0)
-		for _, l := range []*widget.Label{v.created, v.updated, v.failed, v.notSent, v.wait, v.eta, v.throttle, v.stopped} {
+		for _, l := range []*widget.Label{v.created, v.updated, v.failed, v.notSent, v.wait, v.eta} {
 			setText(l, "")
 		}
+		setShown(v.throttle, "")
+		setShown(v.stopped, "")
 		return
 	}
 	p := v.model.Progress()
 	invalid := p.Totals.Skipped
-	plan := PlanSentence(p.Total, v.plan.Batches, v.plan.Dedup, v.plan.KeyName)
-	if invalid > 0 && !p.Running {
-		plan += fmt.Sprintf(" (%s invalid %s left out)", count(invalid), plural(invalid, "row", "rows"))
+	var plan string
+	switch {
+	case p.Totals.Waiting == 0 && p.Totals.Sending == 0 && !v.running:
+		plan = "Done: " + resultsSummary(p)
+	case p.Totals.Waiting < p.Total && !v.running:
+		plan = fmt.Sprintf("%s of %s rows still to send · %s", count(p.Totals.Waiting), count(p.Total), resultsSummary(p))
+	default:
+		plan = PlanSentence(p.Total, v.plan.Batches, v.plan.Dedup, v.plan.KeyName)
+		if invalid > 0 {
+			plan += fmt.Sprintf(" (%s invalid %s left out)", count(invalid), plural(invalid, "row", "rows"))
+		}
 	}
 	setText(v.planLabel, plan)
 
@@ -442,8 +451,8 @@ func (v *syncView) refresh() {
 	if p.Throttle != "" {
 		throttle = "ⓘ " + p.Throttle
 	}
-	setText(v.throttle, throttle)
-	setText(v.stopped, p.Stopped)
+	setShown(v.throttle, throttle)
+	setShown(v.stopped, p.Stopped)
 
 	enable(v.start, !v.running && p.Totals.Waiting > 0)
 	enable(v.canary, !v.running)
@@ -473,6 +482,17 @@ func enable(w disableable, on bool) {
 	}
 }
 
+// setShown sets a label's text and hides it while empty, so blank notes
+// take no room.
+func setShown(l *widget.Label, s string) {
+	setText(l, s)
+	if s == "" && l.Visible() {
+		l.Hide()
+	} else if s != "" && !l.Visible() {
+		l.Show()
+	}
+}
+
 // setText changes a label only when its text differs, because SetText
 // always redraws.
 func setText(l *widget.Label, s string) {
@@ -499,7 +519,7 @@ func (v *syncView) onRetry() {
 func (v *syncView) onCancel() {
 	if v.cancel != nil {
 		v.cancel()
-		setText(v.stopped, "Stopping: rows already sent finish first, the rest are marked Not sent.")
+		setShown(v.stopped, "Stopping: rows already sent finish first, the rest are marked Not sent.")
 	}
 }
 
@@ -516,7 +536,7 @@ func (v *syncView) launch(req RunRequest) {
 	}
 	v.model.Start(req.Rows)
 	v.refresh()
-	model, run := v.model, v.plan.Run
+	model, plan := v.model, v.plan
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(refreshEvery)
@@ -533,9 +553,17 @@ func (v *syncView) launch(req RunRequest) {
 		}
 	}()
 	go func() {
-		path, err := run(ctx, req, model.Apply)
+		err := plan.Run(ctx, req, model.Apply)
 		close(done)
 		cancel()
+		var path string
+		if plan.Export != nil {
+			var xerr error
+			path, xerr = plan.Export(model.Results())
+			if err == nil && xerr != nil {
+				err = fmt.Errorf("the sync is done, but the results workbook could not be written: %w", xerr)
+			}
+		}
 		v.do(func() { v.finish(req, path, err) })
 	}()
 }
@@ -567,11 +595,17 @@ func (v *syncView) finish(req RunRequest, path string, err error) {
 	}
 }
 
-// resultsSummary is the one-line outcome of the last run, for the status bar.
+// resultsSummary is the outcome of the runs so far, in one line.
 func resultsSummary(p SyncProgress) string {
 	parts := []string{count(p.Totals.Created) + " created", count(p.Totals.Updated) + " updated"}
-	if n := p.Totals.Failed + p.Totals.Skipped; n > 0 {
-		parts = append(parts, count(n)+" need attention")
+	if n := p.Totals.Failed; n > 0 {
+		parts = append(parts, count(n)+" failed")
+	}
+	if n := p.Totals.Skipped; n > 0 {
+		parts = append(parts, count(n)+" invalid (not sent)")
+	}
+	if n := p.Totals.NotSent + p.Totals.Unknown; n > 0 {
+		parts = append(parts, count(n)+" not sent")
 	}
 	return strings.Join(parts, " · ")
 }

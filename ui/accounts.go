@@ -1,0 +1,341 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"leadsheet/marketo"
+	"leadsheet/marketo/marketotest"
+)
+
+// SecretStore keeps the secret of each account, by account name, in the OS
+// keyring. Get reports ErrNoSecret when none is stored; any other error
+// means the keyring itself cannot be used.
+type SecretStore interface {
+	Get(account string) (string, error)
+	Set(account, secret string) error
+	Delete(account string) error
+}
+
+// ErrNoSecret is what a SecretStore returns for an account without a secret.
+var ErrNoSecret = errors.New("no secret stored for this account")
+
+// sandboxAccount is the name the in-process sandbox goes by in the picker.
+const sandboxAccount = "Local sandbox (demo)"
+
+// connection is the Marketo the window talks to.
+type connection struct {
+	name     string
+	api      string // KindREST or KindSOAP, for the journal key
+	endpoint string // where it sends, for the journal key
+	client Client
+	fields []marketo.Field
+}
+
+// accountsView is the account picker in the header and the account dialog.
+type accountsView struct {
+	ui       *App
+	list     *Accounts
+	secrets  SecretStore
+	picker   *widget.Select
+	manage   *widget.Button
+	sandbox  *marketotest.Server
+	conn     *connection
+	status   string
+	onChange []func(*connection)
+}
+
+func newAccountsView(ui *App) *accountsView {
+	v := &accountsView{ui: ui, list: LoadAccounts(ui.fyne.Preferences()), secrets: ui.opts.Secrets}
+	v.picker = widget.NewSelect(nil, v.choose)
+	v.picker.PlaceHolder = "Choose a Marketo account"
+	v.manage = widget.NewButtonWithIcon("Accounts", theme.AccountIcon(), v.showDialog)
+	v.refreshPicker()
+	v.onChange = append(v.onChange, ui.connChanged)
+	return v
+}
+
+func (v *accountsView) refreshPicker() {
+	v.picker.SetOptions(append(v.list.Names(), sandboxAccount))
+}
+
+// close stops the in-process sandbox if one runs.
+func (v *accountsView) close() {
+	if v.sandbox != nil {
+		v.sandbox.Close()
+		v.sandbox = nil
+	}
+}
+
+// useSandbox selects the in-process sandbox, starting it if needed.
+func (v *accountsView) useSandbox() {
+	if v.picker.Selected == sandboxAccount {
+		return
+	}
+	v.picker.SetSelected(sandboxAccount)
+}
+
+// sandboxClient starts the local Marketo (once) and returns a REST client
+// for it. Its credentials are the sandbox's public demo values, so nothing
+// touches the keyring: the tour works where no keyring exists.
+func (v *accountsView) sandboxClient() (Client, Account, error) {
+	if v.sandbox == nil {
+		v.sandbox = marketotest.NewServer(marketotest.DefaultConfig())
+	}
+	cfg := v.sandbox.Config()
+	acc := Account{Name: sandboxAccount, Kind: KindREST, BaseURL: v.sandbox.RESTBaseURL(), IdentityURL: v.sandbox.IdentityURL(), ClientID: cfg.ClientID}
+	c, err := acc.Connect(cfg.ClientSecret, nil)
+	return c, acc, err
+}
+
+// choose connects to the picked account in the background and fetches its
+// field list for the Map step.
+func (v *accountsView) choose(name string) {
+	var (
+		client Client
+		acc    Account
+		err    error
+	)
+	if name == sandboxAccount {
+		client, acc, err = v.sandboxClient()
+	} else if a, ok := v.list.Get(name); ok {
+		acc = a
+		var secret string
+		secret, err = v.secret(acc.Name)
+		if err == nil {
+			client, err = acc.Connect(secret, nil)
+		}
+	} else {
+		return
+	}
+	if err != nil {
+		v.setConn(nil)
+		dialog.ShowError(err, v.ui.win)
+		return
+	}
+	conn := &connection{name: name, client: client, api: acc.Kind, endpoint: acc.Endpoint}
+	if acc.Kind == KindREST {
+		conn.endpoint = acc.BaseURL
+	}
+	v.setConn(conn)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, fields, err := TestConnection(ctx, client)
+		v.ui.opts.Do(func() {
+			if v.conn != conn {
+				return
+			}
+			if err != nil {
+				dialog.ShowError(fmt.Errorf("%s: %w", name, err), v.ui.win)
+				return
+			}
+			conn.fields = fields
+			v.setConn(conn)
+		})
+	}()
+}
+
+func (v *accountsView) setConn(c *connection) {
+	v.conn = c
+	for _, f := range v.onChange {
+		f(c)
+	}
+}
+
+// secret reads an account's secret, turning keyring trouble into advice.
+func (v *accountsView) secret(account string) (string, error) {
+	if v.secrets == nil {
+		return "", errKeyring(nil)
+	}
+	s, err := v.secrets.Get(account)
+	switch {
+	case errors.Is(err, ErrNoSecret):
+		return "", fmt.Errorf("the secret of %q is not in this computer's keyring any more: open Accounts and enter it again", account)
+	case err != nil:
+		return "", errKeyring(err)
+	}
+	return s, nil
+}
+
+func errKeyring(err error) error {
+	msg := "This computer's keyring (where Leadsheet keeps Marketo secrets) cannot be used, so accounts cannot be saved or opened. " +
+		"On Linux, install and unlock GNOME Keyring or KWallet, then restart Leadsheet. The local sandbox works without it."
+	if err == nil {
+		return errors.New(msg)
+	}
+	return fmt.Errorf("%s Details: %w", msg, err)
+}
+
+// showDialog opens the account editor: pick an account or start a new one,
+// fill in REST or SOAP details, test, save.
+func (v *accountsView) showDialog() {
+	name := widget.NewEntry()
+	kind := widget.NewRadioGroup([]string{KindREST, KindSOAP}, nil)
+	kind.Horizontal = true
+	base := widget.NewEntry()
+	base.SetPlaceHolder("https://123-ABC-456.mktorest.com/rest")
+	ident := widget.NewEntry()
+	ident.SetPlaceHolder("https://123-ABC-456.mktorest.com/identity")
+	clientID := widget.NewEntry()
+	lookup := widget.NewEntry()
+	lookup.SetPlaceHolder("optional: REST field used for ForeignSysPersonId")
+	endpoint := widget.NewEntry()
+	endpoint.SetPlaceHolder("https://123-ABC-456.mktoapi.com/soap/mktows/2_2")
+	userID := widget.NewEntry()
+	secret := widget.NewPasswordEntry()
+	status := widget.NewLabel("")
+	status.Wrapping = fyne.TextWrapWord
+
+	rest := widget.NewForm(widget.NewFormItem("REST base URL", base), widget.NewFormItem("Identity URL", ident),
+		widget.NewFormItem("Client ID", clientID), widget.NewFormItem("Lookup field", lookup))
+	soap := widget.NewForm(widget.NewFormItem("SOAP endpoint", endpoint), widget.NewFormItem("User ID", userID))
+	secretItem := widget.NewFormItem("Client secret", secret)
+	secretForm := widget.NewForm(secretItem)
+	kind.OnChanged = func(k string) {
+		if k == KindSOAP {
+			rest.Hide()
+			soap.Show()
+			secretItem.Text = "Encryption key"
+		} else {
+			soap.Hide()
+			rest.Show()
+			secretItem.Text = "Client secret"
+		}
+		secretForm.Refresh()
+	}
+	read := func() Account {
+		return Account{Name: name.Text, Kind: kind.Selected, BaseURL: base.Text, IdentityURL: ident.Text, ClientID: clientID.Text,
+			LookupField: lookup.Text, Endpoint: endpoint.Text, UserID: userID.Text}
+	}
+	load := func(acc Account) {
+		name.SetText(acc.Name)
+		base.SetText(acc.BaseURL)
+		ident.SetText(acc.IdentityURL)
+		clientID.SetText(acc.ClientID)
+		lookup.SetText(acc.LookupField)
+		endpoint.SetText(acc.Endpoint)
+		userID.SetText(acc.UserID)
+		secret.SetText("")
+		status.SetText("")
+		if acc.Kind == "" {
+			acc.Kind = KindREST
+		}
+		kind.SetSelected(acc.Kind)
+		if acc.Name != "" && v.secrets != nil {
+			if s, err := v.secrets.Get(acc.Name); err == nil {
+				secret.SetText(s)
+			} else if !errors.Is(err, ErrNoSecret) {
+				status.SetText(errKeyring(err).Error())
+			}
+		}
+	}
+	existing := widget.NewSelect(v.list.Names(), func(n string) {
+		if acc, ok := v.list.Get(n); ok {
+			load(acc)
+		}
+	})
+	existing.PlaceHolder = "New account"
+	newBtn := widget.NewButtonWithIcon("New", theme.ContentAddIcon(), func() {
+		existing.ClearSelected()
+		load(Account{})
+	})
+	test := widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), nil)
+	test.OnTapped = func() {
+		acc := read()
+		client, err := acc.Connect(secret.Text, nil)
+		if err != nil {
+			status.SetText(err.Error())
+			return
+		}
+		status.SetText("Testing…")
+		test.Disable()
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			msg, _, err := TestConnection(ctx, client)
+			if err != nil {
+				msg = err.Error()
+			}
+			v.ui.opts.Do(func() {
+				status.SetText(msg)
+				test.Enable()
+			})
+		}()
+	}
+	var d dialog.Dialog
+	save := widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() {
+		acc := read()
+		if err := acc.Check(secret.Text); err != nil {
+			status.SetText(err.Error())
+			return
+		}
+		if v.secrets == nil {
+			status.SetText(errKeyring(nil).Error())
+			return
+		}
+		if err := v.secrets.Set(acc.Name, secret.Text); err != nil {
+			status.SetText(errKeyring(err).Error())
+			return
+		}
+		if err := v.list.Put(acc); err != nil {
+			status.SetText(err.Error())
+			return
+		}
+		v.refreshPicker()
+		d.Hide()
+		v.picker.SetSelected(acc.Name)
+		v.choose(acc.Name)
+	})
+	save.Importance = widget.HighImportance
+	del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() {
+		n := existing.Selected
+		if n == "" {
+			return
+		}
+		if v.secrets != nil {
+			if err := v.secrets.Delete(n); err != nil && !errors.Is(err, ErrNoSecret) {
+				status.SetText(errKeyring(err).Error())
+				return
+			}
+		}
+		if err := v.list.Delete(n); err != nil {
+			status.SetText(err.Error())
+			return
+		}
+		v.refreshPicker()
+		existing.SetOptions(v.list.Names())
+		existing.ClearSelected()
+		load(Account{})
+	})
+	del.Importance = widget.DangerImportance
+	sandboxBtn := widget.NewButtonWithIcon("Use the local sandbox", theme.ComputerIcon(), func() {
+		d.Hide()
+		v.useSandbox()
+	})
+	note := widget.NewLabel("Secrets are kept in this computer's keyring, never in files.")
+	note.Importance = widget.LowImportance
+	body := container.NewVBox(
+		container.NewBorder(nil, nil, widget.NewLabel("Account"), newBtn, existing),
+		widget.NewForm(widget.NewFormItem("Name", name), widget.NewFormItem("API", kind)),
+		rest, soap, secretForm, note, status,
+		container.NewHBox(test, sandboxBtn, del, save),
+	)
+	if v.secrets == nil {
+		status.SetText(errKeyring(nil).Error())
+	}
+	load(Account{})
+	if sel := v.picker.Selected; sel != "" && sel != sandboxAccount {
+		existing.SetSelected(sel)
+	}
+	d = dialog.NewCustom("Marketo accounts", "Close", container.NewGridWrap(fyne.NewSize(620, 520), body), v.ui.win)
+	d.Show()
+}

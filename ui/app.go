@@ -1,0 +1,230 @@
+package ui
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"leadsheet/assets"
+)
+
+// Options configure the window.
+type Options struct {
+	Version string // shown in the About dialog
+	// Sandbox starts the local Marketo in-process, selects it as the account
+	// and opens the bundled sample workbook.
+	Sandbox bool
+	// Open is a workbook to open right away.
+	Open string
+	// AutoSync starts the sync as soon as the opened file is mapped, and
+	// Quit closes the app when that run ends; together they let a script
+	// measure a whole run through the real window.
+	AutoSync, Quit bool
+	// Secrets keeps account secrets in the OS keyring; nil means the
+	// keyring is unavailable: accounts cannot be saved, the sandbox works.
+	Secrets SecretStore
+	// Do runs a function on the Fyne goroutine; nil means fyne.Do. Tests
+	// pass a function that runs it inline.
+	Do func(func())
+}
+
+// The steps of the window, in order.
+const (
+	stepFile = iota
+	stepMap
+	stepSync
+)
+
+var stepNames = [...]string{"File", "Map", "Sync"}
+
+// App is Leadsheet's one window and the state behind it.
+type App struct {
+	fyne fyne.App
+	win  fyne.Window
+	opts Options
+
+	steps   [3]*widget.Button
+	done    [3]bool
+	current int
+	body    *fyne.Container
+
+	file     *fileView
+	mapping  *mapView
+	sync     *syncView
+	accounts *accountsView
+	sess     session
+}
+
+// New builds the window of a; call ShowAndRun on App.Window to run it.
+func New(a fyne.App, opts Options) *App {
+	if opts.Do == nil {
+		opts.Do = fyne.Do
+	}
+	ui := &App{fyne: a, opts: opts}
+	ui.win = a.NewWindow("Leadsheet")
+	ui.win.SetIcon(Icon())
+	ui.win.Resize(fyne.NewSize(1180, 760))
+
+	ui.sync = newSyncView(ui.win, opts.Do, ui.openPath)
+	ui.sync.onRunning = ui.runningChanged
+	ui.accounts = newAccountsView(ui)
+	ui.mapping = newMapView(ui)
+	ui.file = newFileView(ui)
+
+	for i := range ui.steps {
+		step := i
+		ui.steps[i] = widget.NewButton("", func() { ui.show(step) })
+	}
+	ui.body = container.NewStack()
+	bar := container.NewHBox(ui.steps[0], widget.NewLabel("──"), ui.steps[1], widget.NewLabel("──"), ui.steps[2])
+	about := widget.NewButtonWithIcon("", theme.InfoIcon(), ui.showAbout)
+	header := container.NewBorder(nil, nil, bar, container.NewHBox(ui.accounts.picker, ui.accounts.manage, about))
+	ui.win.SetContent(container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil,
+		container.NewPadded(ui.body)))
+	ui.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
+		for _, u := range uris {
+			if u.Scheme() == "file" {
+				ui.file.open(u.Path(), "")
+				return
+			}
+		}
+	})
+	ui.addShortcuts()
+	ui.win.SetOnClosed(ui.Close)
+	ui.show(stepFile)
+
+	if opts.Sandbox {
+		ui.accounts.useSandbox()
+		ui.openSample()
+	} else if opts.Open != "" {
+		ui.file.open(opts.Open, "")
+	}
+	return ui
+}
+
+// Window is the app's window.
+func (ui *App) Window() fyne.Window { return ui.win }
+
+// Close stops what the window started: a run in progress and the local sandbox.
+func (ui *App) Close() {
+	if ui.sync.cancel != nil {
+		ui.sync.cancel()
+	}
+	ui.accounts.close()
+}
+
+// Icon is the app icon as a Fyne resource.
+func Icon() fyne.Resource { return fyne.NewStaticResource("icon.png", assets.Icon) }
+
+func (ui *App) addShortcuts() {
+	c := ui.win.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		ui.show(stepFile)
+		ui.file.browse()
+	})
+	sync := func(fyne.Shortcut) {
+		if ui.sync.plan != nil {
+			ui.show(stepSync)
+			ui.sync.onStart()
+		}
+	}
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault}, sync)
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyEnter, Modifier: fyne.KeyModifierShortcutDefault}, sync)
+	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
+		if k.Name == fyne.KeyEscape {
+			if top := c.Overlays().Top(); top != nil {
+				c.Overlays().Remove(top)
+			}
+		}
+	})
+}
+
+// show switches to a step; the operator can move between steps freely.
+func (ui *App) show(step int) {
+	ui.current = step
+	for i, b := range ui.steps {
+		text := fmt.Sprintf("%d  %s", i+1, stepNames[i])
+		if ui.done[i] {
+			text += "  ✓"
+		}
+		b.SetText(text)
+		if i == step {
+			b.Importance = widget.HighImportance
+		} else {
+			b.Importance = widget.LowImportance
+		}
+		b.Refresh()
+	}
+	var content fyne.CanvasObject
+	switch step {
+	case stepFile:
+		content = ui.file.content
+	case stepMap:
+		content = ui.mapping.content
+	case stepSync:
+		ui.sync.refresh()
+		content = ui.sync.content
+	}
+	ui.body.Objects = []fyne.CanvasObject{content}
+	ui.body.Refresh()
+}
+
+func (ui *App) markDone(step int, done bool) {
+	if ui.done[step] != done {
+		ui.done[step] = done
+		ui.show(ui.current)
+	}
+}
+
+// updateTitle names the file and sheet in the window title.
+func (ui *App) updateTitle() {
+	t := "Leadsheet"
+	if f := ui.file.model; f != nil && f.Path != "" {
+		t += " — " + filepath.Base(f.Path)
+		if f.Sheet != "" {
+			t += " · " + f.Sheet
+		}
+	}
+	ui.win.SetTitle(t)
+}
+
+func (ui *App) runningChanged(running bool) {
+	for i, b := range ui.steps {
+		if i != stepSync {
+			enable(b, !running)
+		}
+	}
+	if !running && ui.opts.Quit {
+		ui.fyne.Quit()
+	}
+}
+
+// openPath opens a file with the desktop's default application.
+func (ui *App) openPath(path string) {
+	u := storage.NewFileURI(path)
+	parsed, err := url.Parse(u.String())
+	if err != nil {
+		dialog.ShowError(fmt.Errorf("cannot open %s: %w", path, err), ui.win)
+		return
+	}
+	if err := ui.fyne.OpenURL(parsed); err != nil {
+		dialog.ShowInformation("Results saved", "The results workbook is saved at:\n"+path, ui.win)
+	}
+}
+
+func (ui *App) showAbout() {
+	d := dialog.NewCustom("About Leadsheet", "Close", container.NewVBox(
+		container.NewGridWrap(fyne.NewSize(96, 96), widget.NewIcon(Icon())),
+		widget.NewLabelWithStyle("Leadsheet "+ui.opts.Version, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabel("Imports an Excel sheet into Marketo as leads, row by row, and shows\nwhat happened to each row."),
+	), ui.win)
+	d.Show()
+}

@@ -1,0 +1,157 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"leadsheet/importer"
+)
+
+// previewRows is how many leading rows the File step shows.
+const previewRows = 30
+
+// FileModel is the File step without widgets: the open workbook, the
+// chosen sheet and header row, and a preview of the first rows.
+type FileModel struct {
+	Path      string
+	Sheets    []importer.SheetInfo
+	Sheet     string
+	HeaderRow int // sheet row number of the header; the detected one unless changed
+	Detected  int // what detection found
+	Preview   []importer.Row
+	Header    importer.Header
+	Notes     []string
+	DataRows  int // data rows below the header once read; -1 until then
+
+	wb *importer.Workbook
+}
+
+// OpenFile opens a workbook and prepares its first visible sheet. An
+// encrypted workbook without password returns an error matching
+// importer.ErrPasswordRequired, so the caller can ask for one.
+func OpenFile(ctx context.Context, path, password string) (*FileModel, error) {
+	wb, err := importer.Open(ctx, path, importer.OpenOptions{Password: password})
+	if err != nil {
+		return nil, err
+	}
+	m := &FileModel{Path: path, Sheets: wb.Sheets(), wb: wb, Notes: wb.Notes()}
+	sheet := ""
+	for _, s := range m.Sheets {
+		if !s.Hidden {
+			sheet = s.Name
+			break
+		}
+	}
+	if sheet == "" && len(m.Sheets) > 0 {
+		sheet = m.Sheets[0].Name
+	}
+	if err := m.SelectSheet(ctx, sheet); err != nil {
+		wb.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// Close releases the workbook.
+func (m *FileModel) Close() error {
+	if m == nil || m.wb == nil {
+		return nil
+	}
+	return m.wb.Close()
+}
+
+// Workbook is the open workbook.
+func (m *FileModel) Workbook() *importer.Workbook { return m.wb }
+
+// SheetNames lists the sheets, hidden ones marked.
+func (m *FileModel) SheetNames() []string {
+	names := make([]string, len(m.Sheets))
+	for i, s := range m.Sheets {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// SelectSheet switches to a sheet, detects its header row and reloads the preview.
+func (m *FileModel) SelectSheet(ctx context.Context, sheet string) error {
+	h, err := m.wb.DetectHeader(ctx, sheet)
+	if err != nil {
+		return err
+	}
+	prev, err := m.wb.Preview(ctx, sheet, previewRows)
+	if err != nil {
+		return err
+	}
+	m.Sheet, m.Detected, m.Preview = sheet, h, prev
+	if h == 0 {
+		m.HeaderRow, m.Header = 0, importer.Header{}
+		return nil
+	}
+	return m.SetHeaderRow(ctx, h)
+}
+
+// SetHeaderRow makes another row the header.
+func (m *FileModel) SetHeaderRow(ctx context.Context, row int) error {
+	h, err := m.wb.Header(ctx, m.Sheet, row)
+	if err != nil {
+		return err
+	}
+	m.HeaderRow, m.Header, m.DataRows = row, h, -1
+	return nil
+}
+
+// Ready reports whether the step is complete: a sheet with a header.
+func (m *FileModel) Ready() bool { return m != nil && m.HeaderRow > 0 && len(m.Header.Names) > 0 }
+
+// Summary is the one-line description of the open file under its name.
+func (m *FileModel) Summary() string {
+	parts := []string{fmt.Sprintf("%s %s", count(len(m.Sheets)), plural(len(m.Sheets), "sheet", "sheets"))}
+	if m.DataRows >= 0 {
+		parts = append(parts, fmt.Sprintf("%s data rows in %q", count(m.DataRows), m.Sheet))
+	} else {
+		parts = append(parts, fmt.Sprintf("counting the rows of %q…", m.Sheet))
+	}
+	if m.HeaderRow > 0 {
+		parts = append(parts, fmt.Sprintf("%s columns, header in row %d", count(len(m.Header.Names)), m.HeaderRow))
+	} else {
+		parts = append(parts, "this sheet looks empty")
+	}
+	return strings.Join(parts, " · ")
+}
+
+// OpenTrouble turns an open error into what the operator reads.
+func OpenTrouble(path string, err error) string {
+	var oe *importer.OpenError
+	if errors.As(err, &oe) {
+		return fmt.Sprintf("%s cannot be opened. %s", filepath.Base(path), oe.Message)
+	}
+	return fmt.Sprintf("%s cannot be opened: %v", filepath.Base(path), err)
+}
+
+// maxRecent is how many recent files the File step remembers.
+const maxRecent = 8
+
+const recentKey = "recentFiles"
+
+// RecentFiles returns the remembered files, newest first.
+func RecentFiles(p prefs) []string {
+	s := p.String(recentKey)
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// AddRecent puts path first in the recent files.
+func AddRecent(p prefs, path string) {
+	list := slices.DeleteFunc(RecentFiles(p), func(x string) bool { return x == path })
+	list = append([]string{path}, list...)
+	if len(list) > maxRecent {
+		list = list[:maxRecent]
+	}
+	p.SetString(recentKey, strings.Join(list, "\n"))
+}

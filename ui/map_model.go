@@ -1,0 +1,286 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"leadsheet/importer"
+	"leadsheet/marketo"
+)
+
+// samplesPerColumn is how many example values the Map step shows per column.
+const samplesPerColumn = 3
+
+// Target labels of the chooser that are not Marketo fields.
+const (
+	labelSkip        = "Skip (don't send)"
+	labelID          = "Marketo Id (key)"
+	labelEmail       = "Email (key)"
+	labelFSPI        = "ForeignSysPersonId (key)"
+	labelForeignType = "ForeignSysType"
+)
+
+// MapModel is the Map step without widgets: the mapping of each column, the
+// options the operator chooses from and the key each row will match on.
+type MapModel struct {
+	Header    importer.Header
+	Mapping   importer.Mapping
+	Matches   []importer.Match // AutoMap's verdict per column (confidence and reason)
+	Samples   [][]string       // a few values per column, from the first rows
+	Fields    []marketo.Field  // the connected Marketo's lead fields; nil: the standard list
+	Dedup     bool
+	BatchSize int
+	PresetName string // name of the preset the mapping was recalled from, if any
+
+	labels  []string                  // chooser options, in order
+	targets map[string]importer.Target // label -> target
+}
+
+// NewMapModel auto-maps a header against a field list (nil: the standard
+// fields), with samples taken from preview rows below the header.
+func NewMapModel(h importer.Header, preview []importer.Row, fields []marketo.Field) *MapModel {
+	m := &MapModel{Header: h, Fields: fields, Dedup: true, BatchSize: marketo.MaxBatch}
+	m.Mapping, m.Matches = importer.AutoMap(h.Names, fields)
+	m.Samples = make([][]string, len(h.Names))
+	for _, r := range preview {
+		if r.Number <= h.Row {
+			continue
+		}
+		for i := range h.Names {
+			if i < len(r.Cells) && strings.TrimSpace(r.Cells[i]) != "" && len(m.Samples[i]) < samplesPerColumn {
+				m.Samples[i] = append(m.Samples[i], r.Cells[i])
+			}
+		}
+	}
+	m.buildOptions()
+	return m
+}
+
+func (m *MapModel) buildOptions() {
+	m.labels = []string{labelSkip, labelID, labelEmail, labelFSPI, labelForeignType}
+	m.targets = map[string]importer.Target{
+		labelSkip:        {Kind: importer.Skip},
+		labelID:          {Kind: importer.ToID},
+		labelEmail:       {Kind: importer.ToEmail},
+		labelFSPI:        {Kind: importer.ToForeignSysPersonID},
+		labelForeignType: {Kind: importer.ToForeignSysType},
+	}
+	fields := m.Fields
+	if fields == nil {
+		fields = importer.StandardFields()
+	}
+	var attrs []string
+	for _, f := range fields {
+		if f.ReadOnly {
+			continue
+		}
+		l := FieldLabel(f)
+		if _, dup := m.targets[l]; dup {
+			continue
+		}
+		m.targets[l] = importer.Target{Kind: importer.ToAttribute, Field: f.Name}
+		attrs = append(attrs, l)
+	}
+	slices.SortFunc(attrs, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+	m.labels = append(m.labels, attrs...)
+}
+
+// FieldLabel is how a Marketo field appears in the chooser: its display
+// name with the API name the operator may know from Marketo's admin pages.
+func FieldLabel(f marketo.Field) string {
+	if f.DisplayName == "" || f.DisplayName == f.Name {
+		return f.Name
+	}
+	return fmt.Sprintf("%s (%s)", f.DisplayName, f.Name)
+}
+
+// Options lists the chooser's labels, keys first, then fields by name.
+func (m *MapModel) Options() []string { return m.labels }
+
+// Search returns the options containing every word of query, ignoring case.
+func (m *MapModel) Search(query string) []string {
+	words := strings.Fields(strings.ToLower(query))
+	if len(words) == 0 {
+		return m.labels
+	}
+	var out []string
+	for _, l := range m.labels {
+		low := strings.ToLower(l)
+		ok := true
+		for _, w := range words {
+			if !strings.Contains(low, w) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Label names a column's current target in the chooser's words.
+func (m *MapModel) Label(col int) string {
+	t := m.Mapping.Columns[col]
+	for _, l := range m.labels {
+		if m.targets[l] == t {
+			return l
+		}
+	}
+	if t.Kind == importer.ToAttribute {
+		return t.Field // a field the connected Marketo does not list
+	}
+	return labelSkip
+}
+
+// Set maps a column to the target named by label. A key or field can feed
+// one column only: a column that had it before is set to Skip, and its
+// index is returned (-1 if none) so the view can redraw it.
+func (m *MapModel) Set(col int, label string) (cleared int, err error) {
+	t, ok := m.targets[label]
+	if !ok {
+		return -1, fmt.Errorf("%q is not a field of this Marketo: pick one from the list", label)
+	}
+	cleared = -1
+	if t.Kind != importer.Skip {
+		for i, other := range m.Mapping.Columns {
+			if i != col && other == t {
+				m.Mapping.Columns[i] = importer.Target{}
+				m.Matches[i] = importer.Match{Confidence: importer.None, Reason: "cleared: " + label + " is now mapped from " + strconvQuote(m.Header.Names[col])}
+				cleared = i
+			}
+		}
+	}
+	m.Mapping.Columns[col] = t
+	m.Matches[col] = importer.Match{Confidence: importer.None, Reason: "chosen by you"}
+	m.PresetName = ""
+	return cleared, nil
+}
+
+func strconvQuote(s string) string { return "\u201c" + s + "\u201d" }
+
+// Badge is the short confidence mark shown beside an auto-mapped column.
+func (m *MapModel) Badge(col int) string {
+	switch m.Matches[col].Confidence {
+	case importer.Exact:
+		return "auto · exact"
+	case importer.Synonym:
+		return "auto · likely"
+	case importer.Guess:
+		return "auto · guess, check"
+	}
+	switch r := m.Matches[col].Reason; {
+	case r == "chosen by you":
+		return "set by you"
+	case strings.HasPrefix(r, "from your saved"):
+		return "saved mapping"
+	}
+	return ""
+}
+
+// KeyColumns reports which key kinds are mapped.
+func (m *MapModel) KeyColumns() (id, fspi, email bool) {
+	for _, t := range m.Mapping.Columns {
+		switch t.Kind {
+		case importer.ToID:
+			id = true
+		case importer.ToForeignSysPersonID:
+			fspi = true
+		case importer.ToEmail:
+			email = true
+		}
+	}
+	return
+}
+
+// KeyCounts counts rows by the key Marketo will match them on.
+func KeyCounts(m importer.Mapping, rows []importer.Row) map[marketo.KeyKind]int {
+	out := map[marketo.KeyKind]int{}
+	for _, r := range rows {
+		out[m.Lead(r.Cells).Key()]++
+	}
+	return out
+}
+
+// KeySentence explains in one sentence which key rows match on, with
+// Marketo's precedence Id > ForeignSysPersonId > Email. counts may be nil
+// before the rows are read.
+func (m *MapModel) KeySentence(counts map[marketo.KeyKind]int) string {
+	id, fspi, email := m.KeyColumns()
+	if !id && !fspi && !email {
+		return "No key column is mapped: map a column to Email (or Marketo Id / ForeignSysPersonId) so Marketo can find or create each lead."
+	}
+	var order []string
+	if id {
+		order = append(order, "Marketo Id")
+	}
+	if fspi {
+		order = append(order, "ForeignSysPersonId")
+	}
+	if email {
+		order = append(order, "Email")
+	}
+	s := "Marketo matches each row on " + order[0]
+	for _, k := range order[1:] {
+		s += ", else " + k
+	}
+	if len(order) > 1 {
+		s += " (the first one the row has)"
+	}
+	s += "."
+	if counts != nil {
+		var parts []string
+		for _, k := range []marketo.KeyKind{marketo.KeyID, marketo.KeyForeignSysPersonID, marketo.KeyEmail} {
+			if n := counts[k]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%s by %s", count(n), k))
+			}
+		}
+		if n := counts[marketo.KeyNone]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s without any key (not sent)", count(n)))
+		}
+		if len(parts) > 0 {
+			s += " Rows: " + strings.Join(parts, ", ") + "."
+		}
+	}
+	if email && !id && !fspi && !m.emailIsAttribute() {
+		s += " Email is only used to find the lead; an existing lead's email is not changed."
+	}
+	return s
+}
+
+func (m *MapModel) emailIsAttribute() bool {
+	for _, t := range m.Mapping.Columns {
+		if t.Kind == importer.ToAttribute && strings.EqualFold(t.Field, "email") {
+			return true
+		}
+	}
+	return false
+}
+
+// DedupWarning is the warning shown when dedup is off.
+const DedupWarning = "Off creates duplicates in Marketo: every row becomes a new lead, even if the person is already there."
+
+// ApplyPreset takes a saved mapping for this header.
+func (m *MapModel) ApplyPreset(p importer.Preset) {
+	m.Mapping = p.MappingFor(m.Header.Names)
+	for i, t := range m.Mapping.Columns {
+		reason := "from your saved mapping “" + p.Name + "”"
+		if t.Kind == importer.Skip {
+			reason = "skipped in your saved mapping"
+		}
+		m.Matches[i] = importer.Match{Confidence: importer.None, Reason: reason}
+	}
+	m.Dedup = p.Dedup
+	m.BatchSize = p.BatchSize
+	if m.BatchSize <= 0 || m.BatchSize > marketo.MaxBatch {
+		m.BatchSize = marketo.MaxBatch
+	}
+	m.PresetName = p.Name
+}
+
+// Preset captures the current mapping under a name.
+func (m *MapModel) Preset(name string) importer.Preset {
+	return importer.Preset{Name: name, Headers: append([]string(nil), m.Header.Names...), Mapping: m.Mapping, Dedup: m.Dedup, BatchSize: m.BatchSize}
+}

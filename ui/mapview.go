@@ -1,0 +1,313 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"leadsheet/importer"
+)
+
+// batchSizes are the batch sizes offered; Marketo takes at most 300.
+var batchSizes = []string{"50", "100", "200", "300"}
+
+// mapView is the Map step.
+type mapView struct {
+	ui    *App
+	model *MapModel
+	pre   *Preflight
+
+	keyLine, dedupWarn, reportHead, presetNote, status *widget.Label
+	dedup, validOnly                                    *widget.Check
+	batch                                               *widget.Select
+	presets                                             *widget.Select
+	savePreset, next                                    *widget.Button
+	columns                                             *fyne.Container
+	choosers                                            []*widget.SelectEntry
+	badges                                              []*widget.Label
+	problems                                            *widget.List
+	content                                             fyne.CanvasObject
+	onChange                                            func()
+}
+
+func newMapView(ui *App) *mapView {
+	v := &mapView{ui: ui}
+	v.keyLine = widget.NewLabel("Open a file first (step 1).")
+	v.keyLine.Wrapping = fyne.TextWrapWord
+	v.dedup = widget.NewCheck("Update leads that already exist (dedupEnabled)", func(on bool) {
+		if v.model != nil && v.model.Dedup != on {
+			v.model.Dedup = on
+			v.changed()
+		}
+	})
+	v.dedup.Checked = true
+	v.dedupWarn = widget.NewLabel("")
+	v.dedupWarn.Importance = widget.DangerImportance
+	v.dedupWarn.Wrapping = fyne.TextWrapWord
+	v.batch = widget.NewSelect(batchSizes, func(s string) {
+		n, _ := strconv.Atoi(s)
+		if v.model != nil && n > 0 && n != v.model.BatchSize {
+			v.model.BatchSize = n
+			v.changed()
+		}
+	})
+	v.batch.Selected = "300"
+	v.presets = widget.NewSelect(nil, v.loadPreset)
+	v.presets.PlaceHolder = "Load a saved mapping"
+	v.savePreset = widget.NewButtonWithIcon("Save mapping…", theme.DocumentSaveIcon(), v.askPresetName)
+	v.presetNote = widget.NewLabel("")
+	v.presetNote.Importance = widget.LowImportance
+	v.status = widget.NewLabel("")
+	v.status.Wrapping = fyne.TextWrapWord
+	v.reportHead = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	v.reportHead.Wrapping = fyne.TextWrapWord
+	v.validOnly = widget.NewCheck("Send the valid rows only (rows with problems are left out and listed in the results)", func(bool) { v.changed() })
+	v.validOnly.Checked = true
+	v.problems = widget.NewList(
+		func() int {
+			if v.pre == nil {
+				return 0
+			}
+			return len(v.pre.Problems)
+		},
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			l := o.(*widget.Label)
+			pr := v.pre.Problems[i]
+			imp := widget.WarningImportance
+			if pr.Severity == importer.Invalid {
+				imp = widget.DangerImportance
+			}
+			if s := ProblemLine(pr); l.Text != s || l.Importance != imp {
+				l.Importance = imp
+				l.SetText(s)
+			}
+		})
+	v.next = widget.NewButtonWithIcon("Next: sync", theme.NavigateNextIcon(), func() { ui.show(stepSync) })
+	v.next.Importance = widget.HighImportance
+	v.next.Disable()
+	v.columns = container.NewVBox()
+
+	settings := container.NewVBox(
+		v.keyLine,
+		container.NewHBox(v.dedup, widget.NewLabel("   Batch size"), v.batch, widget.NewLabel("rows per call")),
+		v.dedupWarn,
+		container.NewBorder(nil, nil, nil, container.NewHBox(v.presets, v.savePreset), v.presetNote),
+	)
+	head := container.NewBorder(nil, nil, nil, nil, container.NewGridWithColumns(3,
+		bold("Column in your sheet"), bold("Example values"), bold("Goes to Marketo field")))
+	report := container.NewBorder(
+		container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, nil, v.next, v.reportHead), v.validOnly, v.status),
+		nil, nil, nil, v.problems)
+	split := container.NewVSplit(
+		container.NewBorder(head, nil, nil, nil, container.NewVScroll(v.columns)),
+		report)
+	split.Offset = 0.62
+	v.content = container.NewBorder(container.NewVBox(settings, widget.NewSeparator()), nil, nil, nil, split)
+	return v
+}
+
+func bold(s string) *widget.Label {
+	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+// setModel shows a new mapping (nil: no file yet).
+func (v *mapView) setModel(m *MapModel) {
+	v.model = m
+	v.pre = nil
+	v.columns.Objects = nil
+	v.choosers, v.badges = nil, nil
+	if m == nil {
+		v.columns.Refresh()
+		v.refresh()
+		return
+	}
+	v.dedup.SetChecked(m.Dedup)
+	v.batch.SetSelected(strconv.Itoa(m.BatchSize))
+	for i, name := range m.Header.Names {
+		col := i
+		title := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		title.Truncation = fyne.TextTruncateEllipsis
+		letter := widget.NewLabel("column " + m.Header.Letters[i])
+		letter.Importance = widget.LowImportance
+		samples := widget.NewLabel(strings.Join(m.Samples[i], " · "))
+		samples.Truncation = fyne.TextTruncateEllipsis
+		samples.Importance = widget.LowImportance
+		choose := widget.NewSelectEntry(m.Options())
+		choose.SetText(m.Label(i))
+		choose.OnChanged = func(s string) { v.choose(col, s) }
+		badge := widget.NewLabel(m.Badge(i))
+		badge.Importance = badgeImportance(m, i)
+		v.choosers = append(v.choosers, choose)
+		v.badges = append(v.badges, badge)
+		v.columns.Add(container.NewGridWithColumns(3,
+			container.NewBorder(nil, nil, nil, letter, title),
+			samples,
+			container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(150, 36), badge), choose)))
+	}
+	v.columns.Refresh()
+	v.refresh()
+}
+
+func badgeImportance(m *MapModel, col int) widget.Importance {
+	switch m.Matches[col].Confidence {
+	case importer.Exact:
+		return widget.SuccessImportance
+	case importer.Synonym:
+		return widget.SuccessImportance
+	case importer.Guess:
+		return widget.WarningImportance
+	}
+	return widget.LowImportance
+}
+
+// choose applies the chooser's text: an exact option maps the column, any
+// other text narrows the list to matching fields.
+func (v *mapView) choose(col int, text string) {
+	if v.model == nil {
+		return
+	}
+	c := v.choosers[col]
+	if text == v.model.Label(col) {
+		return
+	}
+	cleared, err := v.model.Set(col, text)
+	if err != nil {
+		c.SetOptions(v.model.Search(text))
+		return
+	}
+	c.SetOptions(v.model.Options())
+	v.updateColumn(col)
+	if cleared >= 0 {
+		v.choosers[cleared].SetText(v.model.Label(cleared))
+		v.updateColumn(cleared)
+	}
+	v.changed()
+}
+
+func (v *mapView) updateColumn(col int) {
+	setText(v.badges[col], v.model.Badge(col))
+	v.badges[col].Importance = badgeImportance(v.model, col)
+	v.badges[col].Refresh()
+}
+
+// changed re-runs pre-flight after any change of mapping or settings.
+func (v *mapView) changed() {
+	if v.onChange != nil {
+		v.onChange()
+	}
+}
+
+// setPreflight shows a new pre-flight report.
+func (v *mapView) setPreflight(p *Preflight) {
+	v.pre = p
+	v.refresh()
+}
+
+func (v *mapView) refresh() {
+	m := v.model
+	if m == nil {
+		setText(v.keyLine, "Open a file first (step 1).")
+		setText(v.reportHead, "")
+		setText(v.dedupWarn, "")
+		v.next.Disable()
+		v.problems.Refresh()
+		return
+	}
+	if v.pre != nil {
+		setText(v.keyLine, m.KeySentence(v.pre.ByKey))
+		setText(v.reportHead, "Pre-flight check: "+v.pre.Summary())
+	} else {
+		setText(v.keyLine, m.KeySentence(nil))
+		setText(v.reportHead, "Pre-flight check: reading the rows…")
+	}
+	warn := ""
+	if !m.Dedup {
+		warn = "⚠ " + DedupWarning
+	}
+	setText(v.dedupWarn, warn)
+	note := ""
+	if m.PresetName != "" {
+		note = "Using your saved mapping “" + m.PresetName + "” for these columns."
+	}
+	setText(v.presetNote, note)
+	ready := v.pre != nil && len(v.pre.Leads) > 0 && !v.pre.Fatal && (v.pre.Invalid == 0 || v.validOnly.Checked)
+	enable(v.next, ready)
+	status := ""
+	if v.pre != nil && v.pre.Invalid > 0 && !v.validOnly.Checked {
+		status = "Fix the rows listed below in your file and open it again, or tick “Send the valid rows only”."
+	}
+	if v.pre != nil && len(v.pre.Leads) == 0 && !v.pre.Fatal {
+		status = "No row can be sent yet: see the problems below."
+	}
+	setText(v.status, status)
+	v.problems.Refresh()
+	v.ui.markDone(stepMap, ready)
+}
+
+func (v *mapView) presetDir() string { return v.ui.storageDir("presets") }
+
+// refreshPresets lists the saved mappings in the preset picker.
+func (v *mapView) refreshPresets() {
+	ps, _ := importer.LoadPresets(v.presetDir())
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Name
+	}
+	v.presets.SetOptions(names)
+	v.presets.Selected = ""
+	v.presets.Refresh()
+}
+
+func (v *mapView) loadPreset(name string) {
+	if v.model == nil || name == "" {
+		return
+	}
+	ps, _ := importer.LoadPresets(v.presetDir())
+	for _, p := range ps {
+		if p.Name == name {
+			v.model.ApplyPreset(p)
+			v.setModel(v.model)
+			v.changed()
+			return
+		}
+	}
+}
+
+func (v *mapView) askPresetName() {
+	if v.model == nil {
+		return
+	}
+	name := widget.NewEntry()
+	name.SetPlaceHolder("e.g. Trade-show badge scans")
+	if v.model.PresetName != "" {
+		name.SetText(v.model.PresetName)
+	}
+	d := dialog.NewForm("Save this mapping", "Save", "Cancel", []*widget.FormItem{
+		widget.NewFormItem("Name", name),
+	}, func(ok bool) {
+		if !ok || strings.TrimSpace(name.Text) == "" {
+			return
+		}
+		if _, err := importer.SavePreset(v.presetDir(), v.model.Preset(strings.TrimSpace(name.Text))); err != nil {
+			dialog.ShowError(fmt.Errorf("the mapping could not be saved: %w", err), v.ui.win)
+			return
+		}
+		v.model.PresetName = strings.TrimSpace(name.Text)
+		v.refreshPresets()
+		v.refresh()
+	}, v.ui.win)
+	d.Resize(fyne.NewSize(460, 200))
+	d.Show()
+	v.ui.win.Canvas().Focus(name)
+}
