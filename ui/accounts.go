@@ -36,8 +36,8 @@ type connection struct {
 	name     string
 	api      string // KindREST or KindSOAP, for the journal key
 	endpoint string // where it sends, for the journal key
-	client Client
-	fields []marketo.Field
+	client   Client
+	fields   []marketo.Field
 }
 
 // accountsView is the account picker in the header and the account dialog.

@@ -24,12 +24,12 @@ const (
 type Account struct {
 	Name        string `json:"name"`
 	Kind        string `json:"kind"`
-	Endpoint    string `json:"endpoint,omitempty"`     // SOAP endpoint URL
-	UserID      string `json:"userId,omitempty"`       // SOAP user ID
-	BaseURL     string `json:"baseUrl,omitempty"`      // REST base URL (…/rest)
-	IdentityURL string `json:"identityUrl,omitempty"`  // REST identity URL (…/identity)
-	ClientID    string `json:"clientId,omitempty"`     // REST client ID
-	LookupField string `json:"lookupField,omitempty"`  // REST field standing in for ForeignSysPersonId
+	Endpoint    string `json:"endpoint,omitempty"`    // SOAP endpoint URL
+	UserID      string `json:"userId,omitempty"`      // SOAP user ID
+	BaseURL     string `json:"baseUrl,omitempty"`     // REST base URL (…/rest)
+	IdentityURL string `json:"identityUrl,omitempty"` // REST identity URL (…/identity)
+	ClientID    string `json:"clientId,omitempty"`    // REST client ID
+	LookupField string `json:"lookupField,omitempty"` // REST field standing in for ForeignSysPersonId
 }
 
 // Check says what is missing from an account, in plain words; nil when it

@@ -24,16 +24,16 @@ const (
 // MapModel is the Map step without widgets: the mapping of each column, the
 // options the operator chooses from and the key each row will match on.
 type MapModel struct {
-	Header    importer.Header
-	Mapping   importer.Mapping
-	Matches   []importer.Match // AutoMap's verdict per column (confidence and reason)
-	Samples   [][]string       // a few values per column, from the first rows
-	Fields    []marketo.Field  // the connected Marketo's lead fields; nil: the standard list
-	Dedup     bool
-	BatchSize int
+	Header     importer.Header
+	Mapping    importer.Mapping
+	Matches    []importer.Match // AutoMap's verdict per column (confidence and reason)
+	Samples    [][]string       // a few values per column, from the first rows
+	Fields     []marketo.Field  // the connected Marketo's lead fields; nil: the standard list
+	Dedup      bool
+	BatchSize  int
 	PresetName string // name of the preset the mapping was recalled from, if any
 
-	labels  []string                  // chooser options, in order
+	labels  []string                   // chooser options, in order
 	targets map[string]importer.Target // label -> target
 }
 

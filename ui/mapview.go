@@ -24,16 +24,16 @@ type mapView struct {
 	pre   *Preflight
 
 	keyLine, dedupWarn, reportHead, presetNote, status *widget.Label
-	dedup, validOnly                                    *widget.Check
-	batch                                               *widget.Select
-	presets                                             *widget.Select
-	savePreset, next                                    *widget.Button
-	columns                                             *fyne.Container
-	choosers                                            []*widget.SelectEntry
-	badges                                              []*widget.Label
-	problems                                            *widget.List
-	content                                             fyne.CanvasObject
-	onChange                                            func()
+	dedup, validOnly                                   *widget.Check
+	batch                                              *widget.Select
+	presets                                            *widget.Select
+	savePreset, next                                   *widget.Button
+	columns                                            *fyne.Container
+	choosers                                           []*widget.SelectEntry
+	badges                                             []*widget.Label
+	problems                                           *widget.List
+	content                                            fyne.CanvasObject
+	onChange                                           func()
 }
 
 func newMapView(ui *App) *mapView {

@@ -13,13 +13,13 @@ import (
 // mapping, before anything is sent: the leads to send, the rows that will
 // not be sent and why, and the rows of the live table.
 type Preflight struct {
-	Rows     []SyncRow           // every data row, in sheet order; invalid ones Skipped
-	Leads    []marketo.Lead      // sendable leads, in sheet order
-	LeadRows []int               // sheet row of each lead
-	Problems []importer.Problem  // sheet problems first, then per row, at most importer.MaxReportProblems
-	Total    int                 // problems found, even past the cap
-	Invalid  int                 // rows that will not be sent
-	Warned   int                 // sendable rows with a warning
+	Rows     []SyncRow          // every data row, in sheet order; invalid ones Skipped
+	Leads    []marketo.Lead     // sendable leads, in sheet order
+	LeadRows []int              // sheet row of each lead
+	Problems []importer.Problem // sheet problems first, then per row, at most importer.MaxReportProblems
+	Total    int                // problems found, even past the cap
+	Invalid  int                // rows that will not be sent
+	Warned   int                // sendable rows with a warning
 	ByKey    map[marketo.KeyKind]int
 	Fatal    bool // the mapping itself stops every row (e.g. no key column)
 }

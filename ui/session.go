@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"os"
+	"path/filepath"
 	"slices"
 
 	"leadsheet/importer"
@@ -245,4 +245,3 @@ func fileTime(path string) string {
 	}
 	return st.ModTime().Format("2 Jan 15:04")
 }
-
