@@ -16,16 +16,24 @@ type Header struct {
 // NewHeader builds a Header from the cells of the header row. Names are
 // trimmed; a blank cell is named after its column letter and a repeated name
 // gets " (2)", " (3)"... so every column can be told apart in the UI.
-func NewHeader(row int, cells []string) Header {
+func NewHeader(row int, cells []string) Header { return newHeader(row, cells, 0) }
+
+// newHeader builds a header at least width columns wide (columns past the
+// header cells are blank and get letter names).
+func newHeader(row int, cells []string, width int) Header {
 	n := len(cells)
 	for n > 0 && strings.TrimSpace(cells[n-1]) == "" {
 		n--
 	}
+	cells = cells[:n]
+	n = max(n, width)
 	h := Header{Row: row, Names: make([]string, n), Letters: make([]string, n), Original: make([]string, n)}
 	taken := make(map[string]bool, n)
 	for i := 0; i < n; i++ {
 		h.Letters[i] = ColumnLetter(i + 1)
-		h.Original[i] = strings.TrimSpace(strings.ReplaceAll(cells[i], "\n", " "))
+		if i < len(cells) {
+			h.Original[i] = strings.TrimSpace(strings.ReplaceAll(cells[i], "\n", " "))
+		}
 	}
 	// Real names claim their spelling first, so a generated "Email (2)" never
 	// collides with a column actually called "Email (2)".

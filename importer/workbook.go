@@ -189,7 +189,9 @@ func plainOSError(err error) string {
 func openCFB(path string, f *os.File, size int64, opts OpenOptions) (source, error) {
 	encrypted, err := cfbKind(f)
 	if err != nil {
-		return nil, openErr(path, ErrCorrupt, err, "The file is damaged: it starts like an old Excel file but cannot be read. Open it in Excel, save it as .xlsx, and retry.")
+		// Not a readable compound file: most likely a damaged .xls, and the
+		// advice is the same either way.
+		return nil, openErr(path, ErrLegacyXLS, err, "This looks like an old Excel 97-2003 workbook (.xls), possibly damaged, which Leadsheet cannot read. Open it in Excel and use Save As > Excel Workbook (.xlsx), then open the new file.")
 	}
 	if !encrypted {
 		return nil, openErr(path, ErrLegacyXLS, nil,
@@ -318,9 +320,51 @@ func (wb *Workbook) Read(ctx context.Context, sheet string, headerRow int, fn fu
 		return ReadResult{}, err
 	}
 	defer it.close()
-	var res ReadResult
-	gotHeader := false
-	extraRows, firstExtra := 0, ""
+	var (
+		res              ReadResult
+		headerCells      []string
+		gotHeader, sized bool
+		ahead            []Row // rows held back until the header width is known
+		extraRows        int
+		firstExtra       string
+	)
+	emit := func(r Row) error {
+		width := len(res.Header.Names)
+		cells := r.Cells
+		if len(cells) > width {
+			if !blank(cells[width:]) {
+				extraRows++
+				if firstExtra == "" {
+					firstExtra = fmt.Sprintf("row %d, column %s", r.Number, ColumnLetter(width+1+firstNonBlank(cells[width:])))
+				}
+			}
+			cells = cells[:width:width]
+		}
+		for len(cells) < width {
+			cells = append(cells, "")
+		}
+		res.Rows++
+		return fn(Row{Number: r.Number, Cells: cells})
+	}
+	// size fixes the header once the first rows are known: a merged or blank
+	// header cell over a column with data still names that column.
+	size := func() error {
+		sized = true
+		width := len(headerCells)
+		for _, r := range ahead {
+			if n := lastNonBlank(r.Cells) + 1; n > width {
+				width = n
+			}
+		}
+		res.Header = newHeader(headerRow, headerCells, width)
+		for _, r := range ahead {
+			if err := emit(r); err != nil {
+				return err
+			}
+		}
+		ahead = nil
+		return nil
+	}
 	for {
 		num, cells, err := it.next()
 		if err == io.EOF {
@@ -333,38 +377,36 @@ func (wb *Workbook) Read(ctx context.Context, sheet string, headerRow int, fn fu
 			continue
 		}
 		if !gotHeader {
-			if num > headerRow {
-				cells = nil // the header row itself is blank
-			}
-			res.Header = NewHeader(headerRow, cells)
 			gotHeader = true
 			if num == headerRow {
+				headerCells = cells
 				continue
 			}
 		}
 		if blank(cells) {
 			continue
 		}
-		width := len(res.Header.Names)
-		if len(cells) > width {
-			if !blank(cells[width:]) {
-				extraRows++
-				if firstExtra == "" {
-					firstExtra = fmt.Sprintf("row %d, column %s", num, ColumnLetter(width+1+firstNonBlank(cells[width:])))
-				}
+		if !sized {
+			ahead = append(ahead, Row{Number: num, Cells: cells})
+			if len(ahead) < headerLookahead {
+				continue
 			}
-			cells = cells[:width:width]
+			if err := size(); err != nil {
+				return res, err
+			}
+			continue
 		}
-		for len(cells) < width {
-			cells = append(cells, "")
-		}
-		res.Rows++
-		if err := fn(Row{Number: num, Cells: cells}); err != nil {
+		if err := emit(Row{Number: num, Cells: cells}); err != nil {
 			return res, err
 		}
 	}
 	if !gotHeader {
 		return res, openErr(wb.path, ErrEmptyFile, nil, "Sheet %q has no row %d to use as the header. Pick another header row.", sheet, headerRow)
+	}
+	if !sized {
+		if err := size(); err != nil {
+			return res, err
+		}
 	}
 	res.Notes = it.notes()
 	if extraRows > 0 {
@@ -373,20 +415,40 @@ func (wb *Workbook) Read(ctx context.Context, sheet string, headerRow int, fn fu
 	return res, nil
 }
 
+// headerLookahead is how many data rows Read and Header look at to find
+// columns that have data under a blank or merged header cell.
+const headerLookahead = 100
+
 // Header reads the header row of a sheet without reading its data.
 func (wb *Workbook) Header(ctx context.Context, sheet string, headerRow int) (Header, error) {
-	rows, err := wb.Preview(ctx, sheet, headerRow)
+	if headerRow < 1 {
+		return Header{}, fmt.Errorf("header row %d: rows are numbered from 1", headerRow)
+	}
+	rows, err := wb.Preview(ctx, sheet, headerRow+headerLookahead)
 	if err != nil {
 		return Header{}, err
 	}
-	if headerRow < 1 || len(rows) < headerRow {
+	if len(rows) < headerRow {
 		return Header{}, openErr(wb.path, ErrEmptyFile, nil, "Sheet %q has no row %d to use as the header. Pick another header row.", sheet, headerRow)
 	}
-	return NewHeader(headerRow, rows[headerRow-1].Cells), nil
+	width := len(rows[headerRow-1].Cells)
+	for _, r := range rows[headerRow:] {
+		width = max(width, lastNonBlank(r.Cells)+1)
+	}
+	return newHeader(headerRow, rows[headerRow-1].Cells, width), nil
 }
 
 func blank(cells []string) bool {
 	return firstNonBlank(cells) < 0
+}
+
+func lastNonBlank(cells []string) int {
+	for i := len(cells) - 1; i >= 0; i-- {
+		if strings.TrimSpace(cells[i]) != "" {
+			return i
+		}
+	}
+	return -1
 }
 
 func firstNonBlank(cells []string) int {

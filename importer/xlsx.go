@@ -77,6 +77,9 @@ func openXLSX(path string, f *os.File, r io.ReaderAt, size int64, opts OpenOptio
 			"This file is %s, not an Excel workbook. Open it in Excel and save it as .xlsx or CSV.", what)
 	}
 	if err := s.readWorkbook(wbPart); err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return nil, tooLargePart(path, err)
+		}
 		return nil, openErr(path, ErrCorrupt, err,
 			"The workbook's list of sheets cannot be read; the file may be damaged. Open it in Excel, save it again as .xlsx, and retry.")
 	}
@@ -84,6 +87,9 @@ func openXLSX(path string, f *os.File, r io.ReaderAt, size int64, opts OpenOptio
 		return nil, openErr(path, ErrEmptyFile, nil, "The workbook has no worksheets with data. Check that you picked the right file.")
 	}
 	if err := s.readStyles(path2(wbPart, "styles.xml")); err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return nil, tooLargePart(path, err)
+		}
 		return nil, openErr(path, ErrCorrupt, err,
 			"The workbook's cell formats cannot be read; the file may be damaged. Open it in Excel, save it again as .xlsx, and retry.")
 	}
@@ -91,6 +97,10 @@ func openXLSX(path string, f *os.File, r io.ReaderAt, size int64, opts OpenOptio
 		s.sheets[i].info.EstimatedRows = s.estimateRows(s.sheets[i].part)
 	}
 	return s, nil
+}
+
+func tooLargePart(path string, err error) error {
+	return openErr(path, ErrTooLarge, err, "Part of this workbook is too large to read safely. Save the sheet you need as CSV and open that instead.")
 }
 
 // path2 resolves a part name next to the workbook part.
@@ -454,7 +464,7 @@ func (s *xlsxSource) rows(ctx context.Context, sheet string) (rowIter, error) {
 	sst, err := s.sharedStrings()
 	if err != nil {
 		if errors.Is(err, ErrTooLarge) {
-			return nil, openErr(s.path, ErrTooLarge, err, "The workbook's text table is too large to read safely. Save the sheet as CSV and open that instead.")
+			return nil, tooLargePart(s.path, err)
 		}
 		return nil, openErr(s.path, ErrCorrupt, err, "The workbook's text cannot be read; the file may be damaged. Open it in Excel, save it again as .xlsx, and retry.")
 	}
