@@ -32,6 +32,7 @@ type fileView struct {
 	loaded                 *fyne.Container
 	content                fyne.CanvasObject
 	busy                   bool
+	password               *dialog.FormDialog // the open password prompt, if any
 }
 
 func newFileView(ui *App) *fileView {
@@ -226,6 +227,7 @@ func (v *fileView) askPassword(path string, wrong bool) {
 	msg := widget.NewLabel(text)
 	msg.Wrapping = fyne.TextWrapWord
 	d := dialog.NewForm("Password needed", "Open", "Cancel", []*widget.FormItem{widget.NewFormItem("", msg), widget.NewFormItem("Password", pw)}, func(ok bool) {
+		v.password = nil
 		if ok {
 			v.open(path, pw.Text)
 		} else {
@@ -233,6 +235,7 @@ func (v *fileView) askPassword(path string, wrong bool) {
 		}
 	}, v.ui.win)
 	d.Resize(fyne.NewSize(480, 220))
+	v.password = d
 	d.Show()
 	v.ui.win.Canvas().Focus(pw)
 }

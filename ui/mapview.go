@@ -100,9 +100,11 @@ func newMapView(ui *App) *mapView {
 
 	settings := container.NewVBox(
 		v.keyLine,
-		container.NewHBox(v.dedup, widget.NewLabel("   Batch size"), v.batch, widget.NewLabel("rows per call")),
+		container.NewBorder(nil, nil,
+			container.NewHBox(v.dedup, widget.NewLabel("   Batch size"), v.batch, widget.NewLabel("rows per call")),
+			container.NewHBox(v.presets, v.savePreset)),
 		v.dedupWarn,
-		container.NewBorder(nil, nil, nil, container.NewHBox(v.presets, v.savePreset), v.presetNote),
+		v.presetNote,
 	)
 	head := container.NewBorder(nil, nil, nil, nil, container.NewGridWithColumns(3,
 		bold("Column in your sheet"), bold("Example values"), bold("Goes to Marketo field")))
@@ -142,7 +144,7 @@ func (v *mapView) setModel(m *MapModel) {
 		letter.Importance = widget.LowImportance
 		samples := widget.NewLabel(strings.Join(m.Samples[i], " · "))
 		samples.Truncation = fyne.TextTruncateEllipsis
-		samples.Importance = widget.LowImportance
+		samples.TextStyle.Italic = true
 		choose := widget.NewSelectEntry(m.Options())
 		choose.SetText(m.Label(i))
 		choose.OnChanged = func(s string) { v.choose(col, s) }
@@ -219,7 +221,7 @@ func (v *mapView) refresh() {
 	if m == nil {
 		setText(v.keyLine, "Open a file first (step 1).")
 		setText(v.reportHead, "")
-		setText(v.dedupWarn, "")
+		setShown(v.dedupWarn, "")
 		v.next.Disable()
 		v.problems.Refresh()
 		return
@@ -235,12 +237,12 @@ func (v *mapView) refresh() {
 	if !m.Dedup {
 		warn = "⚠ " + DedupWarning
 	}
-	setText(v.dedupWarn, warn)
+	setShown(v.dedupWarn, warn)
 	note := ""
 	if m.PresetName != "" {
 		note = "Using your saved mapping “" + m.PresetName + "” for these columns."
 	}
-	setText(v.presetNote, note)
+	setShown(v.presetNote, note)
 	ready := v.pre != nil && len(v.pre.Leads) > 0 && !v.pre.Fatal && (v.pre.Invalid == 0 || v.validOnly.Checked)
 	enable(v.next, ready)
 	status := ""
@@ -250,7 +252,7 @@ func (v *mapView) refresh() {
 	if v.pre != nil && len(v.pre.Leads) == 0 && !v.pre.Fatal {
 		status = "No row can be sent yet: see the problems below."
 	}
-	setText(v.status, status)
+	setShown(v.status, status)
 	v.problems.Refresh()
 	v.ui.markDone(stepMap, ready)
 }

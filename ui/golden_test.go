@@ -1,0 +1,50 @@
+package ui
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"leadsheet/importer"
+)
+
+// TestStepsRenderToGoldenMarkup pins the layout of the three steps with the
+// sample workbook against the sandbox. After an intended change, run the
+// test, check ui/testdata/failed/*.xml and copy them over the goldens.
+func TestStepsRenderToGoldenMarkup(t *testing.T) {
+	ui, loop := newTestApp(t, Options{Sandbox: true})
+	waitReady(t, ui, loop)
+	for _, tt := range []struct {
+		step   int
+		golden string
+	}{
+		{stepFile, "file_step.xml"},
+		{stepMap, "map_step.xml"},
+		{stepSync, "sync_step.xml"},
+	} {
+		ui.show(tt.step)
+		test.AssertRendersToMarkup(t, tt.golden, ui.win.Canvas())
+	}
+}
+
+// TestSyncTableGoldenMarkup pins the live table with every row state.
+func TestSyncTableGoldenMarkup(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	v := newSyncView(w, func(f func()) { f() }, func(string) {})
+	w.SetContent(v.content)
+	rows := sampleRows(8)
+	rows[5].State, rows[5].Reason = importer.Skipped, "Email \"zoë@exämple.com\" has a character Marketo does not accept"
+	v.setPlan(&SyncPlan{Rows: rows, Batches: 1, Dedup: true, KeyName: "Email"})
+	v.model.Apply(importer.Event{Kind: importer.BatchDone, Results: []importer.RowResult{
+		{Row: 2, State: importer.Created, LeadID: 1001},
+		{Row: 3, State: importer.Updated, LeadID: 88412},
+		{Row: 4, State: importer.Failed, Reason: "Field 'Phone' is too long"},
+		{Row: 5, State: importer.Sending},
+		{Row: 8, State: importer.NotSent, Reason: "cancelled"},
+		{Row: 9, State: importer.Unknown, Reason: "check in Marketo"},
+	}})
+	v.refresh()
+	w.Resize(w.Content().MinSize().Max(sizeOf(1180, 560)))
+	test.AssertRendersToMarkup(t, "sync_table.xml", w.Canvas())
+}

@@ -1,0 +1,79 @@
+package ui
+
+import (
+	"fyne.io/fyne/v2"
+	"sync"
+	"testing"
+	"time"
+)
+
+// uiLoop stands in for the Fyne event loop in tests: background goroutines
+// queue work with do, and the test goroutine runs it in pump, so widgets
+// are only ever touched from the test goroutine.
+type uiLoop struct {
+	mu   sync.Mutex
+	q    []func()
+	wake chan struct{}
+}
+
+func newUILoop() *uiLoop { return &uiLoop{wake: make(chan struct{}, 1)} }
+
+func (l *uiLoop) do(f func()) {
+	l.mu.Lock()
+	l.q = append(l.q, f)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *uiLoop) runQueued() {
+	for {
+		l.mu.Lock()
+		q := l.q
+		l.q = nil
+		l.mu.Unlock()
+		if len(q) == 0 {
+			return
+		}
+		for _, f := range q {
+			f()
+		}
+	}
+}
+
+// pump runs queued UI work until cond holds, failing the test after a
+// generous deadline (a deadline, not a timing assertion).
+func (l *uiLoop) pump(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		l.runQueued()
+		if cond() {
+			return
+		}
+		select {
+		case <-l.wake:
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("gave up waiting for %s", what)
+		}
+	}
+}
+
+// memSecrets is an in-memory SecretStore for window tests; the marketo
+// package tests the real OS keyring.
+type memSecrets struct{ m map[string]string }
+
+func (s *memSecrets) Get(a string) (string, error) {
+	v, ok := s.m[a]
+	if !ok {
+		return "", ErrNoSecret
+	}
+	return v, nil
+}
+func (s *memSecrets) Set(a, v string) error { s.m[a] = v; return nil }
+func (s *memSecrets) Delete(a string) error { delete(s.m, a); return nil }
+
+func sizeOf(w, h float32) fyne.Size { return fyne.NewSize(w, h) }

@@ -1,0 +1,181 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"leadsheet/importer"
+	"leadsheet/marketo"
+)
+
+// memPrefs is the preferences part of fyne.Preferences, in memory.
+type memPrefs map[string]string
+
+func (p memPrefs) String(k string) string { return p[k] }
+func (p memPrefs) SetString(k, v string)  { p[k] = v }
+
+func sampleHeader() importer.Header {
+	return importer.NewHeader(1, []string{"E-mail", "First Name", "Firma", "Lead Id", "Notes"})
+}
+
+func TestMapModel(t *testing.T) {
+	preview := []importer.Row{
+		{Number: 1, Cells: []string{"E-mail", "First Name", "Firma", "Lead Id", "Notes"}},
+		{Number: 2, Cells: []string{"anna@example.com", "Anna", "Acme", "", "met at booth"}},
+		{Number: 3, Cells: []string{"li@example.cn", "Li", "", "1234", ""}},
+	}
+	m := NewMapModel(sampleHeader(), preview, nil)
+	tests := []struct {
+		name      string
+		got, want string
+	}{
+		{"email is the key", m.Label(0), labelEmail},
+		{"first name", m.Label(1), "First Name (FirstName)"},
+		{"german synonym for company", m.Label(2), "Company Name (Company)"},
+		{"unknown column skipped", m.Label(4), labelSkip},
+		{"badge of an exact match", m.Badge(1), "auto · exact"},
+		{"samples skip the header and blanks", strings.Join(m.Samples[2], "|"), "Acme"},
+		{"search narrows the options", strings.Join(m.Search("job tit"), "|"), "Job Title (Title)"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+
+	// Choosing a target another column has clears that column.
+	cleared, err := m.Set(4, labelEmail)
+	if err != nil || cleared != 0 || m.Label(0) != labelSkip || m.Label(4) != labelEmail || m.Badge(4) != "set by you" {
+		t.Errorf("Set moved the key badly: cleared=%d err=%v col0=%q col4=%q", cleared, err, m.Label(0), m.Label(4))
+	}
+	if _, err := m.Set(1, "No Such Field"); err == nil {
+		t.Error("an unknown label was accepted")
+	}
+
+	// A preset made for the same headers comes back, dedup and batch size too.
+	p := m.Preset("Booth scans")
+	p.Dedup, p.BatchSize = false, 100
+	m2 := NewMapModel(sampleHeader(), preview, nil)
+	m2.ApplyPreset(p)
+	if m2.Label(4) != labelEmail || m2.Dedup || m2.BatchSize != 100 || m2.PresetName != "Booth scans" || m2.Badge(4) != "saved mapping" {
+		t.Errorf("preset not applied: %q dedup=%v batch=%d name=%q", m2.Label(4), m2.Dedup, m2.BatchSize, m2.PresetName)
+	}
+}
+
+func TestKeySentence(t *testing.T) {
+	h := importer.NewHeader(1, []string{"Id", "Email", "Name"})
+	m := NewMapModel(h, nil, nil)
+	m.Mapping.Columns = []importer.Target{{Kind: importer.ToID}, {Kind: importer.ToEmail}, {}}
+	got := m.KeySentence(map[marketo.KeyKind]int{marketo.KeyID: 3, marketo.KeyEmail: 9812, marketo.KeyNone: 2})
+	want := "Marketo matches each row on Marketo Id, else Email (the first one the row has). Rows: 3 by Marketo Id, 9,812 by Email, 2 without any key (not sent)."
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	m.Mapping.Columns = []importer.Target{{}, {}, {}}
+	if got := m.KeySentence(nil); !strings.HasPrefix(got, "No key column is mapped") {
+		t.Errorf("no key: %q", got)
+	}
+}
+
+func TestPreflight(t *testing.T) {
+	h := importer.NewHeader(1, []string{"Email", "First Name"})
+	mapping, _ := importer.AutoMap(h.Names, nil)
+	rows := []importer.Row{
+		{Number: 2, Cells: []string{"anna@example.com", "Anna"}},
+		{Number: 3, Cells: []string{"zoë@exämple.com", "Zoë"}},
+		{Number: 5, Cells: []string{"", "Nobody"}},
+		{Number: 6, Cells: []string{"anna@example.com", "Anna again"}},
+	}
+	p, err := RunPreflight(t.Context(), mapping, nil, true, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Invalid != 2 || p.Warned != 1 || len(p.Leads) != 2 || p.ByKey[marketo.KeyEmail] != 2 {
+		t.Fatalf("invalid=%d warned=%d leads=%d byKey=%v", p.Invalid, p.Warned, len(p.Leads), p.ByKey)
+	}
+	states := []importer.RowState{importer.Waiting, importer.Skipped, importer.Skipped, importer.Waiting}
+	for i, r := range p.Rows {
+		if r.State != states[i] {
+			t.Errorf("row %d state %d, want %d", r.Row, r.State, states[i])
+		}
+	}
+	if p.Rows[0].Key != "anna@example.com" || p.Rows[1].Reason == "" {
+		t.Errorf("rows: %+v", p.Rows[:2])
+	}
+	if got := p.Summary(); got != "2 rows ready to send · 2 rows with problems will not be sent · 1 with warnings (sent anyway)" {
+		t.Errorf("summary %q", got)
+	}
+	bs, err := batches(p, 1, []int{6})
+	if err != nil || len(bs) != 1 || bs[0].Rows[0] != 6 {
+		t.Errorf("batches of row 6 only: %+v, %v", bs, err)
+	}
+}
+
+func TestPlanSentence(t *testing.T) {
+	tests := []struct {
+		rows, batches int
+		dedup         bool
+		key, want     string
+	}{
+		{9812, 33, true, "", "Sync 9,812 rows in 33 batches, dedup on"},
+		{1, 1, true, "Email", "Sync 1 row in 1 batch, dedup on, key: Email"},
+		{600, 2, false, "", "Sync 600 rows in 2 batches, dedup OFF: every row creates a new lead"},
+	}
+	for _, tt := range tests {
+		if got := PlanSentence(tt.rows, tt.batches, tt.dedup, tt.key); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestAccounts(t *testing.T) {
+	p := memPrefs{}
+	a := LoadAccounts(p)
+	rest := Account{Name: "acme", Kind: KindREST, BaseURL: "https://1.mktorest.com/rest", IdentityURL: "https://1.mktorest.com/identity", ClientID: "cid"}
+	if err := rest.Check(""); err == nil || !strings.Contains(err.Error(), "the client secret") {
+		t.Errorf("missing secret: %v", err)
+	}
+	if err := (Account{Name: "x", Kind: KindSOAP}).Check("k"); err == nil || !strings.Contains(err.Error(), "the SOAP endpoint, the user ID") {
+		t.Errorf("missing SOAP fields: %v", err)
+	}
+	if err := a.Put(rest); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Put(Account{Name: "beta", Kind: KindSOAP, Endpoint: "https://x/soap/mktows/2_2", UserID: "u"}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(p[accountsKey], "secret") {
+		t.Errorf("preferences hold a secret: %s", p[accountsKey])
+	}
+	b := LoadAccounts(p)
+	if got, ok := b.Get("acme"); !ok || got != rest || strings.Join(b.Names(), ",") != "acme,beta" {
+		t.Errorf("reloaded: %+v %v %v", got, ok, b.Names())
+	}
+	if err := b.Delete("acme"); err != nil || strings.Join(LoadAccounts(p).Names(), ",") != "beta" {
+		t.Errorf("delete: %v %v", err, LoadAccounts(p).Names())
+	}
+}
+
+func TestConnectionTrouble(t *testing.T) {
+	auth := &marketo.Error{API: "REST", Code: "601", Message: "Access token invalid"}
+	if err := connectionTrouble(auth); !strings.HasPrefix(err.Error(), "Marketo did not accept these credentials") || !errors.Is(err, auth) {
+		t.Errorf("auth: %v", err)
+	}
+}
+
+func TestRecentFiles(t *testing.T) {
+	p := memPrefs{}
+	for _, f := range []string{"/a.xlsx", "/b.xlsx", "/a.xlsx"} {
+		AddRecent(p, f)
+	}
+	if got := strings.Join(RecentFiles(p), ","); got != "/a.xlsx,/b.xlsx" {
+		t.Errorf("recent = %s", got)
+	}
+	for i := 0; i < 20; i++ {
+		AddRecent(p, strings.Repeat("x", i+1))
+	}
+	if n := len(RecentFiles(p)); n != maxRecent {
+		t.Errorf("%d recent files kept, want %d", n, maxRecent)
+	}
+}
