@@ -1,0 +1,260 @@
+package importer
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Result column headers, as added to the operator's sheet.
+var resultHeaders = []string{"Status", "Marketo Lead ID", "Error"}
+
+// StatusWord is a row state as the operator reads it in the results.
+func StatusWord(s RowState) string {
+	switch s {
+	case Created:
+		return "Created"
+	case Updated:
+		return "Updated"
+	case Failed:
+		return "Failed"
+	case Skipped:
+		return "Invalid (not sent)"
+	case NotSent:
+		return "Not sent"
+	case Unknown:
+		return "Unknown (check in Marketo)"
+	case Sending:
+		return "Sending"
+	default:
+		return "Waiting"
+	}
+}
+
+// needsRetry reports whether a row belongs in the failures file: it can be
+// fixed and sent again. Unknown rows are left out: sending them again may
+// create a lead twice.
+func needsRetry(s RowState) bool {
+	return s == Failed || s == Skipped || s == NotSent
+}
+
+// ResultsOptions says where a run's results go.
+type ResultsOptions struct {
+	Input     string // the operator's file; never written
+	Sheet     string // the imported sheet (xlsx)
+	HeaderRow int    // sheet row of the header
+	// Output is the results file; empty means
+	// <input>-results-YYYYMMDD-HHMMSS.xlsx (or .csv) beside the input.
+	Output string
+	// Failures is the CSV of rows to fix and send again; empty means
+	// <input>-failed-YYYYMMDD-HHMMSS.csv beside the input. It is written
+	// only when some row failed, was invalid or was not sent.
+	Failures string
+	Now      time.Time // time stamp for default names; zero means now
+}
+
+// ResultsFiles names what [WriteResults] wrote.
+type ResultsFiles struct {
+	Results    string
+	Failures   string // empty when no row needed retrying
+	FailedRows int
+}
+
+// DefaultResultsPath is where results go when the operator names no file.
+func DefaultResultsPath(input string, now time.Time, ext string) string {
+	base := strings.TrimSuffix(input, filepath.Ext(input))
+	return fmt.Sprintf("%s-results-%s%s", base, now.Format("20060102-150405"), ext)
+}
+
+// WriteResults writes a run's results beside the input, never over it:
+//
+//   - for a workbook, a copy of it with Status, Marketo Lead ID and Error
+//     columns added to the imported sheet after its last used column; other
+//     sheets, styles and formulas are copied byte for byte and the imported
+//     sheet keeps its cells and their formatting (it is rewritten as a
+//     stream, so memory stays flat however many rows it has);
+//   - for a CSV, a CSV of the data rows with the same three columns added;
+//   - a CSV of the rows to fix and send again (failed, invalid, not sent),
+//     with the original headers only, so it can be imported as it is.
+//
+// Each file is written to a temporary file in the same folder, synced and
+// renamed into place, so a crash never leaves half a file under its name.
+// wb must be the workbook opened from opts.Input.
+func WriteResults(ctx context.Context, wb *Workbook, opts ResultsOptions, results []RowResult) (ResultsFiles, error) {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	byRow := make(map[int]RowResult, len(results))
+	failed := 0
+	for _, r := range results {
+		byRow[r.Row] = r
+		if needsRetry(r.State) {
+			failed++
+		}
+	}
+	ext := ".xlsx"
+	if wb.Format() == "csv" {
+		ext = ".csv"
+	} else if strings.EqualFold(filepath.Ext(opts.Input), ".xlsm") {
+		ext = ".xlsm"
+	}
+	out := ResultsFiles{Results: opts.Output, Failures: opts.Failures, FailedRows: failed}
+	if out.Results == "" {
+		out.Results = DefaultResultsPath(opts.Input, opts.Now, ext)
+	}
+	if failed == 0 {
+		out.Failures = ""
+	} else if out.Failures == "" {
+		base := strings.TrimSuffix(opts.Input, filepath.Ext(opts.Input))
+		out.Failures = fmt.Sprintf("%s-failed-%s.csv", base, opts.Now.Format("20060102-150405"))
+	}
+	for _, p := range []string{out.Results, out.Failures} {
+		if p == "" {
+			continue
+		}
+		if same, err := samePath(p, opts.Input); err != nil {
+			return ResultsFiles{}, err
+		} else if same {
+			return ResultsFiles{}, fmt.Errorf("the results file %s is the file being imported; Leadsheet never writes over it. Choose another name", p)
+		}
+	}
+
+	var err error
+	switch {
+	case wb.Format() == "csv":
+		err = writeAtomic(out.Results, func(w io.Writer) error { return writeCSVResults(ctx, w, wb, opts, byRow) })
+	default:
+		err = writeAtomic(out.Results, func(w io.Writer) error { return writeXLSXResults(w, opts, results) })
+	}
+	if err != nil {
+		return ResultsFiles{}, fmt.Errorf("write results to %s: %w", out.Results, err)
+	}
+	if out.Failures != "" {
+		err := writeAtomic(out.Failures, func(w io.Writer) error { return writeFailures(ctx, w, wb, opts, byRow) })
+		if err != nil {
+			return ResultsFiles{}, fmt.Errorf("write failed rows to %s: %w", out.Failures, err)
+		}
+	}
+	return out, nil
+}
+
+// samePath reports whether a and b name the same file.
+func samePath(a, b string) (bool, error) {
+	aa, err := filepath.Abs(a)
+	if err != nil {
+		return false, fmt.Errorf("resolve %s: %w", a, err)
+	}
+	bb, err := filepath.Abs(b)
+	if err != nil {
+		return false, fmt.Errorf("resolve %s: %w", b, err)
+	}
+	if aa == bb {
+		return true, nil
+	}
+	sa, errA := os.Stat(aa)
+	sb, errB := os.Stat(bb)
+	return errA == nil && errB == nil && os.SameFile(sa, sb), nil
+}
+
+// writeAtomic writes path through a temporary file in the same folder.
+func writeAtomic(path string, write func(io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := write(f); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// csvWriter writes UTF-8 with a byte order mark, so Excel opens non-ASCII
+// text correctly.
+func csvWriter(w io.Writer) (*csv.Writer, error) {
+	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+		return nil, err
+	}
+	return csv.NewWriter(w), nil
+}
+
+func resultCells(r RowResult, ok bool) []string {
+	if !ok {
+		return []string{"", "", ""}
+	}
+	id := ""
+	if r.LeadID != 0 {
+		id = strconv.Itoa(r.LeadID)
+	}
+	return []string{StatusWord(r.State), id, r.Reason}
+}
+
+func writeCSVResults(ctx context.Context, w io.Writer, wb *Workbook, opts ResultsOptions, byRow map[int]RowResult) error {
+	h, err := wb.Header(ctx, opts.Sheet, opts.HeaderRow)
+	if err != nil {
+		return err
+	}
+	cw, err := csvWriter(w)
+	if err != nil {
+		return err
+	}
+	if err := cw.Write(append(slices.Clip(h.Original), resultHeaders...)); err != nil {
+		return err
+	}
+	if _, err := wb.Read(ctx, opts.Sheet, opts.HeaderRow, func(r Row) error {
+		rr, ok := byRow[r.Number]
+		return cw.Write(append(slices.Clip(r.Cells), resultCells(rr, ok)...))
+	}); err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// writeFailures writes the rows to fix and send again, with the sheet's
+// headers and the values as read.
+func writeFailures(ctx context.Context, w io.Writer, wb *Workbook, opts ResultsOptions, byRow map[int]RowResult) error {
+	h, err := wb.Header(ctx, opts.Sheet, opts.HeaderRow)
+	if err != nil {
+		return err
+	}
+	cw, err := csvWriter(w)
+	if err != nil {
+		return err
+	}
+	if err := cw.Write(h.Original); err != nil {
+		return err
+	}
+	if _, err := wb.Read(ctx, opts.Sheet, opts.HeaderRow, func(r Row) error {
+		if rr, ok := byRow[r.Number]; ok && needsRetry(rr.State) {
+			return cw.Write(r.Cells)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	cw.Flush()
+	return cw.Error()
+}

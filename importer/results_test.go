@@ -1,0 +1,216 @@
+package importer
+
+import (
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// makeResultsWorkbook writes a workbook with a title row above the header,
+// a styled header, a formula, a second sheet, and returns its path.
+func makeResultsWorkbook(t *testing.T, dir string) string {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", "Leads"); err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(f.SetCellValue("Leads", "A1", "Trade show Berlin"))
+	must(f.SetSheetRow("Leads", "A3", &[]any{"Email", "First Name", "Score"}))
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	must(err)
+	must(f.SetCellStyle("Leads", "A3", "C3", bold))
+	rows := [][]any{
+		{"anna@example.com", "Anna", 1},
+		{"bad-email", "Bert", 2},
+		{"carl@example.com", "Carl", 3},
+		{"dora@example.com", "Dora", 4},
+	}
+	for i, r := range rows {
+		must(f.SetSheetRow("Leads", "A"+strconv.Itoa(4+i), &r))
+	}
+	must(f.SetCellFormula("Leads", "C8", "SUM(C4:C7)"))
+	_, err = f.NewSheet("Notes")
+	must(err)
+	must(f.SetCellValue("Notes", "B2", "keep me"))
+	p := filepath.Join(dir, "leads.xlsx")
+	must(f.SaveAs(p))
+	return p
+}
+
+func TestWriteResultsXLSX(t *testing.T) {
+	dir := t.TempDir()
+	in := makeResultsWorkbook(t, dir)
+	before, err := HashFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := Open(context.Background(), in, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	results := []RowResult{
+		{Row: 4, State: Created, LeadID: 1001},
+		{Row: 5, State: Skipped, Reason: "Email is not valid"},
+		{Row: 6, State: Updated, LeadID: 77},
+		{Row: 7, State: NotSent, Reason: "cancelled"},
+		{Row: 8, State: Failed, Reason: "Marketo said no <&>"},
+	}
+	now := time.Date(2026, 11, 28, 9, 5, 7, 0, time.UTC)
+	files, err := WriteResults(context.Background(), wb, ResultsOptions{Input: in, Sheet: "Leads", HeaderRow: 3, Now: now}, results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "leads-results-20261128-090507.xlsx"); files.Results != want {
+		t.Errorf("results at %s, want %s", files.Results, want)
+	}
+	if after, _ := HashFile(in); after != before {
+		t.Fatal("the input file changed")
+	}
+
+	out, err := excelize.OpenFile(files.Results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	got, err := out.GetRows("Leads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"Trade show Berlin"},
+		nil,
+		{"Email", "First Name", "Score", "Status", "Marketo Lead ID", "Error"},
+		{"anna@example.com", "Anna", "1", "Created", "1001"},
+		{"bad-email", "Bert", "2", "Invalid (not sent)", "", "Email is not valid"},
+		{"carl@example.com", "Carl", "3", "Updated", "77"},
+		{"dora@example.com", "Dora", "4", "Not sent", "", "cancelled"},
+		{"", "", "", "Failed", "", "Marketo said no <&>"}, // the formula has no cached value
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d rows %q, want %d", len(got), got, len(want))
+	}
+	for i := range want {
+		if !slices.Equal(got[i], want[i]) {
+			t.Errorf("row %d = %q, want %q", i+1, got[i], want[i])
+		}
+	}
+	if f, _ := out.GetCellFormula("Leads", "C8"); f != "SUM(C4:C7)" {
+		t.Errorf("formula C8 = %q", f)
+	}
+	if v, _ := out.GetCellValue("Notes", "B2"); v != "keep me" {
+		t.Errorf("other sheet lost its value: %q", v)
+	}
+	st, _ := out.GetCellStyle("Leads", "A3")
+	if s, err := out.GetStyle(st); err != nil || s.Font == nil || !s.Font.Bold {
+		t.Errorf("header style lost: %+v %v", s, err)
+	}
+
+	// The failures file holds the rows to fix, with the original headers.
+	fr, err := os.ReadFile(files.Failures)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(fr), "\uFEFF"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCSV := [][]string{
+		{"Email", "First Name", "Score"},
+		{"bad-email", "Bert", "2"},
+		{"dora@example.com", "Dora", "4"},
+	}
+	if !slices.EqualFunc(recs, wantCSV, slices.Equal) {
+		t.Errorf("failures CSV = %q, want %q", recs, wantCSV)
+	}
+	if files.FailedRows != 3 { // row 8 counts, though a blank row has nothing to write
+		t.Errorf("FailedRows = %d", files.FailedRows)
+	}
+}
+
+func TestWriteResultsRefusesInput(t *testing.T) {
+	dir := t.TempDir()
+	in := makeResultsWorkbook(t, dir)
+	wb, err := Open(context.Background(), in, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	_, err = WriteResults(context.Background(), wb, ResultsOptions{Input: in, Sheet: "Leads", HeaderRow: 3, Output: filepath.Join(dir, ".", "leads.xlsx")}, nil)
+	if err == nil || !strings.Contains(err.Error(), "never writes over it") {
+		t.Fatalf("err = %v, want a refusal", err)
+	}
+}
+
+func TestWriteResultsCSV(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "list.csv")
+	if err := os.WriteFile(in, []byte("Email;Name\r\nzoe@example.com;Zoë\r\nx@example.com;X\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wb, err := Open(context.Background(), in, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	files, err := WriteResults(context.Background(), wb, ResultsOptions{Input: in, HeaderRow: 1, Output: filepath.Join(dir, "out.csv")},
+		[]RowResult{{Row: 2, State: Created, LeadID: 5}, {Row: 3, State: Failed, Reason: "no"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(files.Results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\uFEFFEmail,Name,Status,Marketo Lead ID,Error\nzoe@example.com,Zoë,Created,5,\nx@example.com,X,Failed,,no\n"
+	if string(b) != want {
+		t.Errorf("results CSV = %q, want %q", b, want)
+	}
+}
+
+// TestSheetRewriterShapes covers sheet XML that excelize does not write:
+// prefixed elements, self-closing rows, rows without numbers, '>' inside
+// attribute values, comments, and data rows with no row element at all.
+func TestSheetRewriterShapes(t *testing.T) {
+	src := `<?xml version="1.0"?><x:worksheet xmlns:x="main"><x:dimension ref="A1:B2"/><!-- a > b --><x:sheetData>` +
+		`<x:row r="1" spans="1:2"><x:c r="A1" t="s"><x:v>0</x:v></x:c></x:row>` +
+		`<x:row><x:c t="str" a="1>0"><x:v>v</x:v></x:c></x:row>` +
+		`<x:row r="4" s="3" customFormat="1"/>` +
+		`</x:sheetData></x:worksheet>`
+	extras := resultRows(1, 3, []RowResult{{Row: 2, State: Created, LeadID: 9}, {Row: 3, State: Failed, Reason: "a&b"}, {Row: 4, State: NotSent}, {Row: 6, State: Updated, LeadID: 1}})
+	var out strings.Builder
+	rw := &sheetRewriter{extras: extras, firstCol: 3, maxRow: 4}
+	if err := rw.rewrite(&out, strings.NewReader(src)); err != nil {
+		t.Fatal(err)
+	}
+	want := `<?xml version="1.0"?><x:worksheet xmlns:x="main"><x:dimension ref="A1:E6"/><!-- a > b --><x:sheetData>` +
+		`<x:row r="1"><x:c r="A1" t="s"><x:v>0</x:v></x:c>` +
+		`<x:c r="C1" t="inlineStr"><x:is><x:t xml:space="preserve">Status</x:t></x:is></x:c>` +
+		`<x:c r="D1" t="inlineStr"><x:is><x:t xml:space="preserve">Marketo Lead ID</x:t></x:is></x:c>` +
+		`<x:c r="E1" t="inlineStr"><x:is><x:t xml:space="preserve">Error</x:t></x:is></x:c></x:row>` +
+		`<x:row><x:c t="str" a="1>0"><x:v>v</x:v></x:c>` +
+		`<x:c r="C2" t="inlineStr"><x:is><x:t xml:space="preserve">Created</x:t></x:is></x:c><x:c r="D2"><x:v>9</x:v></x:c></x:row>` +
+		`<x:row r="3"><x:c r="C3" t="inlineStr"><x:is><x:t xml:space="preserve">Failed</x:t></x:is></x:c>` +
+		`<x:c r="E3" t="inlineStr"><x:is><x:t xml:space="preserve">a&amp;b</x:t></x:is></x:c></x:row>` +
+		`<x:row r="4" s="3" customFormat="1"><x:c r="C4" t="inlineStr"><x:is><x:t xml:space="preserve">Not sent</x:t></x:is></x:c></x:row>` +
+		`<x:row r="6"><x:c r="C6" t="inlineStr"><x:is><x:t xml:space="preserve">Updated</x:t></x:is></x:c><x:c r="D6"><x:v>1</x:v></x:c></x:row>` +
+		`</x:sheetData></x:worksheet>`
+	if out.String() != want {
+		t.Errorf("rewritten sheet:\n%s\nwant:\n%s", out.String(), want)
+	}
+}

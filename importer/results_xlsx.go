@@ -1,0 +1,533 @@
+package importer
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// writeXLSXResults copies the workbook at opts.Input to w with the result
+// columns added to opts.Sheet. Every part but that sheet is copied as
+// stored (compressed bytes included); the sheet's XML is streamed through a
+// rewriter that only appends cells at the end of rows, so its own cells,
+// styles, formulas, merged cells and column widths stay as they were.
+func writeXLSXResults(w io.Writer, opts ResultsOptions, results []RowResult) error {
+	zr, err := zip.OpenReader(opts.Input)
+	if err != nil {
+		return fmt.Errorf("open the workbook to copy it: %w", err)
+	}
+	defer zr.Close()
+	sheetPart, err := findSheetPart(&zr.Reader, opts.Sheet)
+	if err != nil {
+		return err
+	}
+	var sheetFile *zip.File
+	for _, f := range zr.File {
+		if f.Name == sheetPart {
+			sheetFile = f
+		}
+	}
+	if sheetFile == nil {
+		return fmt.Errorf("the workbook has no part %s for sheet %q", sheetPart, opts.Sheet)
+	}
+	used, err := scanSheet(sheetFile)
+	if err != nil {
+		return err
+	}
+	extras := resultRows(opts.HeaderRow, used.maxCol+1, results)
+
+	zw := zip.NewWriter(w)
+	for _, f := range zr.File {
+		if f != sheetFile {
+			if err := zw.Copy(f); err != nil {
+				return fmt.Errorf("copy %s: %w", f.Name, err)
+			}
+			continue
+		}
+		hdr := f.FileHeader
+		hdr.Method = zip.Deflate
+		hdr.CompressedSize64, hdr.UncompressedSize64, hdr.CRC32 = 0, 0, 0
+		dst, err := zw.CreateHeader(&hdr)
+		if err != nil {
+			return err
+		}
+		src, err := f.Open()
+		if err != nil {
+			return fmt.Errorf("read sheet %q: %w", opts.Sheet, err)
+		}
+		rw := &sheetRewriter{extras: extras, firstCol: used.maxCol + 1, maxRow: used.maxRow}
+		err = rw.rewrite(dst, src)
+		src.Close()
+		if err != nil {
+			return fmt.Errorf("add results to sheet %q: %w", opts.Sheet, err)
+		}
+	}
+	return zw.Close()
+}
+
+// findSheetPart returns the zip path of the named worksheet's XML.
+func findSheetPart(zr *zip.Reader, sheet string) (string, error) {
+	wbPart := "xl/workbook.xml"
+	if rels, err := readRels(zr, "_rels/.rels"); err == nil {
+		for _, r := range rels {
+			if strings.HasSuffix(r.Type, "/officeDocument") {
+				wbPart = strings.TrimPrefix(r.Target, "/")
+			}
+		}
+	}
+	var wbx struct {
+		Sheets []struct {
+			Name  string     `xml:"name,attr"`
+			Attrs []xml.Attr `xml:",any,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	if err := readXMLPart(zr, wbPart, &wbx); err != nil {
+		return "", err
+	}
+	relID := ""
+	for _, s := range wbx.Sheets {
+		if s.Name != sheet {
+			continue
+		}
+		for _, a := range s.Attrs {
+			if a.Name.Local == "id" && a.Name.Space != "" {
+				relID = a.Value
+			}
+		}
+	}
+	if relID == "" {
+		return "", fmt.Errorf("the workbook has no sheet %q", sheet)
+	}
+	dir, file := path.Split(wbPart)
+	rels, err := readRels(zr, dir+"_rels/"+file+".rels")
+	if err != nil {
+		return "", err
+	}
+	for _, r := range rels {
+		if r.ID == relID {
+			if strings.HasPrefix(r.Target, "/") {
+				return strings.TrimPrefix(r.Target, "/"), nil
+			}
+			return path.Clean(dir + r.Target), nil
+		}
+	}
+	return "", fmt.Errorf("the workbook does not say where sheet %q is stored", sheet)
+}
+
+type relationship struct {
+	ID     string `xml:"Id,attr"`
+	Type   string `xml:"Type,attr"`
+	Target string `xml:"Target,attr"`
+}
+
+func readRels(zr *zip.Reader, name string) ([]relationship, error) {
+	var rels struct {
+		Rels []relationship `xml:"Relationship"`
+	}
+	if err := readXMLPart(zr, name, &rels); err != nil {
+		return nil, err
+	}
+	return rels.Rels, nil
+}
+
+func readXMLPart(zr *zip.Reader, name string, v any) error {
+	for _, f := range zr.File {
+		if f.Name != name {
+			continue
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		defer rc.Close()
+		if err := xml.NewDecoder(io.LimitReader(rc, 64<<20)).Decode(v); err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("the workbook has no %s", name)
+}
+
+// extraRow is what the results add to one sheet row.
+type extraRow struct {
+	row   int
+	cells []extraCell
+}
+
+type extraCell struct {
+	col    int
+	text   string
+	number bool
+}
+
+// resultRows lays out the result cells by row, in row order: the header
+// names on the header row, then each result's status, lead ID and reason.
+func resultRows(headerRow, firstCol int, results []RowResult) []extraRow {
+	out := make([]extraRow, 0, len(results)+1)
+	h := extraRow{row: headerRow}
+	for i, name := range resultHeaders {
+		h.cells = append(h.cells, extraCell{col: firstCol + i, text: name})
+	}
+	out = append(out, h)
+	for _, r := range results {
+		if r.Row == headerRow {
+			continue
+		}
+		cells := resultCells(r, true)
+		e := extraRow{row: r.Row}
+		for i, v := range cells {
+			if v != "" {
+				e.cells = append(e.cells, extraCell{col: firstCol + i, text: v, number: i == 1})
+			}
+		}
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b extraRow) int { return a.row - b.row })
+	return out
+}
+
+// sheetUse is the extent of a sheet's cells.
+type sheetUse struct {
+	maxCol, maxRow int
+}
+
+// scanSheet streams a sheet's XML once to find its last used column, so
+// the result columns come after every cell the operator has.
+func scanSheet(f *zip.File) (sheetUse, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return sheetUse{}, err
+	}
+	defer rc.Close()
+	var use sheetUse
+	row, col := 0, 0
+	err = walkTags(bufio.NewReaderSize(rc, 64<<10), io.Discard, func(t tag, out *bufio.Writer) error {
+		switch {
+		case t.local == "row" && !t.closing:
+			if n, ok := rowAttr(t.raw); ok {
+				row = n
+			} else {
+				row++
+			}
+			col = 0
+			use.maxRow = max(use.maxRow, row)
+		case t.local == "c" && !t.closing:
+			if ref, ok := attr(t.raw, "r"); ok {
+				if c, _, ok := splitRef(ref); ok {
+					col = c
+				} else {
+					col++
+				}
+			} else {
+				col++
+			}
+			use.maxCol = max(use.maxCol, col)
+		}
+		return nil
+	})
+	return use, err
+}
+
+// sheetRewriter copies a worksheet's XML, appending the result cells to
+// the end of each row and adding rows the sheet has no element for.
+type sheetRewriter struct {
+	extras   []extraRow
+	next     int // index of the next extra row to place
+	firstCol int
+	maxRow   int
+	prefix   string // namespace prefix of the sheet's elements, with colon
+	row      int
+}
+
+func (s *sheetRewriter) rewrite(dst io.Writer, src io.Reader) error {
+	bw := bufio.NewWriterSize(dst, 64<<10)
+	err := walkTags(bufio.NewReaderSize(src, 64<<10), bw, s.tag)
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func (s *sheetRewriter) tag(t tag, out *bufio.Writer) error {
+	switch t.local {
+	case "dimension":
+		if !t.closing {
+			return s.dimension(t, out)
+		}
+	case "sheetData":
+		if !t.closing {
+			s.prefix = t.prefix
+		}
+		switch {
+		case t.selfClosing:
+			out.WriteString("<" + t.name + ">")
+			s.flushBefore(out, int(^uint(0)>>1))
+			out.WriteString("</" + t.name + ">")
+			return nil
+		case t.closing:
+			s.flushBefore(out, int(^uint(0)>>1))
+		}
+	case "row":
+		if t.closing {
+			s.appendCells(out, s.row)
+			break
+		}
+		if n, ok := rowAttr(t.raw); ok {
+			s.row = n
+		} else {
+			s.row++
+		}
+		s.flushBefore(out, s.row)
+		if s.next < len(s.extras) && s.extras[s.next].row == s.row {
+			// spans is only a hint of the row's columns, now out of date.
+			t.raw = dropAttr(t.raw, "spans")
+		}
+		if t.selfClosing {
+			out.Write(bytes.TrimSuffix(bytes.TrimSpace(t.raw[:len(t.raw)-1]), []byte("/")))
+			out.WriteByte('>')
+			s.appendCells(out, s.row)
+			out.WriteString("</" + t.name + ">")
+			return nil
+		}
+	}
+	out.Write(t.raw)
+	return nil
+}
+
+// flushBefore writes new row elements for extra rows before row n that the
+// sheet has no element for.
+func (s *sheetRewriter) flushBefore(out *bufio.Writer, n int) {
+	for s.next < len(s.extras) && s.extras[s.next].row < n {
+		e := s.extras[s.next]
+		fmt.Fprintf(out, "<%srow r=\"%d\">", s.prefix, e.row)
+		s.writeCells(out, e)
+		fmt.Fprintf(out, "</%srow>", s.prefix)
+		s.next++
+	}
+}
+
+// appendCells writes the extra cells of row n, if it has any.
+func (s *sheetRewriter) appendCells(out *bufio.Writer, n int) {
+	if s.next < len(s.extras) && s.extras[s.next].row == n {
+		s.writeCells(out, s.extras[s.next])
+		s.next++
+	}
+}
+
+func (s *sheetRewriter) writeCells(out *bufio.Writer, e extraRow) {
+	p := s.prefix
+	for _, c := range e.cells {
+		ref := ColumnLetter(c.col) + strconv.Itoa(e.row)
+		if c.number {
+			fmt.Fprintf(out, `<%sc r="%s"><%sv>%s</%sv></%sc>`, p, ref, p, c.text, p, p)
+			continue
+		}
+		fmt.Fprintf(out, `<%sc r="%s" t="inlineStr"><%sis><%st xml:space="preserve">`, p, ref, p, p)
+		xml.EscapeText(out, []byte(c.text)) //nolint:errcheck // bufio.Writer keeps the error for Flush
+		fmt.Fprintf(out, `</%st></%sis></%sc>`, p, p, p)
+	}
+}
+
+// dimension widens the sheet's used range to take in the result columns.
+func (s *sheetRewriter) dimension(t tag, out *bufio.Writer) error {
+	lastRow := s.maxRow
+	if n := len(s.extras); n > 0 {
+		lastRow = max(lastRow, s.extras[n-1].row)
+	}
+	start := "A1"
+	if ref, ok := attr(t.raw, "ref"); ok {
+		start, _, _ = strings.Cut(ref, ":")
+	}
+	end := ">"
+	if t.selfClosing {
+		end = "/>"
+	}
+	fmt.Fprintf(out, `<%s ref="%s:%s%d"%s`, t.name, start, ColumnLetter(s.firstCol+len(resultHeaders)-1), max(lastRow, 1), end)
+	return nil
+}
+
+// tag is one markup tag of a streamed XML document.
+type tag struct {
+	raw         []byte // the whole tag, '<' to '>'
+	name        string // qualified name, e.g. "x:row"
+	prefix      string // "x:" or ""
+	local       string // "row"
+	closing     bool   // </row>
+	selfClosing bool   // <row/>
+}
+
+// walkTags copies an XML document from r to w, handing each element tag to
+// fn (which writes it, changed or not) and copying text, comments, CDATA
+// and processing instructions as they are. Attribute values may hold '>'.
+func walkTags(r *bufio.Reader, w io.Writer, fn func(tag, *bufio.Writer) error) error {
+	bw, ok := w.(*bufio.Writer)
+	if !ok {
+		bw = bufio.NewWriter(w)
+	}
+	var buf []byte
+	for {
+		text, err := r.ReadSlice('<')
+		for errors.Is(err, bufio.ErrBufferFull) {
+			bw.Write(text)
+			text, err = r.ReadSlice('<')
+		}
+		if err == io.EOF {
+			bw.Write(text)
+			return bw.Flush()
+		}
+		if err != nil {
+			return err
+		}
+		bw.Write(text[:len(text)-1])
+		buf = append(buf[:0], '<')
+		if peek, _ := r.Peek(3); string(peek) == "!--" {
+			if buf, err = readUntil(r, buf, "-->"); err != nil {
+				return err
+			}
+			bw.Write(buf)
+			continue
+		}
+		if peek, _ := r.Peek(8); string(peek) == "![CDATA[" {
+			if buf, err = readUntil(r, buf, "]]>"); err != nil {
+				return err
+			}
+			bw.Write(buf)
+			continue
+		}
+		var quote byte
+		for {
+			c, err := r.ReadByte()
+			if err != nil {
+				return fmt.Errorf("sheet XML ends inside a tag: %w", err)
+			}
+			buf = append(buf, c)
+			if quote != 0 {
+				if c == quote {
+					quote = 0
+				}
+				continue
+			}
+			if c == '"' || c == '\'' {
+				quote = c
+			} else if c == '>' {
+				break
+			}
+		}
+		if len(buf) > 1 && (buf[1] == '?' || buf[1] == '!') {
+			bw.Write(buf)
+			continue
+		}
+		if err := fn(parseTag(buf), bw); err != nil {
+			return err
+		}
+	}
+}
+
+func readUntil(r *bufio.Reader, buf []byte, end string) ([]byte, error) {
+	for !bytes.HasSuffix(buf, []byte(end)) {
+		c, err := r.ReadByte()
+		if err != nil {
+			return buf, fmt.Errorf("sheet XML ends inside %q: %w", end, err)
+		}
+		buf = append(buf, c)
+	}
+	return buf, nil
+}
+
+func parseTag(raw []byte) tag {
+	t := tag{raw: raw}
+	body := raw[1 : len(raw)-1]
+	if len(body) > 0 && body[0] == '/' {
+		t.closing = true
+		body = body[1:]
+	}
+	if bytes.HasSuffix(body, []byte("/")) {
+		t.selfClosing = true
+	}
+	end := bytes.IndexAny(body, " \t\r\n/>")
+	if end < 0 {
+		end = len(body)
+	}
+	t.name = string(body[:end])
+	t.local = t.name
+	if i := strings.IndexByte(t.name, ':'); i >= 0 {
+		t.prefix, t.local = t.name[:i+1], t.name[i+1:]
+	}
+	return t
+}
+
+// attr finds an unprefixed attribute's value in a raw tag.
+func attr(raw []byte, name string) (string, bool) {
+	for i := 0; ; {
+		j := bytes.Index(raw[i:], []byte(name+"="))
+		if j < 0 {
+			return "", false
+		}
+		j += i
+		i = j + len(name) + 1
+		if c := raw[j-1]; c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			continue
+		}
+		if i >= len(raw) {
+			return "", false
+		}
+		q := raw[i]
+		if q != '"' && q != '\'' {
+			continue
+		}
+		k := bytes.IndexByte(raw[i+1:], q)
+		if k < 0 {
+			return "", false
+		}
+		return string(raw[i+1 : i+1+k]), true
+	}
+}
+
+func rowAttr(raw []byte) (int, bool) {
+	v, ok := attr(raw, "r")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil && n > 0
+}
+
+// splitRef splits a cell reference like "AB12" into column 28 and row 12.
+func splitRef(ref string) (col, row int, ok bool) {
+	i := 0
+	for i < len(ref) && ref[i] >= 'A' && ref[i] <= 'Z' {
+		col = col*26 + int(ref[i]-'A'+1)
+		i++
+	}
+	if i == 0 || i > 3 {
+		return 0, 0, false
+	}
+	row, err := strconv.Atoi(ref[i:])
+	if err != nil {
+		return 0, 0, false
+	}
+	return col, row, true
+}
+
+// dropAttr removes an unprefixed attribute from a raw tag.
+func dropAttr(raw []byte, name string) []byte {
+	v, ok := attr(raw, name)
+	if !ok {
+		return raw
+	}
+	for _, q := range []string{`"`, "'"} {
+		whole := []byte(" " + name + "=" + q + v + q)
+		if i := bytes.Index(raw, whole); i >= 0 {
+			return slices.Concat(raw[:i], raw[i+len(whole):])
+		}
+	}
+	return raw
+}
