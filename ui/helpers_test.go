@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
 	"sync"
 	"testing"
 	"time"
@@ -77,3 +78,5 @@ func (s *memSecrets) Set(a, v string) error { s.m[a] = v; return nil }
 func (s *memSecrets) Delete(a string) error { delete(s.m, a); return nil }
 
 func sizeOf(w, h float32) fyne.Size { return fyne.NewSize(w, h) }
+
+func widgetCell(row int) widget.TableCellID { return widget.TableCellID{Row: row} }

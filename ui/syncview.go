@@ -73,7 +73,7 @@ type syncView struct {
 	created, updated, failed, notSent, wait *widget.Label
 	filter                                  *widget.RadioGroup
 	table                                   *widget.Table
-	empty                                   *widget.Label
+	detail                                  *widget.Label // the full text of the selected row
 	content                                 fyne.CanvasObject
 
 	problemsOnly bool
@@ -124,7 +124,23 @@ func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView 
 	})
 	v.retry = widget.NewButtonWithIcon("Retry failed rows", theme.ViewRefreshIcon(), v.onRetry)
 	v.table = v.newTable()
-	v.empty = widget.NewLabel("")
+	v.detail = widget.NewLabel("")
+	v.detail.Wrapping = fyne.TextWrapWord
+	v.detail.Hide()
+	v.table.OnSelected = func(id widget.TableCellID) {
+		if id.Row < 0 || id.Row >= v.rowCount() {
+			return
+		}
+		r := v.model.Row(v.modelIndex(id.Row))
+		msg := fmt.Sprintf("Row %d · %s", r.Row, statusText[r.State])
+		if r.LeadID != 0 {
+			msg += fmt.Sprintf(" · Marketo lead %d", r.LeadID)
+		}
+		if r.Reason != "" {
+			msg += " — " + r.Reason
+		}
+		setShown(v.detail, msg)
+	}
 
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nil, container.NewHBox(v.start, v.cancelBtn), v.planLabel),
@@ -138,7 +154,7 @@ func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView 
 		container.NewBorder(nil, nil, v.filter, container.NewHBox(v.results, v.retry)),
 		widget.NewSeparator(),
 	)
-	v.content = container.NewBorder(top, nil, nil, nil, v.table)
+	v.content = container.NewBorder(top, v.detail, nil, nil, v.table)
 	v.setPlan(nil)
 	return v
 }
