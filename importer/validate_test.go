@@ -1,0 +1,181 @@
+package importer
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"leadsheet/marketo"
+)
+
+func TestValidatorCheck(t *testing.T) {
+	fields := []marketo.Field{
+		{Name: "Email", Type: "email", Length: 255},
+		{Name: "FirstName", Type: "string"},
+		{Name: "Score", Type: "integer"},
+		{Name: "Revenue", Type: "currency"},
+		{Name: "Birthday", Type: "date"},
+		{Name: "LastSeen", Type: "datetime"},
+		{Name: "OptIn", Type: "boolean"},
+		{Name: "Code", Type: "string", Length: 5},
+		{Name: "Notes", Type: "text"},
+	}
+	m := Mapping{
+		Headers: []string{"Id", "Email", "CRM", "First", "Score", "Revenue", "Birthday", "LastSeen", "OptIn", "Code", "Notes"},
+		Columns: []Target{{Kind: ToID}, {Kind: ToEmail}, {Kind: ToForeignSysPersonID}, {ToAttribute, "FirstName"}, {ToAttribute, "Score"},
+			{ToAttribute, "Revenue"}, {ToAttribute, "Birthday"}, {ToAttribute, "LastSeen"}, {ToAttribute, "OptIn"}, {ToAttribute, "Code"}, {ToAttribute, "Notes"}},
+	}
+	row := func(set map[int]string) []string {
+		c := make([]string, len(m.Headers))
+		for i, v := range set {
+			c[i] = v
+		}
+		return c
+	}
+	tests := []struct {
+		name    string
+		cells   []string
+		key     marketo.KeyKind
+		invalid string // substring of the Invalid message, "" for none
+		warning string
+	}{
+		{"valid email row", row(map[int]string{1: "anna@example.com", 3: "Anna", 4: "42", 5: "1234.5", 6: "2024-03-05", 7: "2024-03-05T14:30:00", 8: "TRUE", 9: "AB", 10: strings.Repeat("x", 1000)}), marketo.KeyEmail, "", ""},
+		{"no key", row(map[int]string{3: "Anna"}), marketo.KeyNone, "no Email, Marketo Id or ForeignSysPersonId", ""},
+		{"non-ascii email", row(map[int]string{1: "zoë@exämple.com"}), marketo.KeyEmail, "plain letters", ""},
+		{"bad email", row(map[int]string{1: "anna.example.com"}), marketo.KeyEmail, "exactly one @", ""},
+		{"email without tld", row(map[int]string{1: "anna@localhost"}), marketo.KeyEmail, "needs a dot", ""},
+		{"bad id", row(map[int]string{0: "12a", 1: "b@example.com"}), marketo.KeyEmail, "whole number above 0", ""},
+		{"negative id", row(map[int]string{0: "-3"}), marketo.KeyNone, "whole number above 0", ""},
+		{"id wins", row(map[int]string{0: "77", 1: "c@example.com", 2: "X1"}), marketo.KeyID, "", ""},
+		{"fspi over email", row(map[int]string{1: "c@example.com", 2: "X1"}), marketo.KeyForeignSysPersonID, "", ""},
+		{"too long default 255", row(map[int]string{1: "d@example.com", 3: strings.Repeat("é", 256)}), marketo.KeyEmail, "256 characters long; Marketo allows 255", ""},
+		{"too long field length", row(map[int]string{1: "d@example.com", 9: "ABCDEF"}), marketo.KeyEmail, "allows 5", ""},
+		{"integer", row(map[int]string{1: "e@example.com", 4: "4.5"}), marketo.KeyEmail, "whole number", ""},
+		{"currency", row(map[int]string{1: "e@example.com", 5: "$12"}), marketo.KeyEmail, "not a number", ""},
+		{"date", row(map[int]string{1: "e@example.com", 6: "03/05/2024"}), marketo.KeyEmail, "year-month-day", ""},
+		{"leap bug date", row(map[int]string{1: "e@example.com", 6: "1900-02-29"}), marketo.KeyEmail, "year-month-day", ""},
+		{"datetime", row(map[int]string{1: "e@example.com", 7: "yesterday"}), marketo.KeyEmail, "date and time", ""},
+		{"boolean", row(map[int]string{1: "e@example.com", 8: "maybe"}), marketo.KeyEmail, "yes/no", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := NewValidator(m, fields, true)
+			lead, probs := v.Check(Row{Number: 5, Cells: tc.cells})
+			if lead.Key() != tc.key {
+				t.Errorf("key = %v, want %v", lead.Key(), tc.key)
+			}
+			var inv, warn []string
+			for _, p := range probs {
+				if p.Row != 5 {
+					t.Errorf("problem row = %d", p.Row)
+				}
+				if p.Severity == Invalid {
+					inv = append(inv, p.Message)
+				} else {
+					warn = append(warn, p.Message)
+				}
+			}
+			if tc.invalid == "" && len(inv) > 0 {
+				t.Errorf("unexpected invalid: %q", inv)
+			}
+			if tc.invalid != "" && (len(inv) == 0 || !strings.Contains(strings.Join(inv, "|"), tc.invalid)) {
+				t.Errorf("invalid = %q, want one containing %q", inv, tc.invalid)
+			}
+		})
+	}
+}
+
+func TestValidatorDuplicatesAndSheetProblems(t *testing.T) {
+	fields := []marketo.Field{{Name: "Email", Type: "email"}, {Name: "FirstName", Type: "string"}, {Name: "Id", Type: "integer", ReadOnly: true}}
+	m := Mapping{
+		Headers: []string{"Email", "First", "Booth", "ro"},
+		Columns: []Target{{Kind: ToEmail}, {ToAttribute, "FirstName"}, {ToAttribute, "booth"}, {ToAttribute, "Id"}},
+	}
+	for _, dedup := range []bool{true, false} {
+		v := NewValidator(m, fields, dedup)
+		sheet := v.SheetProblems()
+		msgs := ""
+		for _, p := range sheet {
+			if p.Row != 0 {
+				t.Errorf("sheet problem with row %d", p.Row)
+			}
+			msgs += p.Message + "|"
+		}
+		if !strings.Contains(msgs, `no field "booth"`) || !strings.Contains(msgs, "read-only") {
+			t.Errorf("sheet problems = %s", msgs)
+		}
+		if got := strings.Contains(msgs, "Dedup is off: every row creates a new lead in Marketo, even if the person exists"); got == dedup {
+			t.Errorf("dedup %v: dedup warning present = %v", dedup, got)
+		}
+		_, p1 := v.Check(Row{Number: 12, Cells: []string{"Anna@Example.com", "Anna", "B1", "9"}})
+		lead, p2 := v.Check(Row{Number: 40, Cells: []string{"anna@example.com", "Anna", "B2", "9"}})
+		if len(p1) != 0 {
+			t.Errorf("first row problems: %v", p1)
+		}
+		if len(p2) != 1 || p2[0].Severity != Warning || !strings.Contains(p2[0].Message, "row 12") || p2[0].Column != "Email" {
+			t.Fatalf("duplicate: %+v", p2)
+		}
+		if dedup != strings.Contains(p2[0].Message, "update the lead created by row 12") {
+			t.Errorf("dedup %v message: %s", dedup, p2[0].Message)
+		}
+		if len(lead.Attributes) != 1 || lead.Attributes[0].Name != "FirstName" {
+			t.Errorf("refused columns still sent: %+v", lead.Attributes)
+		}
+	}
+	v := NewValidator(Mapping{Headers: []string{"First"}, Columns: []Target{{ToAttribute, "FirstName"}}}, nil, true)
+	if p := v.SheetProblems(); len(p) != 1 || !strings.Contains(p[0].Message, "No column is mapped") {
+		t.Errorf("no key column: %+v", p)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	data := "Email,First Name,Score\n" +
+		"a@example.com,Anna,1\n" +
+		"bad-email,Bob,2\n" +
+		"A@example.com,Anna again,3\n" +
+		",Nobody,4\n"
+	p := filepath.Join(t.TempDir(), "v.csv")
+	os.WriteFile(p, []byte(data), 0o600)
+	wb := mustOpen(t, p, OpenOptions{})
+	m, _ := AutoMap([]string{"Email", "First Name", "Score"}, nil)
+	rep, err := Validate(context.Background(), wb, "v", 1, m, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rows != 4 || rep.Valid != 2 || rep.Invalid != 2 || rep.WithWarnings != 1 || rep.ByKey[marketo.KeyEmail] != 2 {
+		t.Errorf("report = %+v", rep)
+	}
+	if want := []int{3, 5}; len(rep.InvalidRows) != 2 || rep.InvalidRows[0] != want[0] || rep.InvalidRows[1] != want[1] {
+		t.Errorf("InvalidRows = %v", rep.InvalidRows)
+	}
+	if rep.ProblemCount != 4 || len(rep.Problems) != 4 || rep.Problems[0].Row != 0 {
+		t.Errorf("problems = %+v", rep.Problems)
+	}
+}
+
+func TestReportCap(t *testing.T) {
+	var rep Report
+	for i := 0; i < MaxReportProblems+10; i++ {
+		rep.add(i+2, []Problem{{Row: i + 2, Severity: Invalid, Message: "x"}})
+	}
+	if len(rep.Problems) != MaxReportProblems || rep.ProblemCount != MaxReportProblems+10 || rep.Invalid != MaxReportProblems+10 {
+		t.Errorf("cap: %d problems, count %d, invalid %d", len(rep.Problems), rep.ProblemCount, rep.Invalid)
+	}
+}
+
+func TestCheckEmail(t *testing.T) {
+	good := []string{"a@example.com", "first.last+tag@sub.example.co.uk", "o'brien@example.ie", "x_y-z@ex-ample.com"}
+	bad := []string{"", "a", "@example.com", "a@", "a@b", "a@@b.com", "a b@example.com", ".a@example.com", "a..b@example.com", "a@-ex.com", "a@ex_ample.com", "a@example.c", "ü@example.com", "a@example.123", "<a@example.com>"}
+	for _, e := range good {
+		if msg := CheckEmail(e); msg != "" {
+			t.Errorf("CheckEmail(%q) = %q, want ok", e, msg)
+		}
+	}
+	for _, e := range bad {
+		if CheckEmail(e) == "" {
+			t.Errorf("CheckEmail(%q) accepted", e)
+		}
+	}
+}
