@@ -18,6 +18,7 @@ import (
 
 	"fyne.io/fyne/v2/app"
 
+	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
 	"leadsheet/ui"
 )
@@ -68,11 +69,19 @@ func gui(args []string, stderr io.Writer) int {
 		Open:     *open,
 		AutoSync: *autoSync,
 		Quit:     *quit,
-		Secrets:  keyring(),
+		Accounts: accountStore(stderr),
 	})
 	w.Window().ShowAndRun()
 	return 0
 }
 
-// keyring is the OS keyring behind account secrets.
-func keyring() ui.SecretStore { return nil }
+// accountStore is where saved accounts live (secrets in the OS keyring),
+// or nil when the settings folder cannot be found; the sandbox works anyway.
+func accountStore(stderr io.Writer) ui.AccountStore {
+	s, err := marketo.DefaultCredentialStore()
+	if err != nil {
+		fmt.Fprintln(stderr, "leadsheet: saved accounts are unavailable:", err)
+		return nil
+	}
+	return s
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -15,18 +16,6 @@ import (
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
 )
-
-// SecretStore keeps the secret of each account, by account name, in the OS
-// keyring. Get reports ErrNoSecret when none is stored; any other error
-// means the keyring itself cannot be used.
-type SecretStore interface {
-	Get(account string) (string, error)
-	Set(account, secret string) error
-	Delete(account string) error
-}
-
-// ErrNoSecret is what a SecretStore returns for an account without a secret.
-var ErrNoSecret = errors.New("no secret stored for this account")
 
 // sandboxAccount is the name the in-process sandbox goes by in the picker.
 const sandboxAccount = "Local sandbox (demo)"
@@ -43,8 +32,8 @@ type connection struct {
 // accountsView is the account picker in the header and the account dialog.
 type accountsView struct {
 	ui       *App
-	list     *Accounts
-	secrets  SecretStore
+	store    AccountStore // nil: the keyring-backed store could not be set up
+	names    []string     // saved account names
 	picker   *widget.Select
 	manage   *widget.Button
 	sandbox  *marketotest.Server
@@ -54,17 +43,27 @@ type accountsView struct {
 }
 
 func newAccountsView(ui *App) *accountsView {
-	v := &accountsView{ui: ui, list: LoadAccounts(ui.fyne.Preferences()), secrets: ui.opts.Secrets}
+	v := &accountsView{ui: ui, store: ui.opts.Accounts}
 	v.picker = widget.NewSelect(nil, v.choose)
 	v.picker.PlaceHolder = "Choose a Marketo account"
-	v.manage = widget.NewButtonWithIcon("Accounts", theme.AccountIcon(), v.showDialog)
+	v.manage = widget.NewButtonWithIcon("Accounts", theme.AccountIcon(), func() { v.showDialog() })
 	v.refreshPicker()
 	v.onChange = append(v.onChange, ui.connChanged)
 	return v
 }
 
 func (v *accountsView) refreshPicker() {
-	v.picker.SetOptions(append(v.list.Names(), sandboxAccount))
+	v.names = nil
+	if v.store != nil {
+		// The list holds no secrets and never touches the keyring; a
+		// damaged file shows as no accounts rather than blocking the app.
+		if ps, err := v.store.List(); err == nil {
+			for _, p := range ps {
+				v.names = append(v.names, p.Name)
+			}
+		}
+	}
+	v.picker.SetOptions(append(slices.Clone(v.names), sandboxAccount))
 }
 
 // close stops the in-process sandbox if one runs.
@@ -106,10 +105,9 @@ func (v *accountsView) choose(name string) {
 	)
 	if name == sandboxAccount {
 		client, acc, err = v.sandboxClient()
-	} else if a, ok := v.list.Get(name); ok {
-		acc = a
+	} else if slices.Contains(v.names, name) {
 		var secret string
-		secret, err = v.secret(acc.Name)
+		acc, secret, err = v.load(name)
 		if err == nil {
 			client, err = acc.Connect(secret, nil)
 		}
@@ -151,19 +149,22 @@ func (v *accountsView) setConn(c *connection) {
 	}
 }
 
-// secret reads an account's secret, turning keyring trouble into advice.
-func (v *accountsView) secret(account string) (string, error) {
-	if v.secrets == nil {
-		return "", errKeyring(nil)
+// load reads a saved account with its secret, turning keyring trouble into advice.
+func (v *accountsView) load(name string) (Account, string, error) {
+	if v.store == nil {
+		return Account{}, "", errKeyring(nil)
 	}
-	s, err := v.secrets.Get(account)
+	p, err := v.store.Load(name)
 	switch {
-	case errors.Is(err, ErrNoSecret):
-		return "", fmt.Errorf("the secret of %q is not in this computer's keyring any more: open Accounts and enter it again", account)
+	case errors.Is(err, marketo.ErrSecretMissing):
+		return Account{}, "", fmt.Errorf("the secret of %q is not in this computer's keyring any more: open Accounts and enter it again", name)
+	case errors.Is(err, marketo.ErrKeyringUnavailable):
+		return Account{}, "", errKeyring(err)
 	case err != nil:
-		return "", errKeyring(err)
+		return Account{}, "", err
 	}
-	return s, nil
+	acc, secret := AccountOf(p)
+	return acc, secret, nil
 }
 
 func errKeyring(err error) error {
@@ -175,9 +176,17 @@ func errKeyring(err error) error {
 	return fmt.Errorf("%s Details: %w", msg, err)
 }
 
+// accountForm is the account editor's widgets.
+type accountForm struct {
+	name, base, ident, clientID, lookup, endpoint, userID, secret *widget.Entry
+	kind                                                          *widget.RadioGroup
+	status                                                        *widget.Label
+	test, save, sandbox                                           *widget.Button
+}
+
 // showDialog opens the account editor: pick an account or start a new one,
 // fill in REST or SOAP details, test, save.
-func (v *accountsView) showDialog() {
+func (v *accountsView) showDialog() *accountForm {
 	name := widget.NewEntry()
 	kind := widget.NewRadioGroup([]string{KindREST, KindSOAP}, nil)
 	kind.Horizontal = true
@@ -230,17 +239,23 @@ func (v *accountsView) showDialog() {
 			acc.Kind = KindREST
 		}
 		kind.SetSelected(acc.Kind)
-		if acc.Name != "" && v.secrets != nil {
-			if s, err := v.secrets.Get(acc.Name); err == nil {
-				secret.SetText(s)
-			} else if !errors.Is(err, ErrNoSecret) {
-				status.SetText(errKeyring(err).Error())
+	}
+	existing := widget.NewSelect(v.names, func(n string) {
+		acc, sec, err := v.load(n)
+		if err != nil && v.store != nil {
+			// Show what is saved even when the secret cannot be read.
+			if ps, lerr := v.store.List(); lerr == nil {
+				for _, p := range ps {
+					if p.Name == n {
+						acc, _ = AccountOf(p)
+					}
+				}
 			}
 		}
-	}
-	existing := widget.NewSelect(v.list.Names(), func(n string) {
-		if acc, ok := v.list.Get(n); ok {
-			load(acc)
+		load(acc)
+		secret.SetText(sec)
+		if err != nil {
+			status.SetText(err.Error())
 		}
 	})
 	existing.PlaceHolder = "New account"
@@ -278,15 +293,14 @@ func (v *accountsView) showDialog() {
 			status.SetText(err.Error())
 			return
 		}
-		if v.secrets == nil {
+		if v.store == nil {
 			status.SetText(errKeyring(nil).Error())
 			return
 		}
-		if err := v.secrets.Set(acc.Name, secret.Text); err != nil {
-			status.SetText(errKeyring(err).Error())
-			return
-		}
-		if err := v.list.Put(acc); err != nil {
+		if err := v.store.Save(acc.Profile(secret.Text)); err != nil {
+			if errors.Is(err, marketo.ErrKeyringUnavailable) {
+				err = errKeyring(err)
+			}
 			status.SetText(err.Error())
 			return
 		}
@@ -301,18 +315,15 @@ func (v *accountsView) showDialog() {
 		if n == "" {
 			return
 		}
-		if v.secrets != nil {
-			if err := v.secrets.Delete(n); err != nil && !errors.Is(err, ErrNoSecret) {
-				status.SetText(errKeyring(err).Error())
-				return
-			}
+		if v.store == nil {
+			return
 		}
-		if err := v.list.Delete(n); err != nil {
+		if err := v.store.Delete(n); err != nil {
 			status.SetText(err.Error())
 			return
 		}
 		v.refreshPicker()
-		existing.SetOptions(v.list.Names())
+		existing.SetOptions(v.names)
 		existing.ClearSelected()
 		load(Account{})
 	})
@@ -329,7 +340,7 @@ func (v *accountsView) showDialog() {
 		rest, soap, secretForm, note, status,
 		container.NewHBox(test, sandboxBtn, del, save),
 	)
-	if v.secrets == nil {
+	if v.store == nil {
 		status.SetText(errKeyring(nil).Error())
 	}
 	load(Account{})
@@ -338,4 +349,6 @@ func (v *accountsView) showDialog() {
 	}
 	d = dialog.NewCustom("Marketo accounts", "Close", container.NewGridWrap(fyne.NewSize(620, 520), body), v.ui.win)
 	d.Show()
+	return &accountForm{name: name, base: base, ident: ident, clientID: clientID, lookup: lookup, endpoint: endpoint,
+		userID: userID, secret: secret, kind: kind, status: status, test: test, save: save, sandbox: sandboxBtn}
 }

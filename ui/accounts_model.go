@@ -2,11 +2,8 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 
 	"leadsheet/marketo"
@@ -18,18 +15,17 @@ const (
 	KindSOAP = "SOAP"
 )
 
-// Account is a saved Marketo connection without its secret: everything here
-// may be stored in preferences. The secret (REST client secret or SOAP
-// encryption key) lives only in the OS keyring.
+// Account is the account form's content without its secret (REST client
+// secret or SOAP encryption key), which lives only in the OS keyring.
 type Account struct {
-	Name        string `json:"name"`
-	Kind        string `json:"kind"`
-	Endpoint    string `json:"endpoint,omitempty"`    // SOAP endpoint URL
-	UserID      string `json:"userId,omitempty"`      // SOAP user ID
-	BaseURL     string `json:"baseUrl,omitempty"`     // REST base URL (…/rest)
-	IdentityURL string `json:"identityUrl,omitempty"` // REST identity URL (…/identity)
-	ClientID    string `json:"clientId,omitempty"`    // REST client ID
-	LookupField string `json:"lookupField,omitempty"` // REST field standing in for ForeignSysPersonId
+	Name        string
+	Kind        string // KindREST or KindSOAP
+	Endpoint    string // SOAP endpoint URL
+	UserID      string // SOAP user ID
+	BaseURL     string // REST base URL (…/rest)
+	IdentityURL string // REST identity URL (…/identity)
+	ClientID    string // REST client ID
+	LookupField string // REST field standing in for ForeignSysPersonId
 }
 
 // Check says what is missing from an account, in plain words; nil when it
@@ -72,21 +68,11 @@ func (a Account) Connect(secret string, hc *http.Client) (Client, error) {
 	if err := a.Check(secret); err != nil {
 		return nil, err
 	}
-	switch a.Kind {
-	case KindSOAP:
-		c, err := marketo.NewSOAPClient(marketo.SOAPCredentials{Endpoint: a.Endpoint, UserID: a.UserID, EncryptionKey: secret}, hc)
-		if err != nil {
-			return nil, fmt.Errorf("account %q: %w", a.Name, err)
-		}
-		return c, nil
-	default:
-		c, err := marketo.NewRESTClient(marketo.RESTCredentials{BaseURL: a.BaseURL, IdentityURL: a.IdentityURL, ClientID: a.ClientID, ClientSecret: secret},
-			marketo.RESTOptions{HTTPClient: hc, ForeignSysPersonIDField: a.LookupField})
-		if err != nil {
-			return nil, fmt.Errorf("account %q: %w", a.Name, err)
-		}
-		return c, nil
+	c, err := a.Profile(secret).NewClient(hc)
+	if err != nil {
+		return nil, fmt.Errorf("account %q: %w", a.Name, err)
 	}
+	return c, nil
 }
 
 // TestConnection asks Marketo for its lead fields, the cheapest call that
@@ -113,77 +99,44 @@ func connectionTrouble(err error) error {
 	}
 }
 
-// prefs is the part of fyne.Preferences the account list uses.
+// prefs is the part of fyne.Preferences the window keeps its own settings in.
 type prefs interface {
 	String(key string) string
 	SetString(key, value string)
 }
 
-const accountsKey = "accounts"
-
-// Accounts is the saved list of accounts (without secrets).
-type Accounts struct {
-	prefs prefs
-	list  []Account
+// AccountStore saves Marketo accounts, secrets in the OS keyring only;
+// *marketo.CredentialStore is the real one. Its errors match
+// marketo.ErrKeyringUnavailable when the keyring cannot be used and
+// marketo.ErrSecretMissing when an account's secret is gone.
+type AccountStore interface {
+	Save(marketo.Profile) error
+	Load(name string) (marketo.Profile, error)
+	List() ([]marketo.Profile, error)
+	Delete(name string) error
 }
 
-// LoadAccounts reads the account list from preferences.
-func LoadAccounts(p prefs) *Accounts {
-	a := &Accounts{prefs: p}
-	if s := p.String(accountsKey); s != "" {
-		// A damaged list is dropped rather than blocking the app; the
-		// secrets stay in the keyring and come back when re-entered.
-		_ = json.Unmarshal([]byte(s), &a.list)
+// Profile turns the account and its secret into what the store saves.
+func (a Account) Profile(secret string) marketo.Profile {
+	p := marketo.Profile{Name: strings.TrimSpace(a.Name), ForeignSysPersonIDField: a.LookupField}
+	switch a.Kind {
+	case KindSOAP:
+		p.API = marketo.ProfileSOAP
+		p.SOAP = marketo.SOAPCredentials{Endpoint: a.Endpoint, UserID: a.UserID, EncryptionKey: secret}
+	default:
+		p.API = marketo.ProfileREST
+		p.REST = marketo.RESTCredentials{BaseURL: a.BaseURL, IdentityURL: a.IdentityURL, ClientID: a.ClientID, ClientSecret: secret}
 	}
-	return a
+	return p
 }
 
-// List returns the accounts sorted by name.
-func (a *Accounts) List() []Account { return slices.Clone(a.list) }
-
-// Names returns the account names in order.
-func (a *Accounts) Names() []string {
-	names := make([]string, len(a.list))
-	for i, acc := range a.list {
-		names[i] = acc.Name
+// AccountOf splits a saved profile into the form's fields and its secret.
+func AccountOf(p marketo.Profile) (Account, string) {
+	a := Account{Name: p.Name, LookupField: p.ForeignSysPersonIDField}
+	if p.API == marketo.ProfileSOAP {
+		a.Kind, a.Endpoint, a.UserID = KindSOAP, p.SOAP.Endpoint, p.SOAP.UserID
+		return a, p.SOAP.EncryptionKey
 	}
-	return names
-}
-
-// Get finds an account by name.
-func (a *Accounts) Get(name string) (Account, bool) {
-	i := slices.IndexFunc(a.list, func(x Account) bool { return x.Name == name })
-	if i < 0 {
-		return Account{}, false
-	}
-	return a.list[i], true
-}
-
-// Put adds or replaces an account (by name) and saves the list.
-func (a *Accounts) Put(acc Account) error {
-	if strings.TrimSpace(acc.Name) == "" {
-		return errors.New("please give the account a name")
-	}
-	if i := slices.IndexFunc(a.list, func(x Account) bool { return x.Name == acc.Name }); i >= 0 {
-		a.list[i] = acc
-	} else {
-		a.list = append(a.list, acc)
-	}
-	slices.SortFunc(a.list, func(x, y Account) int { return strings.Compare(x.Name, y.Name) })
-	return a.save()
-}
-
-// Delete removes an account and saves the list.
-func (a *Accounts) Delete(name string) error {
-	a.list = slices.DeleteFunc(a.list, func(x Account) bool { return x.Name == name })
-	return a.save()
-}
-
-func (a *Accounts) save() error {
-	b, err := json.Marshal(a.list)
-	if err != nil {
-		return fmt.Errorf("save accounts: %w", err)
-	}
-	a.prefs.SetString(accountsKey, string(b))
-	return nil
+	a.Kind, a.BaseURL, a.IdentityURL, a.ClientID = KindREST, p.REST.BaseURL, p.REST.IdentityURL, p.REST.ClientID
+	return a, p.REST.ClientSecret
 }

@@ -28,9 +28,10 @@ type Options struct {
 	// Quit closes the app when that run ends; together they let a script
 	// measure a whole run through the real window.
 	AutoSync, Quit bool
-	// Secrets keeps account secrets in the OS keyring; nil means the
-	// keyring is unavailable: accounts cannot be saved, the sandbox works.
-	Secrets SecretStore
+	// Accounts saves Marketo accounts with their secrets in the OS keyring
+	// (a *marketo.CredentialStore); nil means no store could be set up:
+	// accounts cannot be saved, the sandbox still works.
+	Accounts AccountStore
 	// Do runs a function on the Fyne goroutine; nil means fyne.Do. Tests
 	// pass a function that runs it inline.
 	Do func(func())

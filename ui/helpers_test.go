@@ -63,20 +63,6 @@ func (l *uiLoop) pump(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// memSecrets is an in-memory SecretStore for window tests; the marketo
-// package tests the real OS keyring.
-type memSecrets struct{ m map[string]string }
-
-func (s *memSecrets) Get(a string) (string, error) {
-	v, ok := s.m[a]
-	if !ok {
-		return "", ErrNoSecret
-	}
-	return v, nil
-}
-func (s *memSecrets) Set(a, v string) error { s.m[a] = v; return nil }
-func (s *memSecrets) Delete(a string) error { delete(s.m, a); return nil }
-
 func sizeOf(w, h float32) fyne.Size { return fyne.NewSize(w, h) }
 
 func widgetCell(row int) widget.TableCellID { return widget.TableCellID{Row: row} }
