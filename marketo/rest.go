@@ -200,7 +200,7 @@ func (c *RESTClient) SyncLeads(ctx context.Context, leads []Lead, dedup bool) ([
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	body := c.appendSyncBody(make([]byte, 0, syncRequestSize(leads)), p, leads)
+	body := c.appendSyncBody(make([]byte, 0, restRequestSize(leads, c.fspiField)), p, leads)
 	var r restResponse[restRecord]
 	if err := c.call(ctx, op, http.MethodPost, c.leadsURL, body, &r); err != nil {
 		return nil, err
@@ -298,6 +298,19 @@ func (c *RESTClient) appendSyncBody(dst []byte, p syncPlan, leads []Lead) []byte
 		dst = append(dst, '}')
 	}
 	return append(dst, "]}"...)
+}
+
+// restRequestSize estimates the Sync Leads body so it is allocated once.
+func restRequestSize(leads []Lead, fspiField string) int {
+	n := 96
+	for i := range leads {
+		l := &leads[i]
+		n += 40 + len(l.Email) + len(l.ForeignSysPersonID) + len(fspiField)
+		for _, a := range l.Attributes {
+			n += 8 + len(a.Name) + len(a.Value) + len(a.Value)/8
+		}
+	}
+	return n
 }
 
 func repeatedLater(as []Attribute, name string) bool {
