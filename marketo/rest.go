@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -201,8 +202,8 @@ func (c *RESTClient) SyncLeads(ctx context.Context, leads []Lead, dedup bool) ([
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	body := c.appendSyncBody(make([]byte, 0, restRequestSize(leads, c.fspiField)), p, leads)
-	var r restResponse[restRecord]
-	if err := c.call(ctx, op, http.MethodPost, c.leadsURL, body, &r); err != nil {
+	r, err := callREST[restRecord](ctx, c, op, http.MethodPost, c.leadsURL, body)
+	if err != nil {
 		return nil, err
 	}
 	if len(r.Result) != len(leads) {
@@ -326,8 +327,8 @@ func repeatedLater(as []Attribute, name string) bool {
 // by REST name ("firstName").
 func (c *RESTClient) LeadFields(ctx context.Context) ([]Field, error) {
 	const op = "Marketo REST Describe Leads"
-	var r restResponse[restField]
-	if err := c.call(ctx, op, http.MethodGet, c.describeURL, nil, &r); err != nil {
+	r, err := callREST[restField](ctx, c, op, http.MethodGet, c.describeURL, nil)
+	if err != nil {
 		return nil, err
 	}
 	out := make([]Field, 0, len(r.Result))
@@ -391,22 +392,26 @@ type restField struct {
 	} `json:"rest"`
 }
 
-// call runs one API call with a cached token. If Marketo says the token is
-// invalid or expired (601, 602), it drops that token, fetches a new one and
-// tries once more.
-func (c *RESTClient) call(ctx context.Context, op, method, endpoint string, body []byte, out interface{ apiErr(int) *Error }) error {
+// callREST runs one API call with a cached token. If Marketo says the token
+// is invalid or expired (601, 602), it drops that token, fetches a new one
+// and tries once more. Each attempt decodes into a fresh answer.
+func callREST[T any](ctx context.Context, c *RESTClient, op, method, endpoint string, body []byte) (*restResponse[T], error) {
 	for attempt := 0; ; attempt++ {
 		tok, err := c.accessToken(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		err = c.send(ctx, op, method, endpoint, body, tok, out)
+		r := new(restResponse[T])
+		err = c.send(ctx, op, method, endpoint, body, tok, r)
 		var me *Error
 		if attempt == 0 && errors.As(err, &me) && (me.Code == "601" || me.Code == "602") {
 			c.dropToken(tok)
 			continue
 		}
-		return err
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
 	}
 }
 
@@ -426,17 +431,11 @@ func (r *restResponse[T]) apiErr(status int) *Error {
 
 // send makes one HTTP exchange and decodes the JSON answer into out.
 func (c *RESTClient) send(ctx context.Context, op, method, endpoint string, body []byte, tok string, out interface{ apiErr(int) *Error }) error {
-	var rd *bytes.Reader
+	var rd io.Reader // stays a nil interface for GET
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	var req *http.Request
-	var err error
-	if rd != nil {
-		req, err = http.NewRequestWithContext(ctx, method, endpoint, rd)
-	} else {
-		req, err = http.NewRequestWithContext(ctx, method, endpoint, nil)
-	}
+	req, err := http.NewRequestWithContext(ctx, method, endpoint, rd)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
