@@ -131,8 +131,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	// concurrency limit too; injected trouble still applies.
 	noLimit := cfg
 	noLimit.MaxConcurrent = 0
-	s.serveCall(w, r, noLimit, nil, func() reply {
-		r.Body = http.MaxBytesReader(nil, r.Body, 64<<10)
+	s.serveCall(w, r, noLimit, 64<<10, nil, func() reply {
 		if err := r.ParseForm(); err != nil {
 			return jsonReply(http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "Malformed request parameters"})
 		}
@@ -180,7 +179,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 	s.rec.call("REST " + op)
 	refuse := func() reply { return s.restFail(615, "Concurrent access limit reached") }
-	s.serveCall(w, r, cfg, refuse, func() reply {
+	s.serveCall(w, r, cfg, maxRESTBody, refuse, func() reply {
 		if code := s.checkBearer(r); code != 0 {
 			msg := map[int]string{601: "Access token invalid", 602: "Access token expired"}[code]
 			return s.restFail(code, msg)
@@ -379,6 +378,9 @@ func (s *Server) syncRecordREST(raw json.RawMessage, action string, lookup *Fiel
 		status = "created"
 	}
 	for _, c := range changes {
+		if status == "updated" && c.f == lookup {
+			continue // the key matched; its spelling on the lead stays as it was
+		}
 		if c.f.SOAPName == "Email" {
 			st.setEmail(l, c.value)
 			continue

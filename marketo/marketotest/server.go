@@ -1,9 +1,11 @@
 package marketotest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -35,8 +37,11 @@ type Server struct {
 	rngMu sync.Mutex
 	rng   *rand.Rand
 
-	httpSrv  *http.Server
-	handlers sync.WaitGroup
+	httpSrv *http.Server
+	// active counts requests being served, so Close can wait for them.
+	activeMu   sync.Mutex
+	active     int
+	activeIdle *sync.Cond
 }
 
 // NewServer starts a sandbox on 127.0.0.1 with a free port. It panics if it
@@ -67,6 +72,7 @@ func NewHandler(cfg Config) *Server {
 		rng:    rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
 		clock:  cfg.Clock,
 	}
+	s.activeIdle = sync.NewCond(&s.activeMu)
 	if s.clock == nil {
 		s.clock = time.Now
 	}
@@ -92,7 +98,11 @@ func (s *Server) Close() {
 	if s.httpSrv != nil {
 		s.httpSrv.Close() //nolint:errcheck // closing listeners; nothing to report
 	}
-	s.handlers.Wait()
+	s.activeMu.Lock()
+	for s.active > 0 {
+		s.activeIdle.Wait()
+	}
+	s.activeMu.Unlock()
 }
 
 // Leads returns a snapshot of every stored lead, by ascending ID.
@@ -137,8 +147,17 @@ func (s *Server) now() time.Time { return s.clock() }
 // ServeHTTP routes a request to the SOAP, REST, identity or inspection
 // handlers.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.handlers.Add(1)
-	defer s.handlers.Done()
+	s.activeMu.Lock()
+	s.active++
+	s.activeMu.Unlock()
+	defer func() {
+		s.activeMu.Lock()
+		s.active--
+		if s.active == 0 {
+			s.activeIdle.Broadcast()
+		}
+		s.activeMu.Unlock()
+	}()
 	p := r.URL.Path
 	switch {
 	case p == SOAPPath:
@@ -224,7 +243,17 @@ func (s *Server) drawTrouble(cfg Config) trouble {
 // concurrency limit, latency, injected gateway errors, the handler, then
 // injected damage to the answer. refuse builds the API's own answer for a
 // concurrency refusal.
-func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, cfg Config, refuse func() reply, handle func() reply) {
+//
+// The body (up to maxBody bytes) is read first, as a real server receives
+// the whole request before working on it; only then does net/http notice a
+// client that hangs up, which cancels the latency wait.
+func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, cfg Config, maxBody int64, refuse func() reply, handle func() reply) {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+	if err != nil {
+		r.Body = io.NopCloser(failingReader{err})
+	} else {
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
 	t := s.drawTrouble(cfg)
 	if !s.lim.enter(cfg.MaxConcurrent) {
 		s.deliver(w, r, refuse(), trouble{})
@@ -304,3 +333,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// failingReader hands a handler the error met while reading the body.
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }

@@ -101,7 +101,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 		s.rec.call("SOAP unknown")
 		return s.soapFaultCounted(20024, fmt.Sprintf("The number of concurrent calls was greater than %d", cfg.MaxConcurrent))
 	}
-	s.serveCall(w, r, cfg, refuse, func() reply { return s.handleSOAP(r, cfg, fs) })
+	s.serveCall(w, r, cfg, maxSOAPBody, refuse, func() reply { return s.handleSOAP(r, cfg, fs) })
 }
 
 func (s *Server) handleSOAP(r *http.Request, cfg Config, fs *fieldSet) reply {

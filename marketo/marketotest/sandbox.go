@@ -1,0 +1,106 @@
+package marketotest
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Main runs `leadsheet sandbox`: a standalone local Marketo on --addr until
+// ctx is cancelled. args are the arguments after the subcommand name.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := DefaultConfig()
+	fl := flag.NewFlagSet("leadsheet sandbox", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	addr := fl.String("addr", "127.0.0.1:8750", "address to listen on (host:port)")
+	fl.StringVar(&cfg.UserID, "user-id", cfg.UserID, "SOAP user ID (mktowsUserId)")
+	fl.StringVar(&cfg.EncryptionKey, "encryption-key", cfg.EncryptionKey, "SOAP encryption key")
+	fl.StringVar(&cfg.ClientID, "client-id", cfg.ClientID, "REST client ID")
+	fl.StringVar(&cfg.ClientSecret, "client-secret", cfg.ClientSecret, "REST client secret")
+	fl.DurationVar(&cfg.Latency, "latency", 0, "extra time spent on every call")
+	fl.DurationVar(&cfg.LatencyJitter, "jitter", 0, "up to this much more latency, at random")
+	fl.Float64Var(&cfg.FaultRate5xx, "fail-5xx", 0, "fraction of calls answered with a 502/503/504 gateway error")
+	fl.Float64Var(&cfg.DropRate, "drop", 0, "fraction of calls processed but answered by closing the connection")
+	fl.Float64Var(&cfg.MalformedRate, "malformed", 0, "fraction of calls processed but answered with a truncated body")
+	fl.Float64Var(&cfg.SlowBodyRate, "slow-body", 0, "fraction of calls whose answer trickles out slowly")
+	fl.IntVar(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "calls allowed per rate window (0 = no limit)")
+	fl.DurationVar(&cfg.RateWindow, "rate-window", cfg.RateWindow, "length of the sliding rate window")
+	fl.IntVar(&cfg.MaxConcurrent, "max-concurrent", cfg.MaxConcurrent, "calls allowed in flight at once (0 = no limit)")
+	fl.IntVar(&cfg.DailyQuota, "daily-quota", cfg.DailyQuota, "calls allowed per day, SOAP and REST together (0 = no limit)")
+	fl.DurationVar(&cfg.TokenTTL, "token-ttl", cfg.TokenTTL, "lifetime of a REST access token")
+	fl.DurationVar(&cfg.TimestampWindow, "timestamp-window", cfg.TimestampWindow, "how far a SOAP requestTimestamp may be from now")
+	fl.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed for the injected trouble")
+	noLimits := fl.Bool("no-limits", false, "disable the rate, concurrency and daily limits")
+	if err := fl.Parse(args); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	if fl.NArg() > 0 {
+		return fmt.Errorf("sandbox: unexpected argument %q", fl.Arg(0))
+	}
+	for _, r := range []struct {
+		name string
+		v    float64
+	}{{"--fail-5xx", cfg.FaultRate5xx}, {"--drop", cfg.DropRate}, {"--malformed", cfg.MalformedRate}, {"--slow-body", cfg.SlowBodyRate}} {
+		if r.v < 0 || r.v > 1 {
+			return fmt.Errorf("sandbox: %s must be between 0 and 1, not %g", r.name, r.v)
+		}
+	}
+	if *noLimits {
+		cfg.RateLimit, cfg.MaxConcurrent, cfg.DailyQuota = 0, 0, 0
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("sandbox: listen on %s (is another sandbox running?): %w", *addr, err)
+	}
+	srv := NewHandler(cfg)
+	srv.URL = "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, `Leadsheet sandbox: a local Marketo (not a real one; data lives in memory until you stop it).
+
+SOAP endpoint:  %s
+WSDL:           %s?WSDL
+User ID:        %s
+Encryption key: %s
+
+REST base URL:  %s
+Identity URL:   %s
+Client ID:      %s
+Client secret:  %s
+
+Stored leads:   %s/sandbox/leads
+Statistics:     %s/sandbox/stats
+
+Limits: %s. Press Ctrl+C to stop.
+`, srv.SOAPEndpoint(), srv.SOAPEndpoint(), cfg.UserID, cfg.EncryptionKey,
+		srv.RESTBaseURL(), srv.IdentityURL(), cfg.ClientID, cfg.ClientSecret,
+		srv.URL, srv.URL, describeLimits(cfg))
+
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("sandbox: serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("sandbox: shut down: %w", err)
+	}
+	hs.Close() //nolint:errcheck // after Shutdown, only stragglers remain
+	fmt.Fprintln(stdout, "Sandbox stopped.")
+	return nil
+}
+
+func describeLimits(cfg Config) string {
+	if cfg.RateLimit == 0 && cfg.MaxConcurrent == 0 && cfg.DailyQuota == 0 {
+		return "none"
+	}
+	return fmt.Sprintf("%d calls per %s, %d at once, %d per day", cfg.RateLimit, cfg.RateWindow, cfg.MaxConcurrent, cfg.DailyQuota)
+}
