@@ -10,8 +10,9 @@ import (
 )
 
 // budget is the run's share of Marketo's limits: a call rate (calls per
-// window) and a number of calls in flight. Both drop for one window after
-// Marketo says we went over them, then come back.
+// window) and a number of calls in flight. Both are halved when Marketo says
+// we went over them (someone else is using the instance's budget too) and
+// doubled back for each quiet window.
 //
 // The rate is a token bucket of burst 1 refilled at (limit-1)/window. Any
 // closed interval of length T admits at most burst + rate*T calls, so any
@@ -87,45 +88,59 @@ func (b *budget) signalLocked() {
 	b.changed = make(chan struct{})
 }
 
-// restoreLocked brings the rate and the concurrency back once a whole window
-// passed without Marketo complaining.
+// restoreLocked speeds back up, doubling the rate and the calls in flight
+// for each whole window that passed without Marketo complaining.
 func (b *budget) restoreLocked(now time.Time) {
 	if !b.rateUntil.IsZero() && now.After(b.rateUntil) {
+		next := min(b.full, b.lim.Limit()*2)
+		b.lim.SetLimitAt(now, next)
 		b.rateUntil = time.Time{}
-		b.lim.SetLimitAt(now, b.full)
+		if next < b.full {
+			b.rateUntil = now.Add(b.window)
+		}
 	}
 	if !b.concUntil.IsZero() && now.After(b.concUntil) {
+		b.limit = min(b.conc, b.limit*2)
 		b.concUntil = time.Time{}
-		b.limit = b.conc
+		if b.limit < b.conc {
+			b.concUntil = now.Add(b.window)
+		}
 		b.signalLocked()
 	}
 }
 
-// rateFault halves the call rate for one window and returns what to tell
-// the operator.
+// easeOff reports whether a new fault should lower a limit again: calls
+// sent together fail together, and one burst of faults is one signal.
+func (b *budget) easeOff(until time.Time, now time.Time) bool {
+	return until.IsZero() || now.After(until.Add(-b.window+b.window/10))
+}
+
+// rateFault halves the call rate (down to one call a window) until a whole
+// window passes without a fault, and returns what to tell the operator.
 func (b *budget) rateFault() string {
 	now := time.Now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	cur := b.lim.Limit()
-	floor := b.full / 8
-	if next := cur / 2; next > floor {
-		cur = next
-	} else {
-		cur = floor
+	if b.easeOff(b.rateUntil, now) {
+		floor := rate.Limit(1 / b.window.Seconds())
+		cur = max(floor, cur/2)
+		b.lim.SetLimitAt(now, cur)
 	}
-	b.lim.SetLimitAt(now, cur)
 	b.rateUntil = now.Add(b.window)
-	perWindow := int(float64(cur)*b.window.Seconds() + 0.5)
+	perWindow := max(1, int(float64(cur)*b.window.Seconds()+0.5))
 	return fmt.Sprintf("Marketo asked us to slow down; continuing at %d calls/%s", perWindow, fmtWindow(b.window))
 }
 
-// concurrencyFault halves the calls in flight for one window.
+// concurrencyFault halves the calls in flight until a whole window passes
+// without a fault.
 func (b *budget) concurrencyFault() string {
 	now := time.Now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.limit = max(1, b.limit/2)
+	if b.easeOff(b.concUntil, now) {
+		b.limit = max(1, b.limit/2)
+	}
 	b.concUntil = now.Add(b.window)
 	return fmt.Sprintf("Marketo said too many calls were running at once; continuing with %d at a time", b.limit)
 }

@@ -23,6 +23,10 @@ const (
 	DefaultCallTimeout    = 2 * time.Minute
 )
 
+// limitFaultFactor times MaxAttempts is how many rate or concurrency
+// faults one batch may meet before it is given up.
+const limitFaultFactor = 5
+
 // RunOptions tunes a [Run]. The zero value means Marketo's defaults.
 type RunOptions struct {
 	Dedup bool // update leads that match; false creates every row anew
@@ -251,6 +255,9 @@ feeding:
 func (r *runner) sendBatch(ctx context.Context, b *Batch) {
 	announced := false
 	var lastErr error
+	// Marketo's limit faults change nothing and the budget adapts to them,
+	// so they get a larger allowance than other passing failures.
+	limitFaults := 0
 	for attempt := 1; ; attempt++ {
 		if r.stopped() || ctx.Err() != nil {
 			r.notSent(b)
@@ -293,8 +300,10 @@ func (r *runner) sendBatch(ctx context.Context, b *Batch) {
 			return
 		case class == marketo.ClassRateLimit:
 			r.note(Throttled, b.Seq, r.budget.rateFault())
+			limitFaults++
 		case class == marketo.ClassConcurrency:
 			r.note(Throttled, b.Seq, r.budget.concurrencyFault())
+			limitFaults++
 		case class == marketo.ClassTransient:
 			if !r.opts.Dedup && answerLost(err) {
 				r.unknown(b, fmt.Sprintf(msgAnswerLost, describe(err)))
@@ -304,11 +313,11 @@ func (r *runner) sendBatch(ctx context.Context, b *Batch) {
 			r.refused(b, fmt.Sprintf("Marketo refused the whole batch: %s", describe(err)))
 			return
 		}
-		if attempt >= r.opts.MaxAttempts {
+		if attempt-limitFaults >= r.opts.MaxAttempts || limitFaults >= limitFaultFactor*r.opts.MaxAttempts {
 			r.refused(b, fmt.Sprintf("Marketo did not accept this batch after %d tries (last: %s). Nothing was changed for these rows; send them again later.", attempt, describe(lastErr)))
 			return
 		}
-		wait := r.backoff(attempt)
+		wait := r.backoff(min(attempt, attempt-limitFaults+1))
 		r.note(Retrying, b.Seq, fmt.Sprintf("Batch %d (%s): %s; trying again in %s (try %d of %d)",
 			b.Seq+1, rowSpan(b.Rows), describe(err), wait.Round(100*time.Millisecond), attempt+1, r.opts.MaxAttempts))
 		if !r.sleep(ctx, wait) {

@@ -148,7 +148,7 @@ func (l *eventLog) messages(kind EventKind) []string {
 // fastOpts keeps retries quick in tests.
 func fastOpts(dedup bool) RunOptions {
 	return RunOptions{Dedup: dedup, BackoffBase: 5 * time.Millisecond, BackoffCap: 50 * time.Millisecond,
-		MaxAttempts: 30, CallsPerWindow: 100000, Window: time.Second}
+		MaxAttempts: 10, CallsPerWindow: 100000, Window: time.Second}
 }
 
 func storeByEmail(srv *marketotest.Server) map[string][]int {
@@ -174,9 +174,9 @@ func TestRunWithFaults(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := marketotest.DefaultConfig()
-			cfg.Latency, cfg.LatencyJitter = time.Millisecond, 2*time.Millisecond
+			cfg.Latency, cfg.LatencyJitter = 20*time.Millisecond, 20*time.Millisecond
 			cfg.FaultRate5xx, cfg.DropRate, cfg.MalformedRate = 0.06, 0.04, 0.04
-			cfg.RateLimit, cfg.RateWindow = 5, 100*time.Millisecond // far below what the run is told: rate faults
+			cfg.RateLimit, cfg.RateWindow = 5, 100*time.Millisecond // half what the run is told: rate faults
 			cfg.MaxConcurrent = 4                                   // below the run's 10: concurrency faults
 			srv := startSandbox(t, cfg)
 			var s marketo.Syncer
@@ -189,7 +189,9 @@ func TestRunWithFaults(t *testing.T) {
 			}
 			batches := testBatchesField(tc.rows, 50, "lead%05d@example.com", field)
 			log := newEventLog()
-			out, err := Run(context.Background(), s, batches, fastOpts(true), log.emit)
+			opts := fastOpts(true)
+			opts.CallsPerWindow, opts.Window = 10, 100*time.Millisecond
+			out, err := Run(context.Background(), s, batches, opts, log.emit)
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
@@ -197,6 +199,11 @@ func TestRunWithFaults(t *testing.T) {
 			// A retry after a lost answer finds the lead the first try made.
 			if out.Totals.Created+out.Totals.Updated != tc.rows {
 				t.Errorf("totals %+v, want all %d created or updated", out.Totals, tc.rows)
+				for _, r := range out.Results {
+					if r.State == Failed {
+						t.Fatalf("row %d failed: %s", r.Row, r.Reason)
+					}
+				}
 			}
 			store := storeByEmail(srv)
 			if len(store) != tc.rows {
