@@ -231,9 +231,25 @@ func (wb *Workbook) Notes() []string { return append([]string(nil), wb.notes...)
 
 // Sheets lists the worksheets in workbook order. A CSV has one sheet, named
 // after the file.
-func (wb *Workbook) Sheets() []SheetInfo { return wb.src.sheetNames() }
+func (wb *Workbook) Sheets() []SheetInfo {
+	if wb.src == nil {
+		return nil
+	}
+	return wb.src.sheetNames()
+}
 
-// Close releases the file. It is safe to call more than once.
+// ErrClosed is returned by reads on a closed Workbook.
+var ErrClosed = errors.New("workbook is closed")
+
+func (wb *Workbook) rows(ctx context.Context, sheet string) (rowIter, error) {
+	if wb.src == nil {
+		return nil, ErrClosed
+	}
+	return wb.src.rows(ctx, sheet)
+}
+
+// Close releases the file. It is safe to call more than once, but not while
+// a Read is running.
 func (wb *Workbook) Close() error {
 	if wb.src == nil {
 		return nil
@@ -247,7 +263,7 @@ func (wb *Workbook) Close() error {
 // formatted as [Read] formats them: enough for a preview table and for
 // letting the operator pick the header row.
 func (wb *Workbook) Preview(ctx context.Context, sheet string, n int) ([]Row, error) {
-	it, err := wb.src.rows(ctx, sheet)
+	it, err := wb.rows(ctx, sheet)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +317,7 @@ type ReadResult struct {
 
 // Read streams the data rows below headerRow (a sheet row number; 0 asks
 // DetectHeader) to fn, in order, each with its sheet row number and exactly
-// one cell per header column. Blank rows are skipped without renumbering.
+// one cell per header column (a fresh slice fn may keep). Blank rows are skipped without renumbering.
 // Memory stays flat whatever the row count. If fn returns an error, Read
 // stops and returns it.
 func (wb *Workbook) Read(ctx context.Context, sheet string, headerRow int, fn func(Row) error) (ReadResult, error) {
@@ -315,7 +331,7 @@ func (wb *Workbook) Read(ctx context.Context, sheet string, headerRow int, fn fu
 		}
 		headerRow = h
 	}
-	it, err := wb.src.rows(ctx, sheet)
+	it, err := wb.rows(ctx, sheet)
 	if err != nil {
 		return ReadResult{}, err
 	}

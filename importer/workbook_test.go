@@ -588,3 +588,20 @@ func TestLimits(t *testing.T) {
 		t.Errorf("UnzipXMLSizeLimit on shared strings: err = %v", err)
 	}
 }
+
+func TestClosed(t *testing.T) {
+	p := writeWorkbook(t, []sheetSpec{{name: "S", cells: []cellSpec{{ref: "A1", value: "Email"}}}})
+	wb := mustOpen(t, p, OpenOptions{})
+	if err := wb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := wb.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := wb.Preview(context.Background(), "S", 5); !errors.Is(err, ErrClosed) {
+		t.Errorf("Preview after Close: %v", err)
+	}
+	if wb.Sheets() != nil {
+		t.Error("Sheets after Close")
+	}
+}
