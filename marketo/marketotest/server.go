@@ -244,15 +244,18 @@ func (s *Server) drawTrouble(cfg Config) trouble {
 // injected damage to the answer. refuse builds the API's own answer for a
 // concurrency refusal.
 //
-// The body (up to maxBody bytes) is read first, as a real server receives
-// the whole request before working on it; only then does net/http notice a
-// client that hangs up, which cancels the latency wait.
+// The body (up to maxBody bytes; 0 when the caller has read it already) is
+// read first, as a real server receives the whole request before working
+// on it; only then does net/http notice a client that hangs up, which
+// cancels the latency wait.
 func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, cfg Config, maxBody int64, refuse func() reply, handle func() reply) {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
-	if err != nil {
-		r.Body = io.NopCloser(failingReader{err})
-	} else {
-		r.Body = io.NopCloser(bytes.NewReader(body))
+	if maxBody > 0 {
+		body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
+		if err != nil {
+			r.Body = io.NopCloser(failingReader{err})
+		} else {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 	}
 	t := s.drawTrouble(cfg)
 	if !s.lim.enter(cfg.MaxConcurrent) {

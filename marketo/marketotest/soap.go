@@ -97,42 +97,53 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg, fs := s.snapshotConfig()
+	req := parseSOAPRequest(r)
+	s.rec.call("SOAP " + req.op)
 	refuse := func() reply {
-		s.rec.call("SOAP unknown")
 		return s.soapFaultCounted(20024, fmt.Sprintf("The number of concurrent calls was greater than %d", cfg.MaxConcurrent))
 	}
-	s.serveCall(w, r, cfg, maxSOAPBody, refuse, func() reply { return s.handleSOAP(r, cfg, fs) })
+	s.serveCall(w, r, cfg, 0, refuse, func() reply { return s.handleSOAP(req, cfg, fs) })
 }
 
-func (s *Server) handleSOAP(r *http.Request, cfg Config, fs *fieldSet) reply {
+// soapRequest is a request parsed on arrival: either the envelope and its
+// operation, or why it cannot be understood.
+type soapRequest struct {
+	root, params *xnode
+	op           string
+	tooBig       bool
+	badCode      int // 20012 when the request is not understood
+	badMessage   string
+}
+
+// parseSOAPRequest reads and parses a request as it arrives, so the call is
+// counted under its operation even when the client gives up during the
+// latency that follows.
+func parseSOAPRequest(r *http.Request) soapRequest {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxSOAPBody))
 	if err != nil {
-		s.rec.call("SOAP unknown")
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			s.rec.fault("http-413")
-			return reply{status: http.StatusRequestEntityTooLarge, contentType: "text/plain", body: []byte("request body too large\n")}
+			return soapRequest{op: "unknown", tooBig: true}
 		}
-		return s.soapFaultCounted(20012, "Request not understood: could not read the request")
+		return soapRequest{op: "unknown", badCode: 20012, badMessage: "Request not understood: could not read the request"}
+	}
+	bad := func(msg string) soapRequest {
+		return soapRequest{op: "unknown", badCode: 20012, badMessage: "Request not understood: " + msg}
 	}
 	root, err := parseXML(bytes.NewReader(body))
 	if err != nil {
-		s.rec.call("SOAP unknown")
-		return s.soapFaultCounted(20012, "Request not understood: malformed XML: "+err.Error())
+		return bad("malformed XML: " + err.Error())
 	}
 	if root.name.Space != nsSOAPEnv || root.name.Local != "Envelope" {
-		s.rec.call("SOAP unknown")
-		return s.soapFaultCounted(20012, "Request not understood: not a SOAP 1.1 Envelope")
+		return bad("not a SOAP 1.1 Envelope")
 	}
 	bodyEl := root.child(nsSOAPEnv, "Body")
 	if bodyEl == nil || len(bodyEl.children) == 0 {
-		s.rec.call("SOAP unknown")
-		return s.soapFaultCounted(20012, "Request not understood: the SOAP Body is empty")
+		return bad("the SOAP Body is empty")
 	}
 	params := bodyEl.children[0]
 	if params.name.Space != nsMktows {
-		s.rec.call("SOAP unknown")
-		return s.soapFaultCounted(20012, fmt.Sprintf("Request not understood: unexpected element {%s}%s", params.name.Space, params.name.Local))
+		return bad(fmt.Sprintf("unexpected element {%s}%s", params.name.Space, params.name.Local))
 	}
 	op := strings.TrimPrefix(params.name.Local, "params")
 	if op != "" {
@@ -141,8 +152,18 @@ func (s *Server) handleSOAP(r *http.Request, cfg Config, fs *fieldSet) reply {
 	if !strings.HasPrefix(params.name.Local, "params") || !soapOperations[op] {
 		op = params.name.Local
 	}
-	s.rec.call("SOAP " + op)
+	return soapRequest{root: root, params: params, op: op}
+}
 
+func (s *Server) handleSOAP(req soapRequest, cfg Config, fs *fieldSet) reply {
+	switch {
+	case req.tooBig:
+		s.rec.fault("http-413")
+		return reply{status: http.StatusRequestEntityTooLarge, contentType: "text/plain", body: []byte("request body too large\n")}
+	case req.badCode != 0:
+		return s.soapFaultCounted(req.badCode, req.badMessage)
+	}
+	root, params, op := req.root, req.params, req.op
 	if code, msg := s.checkSOAPAuth(root, cfg); code != 0 {
 		return s.soapFaultCounted(code, msg)
 	}
