@@ -1,8 +1,83 @@
 // Package marketotest is a local Marketo: a real HTTP server speaking the
 // SOAP syncMultipleLeads call and the REST Sync Leads call over one lead
 // store, with Marketo's authentication, limits and faults, plus injected
-// trouble (latency, 5xx, dropped connections, malformed bodies).
+// trouble (latency, 5xx, dropped connections, malformed and slow bodies).
 //
-// It runs in-process for tests, like net/http/httptest, and standalone as
-// `leadsheet sandbox` for people without a Marketo account.
+// It runs in-process for tests, like net/http/httptest ([NewServer]), on a
+// caller's listener ([NewHandler]), and standalone as `leadsheet sandbox`
+// ([Main]) for people without a Marketo account. It does not import the
+// marketo client package: it is an independent reading of the wire
+// protocol, so a client bug is not mirrored by a sandbox bug.
+//
+// # Paths
+//
+//	POST <url>/soap/mktows/2_2          SOAP 1.1 (syncMultipleLeads, describeMObject)
+//	GET  <url>/soap/mktows/2_2?WSDL     WSDL of what is implemented
+//	GET|POST <url>/identity/oauth/token OAuth2 client credentials
+//	POST <url>/rest/v1/leads.json       Sync Leads
+//	GET  <url>/rest/v1/leads/describe.json
+//	GET  <url>/sandbox/leads, <url>/sandbox/stats   inspection (JSON)
+//
+// # What the sandbox decides where Marketo's documentation is silent
+//
+// Each choice below is an inference, made to catch client bugs rather than
+// to forgive them.
+//
+//   - SOAP dispatch is on the Body's first element, by namespace and local
+//     name; SOAPAction is ignored. Children must be unqualified and match
+//     case-exactly; anything else is ignored like an unknown element (so a
+//     qualified <ns1:Email> leaves a record without a key).
+//   - A known 2_2 operation other than syncMultipleLeads and
+//     describeMObject, or an element not in the WSDL, faults with 20019;
+//     a non-mktows body element, a non-SOAP-1.1 envelope or broken XML
+//     with 20012; a body over 16 MB gets HTTP 413.
+//   - Auth: the signature is checked first (20014 for a missing header, an
+//     unknown user or a bad signature, compared over the literal timestamp
+//     text), then the timestamp (20016 when unparseable or further than
+//     TimestampWindow, default 15 minutes, in either direction). Accepted
+//     timestamp forms: RFC 3339 (fractions, Z), +hhmm offsets, and
+//     "2006-01-02 15:04:05 -0700".
+//   - syncMultipleLeads: more than MaxBatch records faults 20110 ("Input
+//     error"); a missing leadRecordList 20109; a bad dedupEnabled 20110;
+//     dedupEnabled omitted or nil means true, "True" is accepted. Unknown
+//     attribute names fault the whole call with 20105 and the message
+//     Marketo gives for syncLead, listing every unknown name once.
+//     Attribute names are case-sensitive.
+//   - Per record (FAILED with a reason, nothing stored): Id not found; no
+//     key; ForeignSysPersonId without ForeignSysType or with a value other
+//     than CUSTOM, SFDC, NETSUITE; a read-only field; a value that does not
+//     fit its field (integer, float/currency, date YYYY-MM-DD, datetime
+//     RFC 3339, boolean true/false/1/0/yes/no, ASCII email with one @,
+//     length). An empty value clears a field. leadId of a FAILED record is
+//     the Id sent, else 0.
+//   - Keys: Id, then ForeignSysPersonId, then Email. A lead matched by Id or
+//     ForeignSysPersonId keeps its email unless Email is an attribute; an
+//     unknown ForeignSysPersonId creates a lead (no email dedup), taking the
+//     Email element as its email; Id plus ForeignSysPersonId moves that
+//     foreign id to the Id's lead. With dedup on and several leads sharing
+//     an email, the most recently updated one is matched.
+//   - REST: only "Authorization: Bearer" is read; an access_token query
+//     parameter counts as no token (601), since Marketo removed it on
+//     2026-08-31. The identity endpoint returns the same token until it
+//     expires (as documented), with expires_in counting down.
+//   - REST Sync Leads: unknown lookupField 1006, a known but unsearchable
+//     one 1011 (searchable: email, id, and custom fields marked
+//     Searchable), lookupField id outside updateOnly 1003, >MaxBatch 1003,
+//     no input 701, wrong Content-Type 612, bad JSON 609, GET 605 — all
+//     call-level, HTTP 200, success false. Per record: unknown field 1006,
+//     bad value, id outside updateOnly, missing lookup value 1003,
+//     createOnly on an existing lead 1005, updateOnly on a missing one 1004,
+//     several matches 1007. Field names are case-sensitive; lookups by
+//     email and custom text fields are case-insensitive.
+//   - Limits are shared by SOAP and REST. Concurrency is checked as a call
+//     arrives (20024/615); refused calls are not in flight. Rate window and
+//     daily quota count only calls that passed authentication and were
+//     admitted (REST docs: response-level errors are not counted); refused
+//     calls do not count (20023/606, 20015/607). One daily counter, default
+//     50,000 (the REST figure; SOAP docs said 10,000), reset at 00:00 CST
+//     taken as fixed UTC-6. The identity endpoint is not a counted call.
+//   - Injected trouble, one kind per call at most: 5xx is a 502/503/504
+//     HTML page before processing; drop, malformed (truncated body) and
+//     slow answers happen after the leads were written, the case in which
+//     a client must not assume nothing happened.
 package marketotest

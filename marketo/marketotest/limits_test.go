@@ -2,6 +2,7 @@ package marketotest
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -281,5 +282,41 @@ func TestLatencyRespectsCancellation(t *testing.T) {
 	}
 	if len(srv.Leads()) != 0 {
 		t.Errorf("an abandoned call was processed")
+	}
+}
+
+// TestConcurrentCallsKeepTheStoreConsistent runs SOAP and REST callers at
+// once on overlapping emails; every email must end as exactly one lead.
+func TestConcurrentCallsKeepTheStoreConsistent(t *testing.T) {
+	srv, clock := newTestServer(t, func(c *Config) { c.RateLimit, c.MaxConcurrent = 0, 0 })
+	token := mustToken(t, srv)
+	const workers, perWorker = 6, 10
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < perWorker; i++ {
+				email := fmt.Sprintf("shared%d@example.com", i)
+				if w%2 == 0 {
+					if status, b := soapCall(t, srv, clock, email); status != http.StatusOK {
+						t.Errorf("SOAP: %d %s", status, b)
+					}
+					continue
+				}
+				if _, a := postLeads(t, srv, token, `{"input":[{"email":"`+email+`"}]}`); !a.Success {
+					t.Errorf("REST: %+v", a)
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	leads := srv.Leads()
+	if len(leads) != perWorker {
+		t.Errorf("%d leads stored, want %d", len(leads), perWorker)
+	}
+	st := srv.Stats()
+	if st.LeadsCreated != perWorker || st.LeadsCreated+st.LeadsUpdated != workers*perWorker {
+		t.Errorf("stats created %d updated %d", st.LeadsCreated, st.LeadsUpdated)
 	}
 }
