@@ -590,12 +590,14 @@ func (r *runner) err(ctx context.Context) error {
 	}
 }
 
-// Summary is the one-line account of a run's rows.
+// Summary is the one-line account of a run's rows, in digits without
+// separators so scripts can read it:
+// "N rows: C created, U updated, F failed, I invalid, S not sent".
 func Summary(t Totals) string {
-	s := fmt.Sprintf("%s rows: %s created, %s updated, %s failed, %s invalid, %s not sent",
-		commas(t.Total()), commas(t.Created), commas(t.Updated), commas(t.Failed), commas(t.Skipped), commas(t.NotSent+t.Waiting+t.Sending))
+	s := fmt.Sprintf("%d rows: %d created, %d updated, %d failed, %d invalid, %d not sent",
+		t.Total(), t.Created, t.Updated, t.Failed, t.Skipped, t.NotSent+t.Waiting+t.Sending)
 	if t.Unknown > 0 {
-		s += fmt.Sprintf(", %s unknown (check in Marketo)", commas(t.Unknown))
+		s += fmt.Sprintf(", %d unknown (check in Marketo)", t.Unknown)
 	}
 	return s
 }

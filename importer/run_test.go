@@ -460,7 +460,7 @@ func TestBudgetBackoff(t *testing.T) {
 
 func TestSummary(t *testing.T) {
 	got := Summary(Totals{Created: 9000, Updated: 700, Failed: 12, Skipped: 3, NotSent: 1285})
-	want := "11,000 rows: 9,000 created, 700 updated, 12 failed, 3 invalid, 1,285 not sent"
+	want := "11000 rows: 9000 created, 700 updated, 12 failed, 3 invalid, 1285 not sent"
 	if got != want {
 		t.Errorf("Summary = %q, want %q", got, want)
 	}

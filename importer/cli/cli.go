@@ -1,0 +1,318 @@
+// Package cli is Leadsheet's headless sync, `leadsheet sync FILE ...`: the
+// same engine as the window (read, map, validate, batch, run, journal,
+// results) driven from flags, for scripts and for people who prefer a
+// terminal.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"leadsheet/importer"
+	"leadsheet/marketo"
+)
+
+// Exit codes of [Main].
+const (
+	ExitOK      = 0 // every row sent was created or updated
+	ExitRows    = 1 // some rows failed, were invalid, or were not sent
+	ExitUsage   = 2 // bad flags, or the input could not be read
+	ExitConnect = 3 // Marketo could not be reached, refused the login, or the daily quota is used up
+)
+
+// Env is what Main needs from the world, so tests and main.go can each
+// supply their own.
+type Env struct {
+	Getenv func(string) string // nil means os.Getenv
+	Stdout io.Writer
+	Stderr io.Writer
+	// StderrIsTerminal draws a one-line progress bar instead of plain lines.
+	StderrIsTerminal bool
+	// ConfigDir holds journals (ConfigDir/journals) and saved accounts;
+	// empty means os.UserConfigDir()/leadsheet.
+	ConfigDir string
+	// Accounts loads a saved account with its secret; nil means the
+	// credential store in ConfigDir (secrets in the system keyring).
+	Accounts func(name string) (marketo.Profile, error)
+	// HTTPClient talks to Marketo; nil means the marketo package's default.
+	HTTPClient *http.Client
+	// Now is the clock for results file names; nil means time.Now.
+	Now func() time.Time
+}
+
+func (e Env) getenv(k string) string {
+	if e.Getenv == nil {
+		return os.Getenv(k)
+	}
+	return e.Getenv(k)
+}
+
+func (e Env) configDir() (string, error) {
+	if e.ConfigDir != "" {
+		return e.ConfigDir, nil
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find the folder for Leadsheet's settings: %w", err)
+	}
+	return filepath.Join(base, "leadsheet"), nil
+}
+
+// Environment variables scripts use for secrets; secrets never come from flags.
+const (
+	EnvEncryptionKey = "LEADSHEET_ENCRYPTION_KEY"
+	EnvClientSecret  = "LEADSHEET_CLIENT_SECRET"
+)
+
+const usage = `Usage: leadsheet sync FILE [flags]
+
+Sends the rows of FILE (.xlsx, .xlsm or .csv) to Marketo as leads and writes
+the results to a new workbook beside it. FILE itself is never changed.
+
+Secrets are never given as flags: use a saved account (--profile), or set
+LEADSHEET_ENCRYPTION_KEY (SOAP) or LEADSHEET_CLIENT_SECRET (REST).
+
+Flags:
+`
+
+// options are the parsed flags.
+type options struct {
+	file        string
+	sheet       string
+	headerRow   int
+	maps        mapFlags
+	preset      string
+	dedup       bool
+	batchSize   int
+	concurrency int
+	api         string
+	profile     string
+	endpoint    string
+	userID      string
+	restURL     string
+	identityURL string
+	clientID    string
+	fspiField   string
+	results     string
+	resume      bool
+	dryRun      bool
+	set         map[string]bool // flags given explicitly
+}
+
+// mapFlags collects repeated --map COL=FIELD.
+type mapFlags []string
+
+func (m *mapFlags) String() string     { return strings.Join(*m, ",") }
+func (m *mapFlags) Set(s string) error { *m = append(*m, s); return nil }
+
+// secretFlags are refused with an explanation instead of "unknown flag".
+var secretFlags = []string{"encryption-key", "client-secret", "secret", "password", "key"}
+
+// usageError is bad usage: the message says what to do.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("leadsheet sync", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.sheet, "sheet", "", "sheet to import (default: the first)")
+	fs.IntVar(&o.headerRow, "header-row", 0, "row number of the header (default: detected)")
+	fs.Var(&o.maps, "map", "map a column to a field, COL=FIELD (repeatable); COL is a header or a column letter, FIELD a lead field's API name, email, id, foreignsyspersonid, foreignsystype or skip")
+	fs.StringVar(&o.preset, "mapping", "", "mapping preset (JSON saved by Leadsheet)")
+	fs.BoolVar(&o.dedup, "dedup", true, "update leads that already exist (false: every row creates a new lead)")
+	fs.IntVar(&o.batchSize, "batch-size", marketo.MaxBatch, "leads per call, 1-300")
+	fs.IntVar(&o.concurrency, "concurrency", importer.DefaultConcurrency, "calls at once, 1-10")
+	fs.StringVar(&o.api, "api", "", "Marketo API: soap or rest (default: the account's, else soap)")
+	fs.StringVar(&o.profile, "profile", "", "saved Marketo account to use")
+	fs.StringVar(&o.endpoint, "endpoint", "", "SOAP endpoint URL")
+	fs.StringVar(&o.userID, "user-id", "", "SOAP user ID")
+	fs.StringVar(&o.restURL, "rest-url", "", "REST base URL, ending in /rest")
+	fs.StringVar(&o.identityURL, "identity-url", "", "REST identity URL (default: derived from --rest-url)")
+	fs.StringVar(&o.clientID, "client-id", "", "REST client ID")
+	fs.StringVar(&o.fspiField, "fspi-field", "", "REST custom field standing in for ForeignSysPersonId")
+	fs.StringVar(&o.results, "results", "", "results workbook to write (default: FILE-results-DATE-TIME.xlsx beside FILE)")
+	fs.BoolVar(&o.resume, "resume", false, "continue an earlier run of the same file that stopped (a run always resumes one; this makes it an error if there is none)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "read, map and validate, print the report and the first SOAP request; send nothing")
+	var secret string
+	for _, name := range secretFlags {
+		fs.StringVar(&secret, name, "", "not accepted: secrets never go on the command line")
+	}
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.VisitAll(func(f *flag.Flag) {
+			for _, s := range secretFlags {
+				if f.Name == s {
+					return
+				}
+			}
+			fmt.Fprintf(stderr, "  --%s\n    \t%s\n", f.Name, f.Usage)
+		})
+	}
+	var positional []string
+	rest := args
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return o, &usageError{msg: ""}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	o.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	for _, s := range secretFlags {
+		if o.set[s] {
+			return o, &usageError{msg: fmt.Sprintf("--%s is not accepted: secrets on the command line are visible to other programs and kept in shell history. Save the account in Leadsheet and use --profile NAME, or set %s (SOAP) or %s (REST) in the environment.", s, EnvEncryptionKey, EnvClientSecret)}
+		}
+	}
+	switch {
+	case len(positional) == 0:
+		return o, &usageError{msg: "Name the file to import: leadsheet sync FILE"}
+	case len(positional) > 1:
+		return o, &usageError{msg: fmt.Sprintf("Only one file can be imported at a time; got %q", positional)}
+	}
+	o.file = positional[0]
+	if o.batchSize < 1 || o.batchSize > marketo.MaxBatch {
+		return o, &usageError{msg: fmt.Sprintf("--batch-size must be between 1 and %d", marketo.MaxBatch)}
+	}
+	if o.concurrency < 1 || o.concurrency > importer.DefaultConcurrency {
+		return o, &usageError{msg: "--concurrency must be between 1 and 10 (Marketo allows 10 calls at once)"}
+	}
+	if o.headerRow < 0 {
+		return o, &usageError{msg: "--header-row must be a row number, 1 or more"}
+	}
+	o.api = strings.ToLower(o.api)
+	if o.api != "" && o.api != marketo.ProfileSOAP && o.api != marketo.ProfileREST {
+		return o, &usageError{msg: "--api must be soap or rest"}
+	}
+	return o, nil
+}
+
+// Main runs `leadsheet sync` with args (the words after "sync"; a leading
+// "sync" is skipped) and returns the process exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if env.Stdout == nil {
+		env.Stdout = io.Discard
+	}
+	if env.Stderr == nil {
+		env.Stderr = io.Discard
+	}
+	if len(args) > 0 && args[0] == "sync" {
+		args = args[1:]
+	}
+	o, err := parseFlags(args, env.Stderr)
+	if err != nil {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(env.Stderr, msg)
+		}
+		return ExitUsage
+	}
+	s := &session{o: o, env: env}
+	return s.run(ctx)
+}
+
+// failure is an error with the exit code it calls for.
+type failure struct {
+	code int
+	err  error
+}
+
+func (f *failure) Error() string { return f.err.Error() }
+func (f *failure) Unwrap() error { return f.err }
+
+func fail(code int, format string, a ...any) error {
+	return &failure{code: code, err: fmt.Errorf(format, a...)}
+}
+
+func exitCode(err error) int {
+	var f *failure
+	if errors.As(err, &f) {
+		return f.code
+	}
+	return ExitUsage
+}
+
+// parseTarget reads the FIELD of --map COL=FIELD.
+func parseTarget(field string) importer.Target {
+	switch strings.ToLower(strings.NewReplacer(" ", "", "_", "", "-", "").Replace(field)) {
+	case "skip", "":
+		return importer.Target{Kind: importer.Skip}
+	case "id", "marketoid", "leadid":
+		return importer.Target{Kind: importer.ToID}
+	case "email":
+		return importer.Target{Kind: importer.ToEmail}
+	case "foreignsyspersonid":
+		return importer.Target{Kind: importer.ToForeignSysPersonID}
+	case "foreignsystype":
+		return importer.Target{Kind: importer.ToForeignSysType}
+	}
+	return importer.Target{Kind: importer.ToAttribute, Field: field}
+}
+
+// applyMaps applies --map overrides to m; COL is a header (any case) or a
+// column letter.
+func applyMaps(m *importer.Mapping, h importer.Header, maps []string) error {
+	for _, spec := range maps {
+		col, field, ok := strings.Cut(spec, "=")
+		col, field = strings.TrimSpace(col), strings.TrimSpace(field)
+		if !ok || col == "" {
+			return fail(ExitUsage, "--map %q: write it as COLUMN=FIELD, e.g. --map \"E-mail=email\"", spec)
+		}
+		idx := -1
+		for i := range h.Names {
+			if strings.EqualFold(h.Names[i], col) || strings.EqualFold(h.Original[i], col) {
+				idx = i
+				break
+			}
+		}
+		if idx < 0 {
+			for i := range h.Letters {
+				if strings.EqualFold(h.Letters[i], col) {
+					idx = i
+					break
+				}
+			}
+		}
+		if idx < 0 {
+			return fail(ExitUsage, "--map %q: the sheet has no column %q. Its columns are: %s", spec, col, strings.Join(h.Names, ", "))
+		}
+		m.Columns[idx] = parseTarget(field)
+	}
+	return nil
+}
+
+func describeTarget(t importer.Target) string {
+	switch t.Kind {
+	case importer.ToID:
+		return "Marketo Id (key)"
+	case importer.ToEmail:
+		return "Email (key)"
+	case importer.ToForeignSysPersonID:
+		return "ForeignSysPersonId (key)"
+	case importer.ToForeignSysType:
+		return "ForeignSysType"
+	case importer.ToAttribute:
+		return t.Field
+	}
+	return "(not sent)"
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}

@@ -1,0 +1,468 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"leadsheet/importer"
+	"leadsheet/marketo"
+)
+
+// session is one `leadsheet sync` invocation.
+type session struct {
+	o   options
+	env Env
+
+	wb        *importer.Workbook
+	sheet     string
+	headerRow int
+	header    importer.Header
+	mapping   importer.Mapping
+	profile   marketo.Profile
+	client    marketo.Client
+	fields    []marketo.Field
+}
+
+func (s *session) run(ctx context.Context) int {
+	err := s.sync(ctx)
+	if err != nil {
+		fmt.Fprintln(s.env.Stderr, err)
+		return exitCode(err)
+	}
+	return ExitOK
+}
+
+// plan is the outcome of one pass over the sheet.
+type plan struct {
+	batches   []importer.Batch
+	skipped   []importer.RowResult
+	problems  []importer.Problem // capped for printing
+	nProblems int
+	rows      int
+	valid     int
+	warned    int
+	byKey     [4]int
+}
+
+const maxPrinted = 20
+
+func (s *session) sync(ctx context.Context) error {
+	if err := s.open(ctx); err != nil {
+		return err
+	}
+	defer s.wb.Close()
+	if err := s.connect(ctx); err != nil {
+		return err
+	}
+	if err := s.mapColumns(ctx); err != nil {
+		return err
+	}
+	p, err := s.readPlan(ctx)
+	if err != nil {
+		return err
+	}
+	s.printReport(p)
+	if s.o.dryRun {
+		return s.dryRun(ctx, p)
+	}
+	if p.valid == 0 {
+		return fail(ExitRows, "No row can be sent: fix the problems above and run again.")
+	}
+	return s.send(ctx, p)
+}
+
+// open reads the file's sheet list and picks the sheet and header row.
+func (s *session) open(ctx context.Context) error {
+	wb, err := importer.Open(ctx, s.o.file, importer.OpenOptions{})
+	if err != nil {
+		return fail(ExitUsage, "Leadsheet could not read %s: %w", s.o.file, err)
+	}
+	s.wb = wb
+	sheets := wb.Sheets()
+	if len(sheets) == 0 {
+		return fail(ExitUsage, "%s has no sheets to import.", s.o.file)
+	}
+	s.sheet = s.o.sheet
+	if s.sheet == "" {
+		s.sheet = sheets[0].Name
+		for _, sh := range sheets {
+			if !sh.Hidden {
+				s.sheet = sh.Name
+				break
+			}
+		}
+	} else if !slices.ContainsFunc(sheets, func(sh importer.SheetInfo) bool { return sh.Name == s.sheet }) {
+		names := make([]string, len(sheets))
+		for i, sh := range sheets {
+			names[i] = fmt.Sprintf("%q", sh.Name)
+		}
+		return fail(ExitUsage, "%s has no sheet %q. Its sheets are: %s", s.o.file, s.sheet, strings.Join(names, ", "))
+	}
+	s.headerRow = s.o.headerRow
+	if s.headerRow == 0 {
+		if s.headerRow, err = wb.DetectHeader(ctx, s.sheet); err != nil {
+			return fail(ExitUsage, "Leadsheet could not read sheet %q: %w", s.sheet, err)
+		}
+		if s.headerRow == 0 {
+			return fail(ExitUsage, "Sheet %q is empty. Pick the sheet that holds your leads with --sheet.", s.sheet)
+		}
+	}
+	if s.header, err = wb.Header(ctx, s.sheet, s.headerRow); err != nil {
+		return fail(ExitUsage, "%w", err)
+	}
+	return nil
+}
+
+// connect settles the account and, unless this is a dry run, checks it by
+// fetching the instance's lead fields.
+func (s *session) connect(ctx context.Context) error {
+	p := marketo.Profile{Name: s.o.profile}
+	if s.o.profile != "" {
+		load := s.env.Accounts
+		if load == nil {
+			dir, err := s.env.configDir()
+			if err != nil {
+				return fail(ExitUsage, "%w", err)
+			}
+			load = marketo.NewCredentialStore(dir).Load
+		}
+		var err error
+		p, err = load(s.o.profile)
+		if err != nil && !(errors.Is(err, marketo.ErrSecretMissing) && s.secretFromEnv(p.API)) {
+			return fail(ExitConnect, "Could not use the saved account %q: %w", s.o.profile, err)
+		}
+	}
+	if s.o.api != "" {
+		p.API = s.o.api
+	}
+	if p.API == "" {
+		p.API = marketo.ProfileSOAP
+		if s.o.restURL != "" {
+			p.API = marketo.ProfileREST
+		}
+	}
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&p.SOAP.Endpoint, s.o.endpoint)
+	set(&p.SOAP.UserID, s.o.userID)
+	set(&p.REST.BaseURL, s.o.restURL)
+	set(&p.REST.IdentityURL, s.o.identityURL)
+	set(&p.REST.ClientID, s.o.clientID)
+	set(&p.ForeignSysPersonIDField, s.o.fspiField)
+	set(&p.SOAP.EncryptionKey, s.env.getenv(EnvEncryptionKey))
+	set(&p.REST.ClientSecret, s.env.getenv(EnvClientSecret))
+	s.profile = p
+	if s.o.dryRun {
+		return nil
+	}
+	switch p.API {
+	case marketo.ProfileSOAP:
+		if p.SOAP.Endpoint == "" || p.SOAP.UserID == "" {
+			return fail(ExitUsage, "Say where to send the leads: --profile NAME, or --endpoint URL and --user-id ID.")
+		}
+		if p.SOAP.EncryptionKey == "" {
+			return fail(ExitUsage, "The SOAP encryption key is missing: use a saved account (--profile) or set %s.", EnvEncryptionKey)
+		}
+	case marketo.ProfileREST:
+		if p.REST.BaseURL == "" || p.REST.ClientID == "" {
+			return fail(ExitUsage, "Say where to send the leads: --profile NAME, or --rest-url URL and --client-id ID.")
+		}
+		if p.REST.ClientSecret == "" {
+			return fail(ExitUsage, "The REST client secret is missing: use a saved account (--profile) or set %s.", EnvClientSecret)
+		}
+	}
+	c, err := p.NewClient(s.env.HTTPClient)
+	if err != nil {
+		return fail(ExitUsage, "%w", err)
+	}
+	s.client = c
+	fields, err := c.LeadFields(ctx)
+	if err != nil {
+		return fail(ExitConnect, "Could not connect to Marketo: %s", plainError(err))
+	}
+	s.fields = fields
+	return nil
+}
+
+func (s *session) secretFromEnv(api string) bool {
+	if api == marketo.ProfileREST {
+		return s.env.getenv(EnvClientSecret) != ""
+	}
+	return s.env.getenv(EnvEncryptionKey) != ""
+}
+
+// mapColumns builds the mapping: a preset or auto-mapping, then --map.
+func (s *session) mapColumns(ctx context.Context) error {
+	fields := s.fields
+	if fields == nil && s.profile.API == marketo.ProfileSOAP {
+		fields = importer.StandardFields()
+	}
+	if s.o.preset != "" {
+		pr, err := importer.LoadPreset(s.o.preset)
+		if err != nil {
+			return fail(ExitUsage, "Could not use the mapping %s: %w", s.o.preset, err)
+		}
+		s.mapping = pr.MappingFor(s.header.Names)
+		if !s.o.set["dedup"] {
+			s.o.dedup = pr.Dedup
+		}
+		if !s.o.set["batch-size"] && pr.BatchSize > 0 {
+			s.o.batchSize = min(pr.BatchSize, marketo.MaxBatch)
+		}
+	} else {
+		s.mapping, _ = importer.AutoMap(s.header.Names, fields)
+	}
+	return applyMaps(&s.mapping, s.header, s.o.maps)
+}
+
+// readPlan reads the sheet once: every row is validated, and valid rows go
+// into batches while invalid ones become Skipped results.
+func (s *session) readPlan(ctx context.Context) (plan, error) {
+	var p plan
+	v := importer.NewValidator(s.mapping, s.fields, s.o.dedup)
+	for _, sp := range v.SheetProblems() {
+		p.nProblems++
+		p.problems = append(p.problems, sp)
+		if sp.Severity == importer.Invalid && sp.Column == "" {
+			s.printMapping()
+			return p, fail(ExitUsage, "The mapping cannot work: %s", sp.Message)
+		}
+	}
+	bt := importer.NewBatcher(s.o.batchSize, func(b importer.Batch) error {
+		p.batches = append(p.batches, b)
+		return nil
+	})
+	var invalid []importer.Problem
+	_, err := s.wb.Read(ctx, s.sheet, s.headerRow, func(r importer.Row) error {
+		p.rows++
+		lead, probs := v.Check(r)
+		bad, warned := false, false
+		for _, pr := range probs {
+			p.nProblems++
+			if len(p.problems) < maxPrinted {
+				p.problems = append(p.problems, pr)
+			}
+			if pr.Severity == importer.Invalid {
+				bad = true
+				invalid = append(invalid, pr)
+			} else {
+				warned = true
+			}
+		}
+		if bad {
+			return nil
+		}
+		p.valid++
+		if warned {
+			p.warned++
+		}
+		p.byKey[lead.Key()]++
+		return bt.Add(r.Number, lead)
+	})
+	if err != nil {
+		return p, fail(ExitUsage, "Leadsheet could not read sheet %q: %w", s.sheet, err)
+	}
+	if err := bt.Flush(); err != nil {
+		return p, fail(ExitUsage, "%w", err)
+	}
+	p.skipped = importer.SkippedRows(invalid)
+	return p, nil
+}
+
+func (s *session) printMapping() {
+	w := s.env.Stderr
+	fmt.Fprintf(w, "Columns of sheet %q (header on row %d):\n", s.sheet, s.headerRow)
+	for i, name := range s.header.Names {
+		fmt.Fprintf(w, "  %s  %-24s -> %s\n", s.header.Letters[i], name, describeTarget(s.mapping.Columns[i]))
+	}
+}
+
+func (s *session) printReport(p plan) {
+	w := s.env.Stderr
+	s.printMapping()
+	fmt.Fprintf(w, "%s: %s read, %s to send, %s invalid (not sent), %s with warnings.\n",
+		filepath.Base(s.o.file), plural(p.rows, "row"), fmt.Sprint(p.valid), fmt.Sprint(p.rows-p.valid), fmt.Sprint(p.warned))
+	keys := []string{}
+	for k := marketo.KeyID; k <= marketo.KeyEmail; k++ {
+		if p.byKey[k] > 0 {
+			keys = append(keys, fmt.Sprintf("%d on %s", p.byKey[k], k))
+		}
+	}
+	if len(keys) > 0 {
+		fmt.Fprintf(w, "Marketo will match %s.\n", strings.Join(keys, ", "))
+	}
+	for _, pr := range p.problems {
+		where := "Sheet"
+		if pr.Row > 0 {
+			where = fmt.Sprintf("Row %d", pr.Row)
+		}
+		if pr.Column != "" {
+			where += ", " + pr.Column
+		}
+		sev := "warning"
+		if pr.Severity == importer.Invalid {
+			sev = "not sent"
+		}
+		fmt.Fprintf(w, "  %s (%s): %s\n", where, sev, pr.Message)
+	}
+	if p.nProblems > len(p.problems) {
+		fmt.Fprintf(w, "  ... and %d more; the results file lists every row.\n", p.nProblems-len(p.problems))
+	}
+}
+
+// dryRun prints the first SOAP request the run would send, with its
+// signature blanked, without sending anything anywhere.
+func (s *session) dryRun(ctx context.Context, p plan) error {
+	w := s.env.Stdout
+	if len(p.batches) == 0 {
+		fmt.Fprintln(w, "Dry run: no row would be sent.")
+		return nil
+	}
+	body, err := firstSOAPRequest(ctx, s.profile, p.batches[0], s.o.dedup)
+	if err != nil {
+		return fail(ExitUsage, "Could not build the first request: %w", err)
+	}
+	fmt.Fprintf(w, "Dry run: nothing was sent. %d batches of up to %d leads would go to Marketo; the first SOAP request would be:\n%s\n",
+		len(p.batches), s.o.batchSize, body)
+	return nil
+}
+
+var signatureRE = regexp.MustCompile(`<requestSignature>[^<]*</requestSignature>`)
+
+// firstSOAPRequest has the real SOAP client encode b, catching the request
+// in a transport that never touches the network.
+func firstSOAPRequest(ctx context.Context, p marketo.Profile, b importer.Batch, dedup bool) (string, error) {
+	cred := p.SOAP
+	if cred.Endpoint == "" {
+		cred.Endpoint = "https://your-instance.mktoapi.com/soap/mktows/2_2"
+	}
+	if cred.UserID == "" {
+		cred.UserID = "your_user_id"
+	}
+	// The signature is blanked below, so no real key is needed or shown.
+	cred.EncryptionKey = "dry-run"
+	capture := &captureTransport{}
+	c, err := marketo.NewSOAPClient(cred, &http.Client{Transport: capture})
+	if err != nil {
+		return "", err
+	}
+	_, _ = c.SyncLeads(ctx, b.Leads, dedup) // the capture refuses the call: nothing is sent
+	if capture.body == nil {
+		return "", errors.New("the SOAP client built no request")
+	}
+	return signatureRE.ReplaceAllString(string(capture.body), "<requestSignature>(signature: HMAC-SHA1 of timestamp and user ID, made with the encryption key)</requestSignature>"), nil
+}
+
+// captureTransport keeps the first request body and fails every call.
+type captureTransport struct {
+	body []byte
+}
+
+func (c *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil {
+		b, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		if c.body == nil {
+			c.body = b
+		}
+	}
+	return nil, errDryRun
+}
+
+var errDryRun = errors.New("dry run: not sent")
+
+// send runs the sync with a journal and writes the results.
+func (s *session) send(ctx context.Context, p plan) error {
+	dir, err := s.env.configDir()
+	if err != nil {
+		return fail(ExitUsage, "%w", err)
+	}
+	sum, err := importer.HashFile(s.o.file)
+	if err != nil {
+		return fail(ExitUsage, "%w", err)
+	}
+	endpoint := s.profile.SOAP.Endpoint
+	if s.profile.API == marketo.ProfileREST {
+		endpoint = s.profile.REST.BaseURL
+	}
+	key := importer.JournalKey{FileSHA256: sum, Sheet: s.sheet, HeaderRow: s.headerRow, Mapping: s.mapping,
+		API: s.profile.API, Endpoint: endpoint, Dedup: s.o.dedup}
+	j, err := importer.OpenJournal(filepath.Join(dir, "journals"), key)
+	if err != nil {
+		return fail(ExitUsage, "Leadsheet could not open its journal: %w", err)
+	}
+	defer j.Close()
+	if s.o.resume && j.Confirmed()+j.InFlight() == 0 {
+		return fail(ExitUsage, "There is no stopped run of %s (same sheet, mapping, account and dedup setting) to resume.", s.o.file)
+	}
+
+	prog := newProgress(s.env.Stderr, s.env.StderrIsTerminal, p.rows)
+	opts := importer.RunOptions{Dedup: s.o.dedup, Concurrency: s.o.concurrency, Journal: j, Skipped: p.skipped}
+	out, runErr := importer.Run(ctx, s.client, p.batches, opts, prog.event)
+	prog.done()
+
+	now := time.Now
+	if s.env.Now != nil {
+		now = s.env.Now
+	}
+	// Results are written even after a cancel: they say what happened.
+	files, werr := importer.WriteResults(context.WithoutCancel(ctx), s.wb,
+		importer.ResultsOptions{Input: s.o.file, Sheet: s.sheet, HeaderRow: s.headerRow, Output: s.o.results, Now: now()}, out.Results)
+	fmt.Fprintln(s.env.Stdout, importer.Summary(out.Totals))
+	if werr != nil {
+		fmt.Fprintf(s.env.Stderr, "Leadsheet could not write the results: %v\n", werr)
+	} else {
+		fmt.Fprintf(s.env.Stdout, "Results: %s\n", files.Results)
+		if files.Failures != "" {
+			fmt.Fprintf(s.env.Stdout, "Rows to fix and send again: %s\n", files.Failures)
+		}
+	}
+
+	var se *importer.StopError
+	switch {
+	case errors.As(runErr, &se) && (se.Cause == importer.StopQuota || se.Cause == importer.StopAuth):
+		return &failure{code: ExitConnect, err: errors.New(se.Message)}
+	case runErr != nil:
+		return &failure{code: ExitRows, err: errors.New(stopMessage(runErr, out))}
+	case werr != nil:
+		return &failure{code: ExitRows, err: errors.New("The rows were sent, but the results file could not be written (see above).")}
+	}
+	t := out.Totals
+	if t.Failed+t.Skipped+t.NotSent+t.Unknown > 0 {
+		return &failure{code: ExitRows, err: errors.New("Some rows were not created or updated; the results file says why for each.")}
+	}
+	return nil
+}
+
+func stopMessage(err error, out importer.Outcome) string {
+	if out.Message != "" {
+		return out.Message
+	}
+	return err.Error()
+}
+
+// plainError puts a connection error in words.
+func plainError(err error) string {
+	var me *marketo.Error
+	if errors.As(err, &me) {
+		if marketo.IsAuth(err) {
+			return fmt.Sprintf("Marketo refused the login (%s). Check the account's user ID and key, or client ID and secret.", me.Message)
+		}
+		return fmt.Sprintf("Marketo said: %s (error %s)", me.Message, me.Code)
+	}
+	return err.Error() + ". Check the address and your network connection."
+}
