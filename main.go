@@ -18,6 +18,7 @@ import (
 
 	"fyne.io/fyne/v2/app"
 
+	"leadsheet/importer/cli"
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
 	"leadsheet/ui"
@@ -36,6 +37,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "version":
 			fmt.Fprintln(stdout, "leadsheet", version)
 			return 0
+		case "sync":
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return cli.Main(ctx, args[1:], cli.Env{Stdout: stdout, Stderr: stderr, StderrIsTerminal: isTerminal(os.Stderr)})
 		case "sandbox":
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -84,4 +89,11 @@ func accountStore(stderr io.Writer) ui.AccountStore {
 		return nil
 	}
 	return s
+}
+
+// isTerminal reports whether f is a terminal, where a one-line progress bar
+// can redraw itself.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
