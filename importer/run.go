@@ -147,7 +147,13 @@ func Run(ctx context.Context, s marketo.Syncer, batches []Batch, opts RunOptions
 		stop:   make(chan struct{}),
 	}
 	pending, initial, resumeMsg := r.plan(batches)
-	r.pushLocked(BatchDone, -1, resumeMsg, initial)
+	if len(initial) > 0 || resumeMsg != "" {
+		// Rows final before anything is sent: pre-flight rejects and rows
+		// restored from the journal.
+		r.mu.Lock()
+		r.pushLocked(BatchDone, -1, resumeMsg, initial)
+		r.mu.Unlock()
+	}
 
 	r.send(ctx, pending)
 
