@@ -20,7 +20,7 @@ import (
 type Options struct {
 	Version string // shown in the About dialog
 	// Sandbox starts the local Marketo in-process, selects it as the account
-	// and opens the bundled sample workbook.
+	// and opens the bundled sample workbook (or Open, when given).
 	Sandbox bool
 	// Open is a workbook to open right away.
 	Open string
@@ -78,6 +78,7 @@ func New(a fyne.App, opts Options) *App {
 	ui.sync.onRunning = ui.runningChanged
 	ui.accounts = newAccountsView(ui)
 	ui.mapping = newMapView(ui)
+	ui.mapping.onChange = ui.mappingChanged
 	ui.file = newFileView(ui)
 
 	for i := range ui.steps {
@@ -102,10 +103,14 @@ func New(a fyne.App, opts Options) *App {
 	ui.win.SetOnClosed(ui.Close)
 	ui.show(stepFile)
 
-	if opts.Sandbox {
+	switch {
+	case opts.Sandbox && opts.Open != "":
+		ui.accounts.useSandbox()
+		ui.file.open(opts.Open, "")
+	case opts.Sandbox:
 		ui.accounts.useSandbox()
 		ui.openSample()
-	} else if opts.Open != "" {
+	case opts.Open != "":
 		ui.file.open(opts.Open, "")
 	}
 	return ui

@@ -30,6 +30,7 @@ type mapView struct {
 	savePreset, next                                   *widget.Button
 	columns                                            *fyne.Container
 	choosers                                           []*widget.SelectEntry
+	offered                                            [][]string // what each chooser drops down now
 	badges                                             []*widget.Label
 	problems                                           *widget.List
 	content                                            fyne.CanvasObject
@@ -128,7 +129,7 @@ func (v *mapView) setModel(m *MapModel) {
 	v.model = m
 	v.pre = nil
 	v.columns.Objects = nil
-	v.choosers, v.badges = nil, nil
+	v.choosers, v.badges, v.offered = nil, nil, nil
 	if m == nil {
 		v.columns.Refresh()
 		v.refresh()
@@ -151,6 +152,7 @@ func (v *mapView) setModel(m *MapModel) {
 		badge := widget.NewLabel(m.Badge(i))
 		badge.Importance = badgeImportance(m, i)
 		v.choosers = append(v.choosers, choose)
+		v.offered = append(v.offered, m.Options())
 		v.badges = append(v.badges, badge)
 		v.columns.Add(container.NewGridWithColumns(3,
 			container.NewBorder(nil, nil, nil, letter, title),
@@ -179,22 +181,27 @@ func (v *mapView) choose(col int, text string) {
 	if v.model == nil {
 		return
 	}
-	c := v.choosers[col]
 	if text == v.model.Label(col) {
 		return
 	}
 	cleared, err := v.model.Set(col, text)
 	if err != nil {
-		c.SetOptions(v.model.Search(text))
+		v.offer(col, v.model.Search(text))
 		return
 	}
-	c.SetOptions(v.model.Options())
+	v.offer(col, v.model.Options())
 	v.updateColumn(col)
 	if cleared >= 0 {
 		v.choosers[cleared].SetText(v.model.Label(cleared))
 		v.updateColumn(cleared)
 	}
 	v.changed()
+}
+
+// offer sets the options a column's chooser drops down.
+func (v *mapView) offer(col int, opts []string) {
+	v.offered[col] = opts
+	v.choosers[col].SetOptions(opts)
 }
 
 func (v *mapView) updateColumn(col int) {

@@ -82,6 +82,7 @@ type syncView struct {
 	running      bool
 	resultsPath  string
 	onRunning    func(bool)
+	ask          *dialog.ConfirmDialog // the open question (canary, resume), if any
 }
 
 func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView {
@@ -382,11 +383,12 @@ func (v *syncView) setPlan(p *SyncPlan) {
 func (v *syncView) offerResume(r *ResumeOffer) {
 	msg := fmt.Sprintf("Leadsheet sent part of this file before (%s) and Marketo confirmed %s rows.\n"+
 		"Continue sends only the rows that were not confirmed.", r.When, count(r.Confirmed))
-	dialog.ShowCustomConfirm("Continue the earlier sync?", "Continue", "Not now", widget.NewLabel(msg), func(ok bool) {
+	v.confirm(dialog.NewCustomConfirm("Continue the earlier sync?", "Continue", "Not now", widget.NewLabel(msg), func(ok bool) {
+		v.ask = nil
 		if ok {
-			v.launch(RunRequest{Rows: v.model.RowsIn(importer.Waiting, importer.NotSent, importer.Unknown)})
+			v.launch(RunRequest{Rows: v.model.RowsIn(importer.Waiting, importer.NotSent)})
 		}
-	}, v.win)
+	}, v.win))
 }
 
 // PlanSentence says what pressing Start will do, in one line.
@@ -474,7 +476,7 @@ func (v *syncView) refresh() {
 	enable(v.canary, !v.running)
 	enable(v.cancelBtn, v.running)
 	enable(v.results, !v.running && v.resultsPath != "")
-	enable(v.retry, !v.running && p.Totals.Failed+p.Totals.NotSent+p.Totals.Unknown > 0)
+	enable(v.retry, !v.running && p.Totals.Failed+p.Totals.NotSent > 0)
 	if v.running {
 		v.start.SetText("Syncing…")
 	} else if p.Totals.Waiting < p.Total && p.Totals.Waiting > 0 {
@@ -517,6 +519,12 @@ func setText(l *widget.Label, s string) {
 	}
 }
 
+// confirm shows a question and keeps it at hand (Esc and tests answer it).
+func (v *syncView) confirm(d *dialog.ConfirmDialog) {
+	v.ask = d
+	d.Show()
+}
+
 func (v *syncView) onStart() {
 	if v.model == nil || v.running {
 		return
@@ -529,7 +537,9 @@ func (v *syncView) onRetry() {
 	if v.model == nil || v.running {
 		return
 	}
-	v.launch(RunRequest{Rows: v.model.RowsIn(importer.Failed, importer.NotSent, importer.Unknown)})
+	// Unknown rows stay out: they may have reached Marketo, and sending them
+	// again with dedup off would create the lead twice.
+	v.launch(RunRequest{Rows: v.model.RowsIn(importer.Failed, importer.NotSent)})
 }
 
 func (v *syncView) onCancel() {
@@ -603,11 +613,12 @@ func (v *syncView) finish(req RunRequest, path string, err error) {
 	if req.FirstBatch && p.Totals.Waiting > 0 {
 		msg := fmt.Sprintf("The first batch is done: %s created, %s updated, %s failed.\nSend the remaining %s rows?",
 			count(p.Totals.Created), count(p.Totals.Updated), count(p.Totals.Failed), count(p.Totals.Waiting))
-		dialog.ShowConfirm("Send the rest?", msg, func(ok bool) {
+		v.confirm(dialog.NewConfirm("Send the rest?", msg, func(ok bool) {
+			v.ask = nil
 			if ok {
 				v.launch(RunRequest{Rows: v.model.RowsIn(importer.Waiting)})
 			}
-		}, v.win)
+		}, v.win))
 	}
 }
 

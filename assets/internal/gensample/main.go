@@ -36,14 +36,15 @@ var (
 	}
 )
 
-// rows is how many lead rows the sample holds: enough for two batches of
-// 300 so the tour shows more than one batch landing.
-const rows = 480
+// defaultRows is how many lead rows the sample holds: enough for two
+// batches of 300 so the tour shows more than one batch landing.
+const defaultRows = 480
 
 func main() {
 	out := flag.String("o", "sample-leads.xlsx", "output workbook")
+	rows := flag.Int("rows", defaultRows, "lead rows to write (large files are for measurements)")
 	flag.Parse()
-	if err := write(*out); err != nil {
+	if err := write(*out, *rows); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -54,7 +55,7 @@ func ascii(s string) string {
 	return strings.ToLower(r.Replace(s))
 }
 
-func write(path string) error {
+func write(path string, rows int) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {

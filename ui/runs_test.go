@@ -1,0 +1,111 @@
+package ui
+
+import (
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"leadsheet/marketo/marketotest"
+)
+
+func TestCanarySendsFirstBatchThenAsks(t *testing.T) {
+	ui, loop := newTestApp(t, Options{Sandbox: true})
+	waitReady(t, ui, loop)
+	ui.show(stepSync)
+	test.Tap(ui.sync.canary)
+	test.Tap(ui.sync.start)
+	loop.pump(t, "the first batch", func() bool { return !ui.sync.running })
+
+	p := ui.sync.model.Progress()
+	if p.Totals.Created+p.Totals.Updated != 300 || p.Totals.Waiting != 178 {
+		t.Fatalf("after the canary: %+v", p.Totals)
+	}
+	if ui.sync.ask == nil {
+		t.Fatal("no question after the first batch")
+	}
+	if got := len(ui.accounts.sandbox.Leads()); got != 299 {
+		t.Errorf("sandbox holds %d leads after the canary, want 299 (row 35 updates row 4's lead)", got)
+	}
+	ui.sync.ask.Confirm()
+	loop.pump(t, "the rest", func() bool { return !ui.sync.running })
+	p = ui.sync.model.Progress()
+	if p.Totals.Created != 477 || p.Totals.Updated != 1 || p.Totals.Waiting != 0 {
+		t.Fatalf("after the rest: %+v", p.Totals)
+	}
+}
+
+// slowSandbox makes every sandbox call take a while, so a run can be
+// cancelled halfway.
+func slowSandbox(srv *marketotest.Server) {
+	srv.Configure(func(c *marketotest.Config) { c.Latency = 400 * time.Millisecond })
+}
+
+func TestCancelThenRetryAndResume(t *testing.T) {
+	ui, loop := newTestApp(t, Options{Sandbox: true})
+	waitReady(t, ui, loop)
+	srv := ui.accounts.sandbox
+	slowSandbox(srv)
+	ui.mapping.batch.SetSelected("50")
+	loop.pump(t, "the plan with batches of 50", func() bool { return ui.sync.plan != nil && ui.sync.plan.Batches == 10 })
+
+	ui.show(stepSync)
+	test.Tap(ui.sync.start)
+	loop.pump(t, "some rows confirmed", func() bool {
+		ui.sync.refresh()
+		t := ui.sync.model.Progress().Totals
+		return t.Created > 0
+	})
+	test.Tap(ui.sync.cancelBtn)
+	loop.pump(t, "the run to stop", func() bool { return !ui.sync.running })
+	p := ui.sync.model.Progress()
+	if p.Totals.NotSent == 0 || p.Totals.Waiting != 0 || p.Totals.Sending != 0 {
+		t.Fatalf("after cancel: %+v (every row must end in a final state)", p.Totals)
+	}
+	if ui.sync.retry.Disabled() {
+		t.Fatal("Retry is disabled with rows not sent")
+	}
+
+	// Opening the same file again offers to continue from the journal.
+	ui.file.open(ui.file.model.Path, "")
+	loop.pump(t, "the resume offer", func() bool { return ui.sync.ask != nil })
+	srv.Configure(func(c *marketotest.Config) { c.Latency = 0 })
+	ui.sync.ask.Confirm()
+	loop.pump(t, "the resumed run", func() bool { return !ui.sync.running && ui.sync.model.Progress().Finished })
+	p = ui.sync.model.Progress()
+	if p.Totals.Created != 477 || p.Totals.Updated != 1 || p.Totals.NotSent != 0 || p.Totals.Skipped != 2 {
+		t.Fatalf("after resume: %+v", p.Totals)
+	}
+	if got := len(srv.Leads()); got != 477 {
+		t.Errorf("sandbox holds %d leads, want 477: a confirmed row was sent twice", got)
+	}
+}
+
+func TestMapChooserSearchesFields(t *testing.T) {
+	ui, loop := newTestApp(t, Options{Sandbox: true})
+	waitReady(t, ui, loop)
+	mv := ui.mapping
+	col := indexOf(mv.model.Header.Names, "Badge No.")
+	c := mv.choosers[col]
+	c.SetText("")
+	test.Type(c, "mobile")
+	if opts := mv.offered[col]; len(opts) == 0 || len(opts) > 3 {
+		t.Fatalf("typing narrowed the list to %q", opts)
+	}
+	choice := mv.offered[col][0]
+	c.SetText(choice)
+	if got := mv.model.Label(col); got != choice {
+		t.Errorf("column maps to %q after choosing %q", got, choice)
+	}
+	if mv.badges[col].Text != "set by you" {
+		t.Errorf("badge %q", mv.badges[col].Text)
+	}
+	// Turning dedup off shows the warning and changes the plan.
+	test.Tap(mv.dedup)
+	if !mv.dedupWarn.Visible() || mv.dedupWarn.Text != "⚠ "+DedupWarning {
+		t.Errorf("dedup warning %q visible=%v", mv.dedupWarn.Text, mv.dedupWarn.Visible())
+	}
+	if ui.sync.plan == nil || ui.sync.plan.Dedup {
+		t.Error("the sync plan still has dedup on")
+	}
+}
