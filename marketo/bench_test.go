@@ -2,7 +2,6 @@ package marketo
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"strings"
 	"testing"
@@ -59,12 +58,7 @@ func BenchmarkDecodeSyncMultipleLeads300(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		out := make([]SyncStatus, 0, MaxBatch)
-		err := decodeEnvelope(body, "successSyncMultipleLeads", func(d *xml.Decoder, _ xml.StartElement) error {
-			var err error
-			out, err = decodeSyncStatuses(d, out)
-			return err
-		})
+		out, err := decodeSyncResponse(body, make([]SyncStatus, 0, MaxBatch))
 		if err != nil || len(out) != MaxBatch {
 			b.Fatalf("%d statuses, %v", len(out), err)
 		}

@@ -109,12 +109,7 @@ func (c *SOAPClient) SyncLeads(ctx context.Context, leads []Lead, dedup bool) ([
 	if err != nil {
 		return nil, err
 	}
-	out := make([]SyncStatus, 0, len(leads))
-	err = decodeEnvelope(buf.Bytes(), "successSyncMultipleLeads", func(d *xml.Decoder, _ xml.StartElement) error {
-		var err error
-		out, err = decodeSyncStatuses(d, out)
-		return err
-	})
+	out, err := decodeSyncResponse(buf.Bytes(), make([]SyncStatus, 0, len(leads)))
 	if err != nil {
 		return nil, answerErr(op, resp, buf.Bytes(), err)
 	}
@@ -137,7 +132,7 @@ func (c *SOAPClient) LeadFields(ctx context.Context) ([]Field, error) {
 		return nil, err
 	}
 	var r describeResult
-	err = decodeEnvelope(buf.Bytes(), "successDescribeMObject", func(d *xml.Decoder, start xml.StartElement) error {
+	err = decodeEnvelope(buf.Bytes(), "successDescribeMObject", func(d *xml.Decoder, start xml.StartElement, _ *envelope) error {
 		return d.DecodeElement(&r, &start)
 	})
 	if err != nil {

@@ -64,21 +64,36 @@ func isDigits(s string) bool {
 	return true
 }
 
+// envelope is what decodeEnvelope learnt on its way to the Body's element:
+// the raw bytes and how the answer spelt its element names, for the fast
+// syncStatus reader.
+type envelope struct {
+	data                     []byte
+	envName, bodyName, qname string          // names as written, with their prefixes
+	xsi                      map[string]bool // prefixes bound to the XSI namespace on those elements
+}
+
+// errConsumed tells decodeEnvelope that the body reader checked the rest of
+// the document itself.
+var errConsumed = errors.New("answer read to its end")
+
 // decodeEnvelope walks a SOAP answer to the first element of its Body. A
 // Fault becomes an *Error (HTTPStatus set by the caller); the element named
 // want in the mktows namespace is handed to body; anything else is an error.
 // Elements are matched by namespace, never by prefix.
-func decodeEnvelope(data []byte, want string, body func(d *xml.Decoder, start xml.StartElement) error) error {
+func decodeEnvelope(data []byte, want string, body func(d *xml.Decoder, start xml.StartElement, env *envelope) error) error {
 	d := xml.NewDecoder(bytes.NewReader(data))
-	start, err := nextStart(d)
+	env := &envelope{data: data}
+	start, off, err := nextStart(d)
 	if err != nil {
 		return err
 	}
 	if start.Name.Space != nsSOAPEnv || start.Name.Local != "Envelope" {
 		return errNotSOAP
 	}
+	env.envName = env.note(off, start)
 	for {
-		el, err := nextChild(d)
+		el, off, err := nextChild(d)
 		if err != nil {
 			return err
 		}
@@ -86,13 +101,14 @@ func decodeEnvelope(data []byte, want string, body func(d *xml.Decoder, start xm
 			return errors.New("the SOAP answer has no Body")
 		}
 		if el.Name.Space == nsSOAPEnv && el.Name.Local == "Body" {
+			env.bodyName = env.note(off, *el)
 			break
 		}
 		if err := d.Skip(); err != nil {
 			return err
 		}
 	}
-	el, err := nextChild(d)
+	el, off, err := nextChild(d)
 	if err != nil {
 		return err
 	}
@@ -106,7 +122,10 @@ func decodeEnvelope(data []byte, want string, body func(d *xml.Decoder, start xm
 		}
 		return f.toError(0)
 	case el.Name.Space == nsMktows && el.Name.Local == want:
-		if err := body(d, *el); err != nil {
+		env.qname = env.note(off, *el)
+		if err := body(d, *el, env); err == errConsumed {
+			return nil
+		} else if err != nil {
 			return err
 		}
 		// Read to the end, so a truncated answer is not taken as complete.
@@ -122,43 +141,73 @@ func decodeEnvelope(data []byte, want string, body func(d *xml.Decoder, start xm
 	}
 }
 
-// nextStart returns the document's first element, skipping the prolog.
-func nextStart(d *xml.Decoder) (xml.StartElement, error) {
+// note records the XSI prefixes the element starting at off declares and
+// returns its name as written.
+func (e *envelope) note(off int64, el xml.StartElement) string {
+	for _, a := range el.Attr {
+		if a.Name.Space == "xmlns" {
+			if e.xsi == nil {
+				e.xsi = map[string]bool{}
+			}
+			e.xsi[a.Name.Local] = a.Value == nsXSI
+		}
+	}
+	return e.rawName(off)
+}
+
+// rawName returns the element name written at off ("<ns1:foo ...").
+func (e *envelope) rawName(off int64) string {
+	b := e.data[off:]
+	if len(b) == 0 || b[0] != '<' {
+		return ""
+	}
+	end := bytes.IndexAny(b, " \t\r\n/>")
+	if end < 0 {
+		return ""
+	}
+	return string(b[1:end])
+}
+
+// nextStart returns the document's first element and its byte offset,
+// skipping the prolog.
+func nextStart(d *xml.Decoder) (xml.StartElement, int64, error) {
 	for {
+		off := d.InputOffset()
 		tok, err := d.Token()
 		if err == io.EOF {
-			return xml.StartElement{}, errNotSOAP
+			return xml.StartElement{}, 0, errNotSOAP
 		}
 		if err != nil {
-			return xml.StartElement{}, err
+			return xml.StartElement{}, 0, err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			return t, nil
+			return t, off, nil
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) != 0 {
-				return xml.StartElement{}, errNotSOAP
+				return xml.StartElement{}, 0, errNotSOAP
 			}
 		}
 	}
 }
 
-// nextChild returns the next child element of the current element, or nil
-// at its end tag.
-func nextChild(d *xml.Decoder) (*xml.StartElement, error) {
+// nextChild returns the next child element of the current element and its
+// byte offset, or nil at the current element's end tag.
+func nextChild(d *xml.Decoder) (*xml.StartElement, int64, error) {
 	for {
+		off := d.InputOffset()
 		tok, err := d.Token()
 		if err != nil {
 			if err == io.EOF {
-				return nil, io.ErrUnexpectedEOF
+				return nil, 0, io.ErrUnexpectedEOF
 			}
-			return nil, err
+			return nil, 0, err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			return &t, nil
+			return &t, off, nil
 		case xml.EndElement:
-			return nil, nil
+			return nil, 0, nil
 		}
 	}
 }
@@ -240,7 +289,7 @@ func readSyncStatus(d *xml.Decoder) (SyncStatus, error) {
 	var st SyncStatus
 	var haveID, haveStatus bool
 	for {
-		el, err := nextChild(d)
+		el, _, err := nextChild(d)
 		if err != nil {
 			return st, err
 		}

@@ -288,14 +288,13 @@ func TestDecodeSyncStatuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got []SyncStatus
-			err := decodeEnvelope([]byte(tt.body), "successSyncMultipleLeads", func(d *xml.Decoder, _ xml.StartElement) error {
-				var err error
-				got, err = decodeSyncStatuses(d, nil)
-				return err
-			})
+			got, err := decodeSyncResponse([]byte(tt.body), nil)
 			if err != nil {
 				t.Fatal(err)
+			}
+			slow, err := slowDecode([]byte(tt.body))
+			if err != nil || fmt.Sprint(slow) != fmt.Sprint(got) {
+				t.Errorf("encoding/xml path: %+v, %v", slow, err)
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
@@ -321,10 +320,7 @@ func TestDecodeRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := decodeEnvelope([]byte(tt.body), "successSyncMultipleLeads", func(d *xml.Decoder, _ xml.StartElement) error {
-				_, err := decodeSyncStatuses(d, nil)
-				return err
-			})
+			_, err := decodeSyncResponse([]byte(tt.body), nil)
 			if err == nil {
 				t.Fatal("decoded without error")
 			}
