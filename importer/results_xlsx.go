@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"compress/flate"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -45,6 +46,11 @@ func writeXLSXResults(w io.Writer, opts ResultsOptions, results []RowResult) err
 	extras := resultRows(opts.HeaderRow, used.maxCol+1, results)
 
 	zw := zip.NewWriter(w)
+	// The copy is written once and read back rarely: favour speed; the
+	// result is still about as small as Excel's own files.
+	zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(w, flate.BestSpeed)
+	})
 	for _, f := range zr.File {
 		if f != sheetFile {
 			if err := zw.Copy(f); err != nil {
@@ -209,9 +215,10 @@ func scanSheet(f *zip.File) (sheetUse, error) {
 	defer rc.Close()
 	var use sheetUse
 	row, col := 0, 0
-	err = walkTags(bufio.NewReaderSize(rc, 64<<10), io.Discard, func(t tag, out *bufio.Writer) error {
+	want := func(local []byte) bool { return string(local) == "c" || string(local) == "row" }
+	err = walkTags(bufio.NewReaderSize(rc, 64<<10), io.Discard, want, func(t tag, out *bufio.Writer) error {
 		switch {
-		case t.local == "row" && !t.closing:
+		case string(t.local) == "row" && !t.closing:
 			if n, ok := rowAttr(t.raw); ok {
 				row = n
 			} else {
@@ -219,7 +226,7 @@ func scanSheet(f *zip.File) (sheetUse, error) {
 			}
 			col = 0
 			use.maxRow = max(use.maxRow, row)
-		case t.local == "c" && !t.closing:
+		case string(t.local) == "c" && !t.closing:
 			if ref, ok := attr(t.raw, "r"); ok {
 				if c, _, ok := splitRef(ref); ok {
 					col = c
@@ -249,7 +256,14 @@ type sheetRewriter struct {
 
 func (s *sheetRewriter) rewrite(dst io.Writer, src io.Reader) error {
 	bw := bufio.NewWriterSize(dst, 64<<10)
-	err := walkTags(bufio.NewReaderSize(src, 64<<10), bw, s.tag)
+	want := func(local []byte) bool {
+		switch string(local) {
+		case "row", "dimension", "sheetData":
+			return true
+		}
+		return false
+	}
+	err := walkTags(bufio.NewReaderSize(src, 64<<10), bw, want, s.tag)
 	if err != nil {
 		return err
 	}
@@ -257,20 +271,20 @@ func (s *sheetRewriter) rewrite(dst io.Writer, src io.Reader) error {
 }
 
 func (s *sheetRewriter) tag(t tag, out *bufio.Writer) error {
-	switch t.local {
+	switch string(t.local) {
 	case "dimension":
 		if !t.closing {
 			return s.dimension(t, out)
 		}
 	case "sheetData":
 		if !t.closing {
-			s.prefix = t.prefix
+			s.prefix = string(t.prefix)
 		}
 		switch {
 		case t.selfClosing:
-			out.WriteString("<" + t.name + ">")
+			fmt.Fprintf(out, "<%s>", t.name)
 			s.flushBefore(out, int(^uint(0)>>1))
-			out.WriteString("</" + t.name + ">")
+			fmt.Fprintf(out, "</%s>", t.name)
 			return nil
 		case t.closing:
 			s.flushBefore(out, int(^uint(0)>>1))
@@ -294,7 +308,7 @@ func (s *sheetRewriter) tag(t tag, out *bufio.Writer) error {
 			out.Write(bytes.TrimSuffix(bytes.TrimSpace(t.raw[:len(t.raw)-1]), []byte("/")))
 			out.WriteByte('>')
 			s.appendCells(out, s.row)
-			out.WriteString("</" + t.name + ">")
+			fmt.Fprintf(out, "</%s>", t.name)
 			return nil
 		}
 	}
@@ -354,12 +368,13 @@ func (s *sheetRewriter) dimension(t tag, out *bufio.Writer) error {
 	return nil
 }
 
-// tag is one markup tag of a streamed XML document.
+// tag is one markup tag of a streamed XML document. Its byte slices point
+// into a buffer reused for the next tag.
 type tag struct {
 	raw         []byte // the whole tag, '<' to '>'
-	name        string // qualified name, e.g. "x:row"
-	prefix      string // "x:" or ""
-	local       string // "row"
+	name        []byte // qualified name, e.g. "x:row"
+	prefix      []byte // "x:" or empty
+	local       []byte // "row"
 	closing     bool   // </row>
 	selfClosing bool   // <row/>
 }
@@ -367,7 +382,10 @@ type tag struct {
 // walkTags copies an XML document from r to w, handing each element tag to
 // fn (which writes it, changed or not) and copying text, comments, CDATA
 // and processing instructions as they are. Attribute values may hold '>'.
-func walkTags(r *bufio.Reader, w io.Writer, fn func(tag, *bufio.Writer) error) error {
+// Only tags whose local name want accepts are parsed; the others are
+// copied like text ('<' cannot occur unescaped in text or attribute
+// values, so the next '<' always starts the next piece of markup).
+func walkTags(r *bufio.Reader, w io.Writer, want func(local []byte) bool, fn func(tag, *bufio.Writer) error) error {
 	bw, ok := w.(*bufio.Writer)
 	if !ok {
 		bw = bufio.NewWriter(w)
@@ -402,22 +420,20 @@ func walkTags(r *bufio.Reader, w io.Writer, fn func(tag, *bufio.Writer) error) e
 			bw.Write(buf)
 			continue
 		}
-		var quote byte
+		if !want(peekLocal(r)) {
+			bw.WriteByte('<')
+			continue
+		}
 		for {
-			c, err := r.ReadByte()
+			chunk, err := r.ReadSlice('>')
+			buf = append(buf, chunk...)
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("sheet XML ends inside a tag: %w", err)
 			}
-			buf = append(buf, c)
-			if quote != 0 {
-				if c == quote {
-					quote = 0
-				}
-				continue
-			}
-			if c == '"' || c == '\'' {
-				quote = c
-			} else if c == '>' {
+			if !openQuote(buf) {
 				break
 			}
 		}
@@ -429,6 +445,41 @@ func walkTags(r *bufio.Reader, w io.Writer, fn func(tag, *bufio.Writer) error) e
 			return err
 		}
 	}
+}
+
+// peekLocal returns the local name of the tag r is at (just after its
+// '<'), without consuming it; empty for markup that is not an element.
+func peekLocal(r *bufio.Reader) []byte {
+	peek, _ := r.Peek(24)
+	start := 0
+	if len(peek) > 0 && peek[0] == '/' {
+		start = 1
+	}
+	for i := start; i < len(peek); i++ {
+		switch peek[i] {
+		case ':':
+			start = i + 1
+		case ' ', '\t', '\r', '\n', '/', '>':
+			return peek[start:i]
+		}
+	}
+	return peek[start:]
+}
+
+// openQuote reports whether b ends inside a quoted attribute value.
+func openQuote(b []byte) bool {
+	var quote byte
+	for _, c := range b {
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		}
+	}
+	return quote != 0
 }
 
 func readUntil(r *bufio.Reader, buf []byte, end string) ([]byte, error) {
@@ -456,9 +507,9 @@ func parseTag(raw []byte) tag {
 	if end < 0 {
 		end = len(body)
 	}
-	t.name = string(body[:end])
+	t.name = body[:end]
 	t.local = t.name
-	if i := strings.IndexByte(t.name, ':'); i >= 0 {
+	if i := bytes.IndexByte(t.name, ':'); i >= 0 {
 		t.prefix, t.local = t.name[:i+1], t.name[i+1:]
 	}
 	return t
