@@ -58,6 +58,9 @@ type ResultsOptions struct {
 	// only when some row failed, was invalid or was not sent.
 	Failures string
 	Now      time.Time // time stamp for default names; zero means now
+	// Password of an encrypted workbook; the results copy is encrypted
+	// with it too.
+	Password string
 }
 
 // ResultsFiles names what [WriteResults] wrote.

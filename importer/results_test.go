@@ -214,3 +214,50 @@ func TestSheetRewriterShapes(t *testing.T) {
 		t.Errorf("rewritten sheet:\n%s\nwant:\n%s", out.String(), want)
 	}
 }
+
+// TestWriteResultsEncrypted: a password-protected workbook gets results
+// protected with the same password.
+func TestWriteResultsEncrypted(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "secret.xlsx")
+	f := excelize.NewFile()
+	if err := f.SetSheetRow("Sheet1", "A1", &[]any{"Email"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetSheetRow("Sheet1", "A2", &[]any{"a@example.com"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SaveAs(in, excelize.Options{Password: "pw"}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	wb, err := Open(context.Background(), in, OpenOptions{Password: "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	res := []RowResult{{Row: 2, State: Created, LeadID: 3}}
+	if _, err := WriteResults(context.Background(), wb, ResultsOptions{Input: in, Sheet: "Sheet1", HeaderRow: 1, Output: filepath.Join(dir, "r.xlsx")}, res); err == nil {
+		t.Fatal("wrote results of an encrypted workbook without its password")
+	}
+	files, err := WriteResults(context.Background(), wb, ResultsOptions{Input: in, Sheet: "Sheet1", HeaderRow: 1, Output: filepath.Join(dir, "r.xlsx"), Password: "pw"}, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := excelize.OpenFile(files.Results); err == nil {
+		t.Error("results open without the password")
+	}
+	out, err := excelize.OpenFile(files.Results, excelize.Options{Password: "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	rows, err := out.GetRows("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"Email", "Status", "Marketo Lead ID", "Error"}, {"a@example.com", "Created", "3"}}
+	if !slices.EqualFunc(rows, want, slices.Equal) {
+		t.Errorf("rows = %q, want %q", rows, want)
+	}
+}

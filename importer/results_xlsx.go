@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // writeXLSXResults copies the workbook at opts.Input to w with the result
@@ -20,13 +23,58 @@ import (
 // stored (compressed bytes included); the sheet's XML is streamed through a
 // rewriter that only appends cells at the end of rows, so its own cells,
 // styles, formulas, merged cells and column widths stay as they were.
+//
+// An encrypted workbook is decrypted in memory with opts.Password, and the
+// copy is encrypted with the same password.
 func writeXLSXResults(w io.Writer, opts ResultsOptions, results []RowResult) error {
-	zr, err := zip.OpenReader(opts.Input)
+	f, err := os.Open(opts.Input)
 	if err != nil {
 		return fmt.Errorf("open the workbook to copy it: %w", err)
 	}
-	defer zr.Close()
-	sheetPart, err := findSheetPart(&zr.Reader, opts.Sheet)
+	defer f.Close()
+	head := make([]byte, 8)
+	n, _ := io.ReadFull(f, head)
+	if Sniff(head[:n]) != FormatCFB {
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		zr, err := zip.NewReader(f, st.Size())
+		if err != nil {
+			return fmt.Errorf("open the workbook to copy it: %w", err)
+		}
+		return copyWithResults(w, zr, opts, results)
+	}
+	if opts.Password == "" {
+		return errors.New("the workbook is protected with a password; give the password to write its results")
+	}
+	raw, err := os.ReadFile(opts.Input)
+	if err != nil {
+		return err
+	}
+	pkg, err := excelize.Decrypt(raw, &excelize.Options{Password: opts.Password})
+	if err != nil {
+		return fmt.Errorf("decrypt the workbook to copy it: %w", err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(pkg), int64(len(pkg)))
+	if err != nil {
+		return fmt.Errorf("open the workbook to copy it: %w", err)
+	}
+	var plain bytes.Buffer
+	if err := copyWithResults(&plain, zr, opts, results); err != nil {
+		return err
+	}
+	enc, err := excelize.Encrypt(plain.Bytes(), &excelize.Options{Password: opts.Password})
+	if err != nil {
+		return fmt.Errorf("encrypt the results like the workbook: %w", err)
+	}
+	_, err = w.Write(enc)
+	return err
+}
+
+// copyWithResults writes the package zr to w with the result columns added.
+func copyWithResults(w io.Writer, zr *zip.Reader, opts ResultsOptions, results []RowResult) error {
+	sheetPart, err := findSheetPart(zr, opts.Sheet)
 	if err != nil {
 		return err
 	}
