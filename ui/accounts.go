@@ -116,7 +116,7 @@ func (v *accountsView) choose(name string) {
 	}
 	if err != nil {
 		v.setConn(nil)
-		dialog.ShowError(err, v.ui.win)
+		v.ui.present(dialog.NewError(err, v.ui.win))
 		return
 	}
 	conn := &connection{name: name, client: client, api: acc.Kind, endpoint: acc.Endpoint}
@@ -133,7 +133,7 @@ func (v *accountsView) choose(name string) {
 				return
 			}
 			if err != nil {
-				dialog.ShowError(fmt.Errorf("%s: %w", name, err), v.ui.win)
+				v.ui.present(dialog.NewError(fmt.Errorf("%s: %w", name, err), v.ui.win))
 				return
 			}
 			conn.fields = fields
@@ -348,7 +348,7 @@ func (v *accountsView) showDialog() *accountForm {
 		existing.SetSelected(sel)
 	}
 	d = dialog.NewCustom("Marketo accounts", "Close", container.NewGridWrap(fyne.NewSize(620, 520), body), v.ui.win)
-	d.Show()
+	v.ui.present(d)
 	return &accountForm{name: name, base: base, ident: ident, clientID: clientID, lookup: lookup, endpoint: endpoint,
 		userID: userID, secret: secret, kind: kind, status: status, test: test, save: save, sandbox: sandboxBtn}
 }

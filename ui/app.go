@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -62,6 +63,25 @@ type App struct {
 	sync     *syncView
 	accounts *accountsView
 	sess     session
+	dialogs  []dialog.Dialog // open dialogs, newest last, for Esc
+}
+
+// present shows a dialog and remembers it until it closes, so Esc can
+// cancel it.
+func (ui *App) present(d dialog.Dialog) {
+	ui.dialogs = append(ui.dialogs, d)
+	d.SetOnClosed(func() {
+		ui.dialogs = slices.DeleteFunc(ui.dialogs, func(x dialog.Dialog) bool { return x == d })
+	})
+	d.Show()
+}
+
+// dismissTop cancels the newest open dialog, as if its Cancel or Close
+// button was pressed.
+func (ui *App) dismissTop() {
+	if n := len(ui.dialogs); n > 0 {
+		ui.dialogs[n-1].Hide()
+	}
 }
 
 // New builds the window of a; call ShowAndRun on App.Window to run it.
@@ -75,6 +95,7 @@ func New(a fyne.App, opts Options) *App {
 	ui.win.Resize(fyne.NewSize(1180, 760))
 
 	ui.sync = newSyncView(ui.win, opts.Do, ui.openPath)
+	ui.sync.present = ui.present
 	ui.sync.onRunning = ui.runningChanged
 	ui.accounts = newAccountsView(ui)
 	ui.mapping = newMapView(ui)
@@ -91,14 +112,7 @@ func New(a fyne.App, opts Options) *App {
 	header := container.NewBorder(nil, nil, bar, container.NewHBox(ui.accounts.picker, ui.accounts.manage, about))
 	ui.win.SetContent(container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil,
 		container.NewPadded(ui.body)))
-	ui.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
-		for _, u := range uris {
-			if u.Scheme() == "file" {
-				ui.file.open(u.Path(), "")
-				return
-			}
-		}
-	})
+	ui.win.SetOnDropped(ui.dropped)
 	ui.addShortcuts()
 	ui.win.SetOnClosed(ui.Close)
 	ui.show(stepFile)
@@ -114,6 +128,17 @@ func New(a fyne.App, opts Options) *App {
 		ui.file.open(opts.Open, "")
 	}
 	return ui
+}
+
+// dropped opens the first local file dropped onto the window.
+func (ui *App) dropped(_ fyne.Position, uris []fyne.URI) {
+	for _, u := range uris {
+		if u.Scheme() == "file" {
+			ui.show(stepFile)
+			ui.file.open(u.Path(), "")
+			return
+		}
+	}
 }
 
 // Window is the app's window.
@@ -146,9 +171,7 @@ func (ui *App) addShortcuts() {
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyEnter, Modifier: fyne.KeyModifierShortcutDefault}, sync)
 	c.SetOnTypedKey(func(k *fyne.KeyEvent) {
 		if k.Name == fyne.KeyEscape {
-			if top := c.Overlays().Top(); top != nil {
-				c.Overlays().Remove(top)
-			}
+			ui.dismissTop()
 		}
 	})
 }
@@ -218,11 +241,11 @@ func (ui *App) openPath(path string) {
 	u := storage.NewFileURI(path)
 	parsed, err := url.Parse(u.String())
 	if err != nil {
-		dialog.ShowError(fmt.Errorf("cannot open %s: %w", path, err), ui.win)
+		ui.present(dialog.NewError(fmt.Errorf("cannot open %s: %w", path, err), ui.win))
 		return
 	}
 	if err := ui.fyne.OpenURL(parsed); err != nil {
-		dialog.ShowInformation("Results saved", "The results workbook is saved at:\n"+path, ui.win)
+		ui.present(dialog.NewInformation("Results saved", "The results workbook is saved at:\n"+path, ui.win))
 	}
 }
 
@@ -232,5 +255,5 @@ func (ui *App) showAbout() {
 		widget.NewLabelWithStyle("Leadsheet "+ui.opts.Version, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		widget.NewLabel("Imports an Excel sheet into Marketo as leads, row by row, and shows\nwhat happened to each row."),
 	), ui.win)
-	d.Show()
+	ui.present(d)
 }

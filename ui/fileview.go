@@ -182,7 +182,7 @@ func (v *fileView) browse() {
 		}
 	}
 	d.Resize(fyne.NewSize(900, 600))
-	d.Show()
+	v.ui.present(d)
 }
 
 func (v *fileView) fail(msg string) {
@@ -236,7 +236,7 @@ func (v *fileView) askPassword(path string, wrong bool) {
 	}, v.ui.win)
 	d.Resize(fyne.NewSize(480, 220))
 	v.password = d
-	d.Show()
+	v.ui.present(d)
 	v.ui.win.Canvas().Focus(pw)
 }
 

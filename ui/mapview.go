@@ -309,7 +309,7 @@ func (v *mapView) askPresetName() {
 			return
 		}
 		if _, err := importer.SavePreset(v.presetDir(), v.model.Preset(strings.TrimSpace(name.Text))); err != nil {
-			dialog.ShowError(fmt.Errorf("the mapping could not be saved: %w", err), v.ui.win)
+			v.ui.present(dialog.NewError(fmt.Errorf("the mapping could not be saved: %w", err), v.ui.win))
 			return
 		}
 		v.model.PresetName = strings.TrimSpace(name.Text)
@@ -317,6 +317,6 @@ func (v *mapView) askPresetName() {
 		v.refresh()
 	}, v.ui.win)
 	d.Resize(fyne.NewSize(460, 200))
-	d.Show()
+	v.ui.present(d)
 	v.ui.win.Canvas().Focus(name)
 }

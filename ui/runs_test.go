@@ -1,9 +1,14 @@
 package ui
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"leadsheet/marketo/marketotest"
@@ -107,5 +112,38 @@ func TestMapChooserSearchesFields(t *testing.T) {
 	}
 	if ui.sync.plan == nil || ui.sync.plan.Dedup {
 		t.Error("the sync plan still has dedup on")
+	}
+}
+
+func TestEscapeClosesDialogs(t *testing.T) {
+	ui, _ := newTestApp(t, Options{})
+	c := ui.win.Canvas()
+	ui.showAbout()
+	ui.accounts.showDialog()
+	if len(ui.dialogs) != 2 || c.Overlays().Top() == nil {
+		t.Fatalf("%d dialogs open", len(ui.dialogs))
+	}
+	esc := &fyne.KeyEvent{Name: fyne.KeyEscape}
+	c.OnTypedKey()(esc)
+	c.OnTypedKey()(esc)
+	if len(ui.dialogs) != 0 || c.Overlays().Top() != nil {
+		t.Errorf("%d dialogs still open after Esc twice", len(ui.dialogs))
+	}
+}
+
+func TestDropOpensWorkbook(t *testing.T) {
+	ui, loop := newTestApp(t, Options{})
+	ui.show(stepSync)
+	path := filepath.Join(t.TempDir(), "dropped.csv")
+	if err := os.WriteFile(path, []byte("Email,First Name\nanna@example.com,Anna\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ui.dropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(path)})
+	loop.pump(t, "the dropped file to open", func() bool { return ui.file.model != nil && ui.sess.rowsFor != nil })
+	if ui.current != stepFile || ui.file.model.DataRows != 1 || !strings.HasPrefix(ui.win.Title(), "Leadsheet — dropped.csv") {
+		t.Errorf("step %d, %d rows, title %q", ui.current, ui.file.model.DataRows, ui.win.Title())
+	}
+	if got := RecentFiles(ui.fyne.Preferences()); len(got) != 1 || got[0] != path {
+		t.Errorf("recent files %q", got)
 	}
 }

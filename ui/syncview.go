@@ -83,10 +83,11 @@ type syncView struct {
 	resultsPath  string
 	onRunning    func(bool)
 	ask          *dialog.ConfirmDialog // the open question (canary, resume), if any
+	present      func(dialog.Dialog)   // shows a dialog so Esc can close it
 }
 
 func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView {
-	v := &syncView{win: win, do: do, open: open}
+	v := &syncView{win: win, do: do, open: open, present: func(d dialog.Dialog) { d.Show() }}
 	v.planLabel = widget.NewLabel("Open a file and check the mapping first.")
 	v.planLabel.TextStyle.Bold = true
 	v.planLabel.Wrapping = fyne.TextWrapWord
@@ -522,7 +523,7 @@ func setText(l *widget.Label, s string) {
 // confirm shows a question and keeps it at hand (Esc and tests answer it).
 func (v *syncView) confirm(d *dialog.ConfirmDialog) {
 	v.ask = d
-	d.Show()
+	v.present(d)
 }
 
 func (v *syncView) onStart() {
@@ -606,7 +607,7 @@ func (v *syncView) finish(req RunRequest, path string, err error) {
 	v.model.TakeDirty()
 	v.refresh()
 	if err != nil {
-		dialog.ShowError(err, v.win)
+		v.present(dialog.NewError(err, v.win))
 		return
 	}
 	p := v.model.Progress()
