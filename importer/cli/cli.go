@@ -71,6 +71,9 @@ func (e Env) configDir() (string, error) {
 const (
 	EnvEncryptionKey = "LEADSHEET_ENCRYPTION_KEY"
 	EnvClientSecret  = "LEADSHEET_CLIENT_SECRET"
+	// EnvWorkbookPassword opens a password-protected workbook; its results
+	// are protected with the same password.
+	EnvWorkbookPassword = "LEADSHEET_WORKBOOK_PASSWORD"
 )
 
 const usage = `Usage: leadsheet sync FILE [flags]
@@ -79,7 +82,8 @@ Sends the rows of FILE (.xlsx, .xlsm or .csv) to Marketo as leads and writes
 the results to a new workbook beside it. FILE itself is never changed.
 
 Secrets are never given as flags: use a saved account (--profile), or set
-LEADSHEET_ENCRYPTION_KEY (SOAP) or LEADSHEET_CLIENT_SECRET (REST).
+LEADSHEET_ENCRYPTION_KEY (SOAP) or LEADSHEET_CLIENT_SECRET (REST). A workbook
+protected with a password is opened with LEADSHEET_WORKBOOK_PASSWORD.
 
 Flags:
 `

@@ -81,7 +81,10 @@ func (s *session) sync(ctx context.Context) error {
 
 // open reads the file's sheet list and picks the sheet and header row.
 func (s *session) open(ctx context.Context) error {
-	wb, err := importer.Open(ctx, s.o.file, importer.OpenOptions{})
+	wb, err := importer.Open(ctx, s.o.file, importer.OpenOptions{Password: s.env.getenv(EnvWorkbookPassword)})
+	if errors.Is(err, importer.ErrPasswordRequired) {
+		return fail(ExitUsage, "%s is protected with a password. Set %s to the password Excel asks for.", s.o.file, EnvWorkbookPassword)
+	}
 	if err != nil {
 		return fail(ExitUsage, "Leadsheet could not read %s: %w", s.o.file, err)
 	}
@@ -421,7 +424,8 @@ func (s *session) send(ctx context.Context, p plan) error {
 	}
 	// Results are written even after a cancel: they say what happened.
 	files, werr := importer.WriteResults(context.WithoutCancel(ctx), s.wb,
-		importer.ResultsOptions{Input: s.o.file, Sheet: s.sheet, HeaderRow: s.headerRow, Output: s.o.results, Now: now()}, out.Results)
+		importer.ResultsOptions{Input: s.o.file, Sheet: s.sheet, HeaderRow: s.headerRow, Output: s.o.results, Now: now(),
+			Password: s.env.getenv(EnvWorkbookPassword)}, out.Results)
 	fmt.Fprintln(s.env.Stdout, importer.Summary(out.Totals))
 	if werr != nil {
 		fmt.Fprintf(s.env.Stderr, "Leadsheet could not write the results: %v\n", werr)
