@@ -570,8 +570,7 @@ func (r *runner) finish(ctx context.Context) Outcome {
 	for _, rr := range r.res {
 		out.Results = append(out.Results, rr)
 	}
-	msg := finishedMessage(out.Totals)
-	r.pushLocked(Finished, -1, msg, nil)
+	r.pushLocked(Finished, -1, Summary(out.Totals), nil)
 	r.mu.Unlock()
 	slices.SortFunc(out.Results, func(a, b RowResult) int { return a.Row - b.Row })
 	if j := r.opts.Journal; j != nil && out.Stopped == NotStopped && out.Totals.Unknown == 0 && ctx.Err() == nil {
@@ -607,8 +606,6 @@ func Summary(t Totals) string {
 	}
 	return s
 }
-
-func finishedMessage(t Totals) string { return Summary(t) }
 
 // Total is the number of rows counted, in any state.
 func (t Totals) Total() int {
