@@ -357,3 +357,25 @@ func TestSyncKilledAndResumed(t *testing.T) {
 		})
 	}
 }
+
+func TestSyncREST(t *testing.T) {
+	srv := startSandbox(t, marketotest.DefaultConfig())
+	dir := t.TempDir()
+	in := filepath.Join(dir, "fair.xlsx")
+	writeWorkbook(t, in, 400, nil)
+	env := Env{ConfigDir: dir, Getenv: func(k string) string {
+		if k == EnvClientSecret {
+			return marketotest.DefaultClientSecret
+		}
+		return ""
+	}}
+	r := runMain(t, env, "sync", in, "--api", "rest", "--rest-url", srv.RESTBaseURL(), "--identity-url", srv.IdentityURL(),
+		"--client-id", marketotest.DefaultClientID, "--dedup=false")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "400 rows: 400 created, 0 updated, 0 failed, 0 invalid, 0 not sent\n") {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	leads := srv.Leads()
+	if len(leads) != 400 || leads[0].Fields["FirstName"] == "" || leads[0].Fields["Company"] != "Acme" {
+		t.Errorf("store: %d leads, first %+v", len(leads), leads[0])
+	}
+}
