@@ -21,6 +21,10 @@ type progress struct {
 	last     time.Time
 	totals   importer.Totals
 	drawn    bool // a bar is on the current line
+
+	lastNotice string
+	noticeAt   time.Time
+	quiet      int // notices not shown since the last one shown
 }
 
 func newProgress(w io.Writer, terminal bool, rows int) *progress {
@@ -34,8 +38,20 @@ func newProgress(w io.Writer, terminal bool, rows int) *progress {
 func (p *progress) event(ev importer.Event) {
 	p.totals = ev.Totals
 	switch ev.Kind {
-	case importer.Throttled, importer.Stopped, importer.Retrying:
+	case importer.Stopped:
 		p.line(ev.Message)
+	case importer.Throttled, importer.Retrying:
+		// Faults come in bursts: say the first, then at most one a second.
+		if ev.Message == p.lastNotice || time.Since(p.noticeAt) < time.Second {
+			p.quiet++
+			break
+		}
+		msg := ev.Message
+		if p.quiet > 0 {
+			msg += fmt.Sprintf(" (and %d more notices)", p.quiet)
+		}
+		p.line(msg)
+		p.lastNotice, p.noticeAt, p.quiet = ev.Message, time.Now(), 0
 	case importer.BatchDone:
 		if ev.Message != "" {
 			p.line(ev.Message)
