@@ -250,13 +250,13 @@ func (v *mapView) refresh() {
 		note = "Using your saved mapping “" + m.PresetName + "” for these columns."
 	}
 	setShown(v.presetNote, note)
-	ready := v.pre != nil && len(v.pre.Leads) > 0 && !v.pre.Fatal && (v.pre.Invalid == 0 || v.validOnly.Checked)
+	ready := v.pre != nil && v.pre.Sendable > 0 && !v.pre.Fatal && (v.pre.Invalid == 0 || v.validOnly.Checked)
 	enable(v.next, ready)
 	status := ""
 	if v.pre != nil && v.pre.Invalid > 0 && !v.validOnly.Checked {
 		status = "Fix the rows listed below in your file and open it again, or tick “Send the valid rows only”."
 	}
-	if v.pre != nil && len(v.pre.Leads) == 0 && !v.pre.Fatal {
+	if v.pre != nil && v.pre.Sendable == 0 && !v.pre.Fatal {
 		status = "No row can be sent yet: see the problems below."
 	}
 	setShown(v.status, status)

@@ -91,8 +91,8 @@ func TestPreflight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Invalid != 2 || p.Warned != 1 || len(p.Leads) != 2 || p.ByKey[marketo.KeyEmail] != 2 {
-		t.Fatalf("invalid=%d warned=%d leads=%d byKey=%v", p.Invalid, p.Warned, len(p.Leads), p.ByKey)
+	if p.Invalid != 2 || p.Warned != 1 || p.Sendable != 2 || p.ByKey[marketo.KeyEmail] != 2 {
+		t.Fatalf("invalid=%d warned=%d leads=%d byKey=%v", p.Invalid, p.Warned, p.Sendable, p.ByKey)
 	}
 	states := []importer.RowState{importer.Waiting, importer.Skipped, importer.Skipped, importer.Waiting}
 	for i, r := range p.Rows {
@@ -106,7 +106,7 @@ func TestPreflight(t *testing.T) {
 	if got := p.Summary(); got != "2 rows ready to send · 2 rows with problems will not be sent · 1 with warnings (sent anyway)" {
 		t.Errorf("summary %q", got)
 	}
-	bs, err := batches(p, 1, []int{6})
+	bs, err := p.Batches(1, []int{6})
 	if err != nil || len(bs) != 1 || bs[0].Rows[0] != 6 {
 		t.Errorf("batches of row 6 only: %+v, %v", bs, err)
 	}

@@ -126,30 +126,6 @@ func (ui *App) mappingChanged() {
 	}
 }
 
-// batches groups the leads of the given rows (nil: all) into batches.
-func batches(pre *Preflight, size int, only []int) ([]importer.Batch, error) {
-	var out []importer.Batch
-	b := importer.NewBatcher(size, func(b importer.Batch) error {
-		out = append(out, b)
-		return nil
-	})
-	for i, lead := range pre.Leads {
-		row := pre.LeadRows[i]
-		if only != nil {
-			if _, ok := slices.BinarySearch(only, row); !ok {
-				continue
-			}
-		}
-		if err := b.Add(row, lead); err != nil {
-			return nil, fmt.Errorf("batch row %d: %w", row, err)
-		}
-	}
-	if err := b.Flush(); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // keyName is the header of the key column most rows match on.
 func keyName(mm *MapModel, pre *Preflight) string {
 	best, n := marketo.KeyNone, 0
@@ -170,12 +146,17 @@ func keyName(mm *MapModel, pre *Preflight) string {
 // buildPlan turns the mapping and pre-flight into what the Sync step runs.
 func (ui *App) buildPlan(mm *MapModel, pre *Preflight) *SyncPlan {
 	conn := ui.accounts.conn
-	all, err := batches(pre, mm.BatchSize, nil)
-	if err != nil || len(pre.Leads) == 0 {
+	if pre.Sendable == 0 {
 		return nil
 	}
+	// The batcher fills one batch per key kind at a time, so this is the
+	// number it will make, without building them twice.
+	nb := 0
+	for _, n := range pre.ByKey {
+		nb += (n + mm.BatchSize - 1) / mm.BatchSize
+	}
 	f := ui.file.model
-	plan := &SyncPlan{Rows: slices.Clone(pre.Rows), Batches: len(all), Dedup: mm.Dedup, KeyName: keyName(mm, pre)}
+	plan := &SyncPlan{Rows: slices.Clone(pre.Rows), Batches: nb, Dedup: mm.Dedup, KeyName: keyName(mm, pre)}
 	mapping, dedup, size := mm.Mapping, mm.Dedup, mm.BatchSize
 	var skipped []importer.RowResult
 	for _, r := range pre.Rows {
@@ -195,7 +176,9 @@ func (ui *App) buildPlan(mm *MapModel, pre *Preflight) *SyncPlan {
 		return k, nil
 	}
 	if conn != nil {
-		if k, err := key(); err == nil {
+		// Only look into a journal that exists: OpenJournal would start an
+		// empty one for every mapping the operator tries.
+		if k, err := key(); err == nil && exists(filepath.Join(ui.storageDir("journals"), k.ID()+".journal")) {
 			if j, err := importer.OpenJournal(ui.storageDir("journals"), k); err == nil {
 				if n := j.Confirmed(); n > 0 {
 					plan.Resume = &ResumeOffer{Confirmed: n, When: fileTime(j.Path())}
@@ -210,7 +193,7 @@ func (ui *App) buildPlan(mm *MapModel, pre *Preflight) *SyncPlan {
 		}
 		sel := req.Rows
 		slices.Sort(sel)
-		bs, err := batches(pre, size, sel)
+		bs, err := pre.Batches(size, sel)
 		if err != nil {
 			return err
 		}
@@ -244,4 +227,9 @@ func fileTime(path string) string {
 		return "earlier"
 	}
 	return st.ModTime().Format("2 Jan 15:04")
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
