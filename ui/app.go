@@ -36,6 +36,10 @@ type Options struct {
 	// Do runs a function on the Fyne goroutine; nil means fyne.Do. Tests
 	// pass a function that runs it inline.
 	Do func(func())
+	// KeepTheme leaves the app's theme alone (tests use Fyne's test
+	// theme); otherwise the window uses the default theme with readable
+	// status colours on light backgrounds.
+	KeepTheme bool
 }
 
 // The steps of the window, in order.
@@ -90,6 +94,9 @@ func New(a fyne.App, opts Options) *App {
 		opts.Do = fyne.Do
 	}
 	ui := &App{fyne: a, opts: opts}
+	if !opts.KeepTheme {
+		a.Settings().SetTheme(newReadableTheme())
+	}
 	ui.win = a.NewWindow("Leadsheet")
 	ui.win.SetIcon(Icon())
 	ui.win.Resize(fyne.NewSize(1180, 760))

@@ -67,7 +67,7 @@ func newFileView(ui *App) *fileView {
 		ui.openSample()
 	})
 	hint := widget.NewLabel("or drop an .xlsx or .csv file onto this window (Ctrl+O opens too)")
-	hint.Importance = widget.LowImportance
+	hint.TextStyle.Italic = true
 	v.recent = container.NewVBox()
 	v.refreshRecent()
 
@@ -186,7 +186,7 @@ func (v *fileView) browse() {
 }
 
 func (v *fileView) fail(msg string) {
-	v.message.SetText(msg)
+	setShown(v.message, msg)
 }
 
 // open opens a workbook in the background; an encrypted one asks for its password.
@@ -195,7 +195,7 @@ func (v *fileView) open(path, password string) {
 		return
 	}
 	v.busy = true
-	v.message.SetText("")
+	setShown(v.message, "")
 	v.name.SetText(filepath.Base(path))
 	v.summary.SetText("Opening…")
 	go func() {
@@ -274,7 +274,7 @@ func (v *fileView) afterChange() {
 	if !m.Ready() {
 		msg = fmt.Sprintf("Sheet %q has no rows to import. Pick the sheet that holds your leads.", m.Sheet)
 	}
-	v.message.SetText(msg)
+	setShown(v.message, msg)
 	var choices []string
 	for _, r := range m.Preview {
 		if len(r.Cells) > 0 {

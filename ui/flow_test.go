@@ -19,6 +19,7 @@ func newTestApp(t *testing.T, opts Options) (*App, *uiLoop) {
 	a := test.NewTempApp(t)
 	loop := newUILoop()
 	opts.Do = loop.do
+	opts.KeepTheme = true
 	if opts.Version == "" {
 		opts.Version = "0.0.0-test"
 	}

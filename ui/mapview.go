@@ -142,7 +142,7 @@ func (v *mapView) setModel(m *MapModel) {
 		title := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		title.Truncation = fyne.TextTruncateEllipsis
 		letter := widget.NewLabel("column " + m.Header.Letters[i])
-		letter.Importance = widget.LowImportance
+		letter.TextStyle.Italic = true
 		samples := widget.NewLabel(strings.Join(m.Samples[i], " · "))
 		samples.Truncation = fyne.TextTruncateEllipsis
 		samples.TextStyle.Italic = true
