@@ -51,8 +51,11 @@ click() {
   xdotool mousemove --window "$APP_WINDOW" "$1" "$2" click 1
 }
 
-# shoot FILE: captures the app window.
+# shoot FILE: captures the app window, with the pointer moved off it so no
+# hover highlight shows.
 shoot() {
+  xdotool mousemove 1279 799
+  sleep 0.3
   /usr/bin/import -window "$APP_WINDOW" "$1"
 }
 
