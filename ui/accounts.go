@@ -204,22 +204,20 @@ func (v *accountsView) showDialog() *accountForm {
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
 
-	rest := widget.NewForm(widget.NewFormItem("REST base URL", base), widget.NewFormItem("Identity URL", ident),
-		widget.NewFormItem("Client ID", clientID), widget.NewFormItem("Lookup field", lookup))
-	soap := widget.NewForm(widget.NewFormItem("SOAP endpoint", endpoint), widget.NewFormItem("User ID", userID))
-	secretItem := widget.NewFormItem("Client secret", secret)
-	secretForm := widget.NewForm(secretItem)
+	// One form, so every label lines up; its rows follow the API chosen.
+	form := widget.NewForm()
 	kind.OnChanged = func(k string) {
+		items := []*widget.FormItem{widget.NewFormItem("Name", name), widget.NewFormItem("API", kind)}
 		if k == KindSOAP {
-			rest.Hide()
-			soap.Show()
-			secretItem.Text = "Encryption key"
+			items = append(items, widget.NewFormItem("SOAP endpoint", endpoint), widget.NewFormItem("User ID", userID),
+				widget.NewFormItem("Encryption key", secret))
 		} else {
-			soap.Hide()
-			rest.Show()
-			secretItem.Text = "Client secret"
+			items = append(items, widget.NewFormItem("REST base URL", base), widget.NewFormItem("Identity URL", ident),
+				widget.NewFormItem("Client ID", clientID), widget.NewFormItem("Client secret", secret),
+				widget.NewFormItem("Lookup field", lookup))
 		}
-		secretForm.Refresh()
+		form.Items = items
+		form.Refresh()
 	}
 	read := func() Account {
 		return Account{Name: name.Text, Kind: kind.Selected, BaseURL: base.Text, IdentityURL: ident.Text, ClientID: clientID.Text,
@@ -240,7 +238,11 @@ func (v *accountsView) showDialog() *accountForm {
 		}
 		kind.SetSelected(acc.Kind)
 	}
+	var del *widget.Button
 	existing := widget.NewSelect(v.names, func(n string) {
+		if del != nil {
+			enable(del, n != "")
+		}
 		acc, sec, err := v.load(n)
 		if err != nil && v.store != nil {
 			// Show what is saved even when the secret cannot be read.
@@ -310,7 +312,7 @@ func (v *accountsView) showDialog() *accountForm {
 		v.choose(acc.Name)
 	})
 	save.Importance = widget.HighImportance
-	del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() {
+	del = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() {
 		n := existing.Selected
 		if n == "" {
 			return
@@ -328,16 +330,16 @@ func (v *accountsView) showDialog() *accountForm {
 		load(Account{})
 	})
 	del.Importance = widget.DangerImportance
+	del.Disable()
 	sandboxBtn := widget.NewButtonWithIcon("Use the local sandbox", theme.ComputerIcon(), func() {
 		d.Hide()
 		v.useSandbox()
 	})
 	note := widget.NewLabel("Secrets are kept in this computer's keyring, never in files.")
-	note.Importance = widget.LowImportance
+	note.TextStyle.Italic = true
 	body := container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel("Account"), newBtn, existing),
-		widget.NewForm(widget.NewFormItem("Name", name), widget.NewFormItem("API", kind)),
-		rest, soap, secretForm, note, status,
+		form, note, status,
 		container.NewHBox(test, sandboxBtn, del, save),
 	)
 	if v.store == nil {
