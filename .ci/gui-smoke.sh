@@ -30,9 +30,21 @@ alive
 shoot "$out/smoke-file.png"
 not_blank "$out/smoke-file.png"
 
-# Ctrl+Enter syncs the sample against the in-process sandbox.
+# Ctrl+Enter syncs the sample against the in-process sandbox; the results
+# workbook appears beside the sample's copy in the app's storage.
 xdotool key --window "$APP_WINDOW" ctrl+Return
-sleep 6
+results=
+for _ in $(seq 1 60); do
+  results=$(find "$HOME" -name 'sample-leads-results-*.xlsx' | head -n1)
+  [ -n "$results" ] && break
+  sleep 0.5
+done
+if [ -z "$results" ]; then
+  echo "no results workbook 30 s after Ctrl+Enter: the sync did not run" >&2
+  exit 1
+fi
+echo "results written: $results"
+sleep 1
 alive
 shoot "$out/smoke-sync.png"
 not_blank "$out/smoke-sync.png"

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
+	"leadsheet/importer"
 	"leadsheet/marketo/marketotest"
 )
 
@@ -145,5 +146,29 @@ func TestDropOpensWorkbook(t *testing.T) {
 	}
 	if got := RecentFiles(ui.fyne.Preferences()); len(got) != 1 || got[0] != path {
 		t.Errorf("recent files %q", got)
+	}
+}
+
+func TestPresetRecalledForSameHeaders(t *testing.T) {
+	ui, loop := newTestApp(t, Options{Sandbox: true})
+	waitReady(t, ui, loop)
+	mv := ui.mapping
+	col := indexOf(mv.model.Header.Names, "Badge No.")
+	mv.choosers[col].SetText(mv.model.Search("mobile")[0])
+	mv.batch.SetSelected("100")
+	if _, err := importer.SavePreset(mv.presetDir(), mv.model.Preset("Booth scans")); err != nil {
+		t.Fatal(err)
+	}
+
+	// Opening the file again recalls the saved mapping, not the automatic one.
+	before := mv.model
+	ui.file.open(ui.file.model.Path, "")
+	loop.pump(t, "the file to reopen", func() bool { return ui.sync.plan != nil && ui.mapping.model != before })
+	m := ui.mapping.model
+	if m.PresetName != "Booth scans" || m.BatchSize != 100 || m.Label(col) == labelSkip {
+		t.Errorf("recalled: preset %q, batch %d, Badge No. -> %q", m.PresetName, m.BatchSize, m.Label(col))
+	}
+	if !strings.Contains(ui.mapping.presetNote.Text, "Booth scans") || ui.sync.plan.Batches != 5 {
+		t.Errorf("note %q, %d batches", ui.mapping.presetNote.Text, ui.sync.plan.Batches)
 	}
 }
