@@ -46,7 +46,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	srv := startSandbox(t, cfg)
 	// Trouble starts once the child has connected (the field list call is
 	// not retried, and one failure there ends the run before any batch).
-	trouble := marketotest.Faults{FaultRate5xx: 0.15, MalformedRate: 0.1, SlowBodyDuration: time.Second}
+	trouble := marketotest.Faults{FaultRate5xx: 0.2, MalformedRate: 0.1, SlowBodyDuration: time.Second}
 
 	for _, tc := range []struct {
 		name     string
@@ -58,10 +58,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 		useToken bool
 	}{
 		{"soap", "SOAP describeMObject", func(in string) []string {
-			return []string{"sync", in, "--endpoint", srv.SOAPEndpoint(), "--user-id", cfg.UserID, "--batch-size", "50"}
+			return []string{"sync", in, "--endpoint", srv.SOAPEndpoint(), "--user-id", cfg.UserID, "--batch-size", "25"}
 		}, []string{EnvEncryptionKey + "=" + encKey}, ExitRows, []string{encKey}, false},
 		{"rest", "REST describe.json", func(in string) []string {
-			return []string{"sync", in, "--api", "rest", "--rest-url", srv.RESTBaseURL(), "--client-id", cfg.ClientID, "--batch-size", "50"}
+			return []string{"sync", in, "--api", "rest", "--rest-url", srv.RESTBaseURL(), "--client-id", cfg.ClientID, "--batch-size", "25"}
 		}, []string{EnvClientSecret + "=" + clientSecret}, ExitRows, []string{clientSecret}, true},
 		{"rest-refused", "", func(in string) []string {
 			return []string{"sync", in, "--api", "rest", "--rest-url", srv.RESTBaseURL(), "--client-id", cfg.ClientID}
