@@ -48,3 +48,21 @@ func TestSyncTableGoldenMarkup(t *testing.T) {
 	w.Resize(w.Content().MinSize().Max(sizeOf(1180, 560)))
 	test.AssertRendersToMarkup(t, "sync_table.xml", w.Canvas())
 }
+
+func TestThrottleNoteShowsAndClears(t *testing.T) {
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, nil)
+	v := newSyncView(w, func(f func()) { f() }, func(string) {})
+	w.SetContent(v.content)
+	w.Resize(sizeOf(1180, 760))
+	v.setPlan(&SyncPlan{Rows: sampleRows(3), Batches: 1, Dedup: true})
+	if v.throttle.Visible() {
+		t.Fatal("throttle note shown before any throttling")
+	}
+	v.model.Start(nil)
+	v.model.Apply(importer.Event{Kind: importer.Throttled, Message: "Marketo asked us to slow down; waiting 20 s"})
+	v.refresh()
+	if !v.throttle.Visible() || v.throttle.Text != "ⓘ Marketo asked us to slow down; waiting 20 s" {
+		t.Errorf("throttle note %q visible=%v", v.throttle.Text, v.throttle.Visible())
+	}
+}
