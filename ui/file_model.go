@@ -24,8 +24,8 @@ type FileModel struct {
 	Detected  int // what detection found
 	Preview   []importer.Row
 	Header    importer.Header
-	Notes     []string
-	DataRows  int // data rows below the header once read; -1 until then
+	Notes     []string // what the operator should know about the file (format surprises, merged cells, ...)
+	DataRows  int      // data rows below the header once read; -1 until then
 
 	wb *importer.Workbook
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -25,6 +26,7 @@ type fileView struct {
 	model *FileModel
 
 	name, summary, message *widget.Label
+	notes                  *widget.Label // reading notes: not errors, but worth knowing
 	sheet, header          *widget.Select
 	preview                *widget.Table
 	recent                 *fyne.Container
@@ -42,6 +44,10 @@ func newFileView(ui *App) *fileView {
 	v.message = widget.NewLabel("")
 	v.message.Wrapping = fyne.TextWrapWord
 	v.message.Importance = widget.DangerImportance
+	v.notes = widget.NewLabel("")
+	v.notes.Wrapping = fyne.TextWrapWord
+	v.notes.Importance = widget.WarningImportance
+	v.notes.Hide()
 	v.sheet = widget.NewSelect(nil, func(s string) {
 		if v.model != nil && s != v.model.Sheet {
 			v.changeSheet(s)
@@ -80,6 +86,7 @@ func newFileView(ui *App) *fileView {
 		container.NewHBox(open, tour, hint),
 		container.NewBorder(nil, nil, nil, container.NewVBox(v.next), container.NewVBox(v.name, v.summary)),
 		v.message,
+		v.notes,
 	)
 	v.content = container.NewBorder(top, nil, nil, nil, container.NewStack(v.recent, v.loaded))
 	return v
@@ -185,6 +192,16 @@ func (v *fileView) browse() {
 	v.ui.present(d)
 }
 
+// showNotes lists what reading the sheet noticed (merged cells, formulas
+// without results, values outside the header...).
+func (v *fileView) showNotes(notes []string) {
+	text := ""
+	for _, n := range notes {
+		text += "ⓘ " + n + "\n"
+	}
+	setShown(v.notes, strings.TrimSuffix(text, "\n"))
+}
+
 func (v *fileView) fail(msg string) {
 	setShown(v.message, msg)
 }
@@ -196,6 +213,7 @@ func (v *fileView) open(path, password string) {
 	}
 	v.busy = true
 	setShown(v.message, "")
+	setShown(v.notes, "")
 	v.name.SetText(filepath.Base(path))
 	v.summary.SetText("Opening…")
 	go func() {

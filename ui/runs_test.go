@@ -136,13 +136,19 @@ func TestDropOpensWorkbook(t *testing.T) {
 	ui, loop := newTestApp(t, Options{})
 	ui.show(stepSync)
 	path := filepath.Join(t.TempDir(), "dropped.csv")
-	if err := os.WriteFile(path, []byte("Email,First Name\nanna@example.com,Anna\n"), 0o644); err != nil {
+	csv := "Email,First Name\n" + strings.Repeat("anna@example.com,Anna\n", 104) + "li@example.cn,Li,met at booth 4\n"
+	if err := os.WriteFile(path, []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	ui.dropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(path)})
 	loop.pump(t, "the dropped file to open", func() bool { return ui.file.model != nil && ui.sess.rowsFor != nil })
-	if ui.current != stepFile || ui.file.model.DataRows != 1 || !strings.HasPrefix(ui.win.Title(), "Leadsheet — dropped.csv") {
+	if ui.current != stepFile || ui.file.model.DataRows != 105 || !strings.HasPrefix(ui.win.Title(), "Leadsheet — dropped.csv") {
 		t.Errorf("step %d, %d rows, title %q", ui.current, ui.file.model.DataRows, ui.win.Title())
+	}
+	// A value far below, outside the header's columns, is not dropped
+	// silently: the File step says so.
+	if !ui.file.notes.Visible() || !strings.Contains(ui.file.notes.Text, "without a header") {
+		t.Errorf("notes %q", ui.file.notes.Text)
 	}
 	if got := RecentFiles(ui.fyne.Preferences()); len(got) != 1 || got[0] != path {
 		t.Errorf("recent files %q", got)

@@ -43,7 +43,7 @@ func (ui *App) fileChanged(m *FileModel) {
 	wb, sheet, header := m.Workbook(), m.Sheet, m.HeaderRow
 	go func() {
 		var rows []importer.Row
-		_, err := wb.Read(ctx, sheet, header, func(r importer.Row) error {
+		res, err := wb.Read(ctx, sheet, header, func(r importer.Row) error {
 			rows = append(rows, r)
 			return nil
 		})
@@ -60,6 +60,7 @@ func (ui *App) fileChanged(m *FileModel) {
 			} else {
 				m.DataRows = len(rows)
 				ui.file.summary.SetText(m.Summary())
+				ui.file.showNotes(append(m.Workbook().Notes(), res.Notes...))
 			}
 			ui.mappingChanged()
 		})
