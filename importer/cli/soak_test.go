@@ -72,7 +72,10 @@ func soakOnce(t *testing.T, p soakPlan, dedup bool) {
 	args := soapArgs(srv, in, "--batch-size", fmt.Sprint(p.batch), "--concurrency", fmt.Sprint(p.concurrency),
 		fmt.Sprintf("--dedup=%v", dedup), "--results", filepath.Join(dir, "results.xlsx"))
 
-	step := p.rows / (p.cycles + 1)
+	// Each cycle kills after this many lead writes, leaving rows for every
+	// later cycle even when (dedup off) rows in flight at a kill are never
+	// sent again.
+	step := max(p.batch, p.rows/(2*(p.cycles+1)))
 	kills, refused := 0, 0
 	// A child whose connecting call (the field list) meets injected
 	// trouble stops at once with ExitConnect: that start is repeated.
