@@ -178,3 +178,17 @@ func TestPresetRecalledForSameHeaders(t *testing.T) {
 		t.Errorf("note %q, %d batches", ui.mapping.presetNote.Text, ui.sync.plan.Batches)
 	}
 }
+
+func TestNoAccountBlocksStart(t *testing.T) {
+	ui, loop := newTestApp(t, Options{})
+	path := filepath.Join(t.TempDir(), "leads.csv")
+	if err := os.WriteFile(path, []byte("Email\nanna@example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ui.file.open(path, "")
+	loop.pump(t, "the plan", func() bool { return ui.sync.plan != nil })
+	ui.show(stepSync)
+	if !ui.sync.start.Disabled() || !strings.HasPrefix(ui.sync.planLabel.Text, "Choose a Marketo account") {
+		t.Errorf("start disabled=%v, line %q", ui.sync.start.Disabled(), ui.sync.planLabel.Text)
+	}
+}

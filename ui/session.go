@@ -158,6 +158,9 @@ func (ui *App) buildPlan(mm *MapModel, pre *Preflight) *SyncPlan {
 	}
 	f := ui.file.model
 	plan := &SyncPlan{Rows: slices.Clone(pre.Rows), Batches: nb, Dedup: mm.Dedup, KeyName: keyName(mm, pre)}
+	if conn == nil {
+		plan.Blocked = "Choose a Marketo account (top right) to sync these rows, or try the local sandbox."
+	}
 	mapping, dedup, size := mm.Mapping, mm.Dedup, mm.BatchSize
 	var skipped []importer.RowResult
 	for _, r := range pre.Rows {

@@ -50,6 +50,8 @@ type SyncPlan struct {
 	// Resume, when set, offers to continue a run a journal says was
 	// interrupted; it reports the rows already confirmed.
 	Resume *ResumeOffer
+	// Blocked, when set, says why the run cannot start yet (no account).
+	Blocked string
 }
 
 // ResumeOffer describes a journal left by an interrupted run of the same file.
@@ -441,6 +443,8 @@ func (v *syncView) refresh() {
 		plan = "Done: " + resultsSummary(p)
 	case p.Totals.Waiting < p.Total && !v.running:
 		plan = fmt.Sprintf("%s of %s rows still to send · %s", count(p.Totals.Waiting), count(p.Total), resultsSummary(p))
+	case v.plan.Blocked != "" && !v.running:
+		plan = v.plan.Blocked
 	default:
 		plan = PlanSentence(p.Total, v.plan.Batches, v.plan.Dedup, v.plan.KeyName)
 		if invalid > 0 {
@@ -479,11 +483,11 @@ func (v *syncView) refresh() {
 	setShown(v.throttle, throttle)
 	setShown(v.stopped, p.Stopped)
 
-	enable(v.start, !v.running && p.Totals.Waiting > 0)
+	enable(v.start, !v.running && p.Totals.Waiting > 0 && v.plan.Blocked == "")
 	enable(v.canary, !v.running)
 	enable(v.cancelBtn, v.running)
 	enable(v.results, !v.running && v.resultsPath != "")
-	enable(v.retry, !v.running && p.Totals.Failed+p.Totals.NotSent > 0)
+	enable(v.retry, !v.running && p.Totals.Failed+p.Totals.NotSent > 0 && v.plan.Blocked == "")
 	if v.running {
 		v.start.SetText("Syncing…")
 	} else if p.Totals.Waiting < p.Total && p.Totals.Waiting > 0 {
