@@ -178,7 +178,7 @@ func errKeyring(err error) error {
 
 // accountForm is the account editor's widgets.
 type accountForm struct {
-	name, base, ident, clientID, lookup, endpoint, userID, secret *widget.Entry
+	name, base, ident, clientID, lookup, endpoint, userID, secret *dialogEntry
 	kind                                                          *widget.RadioGroup
 	status                                                        *widget.Label
 	test, save, sandbox                                           *widget.Button
@@ -187,20 +187,20 @@ type accountForm struct {
 // showDialog opens the account editor: pick an account or start a new one,
 // fill in REST or SOAP details, test, save.
 func (v *accountsView) showDialog() *accountForm {
-	name := widget.NewEntry()
+	name := newDialogEntry(false, v.ui.dismissTop)
 	kind := widget.NewRadioGroup([]string{KindREST, KindSOAP}, nil)
 	kind.Horizontal = true
-	base := widget.NewEntry()
+	base := newDialogEntry(false, v.ui.dismissTop)
 	base.SetPlaceHolder("https://123-ABC-456.mktorest.com/rest")
-	ident := widget.NewEntry()
+	ident := newDialogEntry(false, v.ui.dismissTop)
 	ident.SetPlaceHolder("https://123-ABC-456.mktorest.com/identity")
-	clientID := widget.NewEntry()
-	lookup := widget.NewEntry()
+	clientID := newDialogEntry(false, v.ui.dismissTop)
+	lookup := newDialogEntry(false, v.ui.dismissTop)
 	lookup.SetPlaceHolder("optional: REST field used for ForeignSysPersonId")
-	endpoint := widget.NewEntry()
+	endpoint := newDialogEntry(false, v.ui.dismissTop)
 	endpoint.SetPlaceHolder("https://123-ABC-456.mktoapi.com/soap/mktows/2_2")
-	userID := widget.NewEntry()
-	secret := widget.NewPasswordEntry()
+	userID := newDialogEntry(false, v.ui.dismissTop)
+	secret := newDialogEntry(true, v.ui.dismissTop)
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
 

@@ -237,7 +237,7 @@ func (v *fileView) open(path, password string) {
 }
 
 func (v *fileView) askPassword(path string, wrong bool) {
-	pw := widget.NewPasswordEntry()
+	pw := newDialogEntry(true, v.ui.dismissTop)
 	text := filepath.Base(path) + " is protected with a password. Enter it to read the file (Leadsheet never changes it)."
 	if wrong {
 		text = "That password did not open " + filepath.Base(path) + ". Check it and try again."

@@ -297,7 +297,7 @@ func (v *mapView) askPresetName() {
 	if v.model == nil {
 		return
 	}
-	name := widget.NewEntry()
+	name := newDialogEntry(false, v.ui.dismissTop)
 	name.SetPlaceHolder("e.g. Trade-show badge scans")
 	if v.model.PresetName != "" {
 		name.SetText(v.model.PresetName)

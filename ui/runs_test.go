@@ -192,3 +192,13 @@ func TestNoAccountBlocksStart(t *testing.T) {
 		t.Errorf("start disabled=%v, line %q", ui.sync.start.Disabled(), ui.sync.planLabel.Text)
 	}
 }
+
+func TestEscapeInTextFieldCancelsDialog(t *testing.T) {
+	ui, _ := newTestApp(t, Options{})
+	f := ui.accounts.showDialog()
+	test.Type(f.name, "acme")
+	f.name.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if len(ui.dialogs) != 0 || ui.win.Canvas().Overlays().Top() != nil {
+		t.Errorf("%d dialogs open after Esc in a text field", len(ui.dialogs))
+	}
+}
