@@ -7,9 +7,10 @@
 # once: 0 lost, 0 duplicated (with dedup off, rows whose call was in flight
 # at a kill end "unknown, check in Marketo" and are never re-sent blindly).
 # A few minutes on 2 cores; CI runs the 3-kill, 3,000-row variant
-# (TestSoakKillResumeShort) with the ordinary tests.
+# (TestSoakKillResumeShort) with the ordinary tests; this one is built only
+# with the soak tag.
 #
 #   bash .ci/soak.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LEADSHEET_SOAK=1 go test -count=1 -timeout 30m -run '^TestSoakKillResume$' -v ./importer/cli/ 2>&1 | grep -v '^=== '
+go test -tags soak -count=1 -timeout 30m -run '^TestSoakKillResume$' -v ./importer/cli/ 2>&1 | grep -v '^=== '
