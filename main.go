@@ -24,11 +24,28 @@ import (
 	"leadsheet/ui"
 )
 
-// version is the release, kept in step with FyneApp.toml.
-const version = "0.1.0"
+// version is the release, kept in step with FyneApp.toml. It is a variable
+// so that .ci/dist.sh can stamp a tagged release with
+// -ldflags "-X main.version=...".
+var version = "0.1.0"
 
 func main() {
+	if len(os.Args) > 1 && isSubcommand(os.Args[1]) {
+		// Before os.Stdout and os.Stderr are handed to run: on Windows
+		// AttachConsole may replace them.
+		cli.AttachConsole()
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// isSubcommand reports whether arg names one of the command-line
+// subcommands, which write to a terminal instead of opening a window.
+func isSubcommand(arg string) bool {
+	switch arg {
+	case "version", "sync", "sandbox":
+		return true
+	}
+	return false
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
