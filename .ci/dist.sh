@@ -83,9 +83,10 @@ mkdir -p "$DIST"
 
 # --- Windows ---
 t=$SECONDS
-# Windows wants a four-part numeric file version.
+# Windows wants a four-part numeric file version. Task Manager and the
+# SmartScreen prompt show the file description, so it is just the name.
 (cd "$STAGE" && "$TOOLS/go-winres" simply --arch amd64 --out rsrc --icon "$ICON" --manifest gui \
-  --product-name "$NAME" --file-description "$NAME: import an Excel sheet into Marketo" \
+  --product-name "$NAME" --file-description "$NAME" \
   --original-filename "$BIN.exe" --product-version "$VERSION" --file-version "$VERSION.${BUILD:-0}")
 exe=$DIST/$BIN-$VERSION-windows-amd64.exe
 (cd "$STAGE" && CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
