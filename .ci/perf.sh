@@ -148,8 +148,6 @@ p2_dry_rss=$(( $(field dry-1m 4) / 1024 )) p2_dry_wall=$(field dry-1m 1)
 log "P2: GUI with the 1M-row workbook under Xvfb (up to $gui_seconds s)"
 # The GUI's own loopback connections (client and in-process sandbox ends)
 # show when the sync is running: more than the two of the field-list call.
-gui_state=$out/gui.state
-: >"$gui_state"
 xvfb-run -a -s "-screen 0 1280x800x24" /usr/bin/time -f "%e %U %S %M" -o "$out/gui.time" \
   timeout -s TERM -k 20 "$gui_seconds" "$out/bin/leadsheet" --sandbox --open "$f1m" --auto-sync --quit-when-done \
   >"$out/gui.out" 2>"$out/gui.err" &
