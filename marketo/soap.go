@@ -116,6 +116,13 @@ func (c *SOAPClient) SyncLeads(ctx context.Context, leads []Lead, dedup bool) ([
 	if len(out) != len(leads) {
 		return nil, fmt.Errorf("%s: Marketo answered with %d statuses for %d leads: %w", op, len(out), len(leads), ErrMismatchedAnswer)
 	}
+	for i := range out {
+		// The WSDL lets error be nil even for FAILED; every failed row
+		// must still tell the operator something.
+		if out[i].Status == Failed && out[i].Error == "" {
+			out[i].Error = "Marketo did not sync this lead and gave no reason"
+		}
+	}
 	return out, nil
 }
 

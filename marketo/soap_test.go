@@ -727,3 +727,26 @@ func TestSOAPTLSVerified(t *testing.T) {
 		t.Fatalf("self-signed server accepted or unclear error: %v", err)
 	}
 }
+
+func TestSOAPFailedWithoutReasonGetsOne(t *testing.T) {
+	body := `<?xml version="1.0" encoding="UTF-8"?>
+<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:ns1="http://www.marketo.com/mktows/"><SOAP-ENV:Body><ns1:successSyncMultipleLeads><result><syncStatusList>` +
+		`<syncStatus><leadId>0</leadId><status>FAILED</status><error xsi:nil="true" /></syncStatus>` +
+		`<syncStatus><leadId>0</leadId><status>FAILED</status><error></error></syncStatus>` +
+		`<syncStatus><leadId>7</leadId><status>CREATED</status><error xsi:nil="true" /></syncStatus>` +
+		`</syncStatusList></result></ns1:successSyncMultipleLeads></SOAP-ENV:Body></SOAP-ENV:Envelope>`
+	srv := soapServer(t, http.StatusOK, body)
+	leads := []Lead{{Email: "a@example.com"}, {Email: "b@example.com"}, {Email: "c@example.com"}}
+	got, err := testSOAPClient(t, srv.URL).SyncLeads(context.Background(), leads, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, st := range got[:2] {
+		if st.Status != Failed || st.Error == "" {
+			t.Errorf("status %d = %+v, want FAILED with a reason", i, st)
+		}
+	}
+	if got[2].Status != Created || got[2].Error != "" {
+		t.Errorf("status 2 = %+v, want CREATED without an error", got[2])
+	}
+}
