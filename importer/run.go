@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,6 +47,11 @@ type RunOptions struct {
 	// Skipped are the rows pre-flight validation found invalid: they are
 	// never sent and end as Skipped with their Reason. See [SkippedRows].
 	Skipped []RowResult
+
+	// Rows is how many data rows the run covers, Skipped included. With
+	// [RunStream] it lets the Waiting count include rows not yet produced;
+	// 0 means count only rows produced so far. [Run] fills it in itself.
+	Rows int
 }
 
 func (o RunOptions) withDefaults() RunOptions {
@@ -84,6 +90,7 @@ const (
 	StopQuota
 	StopAuth
 	StopJournal // the journal could not be written: sending on could send rows twice later
+	StopSource  // the batch source failed (the sheet could not be read again, or changed)
 )
 
 // StopError is the error [Run] returns when it stopped early for a reason
@@ -115,7 +122,35 @@ const (
 )
 
 // Run sends batches to Marketo within its limits and reports every row's
-// fate through emit as it happens.
+// fate through emit as it happens. It is [RunStream] over a slice; opts.Rows
+// is set from the batches and opts.Skipped when it is 0.
+func Run(ctx context.Context, s marketo.Syncer, batches []Batch, opts RunOptions, emit func(Event)) (Outcome, error) {
+	if opts.Rows == 0 {
+		opts.Rows = len(opts.Skipped)
+		for _, b := range batches {
+			opts.Rows += len(b.Rows)
+		}
+	}
+	return RunStream(ctx, s, func(yield func(Batch)) error {
+		for _, b := range batches {
+			yield(b)
+		}
+		return nil
+	}, opts, emit)
+}
+
+// A BatchSource produces a run's batches in order, handing each to yield,
+// and returns when it has no more or cannot go on. yield blocks while every
+// sender is busy, so a source reading a sheet reads only a few batches
+// ahead of what has been sent. Once the run has stopped (quota, login,
+// journal) or its ctx is done, yield ends each batch NotSent at once
+// without sending it, so a source that goes on to the end gives every row
+// its final state cheaply. Rows a source never yields are not part of the
+// run's Outcome.
+type BatchSource func(yield func(Batch)) error
+
+// RunStream sends the batches src produces to Marketo within its limits and
+// reports every row's fate through emit as it happens.
 //
 // Batches go out concurrently (opts.Concurrency) within a shared rate budget
 // (opts.CallsPerWindow per opts.Window). Passing failures (timeouts, 5xx,
@@ -127,16 +162,22 @@ const (
 // stops the run: answers already received are kept and every row not yet
 // confirmed ends NotSent with the reason. Cancelling ctx does the same; with
 // dedup off the calls already on the wire are let finish so their outcome
-// is known.
+// is known. Rows the journal holds as confirmed are restored as each batch
+// arrives and not sent again; rows it holds in flight are sent again with
+// dedup on and end Unknown with dedup off.
 //
-// emit is called from one goroutine of Run's own, in order, never while
-// anything a sender needs is held; a slow emit delays only later events.
-// The last event is Finished, and Run returns after emit has seen it.
+// A src error stops the run like a quota failure (cause StopSource, its
+// text in the message) unless ctx was cancelled.
 //
-// Run returns ctx.Err() when cancelled, a *StopError when it stopped for
-// quota, login or journal trouble, and nil otherwise; the Outcome is
-// complete in every case.
-func Run(ctx context.Context, s marketo.Syncer, batches []Batch, opts RunOptions, emit func(Event)) (Outcome, error) {
+// emit is called from one goroutine of RunStream's own, in order, never
+// while anything a sender needs is held; a slow emit delays only later
+// events. The last event is Finished, and RunStream returns after emit has
+// seen it.
+//
+// RunStream returns ctx.Err() when cancelled, a *StopError when it stopped
+// for quota, login, journal or source trouble, and nil otherwise; the
+// Outcome holds every row src yielded, each exactly once.
+func RunStream(ctx context.Context, s marketo.Syncer, src BatchSource, opts RunOptions, emit func(Event)) (Outcome, error) {
 	opts = opts.withDefaults()
 	r := &runner{
 		s:      s,
@@ -146,16 +187,8 @@ func Run(ctx context.Context, s marketo.Syncer, batches []Batch, opts RunOptions
 		res:    make(map[int]RowResult),
 		stop:   make(chan struct{}),
 	}
-	pending, initial, resumeMsg := r.plan(batches)
-	if len(initial) > 0 || resumeMsg != "" {
-		// Rows final before anything is sent: pre-flight rejects and rows
-		// restored from the journal.
-		r.mu.Lock()
-		r.pushLocked(BatchDone, -1, resumeMsg, initial)
-		r.mu.Unlock()
-	}
-
-	r.send(ctx, pending)
+	r.start()
+	r.send(ctx, src)
 
 	out := r.finish(ctx)
 	return out, r.err(ctx)
@@ -167,10 +200,13 @@ type runner struct {
 	budget *budget
 	events *eventQueue
 
-	mu      sync.Mutex // guards res, totals and the order of queued events
-	res     map[int]RowResult
-	totals  Totals
-	resumed int
+	mu        sync.Mutex // guards res, totals, unseen and the order of queued events
+	res       map[int]RowResult
+	totals    Totals
+	resumed   int
+	unseen    int // rows of opts.Rows not produced yet, counted as Waiting
+	confirmed map[int]RowResult
+	inFlight  map[int]bool
 
 	stopOnce  sync.Once
 	stop      chan struct{}
@@ -179,81 +215,109 @@ type runner struct {
 	stopErr   error
 }
 
-// plan sets every row's starting state: pre-flight rejects and rows the
-// journal already knows are final; the rest wait in the batches returned.
-func (r *runner) plan(batches []Batch) (pending []Batch, initial []RowResult, msg string) {
+// start makes pre-flight rejects final, loads what the journal knows and
+// counts the rows still to come as Waiting.
+func (r *runner) start() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var initial []RowResult
 	for _, sk := range r.opts.Skipped {
 		sk.State = Skipped
 		sk.LeadID = 0
 		initial = append(initial, sk)
 	}
-	var confirmed map[int]RowResult
-	var inFlight map[int]bool
 	if j := r.opts.Journal; j != nil {
-		confirmed, inFlight = j.resumeState()
-	}
-	total := len(r.opts.Skipped)
-	for _, b := range batches {
-		total += len(b.Rows)
-		keep := Batch{Seq: b.Seq, Key: b.Key}
-		for i, row := range b.Rows {
-			if c, ok := confirmed[row]; ok {
-				initial = append(initial, c)
-				r.resumed++
-				continue
-			}
-			if inFlight[row] && !r.opts.Dedup {
-				initial = append(initial, RowResult{Row: row, State: Unknown, Reason: msgInFlightUnknown})
-				continue
-			}
-			keep.Rows = append(keep.Rows, row)
-			keep.Leads = append(keep.Leads, b.Leads[i])
-			r.res[row] = RowResult{Row: row, State: Waiting}
-			r.totals.Waiting++
-		}
-		if len(keep.Rows) > 0 {
-			pending = append(pending, keep)
-		}
+		r.confirmed, r.inFlight = j.resumeState()
 	}
 	r.applyLocked(initial)
-	if r.opts.Journal != nil && r.resumed > 0 {
-		msg = fmt.Sprintf("Resuming: %s of %s rows already confirmed", commas(r.resumed), commas(total))
+	r.unseen = max(0, r.opts.Rows-len(r.opts.Skipped))
+	r.totals.Waiting += r.unseen
+	var msg string
+	if len(r.confirmed) > 0 {
+		msg = fmt.Sprintf("Resuming: %s of %s rows already confirmed", commas(len(r.confirmed)), commas(max(r.opts.Rows, len(r.confirmed))))
 	}
-	return pending, initial, msg
+	if len(initial) > 0 || msg != "" {
+		r.pushLocked(BatchDone, -1, msg, initial)
+	}
 }
 
-// send runs the workers over pending and marks whatever they never reached.
-func (r *runner) send(ctx context.Context, pending []Batch) {
+// admit sets the starting state of b's rows: rows the journal already knows
+// are final; the rest wait in the batch returned (nil when none is left).
+func (r *runner) admit(b Batch) *Batch {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var initial []RowResult
+	keep := &Batch{Seq: b.Seq, Key: b.Key}
+	for i, row := range b.Rows {
+		if r.unseen > 0 {
+			r.unseen--
+			r.totals.Waiting--
+		}
+		if c, ok := r.confirmed[row]; ok {
+			initial = append(initial, c)
+			r.resumed++
+			continue
+		}
+		if r.inFlight[row] && !r.opts.Dedup {
+			initial = append(initial, RowResult{Row: row, State: Unknown, Reason: msgInFlightUnknown})
+			continue
+		}
+		keep.Rows = append(keep.Rows, row)
+		keep.Leads = append(keep.Leads, b.Leads[i])
+		r.res[row] = RowResult{Row: row, State: Waiting}
+		r.totals.Waiting++
+	}
+	if len(initial) > 0 {
+		r.applyLocked(initial)
+		r.pushLocked(BatchDone, b.Seq, "", initial)
+	}
+	if len(keep.Rows) == 0 {
+		return nil
+	}
+	return keep
+}
+
+// send runs the workers over what src produces and ends NotSent whatever
+// comes after the run stopped.
+func (r *runner) send(ctx context.Context, src BatchSource) {
 	feed := make(chan *Batch)
 	var wg sync.WaitGroup
-	for range min(r.opts.Concurrency, max(1, len(pending))) {
+	for range r.opts.Concurrency {
 		wg.Go(func() {
 			for b := range feed {
 				r.sendBatch(ctx, b)
 			}
 		})
 	}
-	fed := 0
-feeding:
-	for i := range pending {
-		select {
-		case feed <- &pending[i]:
-			fed++
-		case <-r.stop:
-			break feeding
-		case <-ctx.Done():
-			break feeding
+	srcErr := src(func(b Batch) {
+		keep := r.admit(b)
+		if keep == nil {
+			return
 		}
-	}
+		if r.stopped() || ctx.Err() != nil {
+			r.notSent(keep)
+			return
+		}
+		select {
+		case feed <- keep:
+		case <-r.stop:
+			r.notSent(keep)
+		case <-ctx.Done():
+			r.notSent(keep)
+		}
+	})
 	close(feed)
 	wg.Wait()
+	r.mu.Lock()
+	// Rows promised by opts.Rows that never came are not part of the run.
+	r.totals.Waiting -= r.unseen
+	r.unseen = 0
+	r.mu.Unlock()
 	if ctx.Err() != nil {
 		r.halt(StopCancelled, "Sync cancelled. Rows not yet confirmed were not sent; run again to send them — rows already confirmed will not be sent twice.", ctx.Err())
 	}
-	for i := fed; i < len(pending); i++ {
-		r.notSent(&pending[i])
+	if srcErr != nil {
+		r.halt(StopSource, fmt.Sprintf("%s. Nothing more was sent; rows already confirmed will not be sent twice.", strings.TrimSuffix(srcErr.Error(), ".")), srcErr)
 	}
 }
 
