@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -40,9 +43,10 @@ func (s *session) run(ctx context.Context) int {
 	return ExitOK
 }
 
-// plan is the outcome of one pass over the sheet.
+// plan is what pre-flight keeps of its pass over the sheet: counts, the
+// first problems, the invalid rows and a digest per batch, never the leads,
+// so memory does not grow with the sheet beyond a few values per row.
 type plan struct {
-	batches   []importer.Batch
 	skipped   []importer.RowResult
 	problems  []importer.Problem // capped for printing
 	nProblems int
@@ -50,6 +54,39 @@ type plan struct {
 	valid     int
 	warned    int
 	byKey     [4]int
+	notes     []string        // the workbook's reading notes
+	first     *importer.Batch // the first batch, for the dry run's sample request
+	digests   []batchDigest   // by Batch.Seq: what the send step must read again
+}
+
+// batchDigest identifies a batch's rows and leads, so the send step can
+// check that it re-reads exactly what pre-flight checked.
+type batchDigest [sha256.Size]byte
+
+func digestOf(b importer.Batch) batchDigest {
+	h := sha256.New()
+	var buf []byte
+	num := func(n int) { buf = binary.AppendVarint(buf, int64(n)) }
+	str := func(v string) { num(len(v)); buf = append(buf, v...) }
+	num(b.Seq)
+	num(int(b.Key))
+	for i, l := range b.Leads {
+		num(b.Rows[i])
+		num(l.ID)
+		str(l.Email)
+		str(l.ForeignSysPersonID)
+		str(l.ForeignSysType)
+		num(len(l.Attributes))
+		for _, a := range l.Attributes {
+			str(a.Name)
+			str(a.Value)
+		}
+		h.Write(buf)
+		buf = buf[:0]
+	}
+	var d batchDigest
+	h.Sum(d[:0])
+	return d
 }
 
 const maxPrinted = 20
@@ -65,6 +102,15 @@ func (s *session) sync(ctx context.Context) error {
 	if err := s.mapColumns(ctx); err != nil {
 		return err
 	}
+	var sum string
+	if !s.o.dryRun {
+		// The journal is keyed on this hash, and the send step checks it
+		// to be sure the file it reads again is the one checked here.
+		var err error
+		if sum, err = importer.HashFile(s.o.file); err != nil {
+			return fail(ExitUsage, "%w", err)
+		}
+	}
 	p, err := s.readPlan(ctx)
 	if err != nil {
 		return err
@@ -76,7 +122,7 @@ func (s *session) sync(ctx context.Context) error {
 	if p.valid == 0 {
 		return fail(ExitRows, "No row can be sent: fix the problems above and run again.")
 	}
-	return s.send(ctx, p)
+	return s.send(ctx, p, sum)
 }
 
 // open reads the file's sheet list and picks the sheet and header row.
@@ -190,12 +236,43 @@ func (s *session) connect(ctx context.Context) error {
 		return fail(ExitUsage, "%w", err)
 	}
 	s.client = c
-	fields, err := c.LeadFields(ctx)
+	fields, err := s.leadFields(ctx, c)
 	if err != nil {
 		return fail(ExitConnect, "Could not connect to Marketo: %s", plainError(err))
 	}
 	s.fields = fields
 	return nil
+}
+
+// Connecting tries the field list this many times, waiting connectWait,
+// then twice as long, and so on between tries.
+const (
+	connectTries = 4
+	connectWait  = 500 * time.Millisecond
+)
+
+// leadFields fetches the instance's field list, trying again after passing
+// trouble (a gateway error, a dropped or cut-off answer, Marketo's rate
+// limits): one bad answer should not end a run that has sent nothing yet.
+func (s *session) leadFields(ctx context.Context, c marketo.FieldLister) ([]marketo.Field, error) {
+	wait := connectWait
+	for try := 1; ; try++ {
+		fields, err := c.LeadFields(ctx)
+		// An address that cannot be reached is reported at once: waiting
+		// rarely helps, and the operator should check it.
+		if err == nil || !marketo.IsRetryable(err) || unreachable(err) || try == connectTries || ctx.Err() != nil {
+			return fields, err
+		}
+		fmt.Fprintf(s.env.Stderr, "Connecting to Marketo: %s; trying again in %s.\n", describeConnect(err), wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		}
+		wait *= 2
+	}
 }
 
 func (s *session) secretFromEnv(api string) bool {
@@ -229,8 +306,9 @@ func (s *session) mapColumns(ctx context.Context) error {
 	return applyMaps(&s.mapping, s.header, s.o.maps)
 }
 
-// readPlan reads the sheet once: every row is validated, and valid rows go
-// into batches while invalid ones become Skipped results.
+// readPlan is pre-flight: it reads the whole sheet and validates every row,
+// keeping counts, the first problems, the invalid rows as Skipped results,
+// the first batch and a digest of each batch.
 func (s *session) readPlan(ctx context.Context) (plan, error) {
 	var p plan
 	v := importer.NewValidator(s.mapping, s.fields, s.o.dedup)
@@ -242,12 +320,27 @@ func (s *session) readPlan(ctx context.Context) (plan, error) {
 			return p, fail(ExitUsage, "The mapping cannot work: %s", sp.Message)
 		}
 	}
-	bt := importer.NewBatcher(s.o.batchSize, func(b importer.Batch) error {
-		p.batches = append(p.batches, b)
+	var invalid []importer.Problem
+	res, err := s.readRows(ctx, v, &p, func(pr importer.Problem) { invalid = append(invalid, pr) }, func(b importer.Batch) error {
+		if p.first == nil {
+			p.first = &b
+		}
+		p.digests = append(p.digests, digestOf(b))
 		return nil
 	})
-	var invalid []importer.Problem
-	_, err := s.wb.Read(ctx, s.sheet, s.headerRow, func(r importer.Row) error {
+	if err != nil {
+		return p, err
+	}
+	p.notes = append(s.wb.Notes(), res.Notes...)
+	p.skipped = importer.SkippedRows(invalid)
+	return p, nil
+}
+
+// readRows reads the sheet with v, counting into p, handing every Invalid
+// problem to onInvalid and every batch of valid rows to emit.
+func (s *session) readRows(ctx context.Context, v *importer.Validator, p *plan, onInvalid func(importer.Problem), emit func(importer.Batch) error) (importer.ReadResult, error) {
+	bt := importer.NewBatcher(s.o.batchSize, emit)
+	res, err := s.wb.Read(ctx, s.sheet, s.headerRow, func(r importer.Row) error {
 		p.rows++
 		lead, probs := v.Check(r)
 		bad, warned := false, false
@@ -258,7 +351,7 @@ func (s *session) readPlan(ctx context.Context) (plan, error) {
 			}
 			if pr.Severity == importer.Invalid {
 				bad = true
-				invalid = append(invalid, pr)
+				onInvalid(pr)
 			} else {
 				warned = true
 			}
@@ -273,14 +366,25 @@ func (s *session) readPlan(ctx context.Context) (plan, error) {
 		p.byKey[lead.Key()]++
 		return bt.Add(r.Number, lead)
 	})
-	if err != nil {
-		return p, fail(ExitUsage, "Leadsheet could not read sheet %q: %w", s.sheet, err)
+	if err == nil {
+		err = bt.Flush()
 	}
-	if err := bt.Flush(); err != nil {
-		return p, fail(ExitUsage, "%w", err)
+	var changed *changedError
+	switch {
+	case errors.As(err, &changed):
+		return res, err
+	case err != nil:
+		return res, fail(ExitUsage, "Leadsheet could not read sheet %q: %w", s.sheet, err)
 	}
-	p.skipped = importer.SkippedRows(invalid)
-	return p, nil
+	return res, nil
+}
+
+// changedError says the sheet read for sending differs from the one
+// pre-flight checked.
+type changedError struct{ file string }
+
+func (e *changedError) Error() string {
+	return fmt.Sprintf("%s changed while Leadsheet was working with it, so Leadsheet stopped rather than send rows it had not checked. Save the file, close it in Excel and run again", e.file)
 }
 
 func (s *session) printMapping() {
@@ -305,6 +409,9 @@ func (s *session) printReport(p plan) {
 	if len(keys) > 0 {
 		fmt.Fprintf(w, "Marketo will match %s.\n", strings.Join(keys, ", "))
 	}
+	for _, n := range p.notes {
+		fmt.Fprintf(w, "Note: %s\n", n)
+	}
 	for _, pr := range p.problems {
 		where := "Sheet"
 		if pr.Row > 0 {
@@ -325,19 +432,23 @@ func (s *session) printReport(p plan) {
 }
 
 // dryRun prints the first SOAP request the run would send, with its
-// signature blanked, without sending anything anywhere.
+// signature blanked, without sending anything anywhere. Like a sync, it
+// exits with ExitRows when some rows are invalid.
 func (s *session) dryRun(ctx context.Context, p plan) error {
 	w := s.env.Stdout
-	if len(p.batches) == 0 {
+	if p.first == nil {
 		fmt.Fprintln(w, "Dry run: no row would be sent.")
-		return nil
+	} else {
+		body, err := firstSOAPRequest(ctx, s.profile, *p.first, s.o.dedup)
+		if err != nil {
+			return fail(ExitUsage, "Could not build the first request: %w", err)
+		}
+		fmt.Fprintf(w, "Dry run: nothing was sent. %d batches of up to %d leads would go to Marketo; the first SOAP request would be:\n%s\n",
+			len(p.digests), s.o.batchSize, body)
 	}
-	body, err := firstSOAPRequest(ctx, s.profile, p.batches[0], s.o.dedup)
-	if err != nil {
-		return fail(ExitUsage, "Could not build the first request: %w", err)
+	if invalid := p.rows - p.valid; invalid > 0 {
+		return fail(ExitRows, "Dry run: %s would not be sent; fix the problems above and run again.", plural(invalid, "invalid row"))
 	}
-	fmt.Fprintf(w, "Dry run: nothing was sent. %d batches of up to %d leads would go to Marketo; the first SOAP request would be:\n%s\n",
-		len(p.batches), s.o.batchSize, body)
 	return nil
 }
 
@@ -388,15 +499,17 @@ func (c *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 var errDryRun = errors.New("dry run: not sent")
 
-// send runs the sync with a journal and writes the results.
-func (s *session) send(ctx context.Context, p plan) error {
+// send runs the sync with a journal and writes the results. sum is the
+// file's SHA-256 from before pre-flight.
+func (s *session) send(ctx context.Context, p plan, sum string) error {
 	dir, err := s.env.configDir()
 	if err != nil {
 		return fail(ExitUsage, "%w", err)
 	}
-	sum, err := importer.HashFile(s.o.file)
-	if err != nil {
+	if now, err := importer.HashFile(s.o.file); err != nil {
 		return fail(ExitUsage, "%w", err)
+	} else if now != sum {
+		return fail(ExitUsage, "%v.", &changedError{file: filepath.Base(s.o.file)})
 	}
 	endpoint := s.profile.SOAP.Endpoint
 	if s.profile.API == marketo.ProfileREST {
@@ -414,9 +527,16 @@ func (s *session) send(ctx context.Context, p plan) error {
 	}
 
 	prog := newProgress(s.env.Stderr, s.env.StderrIsTerminal, p.rows)
-	opts := importer.RunOptions{Dedup: s.o.dedup, Concurrency: s.o.concurrency, Journal: j, Skipped: p.skipped}
-	out, runErr := importer.Run(ctx, s.client, p.batches, opts, prog.event)
+	opts := importer.RunOptions{Dedup: s.o.dedup, Concurrency: s.o.concurrency, Journal: j, Skipped: p.skipped, Rows: p.rows}
+	out, runErr := importer.RunStream(ctx, s.client, s.reread(ctx, p), opts, prog.event)
 	prog.done()
+	var se *importer.StopError
+	if errors.As(runErr, &se) && se.Cause == importer.StopSource {
+		// The rows read no longer match the file: a results file made
+		// from it would put answers beside the wrong rows.
+		fmt.Fprintln(s.env.Stdout, importer.Summary(out.Totals))
+		return &failure{code: ExitUsage, err: errors.New(se.Message)}
+	}
 
 	now := time.Now
 	if s.env.Now != nil {
@@ -436,7 +556,6 @@ func (s *session) send(ctx context.Context, p plan) error {
 		}
 	}
 
-	var se *importer.StopError
 	switch {
 	case errors.As(runErr, &se) && (se.Cause == importer.StopQuota || se.Cause == importer.StopAuth):
 		return &failure{code: ExitConnect, err: errors.New(se.Message)}
@@ -452,6 +571,43 @@ func (s *session) send(ctx context.Context, p plan) error {
 	return nil
 }
 
+// readAhead is how many batches the send step reads ahead of the senders.
+const readAhead = 4
+
+// reread is the send step's batch source: it reads the sheet again with a
+// fresh validator, a few batches ahead of the senders, and checks every
+// batch against pre-flight's digest, so what is sent is what was checked.
+// It reads to the end even after a cancel or a stop, which makes every
+// remaining row NotSent and so listed in the results and failures files.
+func (s *session) reread(ctx context.Context, p plan) importer.BatchSource {
+	return func(yield func(importer.Batch)) error {
+		ch := make(chan importer.Batch, readAhead)
+		var q plan
+		var readErr error
+		go func() {
+			defer close(ch)
+			v := importer.NewValidator(s.mapping, s.fields, s.o.dedup)
+			changed := &changedError{file: filepath.Base(s.o.file)}
+			batches := 0
+			_, readErr = s.readRows(context.WithoutCancel(ctx), v, &q, func(importer.Problem) {}, func(b importer.Batch) error {
+				if b.Seq >= len(p.digests) || digestOf(b) != p.digests[b.Seq] {
+					return changed
+				}
+				batches++
+				ch <- b
+				return nil
+			})
+			if readErr == nil && (q.rows != p.rows || q.valid != p.valid || batches != len(p.digests)) {
+				readErr = changed
+			}
+		}()
+		for b := range ch {
+			yield(b)
+		}
+		return readErr
+	}
+}
+
 func stopMessage(err error, out importer.Outcome) string {
 	if out.Message != "" {
 		return out.Message
@@ -459,14 +615,47 @@ func stopMessage(err error, out importer.Outcome) string {
 	return err.Error()
 }
 
-// plainError puts a connection error in words.
+// plainError puts a connection error in words, with advice that fits its
+// kind: a refused login, a used-up quota, an address that cannot be
+// reached, or a server that answered badly.
 func plainError(err error) string {
 	var me *marketo.Error
-	if errors.As(err, &me) {
-		if marketo.IsAuth(err) {
-			return fmt.Sprintf("Marketo refused the login (%s). Check the account's user ID and key, or client ID and secret.", me.Message)
-		}
+	switch {
+	case marketo.IsAuth(err) && errors.As(err, &me):
+		return fmt.Sprintf("Marketo refused the login (%s). Check the account's user ID and key, or client ID and secret.", me.Message)
+	case marketo.IsAuth(err):
+		return fmt.Sprintf("Marketo refused the login (%s). Check the account's user ID and key, or client ID and secret.", err)
+	case marketo.IsQuota(err):
+		return "Marketo's daily API quota is used up, so nothing was sent. Run again tomorrow."
+	case marketo.IsRetryable(err) && !unreachable(err):
+		return fmt.Sprintf("Marketo did not answer properly %d times in a row (last: %s). Marketo may be busy or having trouble: wait a few minutes and run again.", connectTries, describeConnect(err))
+	case errors.As(err, &me):
 		return fmt.Sprintf("Marketo said: %s (error %s)", me.Message, me.Code)
 	}
 	return err.Error() + ". Check the address and your network connection."
+}
+
+// unreachable reports whether no answer came at all because the address
+// could not be reached: the name does not resolve or nothing listens there.
+func unreachable(err error) bool {
+	var te *marketo.TransportError
+	if !errors.As(err, &te) || te.HTTPStatus != 0 {
+		return false
+	}
+	var dns *net.DNSError
+	var op *net.OpError
+	return errors.As(err, &dns) || (errors.As(err, &op) && op.Op == "dial")
+}
+
+// describeConnect names the trouble of one connecting try.
+func describeConnect(err error) string {
+	var me *marketo.Error
+	var te *marketo.TransportError
+	switch {
+	case errors.As(err, &me):
+		return fmt.Sprintf("Marketo error %s: %s", me.Code, me.Message)
+	case errors.As(err, &te) && te.HTTPStatus != 0:
+		return fmt.Sprintf("HTTP %d", te.HTTPStatus)
+	}
+	return err.Error()
 }
