@@ -131,3 +131,29 @@ func atoiEmail(email string) int {
 	}
 	return n
 }
+
+// TestRunStreamStopsMidStream: after a quota stop, the batches the source
+// still yields end NotSent at once with the reason, unsent.
+func TestRunStreamStopsMidStream(t *testing.T) {
+	cfg := marketotest.DefaultConfig()
+	cfg.DailyQuota = 4
+	srv := startSandbox(t, cfg)
+	log := newEventLog()
+	opts := fastOpts(true)
+	opts.Rows, opts.Concurrency = 1000, 2
+	out, err := RunStream(context.Background(), soapClient(t, srv, marketotest.DefaultEncryptionKey),
+		chanSource(testBatches(1000, 50, "qs%04d@example.com"), -1, nil), opts, log.emit)
+	var se *StopError
+	if !errors.As(err, &se) || se.Cause != StopQuota {
+		t.Fatalf("err = %v, want a quota stop", err)
+	}
+	log.check(t, out, 1000)
+	if got := len(srv.Leads()); got != out.Totals.Created || out.Totals.Created+out.Totals.NotSent != 1000 {
+		t.Errorf("store %d, totals %+v", got, out.Totals)
+	}
+	for _, r := range out.Results {
+		if r.State == NotSent && !strings.Contains(r.Reason, "daily API quota") {
+			t.Fatalf("row %d reason %q", r.Row, r.Reason)
+		}
+	}
+}
