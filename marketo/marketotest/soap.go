@@ -98,7 +98,13 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 	}
 	cfg, fs := s.snapshotConfig()
 	req := parseSOAPRequest(r)
-	s.rec.call("SOAP " + req.op)
+	// Operation names come from the request, so names outside the WSDL
+	// share one key: a client cannot make Stats.Calls grow without bound.
+	calls := "SOAP unknown"
+	if soapOperations[req.op] {
+		calls = "SOAP " + req.op
+	}
+	s.rec.call(calls)
 	refuse := func() reply {
 		return s.soapFaultCounted(20024, fmt.Sprintf("The number of concurrent calls was greater than %d", cfg.MaxConcurrent))
 	}

@@ -375,6 +375,16 @@ func TestSOAPFaults(t *testing.T) {
 			if srv.Stats().Faults[tc.code] != 1 {
 				t.Errorf("stats faults = %v", srv.Stats().Faults)
 			}
+			// Names taken from the request must not become keys of their own.
+			calls := srv.Stats().Calls
+			for k := range calls {
+				if k != "SOAP unknown" && !soapOperations[strings.TrimPrefix(k, "SOAP ")] {
+					t.Errorf("Stats.Calls has a key made from the request: %q (%v)", k, calls)
+				}
+			}
+			if tc.name == "not in the WSDL" && calls["SOAP unknown"] != 1 {
+				t.Errorf("Stats.Calls = %v, want the unknown operation counted as \"SOAP unknown\"", calls)
+			}
 		})
 	}
 }

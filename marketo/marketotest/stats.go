@@ -10,7 +10,8 @@ import (
 type Stats struct {
 	// Calls counts every request to an API endpoint by "API operation",
 	// e.g. "SOAP syncMultipleLeads", "REST leads.json", "REST token",
-	// whatever its outcome.
+	// whatever its outcome. SOAP requests that name no operation of the
+	// WSDL, or cannot be read, count as "SOAP unknown".
 	Calls map[string]int `json:"calls"`
 	// Faults counts call-level failures by code: Marketo codes ("20023",
 	// "606", ...) and injected trouble ("http-503", "drop", "malformed",
