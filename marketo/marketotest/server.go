@@ -38,9 +38,13 @@ type Server struct {
 	rng   *rand.Rand
 
 	httpSrv *http.Server
-	// active counts requests being served, so Close can wait for them.
+	// active counts requests being served and, for a server made by
+	// NewServer, conns counts open connections, so Close can wait for
+	// both. A connection is counted from the moment it is accepted, before
+	// any handler starts, so Close cannot miss a handler about to begin.
 	activeMu   sync.Mutex
 	active     int
+	conns      int
 	activeIdle *sync.Cond
 }
 
@@ -53,7 +57,7 @@ func NewServer(cfg Config) *Server {
 		panic(fmt.Sprintf("marketotest: listen on a loopback port: %v", err))
 	}
 	s.URL = "http://" + ln.Addr().String()
-	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ConnState: s.connState}
 	go s.httpSrv.Serve(ln) //nolint:errcheck // Serve returns ErrServerClosed on Close
 	return s
 }
@@ -99,10 +103,27 @@ func (s *Server) Close() {
 		s.httpSrv.Close() //nolint:errcheck // closing listeners; nothing to report
 	}
 	s.activeMu.Lock()
-	for s.active > 0 {
+	for s.active > 0 || s.conns > 0 {
 		s.activeIdle.Wait()
 	}
 	s.activeMu.Unlock()
+}
+
+// connState counts connections as httptest.Server does: up when accepted
+// (net/http reports StateNew before the connection's goroutine starts),
+// down when closed or taken over.
+func (s *Server) connState(_ net.Conn, state http.ConnState) {
+	s.activeMu.Lock()
+	defer s.activeMu.Unlock()
+	switch state {
+	case http.StateNew:
+		s.conns++
+	case http.StateClosed, http.StateHijacked:
+		s.conns--
+		if s.conns == 0 && s.active == 0 {
+			s.activeIdle.Broadcast()
+		}
+	}
 }
 
 // Leads returns a snapshot of every stored lead, by ascending ID.
@@ -153,7 +174,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		s.activeMu.Lock()
 		s.active--
-		if s.active == 0 {
+		if s.active == 0 && s.conns == 0 {
 			s.activeIdle.Broadcast()
 		}
 		s.activeMu.Unlock()
