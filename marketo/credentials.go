@@ -306,7 +306,7 @@ func (s *CredentialStore) read() (accountsDoc, error) {
 	}
 	var doc accountsDoc
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return accountsDoc{}, fmt.Errorf("the saved accounts file %s is damaged (%v); move it away and add the accounts again", s.path(), err)
+		return accountsDoc{}, &damagedFileError{path: s.path(), cause: err}
 	}
 	return doc, nil
 }
@@ -340,3 +340,17 @@ func (s *CredentialStore) write(doc accountsDoc) error {
 	}
 	return nil
 }
+
+// damagedFileError reports a saved accounts file that cannot be read. Its
+// text is for the operator, so the parser's cause is kept only for
+// errors.As, not printed.
+type damagedFileError struct {
+	path  string
+	cause error
+}
+
+func (e *damagedFileError) Error() string {
+	return fmt.Sprintf("the saved accounts file %s is damaged and Leadsheet cannot read it; rename or delete that file, then add your accounts again", e.path)
+}
+
+func (e *damagedFileError) Unwrap() error { return e.cause }

@@ -2,6 +2,7 @@ package marketo
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -169,8 +170,12 @@ func TestAccountsFile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, accountsFile), []byte(`{"accounts":[`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewCredentialStore(dir).List(); err == nil || !strings.Contains(err.Error(), "damaged") {
+	_, err = NewCredentialStore(dir).List()
+	var syntaxErr *json.SyntaxError
+	if err == nil || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "add your accounts again") {
 		t.Errorf("damaged file: %v", err)
+	} else if strings.Contains(err.Error(), "unexpected end of JSON") || !errors.As(err, &syntaxErr) {
+		t.Errorf("damaged file: %v should be plain words with the parser's error kept only for errors.As", err)
 	}
 	if list, err := NewCredentialStore(t.TempDir()).List(); err != nil || len(list) != 0 {
 		t.Errorf("no file yet: %v %v", list, err)
