@@ -190,6 +190,24 @@ func OpenJournal(dir string, key JournalKey) (*Journal, error) {
 	return j, nil
 }
 
+// PeekJournal reports whether dir holds an unfinished journal for key and
+// how many rows it holds as created or updated, without creating,
+// repairing or setting aside anything: safe while another handle on the
+// same journal is appending to it.
+func PeekJournal(dir string, key JournalKey) (confirmed int, exists bool, err error) {
+	j := &Journal{path: filepath.Join(dir, key.ID()+".journal"), confirmed: make(map[int]RowResult), inFlight: make(map[int]bool)}
+	if _, err := os.Stat(j.path); errors.Is(err, os.ErrNotExist) {
+		return 0, false, nil
+	}
+	if _, err := j.load(); err != nil {
+		return 0, false, err
+	}
+	if j.finished {
+		return 0, false, nil
+	}
+	return len(j.confirmed), true, nil
+}
+
 // load replays the journal file, if any, and returns the length of its
 // intact prefix.
 func (j *Journal) load() (int64, error) {
@@ -235,7 +253,13 @@ func (j *Journal) replay(rec record) {
 	case recDone:
 		for _, r := range rec.Res {
 			delete(j.inFlight, r.Row)
-			j.confirmed[r.Row] = RowResult{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason}
+			// A row Marketo refused changed nothing there: it is sent
+			// again, so a retry after a stop does not skip it.
+			if r.State == Created || r.State == Updated {
+				j.confirmed[r.Row] = RowResult{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason}
+			} else {
+				delete(j.confirmed, r.Row)
+			}
 		}
 	case recFinish:
 		j.finished = true
@@ -245,7 +269,8 @@ func (j *Journal) replay(rec record) {
 // Path is where the journal lives.
 func (j *Journal) Path() string { return j.path }
 
-// Confirmed is how many rows the journal holds as answered by Marketo.
+// Confirmed is how many rows the journal holds as created or updated in
+// Marketo: rows a resume does not send again.
 func (j *Journal) Confirmed() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -259,7 +284,8 @@ func (j *Journal) InFlight() int {
 	return len(j.inFlight)
 }
 
-// resumeState is a copy of the rows already answered and those in flight.
+// resumeState is a copy of the rows already created or updated and those
+// in flight.
 func (j *Journal) resumeState() (map[int]RowResult, map[int]bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -275,9 +301,12 @@ func (j *Journal) resumeState() (map[int]RowResult, map[int]bool) {
 }
 
 // sent records rows about to go out. It is written before the call so a
-// crash leaves evidence; the next fsync (an answer) makes it durable.
-func (j *Journal) sent(rows []int) error {
-	return j.append(record{Kind: recSent, Rows: rows}, false)
+// crash leaves evidence. durable syncs it at once: with dedup off it is
+// the only evidence that a batch Marketo applied may have created leads,
+// so it must survive a power loss. With dedup on a lost record only means
+// an idempotent re-send, and the next fsync (an answer) makes it durable.
+func (j *Journal) sent(rows []int, durable bool) error {
+	return j.append(record{Kind: recSent, Rows: rows}, durable)
 }
 
 // confirm records Marketo's answer for rows and syncs the file.
@@ -294,8 +323,10 @@ func (j *Journal) clear(rows []int) error {
 	return j.append(record{Kind: recClear, Rows: rows}, false)
 }
 
-// finish marks the run complete; the next run with this key starts afresh.
-func (j *Journal) finish() error {
+// Finish marks the run complete; the next run with this key starts afresh.
+// Call it only when every row of the file has its final result, as [Run]
+// does unless told [RunOptions.KeepJournalOpen].
+func (j *Journal) Finish() error {
 	return j.append(record{Kind: recFinish, At: time.Now().UTC().Format(time.RFC3339)}, true)
 }
 

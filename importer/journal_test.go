@@ -51,10 +51,10 @@ func TestJournalReplay(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	must(j.sent([]int{2, 3}))
+	must(j.sent([]int{2, 3}, false))
 	must(j.confirm([]RowResult{{Row: 2, State: Created, LeadID: 10}, {Row: 3, State: Failed, Reason: "bad \"value\"\n"}}))
-	must(j.sent([]int{4, 5}))
-	must(j.sent([]int{6}))
+	must(j.sent([]int{4, 5}, false))
+	must(j.sent([]int{6}, false))
 	must(j.clear([]int{6}))
 	must(j.Close())
 	// A crash mid-write leaves half a line.
@@ -67,7 +67,8 @@ func TestJournalReplay(t *testing.T) {
 	j2, err := OpenJournal(dir, testKey(true))
 	must(err)
 	confirmed, inFlight := j2.resumeState()
-	if len(confirmed) != 2 || confirmed[2] != (RowResult{Row: 2, State: Created, LeadID: 10}) || confirmed[3].Reason != "bad \"value\"\n" {
+	// Row 3 Marketo refused: it changed nothing, so it is sent again.
+	if len(confirmed) != 1 || confirmed[2] != (RowResult{Row: 2, State: Created, LeadID: 10}) {
 		t.Errorf("confirmed = %+v", confirmed)
 	}
 	if len(inFlight) != 2 || !inFlight[4] || !inFlight[5] {
@@ -78,11 +79,11 @@ func TestJournalReplay(t *testing.T) {
 	must(j2.Close())
 	j3, err := OpenJournal(dir, testKey(true))
 	must(err)
-	if j3.Confirmed() != 4 || j3.InFlight() != 0 {
+	if j3.Confirmed() != 3 || j3.InFlight() != 0 {
 		t.Errorf("after repair: %d confirmed, %d in flight", j3.Confirmed(), j3.InFlight())
 	}
 	// A finished run is set aside; the next run starts afresh.
-	must(j3.finish())
+	must(j3.Finish())
 	must(j3.Close())
 	j4, err := OpenJournal(dir, testKey(true))
 	must(err)
@@ -118,9 +119,9 @@ func TestRunResumes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		j.sent([]int{2, 3})
+		j.sent([]int{2, 3}, false)
 		j.confirm([]RowResult{{Row: 2, State: Created, LeadID: 5000}, {Row: 3, State: Failed, Reason: "earlier"}})
-		j.sent([]int{4, 5})
+		j.sent([]int{4, 5}, false)
 		j.Close()
 
 		j, err = OpenJournal(dir, testKey(dedup))
@@ -135,17 +136,18 @@ func TestRunResumes(t *testing.T) {
 			t.Fatal(err)
 		}
 		log.check(t, out, 10)
-		if out.Resumed != 2 || out.Results[0] != (RowResult{Row: 2, State: Created, LeadID: 5000}) || out.Results[1].Reason != "earlier" {
+		// Row 3 failed earlier: a failure changed nothing, so it goes again.
+		if out.Resumed != 1 || out.Results[0] != (RowResult{Row: 2, State: Created, LeadID: 5000}) || out.Results[1].State != Created {
 			t.Errorf("dedup %v: resumed %d, results %+v", dedup, out.Resumed, out.Results[:2])
 		}
-		if msgs := log.messages(BatchDone); len(msgs) == 0 || msgs[0] != "Resuming: 2 of 10 rows already confirmed" {
+		if msgs := log.messages(BatchDone); len(msgs) == 0 || msgs[0] != "Resuming: 1 of 10 rows already confirmed" {
 			t.Errorf("dedup %v: first message %q", dedup, msgs)
 		}
 		sent := len(srv.Leads())
-		if dedup && (sent != 8 || out.Totals.Created != 9) {
+		if dedup && (sent != 9 || out.Totals.Created != 10) {
 			t.Errorf("dedup on: sent %d, totals %+v", sent, out.Totals)
 		}
-		if !dedup && (sent != 6 || out.Totals.Unknown != 2 || out.Results[2].State != Unknown) {
+		if !dedup && (sent != 7 || out.Totals.Unknown != 2 || out.Results[2].State != Unknown) {
 			t.Errorf("dedup off: sent %d, totals %+v", sent, out.Totals)
 		}
 	}
@@ -172,5 +174,69 @@ func TestJournalHoldsNoSecret(t *testing.T) {
 				t.Errorf("journal %s holds %q", e.Name(), bad)
 			}
 		}
+	}
+}
+
+// TestRunKeepJournalOpen: a run of part of a file (a first batch) keeps
+// its journal, so the next part resumes instead of starting afresh and
+// sending the confirmed rows again; a whole run finishes it.
+func TestRunKeepJournalOpen(t *testing.T) {
+	for _, keep := range []bool{true, false} {
+		srv := startSandbox(t, marketotest.DefaultConfig())
+		dir := t.TempDir()
+		j, err := OpenJournal(dir, testKey(false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Run(context.Background(), soapClient(t, srv, marketotest.DefaultEncryptionKey), testBatches(6, 3, "keep%d@example.com"),
+			RunOptions{Journal: j, KeepJournalOpen: keep}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := j.Close(); err != nil {
+			t.Fatal(err)
+		}
+		n, ok, err := PeekJournal(dir, testKey(false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if keep && (!ok || n != 6) {
+			t.Errorf("kept open: peek = %d, %v; want 6 confirmed in an open journal", n, ok)
+		}
+		if !keep && ok {
+			t.Errorf("whole run: journal still open with %d confirmed", n)
+		}
+	}
+}
+
+// TestPeekJournal: peeking neither creates a journal nor sets a finished
+// one aside.
+func TestPeekJournal(t *testing.T) {
+	dir := t.TempDir()
+	k := testKey(true)
+	if _, ok, err := PeekJournal(dir, k); ok || err != nil {
+		t.Fatalf("empty dir: ok %v err %v", ok, err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("peek created %v", entries)
+	}
+	j, err := OpenJournal(dir, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.confirm([]RowResult{{Row: 2, State: Updated, LeadID: 1}, {Row: 3, State: Failed, Reason: "no"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, ok, err := PeekJournal(dir, k); n != 1 || !ok || err != nil {
+		t.Errorf("open journal: peek = %d, %v, %v; want 1, true", n, ok, err)
+	}
+	if err := j.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	if n, ok, err := PeekJournal(dir, k); ok || err != nil {
+		t.Errorf("finished journal: peek = %d, %v, %v", n, ok, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, k.ID()+".journal")); err != nil {
+		t.Errorf("peek moved the finished journal: %v", err)
 	}
 }

@@ -41,8 +41,17 @@ type RunOptions struct {
 	CallTimeout    time.Duration // one call's limit; 0 means 2 min
 
 	// Journal, when set, records the run so a crash or quit resumes without
-	// sending a confirmed row twice. Rows it holds as confirmed are not sent.
+	// sending a confirmed row twice. Rows it holds as created or updated
+	// are not sent; rows Marketo refused are sent again.
 	Journal *Journal
+
+	// KeepJournalOpen leaves the journal unfinished even when the run
+	// ended with every row it was given answered. A caller running part
+	// of a file (a first batch, a retry of some rows) sets it: a finished
+	// journal is set aside, so the next part would start afresh and send
+	// confirmed rows again. The caller then calls [Journal.Finish] itself
+	// once every row of the file is final.
+	KeepJournalOpen bool
 
 	// Skipped are the rows pre-flight validation found invalid: they are
 	// never sent and end as Skipped with their Reason. See [SkippedRows].
@@ -117,6 +126,7 @@ type Outcome struct {
 const (
 	msgQuota           = "Marketo's daily API quota is used up. Nothing more was sent; run again tomorrow — rows already confirmed will not be sent twice."
 	msgCancelled       = "cancelled: the sync was stopped before this row was sent"
+	msgAbandoned       = "The sync was stopped while this row was being sent; sending it again is safe: it updates the same lead."
 	msgInFlightUnknown = "This row was being sent when Leadsheet stopped; check in Marketo whether the lead exists before sending it again"
 	msgAnswerLost      = "Marketo's answer for this row was lost (%s) and duplicates are allowed, so Leadsheet did not send it again; check in Marketo whether the lead exists before sending it again"
 )
@@ -355,7 +365,7 @@ func (r *runner) sendBatch(ctx context.Context, b *Batch) {
 		lastErr = err
 		if ctx.Err() != nil && r.opts.Dedup {
 			// The call was abandoned: re-sending later is an idempotent upsert.
-			r.notSent(b)
+			r.endNotSent(b, msgAbandoned)
 			return
 		}
 		class := marketo.ClassOf(err)
@@ -482,7 +492,7 @@ func (r *runner) journalSent(b *Batch) error {
 	if j == nil {
 		return nil
 	}
-	if err := j.sent(b.Rows); err != nil {
+	if err := j.sent(b.Rows, !r.opts.Dedup); err != nil {
 		r.halt(StopJournal, journalTrouble(err), err)
 		return err
 	}
@@ -542,9 +552,15 @@ func (r *runner) refused(b *Batch, reason string) {
 	r.final(BatchDone, b.Seq, uniform(b.Rows, Failed, reason))
 }
 
-// notSent ends b as NotSent because the run stopped.
+// notSent ends b as NotSent because the run stopped before it was sent.
 func (r *runner) notSent(b *Batch) {
-	reason := msgCancelled
+	r.endNotSent(b, msgCancelled)
+}
+
+// endNotSent ends b as NotSent, saying why: the stop's own message for a
+// stop other than cancelling, else cancelled.
+func (r *runner) endNotSent(b *Batch, cancelled string) {
+	reason := cancelled
 	r.mu.Lock()
 	if r.stopCause != NotStopped && r.stopCause != StopCancelled {
 		reason = r.stopMsg
@@ -625,7 +641,8 @@ func count(t *Totals, s RowState) *int {
 	}
 }
 
-// finish closes the journal's run when nothing is left to resume, sends
+// finish closes the journal's run when nothing is left to resume (unless
+// the caller keeps it open for a later part of the file), sends
 // Finished and waits until emit has seen every event.
 func (r *runner) finish(ctx context.Context) Outcome {
 	r.mu.Lock()
@@ -637,10 +654,12 @@ func (r *runner) finish(ctx context.Context) Outcome {
 	r.pushLocked(Finished, -1, Summary(out.Totals), nil)
 	r.mu.Unlock()
 	slices.SortFunc(out.Results, func(a, b RowResult) int { return a.Row - b.Row })
-	if j := r.opts.Journal; j != nil && out.Stopped == NotStopped && out.Totals.Unknown == 0 && ctx.Err() == nil {
+	t := out.Totals
+	if j := r.opts.Journal; j != nil && !r.opts.KeepJournalOpen && out.Stopped == NotStopped && ctx.Err() == nil &&
+		t.Unknown == 0 && t.Waiting == 0 && t.Sending == 0 && t.NotSent == 0 {
 		// A finished run is not resumed: running the same file again later
 		// is a new run. A failed write here only means the next run resumes.
-		_ = j.finish()
+		_ = j.Finish()
 	}
 	r.events.close()
 	return out

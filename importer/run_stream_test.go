@@ -51,9 +51,9 @@ func TestRunStreamResumes(t *testing.T) {
 		for row := 2; row < 42; row++ {
 			done = append(done, RowResult{Row: row, State: Created, LeadID: 9000 + row})
 		}
-		j.sent(rows(2, 42))
+		j.sent(rows(2, 42), false)
 		j.confirm(done)
-		j.sent([]int{70, 71})
+		j.sent([]int{70, 71}, false)
 		j.Close()
 
 		j, err = OpenJournal(dir, testKey(dedup))
