@@ -139,6 +139,9 @@ func New(a fyne.App, opts Options) *App {
 
 // dropped opens the first local file dropped onto the window.
 func (ui *App) dropped(_ fyne.Position, uris []fyne.URI) {
+	if ui.sync.running {
+		return
+	}
 	for _, u := range uris {
 		if u.Scheme() == "file" {
 			ui.show(stepFile)
@@ -165,6 +168,9 @@ func Icon() fyne.Resource { return fyne.NewStaticResource("icon.png", assets.Ico
 func (ui *App) addShortcuts() {
 	c := ui.win.Canvas()
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyO, Modifier: fyne.KeyModifierShortcutDefault}, func(fyne.Shortcut) {
+		if ui.sync.running {
+			return
+		}
 		ui.show(stepFile)
 		ui.file.browse()
 	})
@@ -232,14 +238,32 @@ func (ui *App) updateTitle() {
 	ui.win.SetTitle(t)
 }
 
+// runningChanged locks what a run depends on while it goes: the file,
+// sheet, header row and account. Once it ends, what changed meanwhile
+// (an account's field list arriving) is applied.
 func (ui *App) runningChanged(running bool) {
 	for i, b := range ui.steps {
 		if i != stepSync {
 			enable(b, !running)
 		}
 	}
+	ui.file.lock(running)
+	enable(ui.accounts.picker, !running)
+	enable(ui.accounts.manage, !running)
 	if !running && ui.opts.Quit {
 		ui.fyne.Quit()
+		return
+	}
+	if !running {
+		s := &ui.sess
+		conn, plan := s.staleConn, s.stalePlan
+		s.staleConn, s.stalePlan = false, false
+		switch {
+		case conn:
+			ui.connChanged(ui.accounts.conn)
+		case plan:
+			ui.mappingChanged()
+		}
 	}
 }
 

@@ -34,6 +34,8 @@ type fileView struct {
 	loaded                 *fyne.Container
 	content                fyne.CanvasObject
 	busy                   bool
+	locked                 bool // a run is going: the file, sheet and header stay as they are
+	openBtn, tour          *widget.Button
 	password               *dialog.FormDialog // the open password prompt, if any
 }
 
@@ -68,10 +70,12 @@ func newFileView(ui *App) *fileView {
 
 	open := widget.NewButtonWithIcon("Open a workbook…", theme.FolderOpenIcon(), v.browse)
 	open.Importance = widget.HighImportance
+	v.openBtn = open
 	tour := widget.NewButtonWithIcon("Try it with the local sandbox", theme.ComputerIcon(), func() {
 		ui.accounts.useSandbox()
 		ui.openSample()
 	})
+	v.tour = tour
 	hint := widget.NewLabel("or drop an .xlsx or .csv file onto this window (Ctrl+O opens too)")
 	hint.TextStyle.Italic = true
 	v.recent = container.NewVBox()
@@ -105,6 +109,20 @@ func headerChoiceRow(s string) int {
 	var n int
 	fmt.Sscanf(s, "Row %d", &n)
 	return n
+}
+
+// lock disables what would change the file, sheet or header row while a
+// run reads them.
+func (v *fileView) lock(locked bool) {
+	v.locked = locked
+	for _, w := range []disableable{v.openBtn, v.tour, v.sheet, v.header} {
+		enable(w, !locked)
+	}
+	for _, o := range v.recent.Objects {
+		if b, ok := o.(*widget.Button); ok {
+			enable(b, !locked)
+		}
+	}
 }
 
 func (v *fileView) refreshRecent() {
@@ -208,7 +226,7 @@ func (v *fileView) fail(msg string) {
 
 // open opens a workbook in the background; an encrypted one asks for its password.
 func (v *fileView) open(path, password string) {
-	if v.busy {
+	if v.busy || v.locked {
 		return
 	}
 	v.busy = true
@@ -259,6 +277,8 @@ func (v *fileView) askPassword(path string, wrong bool) {
 }
 
 func (v *fileView) setModel(m *FileModel) {
+	// The background read of the old sheet may still be using its workbook.
+	v.ui.sess.stopRead()
 	if v.model != nil {
 		v.model.Close()
 	}
@@ -270,6 +290,10 @@ func (v *fileView) setModel(m *FileModel) {
 }
 
 func (v *fileView) changeSheet(s string) {
+	if v.locked {
+		return
+	}
+	v.ui.sess.stopRead()
 	if err := v.model.SelectSheet(context.Background(), s); err != nil {
 		v.fail(OpenTrouble(v.model.Path, err))
 	}
@@ -277,6 +301,10 @@ func (v *fileView) changeSheet(s string) {
 }
 
 func (v *fileView) changeHeader(n int) {
+	if v.locked {
+		return
+	}
+	v.ui.sess.stopRead()
 	if err := v.model.SetHeaderRow(context.Background(), n); err != nil {
 		v.fail(OpenTrouble(v.model.Path, err))
 	}

@@ -33,11 +33,69 @@ func TestCanarySendsFirstBatchThenAsks(t *testing.T) {
 	if got := len(ui.accounts.sandbox.Leads()); got != 299 {
 		t.Errorf("sandbox holds %d leads after the canary, want 299 (row 35 updates row 4's lead)", got)
 	}
+	// The first batch alone must not finish the journal: the rest would
+	// then start afresh, and a resume would send the first batch again.
+	dir, key := ui.storageDir("journals"), journalKeyOf(ui)
+	if n, open, err := importer.PeekJournal(dir, key); err != nil || !open || n != 300 {
+		t.Errorf("journal after the canary: %d confirmed, open %v, err %v; want 300 in an open journal", n, open, err)
+	}
 	ui.sync.ask.Confirm()
 	loop.pump(t, "the rest", func() bool { return !ui.sync.running })
 	p = ui.sync.model.Progress()
 	if p.Totals.Created != 477 || p.Totals.Updated != 1 || p.Totals.Waiting != 0 {
 		t.Fatalf("after the rest: %+v", p.Totals)
+	}
+	if n, open, err := importer.PeekJournal(dir, key); err != nil || open {
+		t.Errorf("journal after every row was sent: %d confirmed, open %v, err %v; want it finished", n, open, err)
+	}
+}
+
+// journalKeyOf is the journal key of the file, mapping and account shown.
+func journalKeyOf(ui *App) importer.JournalKey {
+	f, mm, c := ui.file.model, ui.mapping.model, ui.accounts.conn
+	return importer.JournalKey{FileSHA256: ui.sess.hash, Sheet: f.Sheet, HeaderRow: f.HeaderRow, Mapping: mm.Mapping,
+		API: c.api, Endpoint: c.endpoint, Dedup: mm.Dedup}
+}
+
+// TestRunLocksFileAndAccount: while a run goes, the file, sheet, header
+// row and account cannot change, and a mapping edit does not rebuild the
+// plan (which would open the journal the run is writing); it is applied
+// once the run ends.
+func TestRunLocksFileAndAccount(t *testing.T) {
+	ui, loop := newTestApp(t, Options{Sandbox: true})
+	waitReady(t, ui, loop)
+	slowSandbox(ui.accounts.sandbox)
+	ui.show(stepSync)
+	plan := ui.sync.plan
+	test.Tap(ui.sync.start)
+	if !ui.sync.running {
+		t.Fatal("the run did not start")
+	}
+	for name, w := range map[string]disableable{"sheet": ui.file.sheet, "header row": ui.file.header, "open": ui.file.openBtn,
+		"account": ui.accounts.picker, "accounts": ui.accounts.manage} {
+		if !w.Disabled() {
+			t.Errorf("%s is usable during a run", name)
+		}
+	}
+	path := ui.file.model.Path
+	ui.dropped(fyne.NewPos(1, 1), []fyne.URI{storage.NewFileURI(filepath.Join(t.TempDir(), "other.csv"))})
+	if ui.file.busy {
+		t.Error("a dropped file is being opened during a run")
+	}
+	ui.mappingChanged()
+	if ui.sync.plan != plan {
+		t.Error("the plan was rebuilt during a run")
+	}
+	ui.accounts.sandbox.Configure(func(c *marketotest.Config) { c.Latency = 0 })
+	loop.pump(t, "the run to end", func() bool { return !ui.sync.running })
+	if ui.file.model.Path != path {
+		t.Errorf("file changed to %s during the run", ui.file.model.Path)
+	}
+	if ui.sync.plan == plan {
+		t.Error("the mapping edit made during the run was not applied after it")
+	}
+	if ui.file.sheet.Disabled() || ui.accounts.picker.Disabled() {
+		t.Error("the file and account stay locked after the run")
 	}
 }
 

@@ -17,9 +17,30 @@ import (
 type session struct {
 	rows       []importer.Row
 	rowsFor    *FileModel
+	hash       string // hex SHA-256 of rowsFor's file, taken when its rows were read
+	hashErr    error
 	cancelRead context.CancelFunc
+	readDone   chan struct{} // closed once the background read no longer uses the workbook
 	readErr    error
 	pre        *Preflight
+
+	// What changed while a run was going, to redo once it ends: the plan
+	// is not rebuilt under a run, since the new plan would open the same
+	// journal the run is appending to.
+	staleConn, stalePlan bool
+}
+
+// stopRead cancels the background read, if any, and waits until it no
+// longer uses the workbook, so the workbook may be closed.
+func (s *session) stopRead() {
+	if s.cancelRead != nil {
+		s.cancelRead()
+		s.cancelRead = nil
+	}
+	if s.readDone != nil {
+		<-s.readDone
+		s.readDone = nil
+	}
 }
 
 func (ui *App) storageDir(sub string) string {
@@ -30,31 +51,34 @@ func (ui *App) storageDir(sub string) string {
 // is redone and the rows are read again in the background.
 func (ui *App) fileChanged(m *FileModel) {
 	s := &ui.sess
-	if s.cancelRead != nil {
-		s.cancelRead()
-	}
-	s.rows, s.rowsFor, s.pre, s.readErr = nil, nil, nil, nil
+	s.stopRead()
+	s.rows, s.rowsFor, s.pre, s.readErr, s.hash, s.hashErr = nil, nil, nil, nil, "", nil
 	ui.remap()
 	if !m.Ready() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s.cancelRead = cancel
-	wb, sheet, header := m.Workbook(), m.Sheet, m.HeaderRow
+	done := make(chan struct{})
+	s.cancelRead, s.readDone = cancel, done
+	wb, sheet, header, path := m.Workbook(), m.Sheet, m.HeaderRow, m.Path
 	go func() {
 		var rows []importer.Row
 		res, err := wb.Read(ctx, sheet, header, func(r importer.Row) error {
 			rows = append(rows, r)
 			return nil
 		})
+		close(done)
 		if ctx.Err() != nil {
 			return
 		}
+		// Hashed once per read, here rather than on every mapping edit:
+		// the journal key needs it and a large file takes a while.
+		sum, herr := importer.HashFile(path)
 		ui.opts.Do(func() {
 			if ui.file.model != m || m.Sheet != sheet || m.HeaderRow != header {
 				return
 			}
-			s.rows, s.rowsFor, s.readErr = rows, m, err
+			s.rows, s.rowsFor, s.readErr, s.hash, s.hashErr = rows, m, err, sum, herr
 			if err != nil {
 				ui.file.fail(OpenTrouble(m.Path, err))
 			} else {
@@ -69,6 +93,10 @@ func (ui *App) fileChanged(m *FileModel) {
 
 // connChanged is called when the account changes or its field list arrives.
 func (ui *App) connChanged(*connection) {
+	if ui.sync.running {
+		ui.sess.staleConn = true
+		return
+	}
 	if ui.file.model != nil {
 		ui.remap()
 		ui.mappingChanged()
@@ -106,6 +134,10 @@ func (ui *App) mappingChanged() {
 	if mm == nil || s.rowsFor != ui.file.model || s.readErr != nil {
 		ui.mapping.setPreflight(nil)
 		ui.sync.setPlan(nil)
+		return
+	}
+	if ui.sync.running {
+		s.stalePlan = true
 		return
 	}
 	pre, err := RunPreflight(context.Background(), mm.Mapping, ui.fields(), mm.Dedup, s.rows)
@@ -156,7 +188,11 @@ func (ui *App) buildPlan(mm *MapModel, pre *Preflight) *SyncPlan {
 	for _, n := range pre.ByKey {
 		nb += (n + mm.BatchSize - 1) / mm.BatchSize
 	}
+	// The plan holds the file as it is now: the run and the results
+	// workbook must not follow a later change of file, sheet or header.
 	f := ui.file.model
+	wb, path, sheet, header := f.Workbook(), f.Path, f.Sheet, f.HeaderRow
+	sum, hashErr := ui.sess.hash, ui.sess.hashErr
 	plan := &SyncPlan{Rows: slices.Clone(pre.Rows), Batches: nb, Dedup: mm.Dedup, KeyName: keyName(mm, pre)}
 	if conn == nil {
 		plan.Blocked = "Choose a Marketo account (top right) to sync these rows, or try the local sandbox."
@@ -169,25 +205,22 @@ func (ui *App) buildPlan(mm *MapModel, pre *Preflight) *SyncPlan {
 		}
 	}
 	key := func() (importer.JournalKey, error) {
-		sum, err := importer.HashFile(f.Path)
-		if err != nil {
-			return importer.JournalKey{}, err
+		if hashErr != nil {
+			return importer.JournalKey{}, hashErr
 		}
-		k := importer.JournalKey{FileSHA256: sum, Sheet: f.Sheet, HeaderRow: f.HeaderRow, Mapping: mapping, Dedup: dedup}
+		k := importer.JournalKey{FileSHA256: sum, Sheet: sheet, HeaderRow: header, Mapping: mapping, Dedup: dedup}
 		if conn != nil {
 			k.API, k.Endpoint = conn.api, conn.endpoint
 		}
 		return k, nil
 	}
+	journals := ui.storageDir("journals")
 	if conn != nil {
-		// Only look into a journal that exists: OpenJournal would start an
-		// empty one for every mapping the operator tries.
-		if k, err := key(); err == nil && exists(filepath.Join(ui.storageDir("journals"), k.ID()+".journal")) {
-			if j, err := importer.OpenJournal(ui.storageDir("journals"), k); err == nil {
-				if n := j.Confirmed(); n > 0 {
-					plan.Resume = &ResumeOffer{Confirmed: n, When: fileTime(j.Path())}
-				}
-				j.Close()
+		// Peek, not open: opening would start an empty journal for every
+		// mapping the operator tries.
+		if k, err := key(); err == nil {
+			if n, ok, err := importer.PeekJournal(journals, k); err == nil && ok && n > 0 {
+				plan.Resume = &ResumeOffer{Confirmed: n, When: fileTime(filepath.Join(journals, k.ID()+".journal"))}
 			}
 		}
 	}
@@ -208,19 +241,27 @@ func (ui *App) buildPlan(mm *MapModel, pre *Preflight) *SyncPlan {
 		if err != nil {
 			return err
 		}
-		j, err := importer.OpenJournal(ui.storageDir("journals"), k)
+		j, err := importer.OpenJournal(journals, k)
 		if err != nil {
 			return fmt.Errorf("Leadsheet cannot keep its record of sent rows, so it will not send anything: %w", err)
 		}
 		defer j.Close()
-		_, err = importer.Run(ctx, conn.client, bs, importer.RunOptions{Dedup: dedup, Journal: j, Skipped: skipped}, emit)
+		// A run here is often part of the file (the first batch, the
+		// rest, a retry), so the journal is finished only once every row
+		// to send is created or updated: finishing it earlier would make
+		// the next part start afresh and send confirmed rows again.
+		_, err = importer.Run(ctx, conn.client, bs, importer.RunOptions{Dedup: dedup, Journal: j, Skipped: skipped, KeepJournalOpen: true}, emit)
+		if err == nil && j.Confirmed() >= pre.Sendable {
+			// A failed write only means the next run of this file resumes.
+			_ = j.Finish()
+		}
 		if errors.Is(err, context.Canceled) {
 			err = nil // the table says which rows were not sent
 		}
 		return err
 	}
 	plan.Export = func(results []importer.RowResult) (string, error) {
-		return ui.writeResults(f, results)
+		return writeResults(wb, path, sheet, header, results)
 	}
 	return plan
 }
@@ -231,9 +272,4 @@ func fileTime(path string) string {
 		return "earlier"
 	}
 	return st.ModTime().Format("2 Jan 15:04")
-}
-
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
