@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -64,5 +65,36 @@ func TestThrottleNoteShowsAndClears(t *testing.T) {
 	v.refresh()
 	if !v.throttle.Visible() || v.throttle.Text != "ⓘ Marketo asked us to slow down; waiting 20 s" {
 		t.Errorf("throttle note %q visible=%v", v.throttle.Text, v.throttle.Visible())
+	}
+}
+
+// TestStoppingSaysWhatHappensToCallsOnTheWire: with dedup on, calls on the
+// wire are abandoned; with dedup off they finish first. The note must say
+// which.
+func TestStoppingSaysWhatHappensToCallsOnTheWire(t *testing.T) {
+	for _, tt := range []struct {
+		dedup bool
+		want  string
+	}{
+		{true, "abandoned"},
+		{false, "finish first"},
+	} {
+		test.NewTempApp(t)
+		w := test.NewTempWindow(t, nil)
+		v := newSyncView(w, func(f func()) { f() }, func(string) {})
+		v.setPlan(&SyncPlan{Rows: sampleRows(3), Batches: 1, Dedup: tt.dedup})
+		cancelled := false
+		v.cancel = func() { cancelled = true }
+		v.onCancel()
+		if !cancelled || !strings.Contains(v.stopped.Text, tt.want) {
+			t.Errorf("dedup %v: cancelled %v, note %q; want it to say %q", tt.dedup, cancelled, v.stopped.Text, tt.want)
+		}
+	}
+}
+
+func TestResultsSummaryKeepsUnknownApart(t *testing.T) {
+	got := resultsSummary(SyncProgress{Totals: importer.Totals{Created: 2, NotSent: 1, Unknown: 3}})
+	if want := "2 created · 0 updated · 1 not sent · 3 to check in Marketo"; got != want {
+		t.Errorf("summary %q, want %q", got, want)
 	}
 }

@@ -186,7 +186,7 @@ func statusColor(s importer.RowState) color.Color {
 	}
 }
 
-// statusText is what the Status column says, icon first.
+// statusText is what the Status column says beside the state's icon.
 var statusText = [...]string{
 	importer.Waiting: "Waiting",
 	importer.Sending: "Sending…",
@@ -474,7 +474,12 @@ func (v *syncView) refresh() {
 	setText(v.created, count(p.Totals.Created)+" created")
 	setText(v.updated, count(p.Totals.Updated)+" updated")
 	setText(v.failed, fmt.Sprintf("%s failed · %s invalid", count(p.Totals.Failed), count(p.Totals.Skipped)))
-	setText(v.notSent, count(p.Totals.NotSent+p.Totals.Unknown)+" not sent")
+	notSent := count(p.Totals.NotSent) + " not sent"
+	if n := p.Totals.Unknown; n > 0 {
+		// These may have reached Marketo: they are not "not sent".
+		notSent += " · " + count(n) + " to check in Marketo"
+	}
+	setText(v.notSent, notSent)
 	setText(v.wait, count(p.Totals.Waiting+p.Totals.Sending)+" waiting")
 	throttle := ""
 	if p.Throttle != "" {
@@ -565,7 +570,11 @@ func (v *syncView) onRetry() {
 func (v *syncView) onCancel() {
 	if v.cancel != nil {
 		v.cancel()
-		setShown(v.stopped, "Stopping: rows already sent finish first, the rest are marked Not sent.")
+		msg := "Stopping: calls on their way to Marketo are abandoned (sending those rows again is safe: it updates the same leads); rows not sent are marked Not sent."
+		if v.plan != nil && !v.plan.Dedup {
+			msg = "Stopping: rows already on their way to Marketo finish first, so Leadsheet knows whether their leads were created; the rest are marked Not sent."
+		}
+		setShown(v.stopped, msg)
 	}
 }
 
@@ -651,8 +660,11 @@ func resultsSummary(p SyncProgress) string {
 	if n := p.Totals.Skipped; n > 0 {
 		parts = append(parts, count(n)+" invalid (not sent)")
 	}
-	if n := p.Totals.NotSent + p.Totals.Unknown; n > 0 {
+	if n := p.Totals.NotSent; n > 0 {
 		parts = append(parts, count(n)+" not sent")
+	}
+	if n := p.Totals.Unknown; n > 0 {
+		parts = append(parts, count(n)+" to check in Marketo")
 	}
 	return strings.Join(parts, " · ")
 }
