@@ -147,7 +147,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.fspiField, "fspi-field", "", "REST custom field standing in for ForeignSysPersonId")
 	fs.StringVar(&o.results, "results", "", "results workbook to write (default: FILE-results-DATE-TIME.xlsx beside FILE)")
 	fs.BoolVar(&o.resume, "resume", false, "continue an earlier run of the same file that stopped (a run always resumes one; this makes it an error if there is none)")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "read, map and validate, print the report and the first SOAP request; send nothing")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "read, map and validate, print the report and the first request (SOAP envelope, or REST leads.json body); send nothing")
 	var secret string
 	for _, name := range secretFlags {
 		fs.StringVar(&secret, name, "", "not accepted: secrets never go on the command line")
@@ -232,9 +232,17 @@ func Main(ctx context.Context, args []string, env Env) int {
 type failure struct {
 	code int
 	err  error
+	// msg, when set, is what the operator reads instead of err's text;
+	// err is kept for errors.Is and errors.As.
+	msg string
 }
 
-func (f *failure) Error() string { return f.err.Error() }
+func (f *failure) Error() string {
+	if f.msg != "" {
+		return f.msg
+	}
+	return f.err.Error()
+}
 func (f *failure) Unwrap() error { return f.err }
 
 func fail(code int, format string, a ...any) error {

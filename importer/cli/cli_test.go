@@ -380,3 +380,82 @@ func TestSyncREST(t *testing.T) {
 		t.Errorf("store: %d leads, first %+v", len(leads), leads[0])
 	}
 }
+
+func TestSyncDryRunREST(t *testing.T) {
+	srv := startSandbox(t, marketotest.DefaultConfig())
+	dir := t.TempDir()
+	in := filepath.Join(dir, "fair.xlsx")
+	writeWorkbook(t, in, 5, nil)
+	env := Env{ConfigDir: dir, Getenv: func(k string) string {
+		if k == EnvClientSecret {
+			return marketotest.DefaultClientSecret
+		}
+		return ""
+	}}
+	r := runMain(t, env, "sync", in, "--dry-run", "--api", "rest", "--rest-url", srv.RESTBaseURL(), "--identity-url", srv.IdentityURL(),
+		"--client-id", marketotest.DefaultClientID, "--dedup=false")
+	all := r.stdout + r.stderr
+	if r.code != ExitOK {
+		t.Fatalf("exit %d\n%s", r.code, all)
+	}
+	for _, want := range []string{"REST leads.json request body", `"action": "createDuplicate"`, `"input": [`, `"email": "lead00000@example.com"`} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, all)
+		}
+	}
+	for _, leak := range []string{"<ns1:", marketotest.DefaultClientSecret, "dry-run-token", "access_token"} {
+		if strings.Contains(all, leak) {
+			t.Errorf("dry run output shows %q:\n%s", leak, all)
+		}
+	}
+	if st := srv.Stats(); len(st.Calls) != 0 {
+		t.Errorf("dry run called the sandbox: %v", st.Calls)
+	}
+}
+
+// TestSyncPlainFileErrors: a file or folder Leadsheet cannot use is
+// reported in plain words, without Go's error text.
+func TestSyncPlainFileErrors(t *testing.T) {
+	srv := startSandbox(t, marketotest.DefaultConfig())
+	dir := t.TempDir()
+	in := filepath.Join(dir, "fair.xlsx")
+	writeWorkbook(t, in, 5, nil)
+	locked := filepath.Join(dir, "locked.xlsx")
+	writeWorkbook(t, locked, 5, nil)
+	mustNil(t, os.Chmod(locked, 0))
+	// A file where the config folder should be: the journal folder
+	// beneath it cannot be made.
+	notADir := filepath.Join(dir, "config-is-a-file")
+	mustNil(t, os.WriteFile(notADir, []byte("x"), 0o600))
+	for _, tc := range []struct {
+		name   string
+		config string
+		args   []string
+		want   string
+		skip   bool
+	}{
+		{"missing file, dry run", dir, []string{"sync", filepath.Join(dir, "nope.xlsx"), "--dry-run"}, "could not read", false},
+		{"missing file", dir, soapArgs(srv, filepath.Join(dir, "nope.xlsx")), "there is no such file", false},
+		{"no permission", dir, soapArgs(srv, locked), "Check that you have permission", os.Geteuid() == 0},
+		{"a folder, not a file", dir, soapArgs(srv, dir), "could not read " + dir + ".", false},
+		{"journal folder", notADir, soapArgs(srv, in), "in the folder " + filepath.Join(notADir, "journals"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.skip {
+				t.Skip("running as root: file permissions do not stop reading")
+			}
+			r := runMain(t, Env{Getenv: keyEnv(marketotest.DefaultEncryptionKey), ConfigDir: tc.config}, tc.args...)
+			if r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", r.code, r.stderr, ExitUsage, tc.want)
+			}
+			for _, raw := range []string{"(open ", "no such file or directory", "permission denied", "not a directory", "hash input file", "mkdir", "is a directory"} {
+				if strings.Contains(r.stderr, raw) {
+					t.Errorf("stderr shows Go's error text %q: %q", raw, r.stderr)
+				}
+			}
+		})
+	}
+	if n := len(srv.Leads()); n != 0 {
+		t.Errorf("%d leads were sent", n)
+	}
+}

@@ -16,7 +16,6 @@ import (
 type progress struct {
 	w        io.Writer
 	terminal bool
-	rows     int
 	every    time.Duration
 	last     time.Time
 	totals   importer.Totals
@@ -27,12 +26,12 @@ type progress struct {
 	quiet      int // notices not shown since the last one shown
 }
 
-func newProgress(w io.Writer, terminal bool, rows int) *progress {
+func newProgress(w io.Writer, terminal bool) *progress {
 	every := 2 * time.Second
 	if terminal {
 		every = 250 * time.Millisecond
 	}
-	return &progress{w: w, terminal: terminal, rows: rows, every: every}
+	return &progress{w: w, terminal: terminal, every: every}
 }
 
 func (p *progress) event(ev importer.Event) {

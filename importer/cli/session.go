@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -92,6 +95,18 @@ func digestOf(b importer.Batch) batchDigest {
 const maxPrinted = 20
 
 func (s *session) sync(ctx context.Context) error {
+	var sum string
+	if !s.o.dryRun {
+		// The journal is keyed on this hash, and the send step checks it
+		// to be sure the file it reads again is the one checked here.
+		// Hashing before the file is opened means a save between the two
+		// shows up as a changed hash, never as a journal keyed on content
+		// that was not read.
+		var err error
+		if sum, err = importer.HashFile(s.o.file); err != nil {
+			return s.hashFailure(err)
+		}
+	}
 	if err := s.open(ctx); err != nil {
 		return err
 	}
@@ -101,15 +116,6 @@ func (s *session) sync(ctx context.Context) error {
 	}
 	if err := s.mapColumns(ctx); err != nil {
 		return err
-	}
-	var sum string
-	if !s.o.dryRun {
-		// The journal is keyed on this hash, and the send step checks it
-		// to be sure the file it reads again is the one checked here.
-		var err error
-		if sum, err = importer.HashFile(s.o.file); err != nil {
-			return fail(ExitUsage, "%w", err)
-		}
 	}
 	p, err := s.readPlan(ctx)
 	if err != nil {
@@ -125,11 +131,27 @@ func (s *session) sync(ctx context.Context) error {
 	return s.send(ctx, p, sum)
 }
 
+// hashFailure puts a failure to read the input file for its fingerprint
+// in plain words.
+func (s *session) hashFailure(err error) error {
+	msg := fmt.Sprintf("Leadsheet could not read %s. Check that you have permission to open it and that no other program has it locked; then run again.", s.o.file)
+	if errors.Is(err, fs.ErrNotExist) {
+		msg = fmt.Sprintf("Leadsheet could not read %s: there is no such file. Check the file name and folder, and run again.", s.o.file)
+	}
+	return &failure{code: ExitUsage, err: err, msg: msg}
+}
+
 // open reads the file's sheet list and picks the sheet and header row.
 func (s *session) open(ctx context.Context) error {
 	wb, err := importer.Open(ctx, s.o.file, importer.OpenOptions{Password: s.env.getenv(EnvWorkbookPassword)})
 	if errors.Is(err, importer.ErrPasswordRequired) {
 		return fail(ExitUsage, "%s is protected with a password. Set %s to the password Excel asks for.", s.o.file, EnvWorkbookPassword)
+	}
+	var oe *importer.OpenError
+	if errors.As(err, &oe) {
+		// The operator reads the plain message; the technical cause stays
+		// wrapped for errors.Is, not printed.
+		return &failure{code: ExitUsage, err: err, msg: fmt.Sprintf("Leadsheet could not read %s: %s", s.o.file, oe.Message)}
 	}
 	if err != nil {
 		return fail(ExitUsage, "Leadsheet could not read %s: %w", s.o.file, err)
@@ -236,9 +258,14 @@ func (s *session) connect(ctx context.Context) error {
 		return fail(ExitUsage, "%w", err)
 	}
 	s.client = c
-	fields, err := s.leadFields(ctx, c)
+	fields, tries, err := s.leadFields(ctx, c)
+	if err != nil && ctx.Err() != nil {
+		// A stop asked for while connecting is the operator's choice, not
+		// Marketo's trouble: it ends like a stopped sync.
+		return &failure{code: ExitRows, err: errors.New("Stopped before anything was sent.")}
+	}
 	if err != nil {
-		return fail(ExitConnect, "Could not connect to Marketo: %s", plainError(err))
+		return fail(ExitConnect, "Could not connect to Marketo: %s", plainError(err, tries))
 	}
 	s.fields = fields
 	return nil
@@ -254,14 +281,15 @@ const (
 // leadFields fetches the instance's field list, trying again after passing
 // trouble (a gateway error, a dropped or cut-off answer, Marketo's rate
 // limits): one bad answer should not end a run that has sent nothing yet.
-func (s *session) leadFields(ctx context.Context, c marketo.FieldLister) ([]marketo.Field, error) {
+// It also returns how many tries were made.
+func (s *session) leadFields(ctx context.Context, c marketo.FieldLister) ([]marketo.Field, int, error) {
 	wait := connectWait
 	for try := 1; ; try++ {
 		fields, err := c.LeadFields(ctx)
 		// An address that cannot be reached is reported at once: waiting
 		// rarely helps, and the operator should check it.
 		if err == nil || !marketo.IsRetryable(err) || unreachable(err) || try == connectTries || ctx.Err() != nil {
-			return fields, err
+			return fields, try, err
 		}
 		fmt.Fprintf(s.env.Stderr, "Connecting to Marketo: %s; trying again in %s.\n", describeConnect(err), wait)
 		t := time.NewTimer(wait)
@@ -269,7 +297,7 @@ func (s *session) leadFields(ctx context.Context, c marketo.FieldLister) ([]mark
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return nil, err
+			return nil, try, ctx.Err()
 		}
 		wait *= 2
 	}
@@ -387,6 +415,22 @@ func (e *changedError) Error() string {
 	return fmt.Sprintf("%s changed while Leadsheet was working with it, so Leadsheet stopped rather than send rows it had not checked. Save the file, close it in Excel and run again", e.file)
 }
 
+// sourceChangedMessage tells the operator the file changed mid-send. The
+// journal is keyed on the file's content, so the edited file starts a new
+// journal: only the original file can resume without sending twice.
+func sourceChangedMessage(file string, t importer.Totals, dedup bool) string {
+	confirmed := t.Created + t.Updated
+	again := "sends every row again, those included"
+	if !dedup {
+		again = "sends every row again, those included, as new leads (dedup is off), which makes duplicates"
+	}
+	return fmt.Sprintf("%s changed while Leadsheet was sending it, so Leadsheet stopped rather than send rows it had not checked. "+
+		"Marketo had already confirmed %s. Running the edited file %s. "+
+		"To carry on safely, put back the original %s (the version from before the edit) and run it again: Leadsheet then sends only the rows not yet confirmed. "+
+		"No results file was written, because the file no longer matches what was sent.",
+		file, plural(confirmed, "row"), again, file)
+}
+
 func (s *session) printMapping() {
 	w := s.env.Stderr
 	fmt.Fprintf(w, "Columns of sheet %q (header on row %d):\n", s.sheet, s.headerRow)
@@ -431,20 +475,25 @@ func (s *session) printReport(p plan) {
 	}
 }
 
-// dryRun prints the first SOAP request the run would send, with its
-// signature blanked, without sending anything anywhere. Like a sync, it
+// dryRun prints the first request the run would send (the SOAP envelope
+// with its signature blanked, or the REST leads.json body), without
+// sending anything anywhere. Like a sync, it
 // exits with ExitRows when some rows are invalid.
 func (s *session) dryRun(ctx context.Context, p plan) error {
 	w := s.env.Stdout
 	if p.first == nil {
 		fmt.Fprintln(w, "Dry run: no row would be sent.")
 	} else {
-		body, err := firstSOAPRequest(ctx, s.profile, *p.first, s.o.dedup)
+		first, kind := firstSOAPRequest, "SOAP request"
+		if s.profile.API == marketo.ProfileREST {
+			first, kind = firstRESTRequest, "REST leads.json request body"
+		}
+		body, err := first(ctx, s.profile, *p.first, s.o.dedup)
 		if err != nil {
 			return fail(ExitUsage, "Could not build the first request: %w", err)
 		}
-		fmt.Fprintf(w, "Dry run: nothing was sent. %d batches of up to %d leads would go to Marketo; the first SOAP request would be:\n%s\n",
-			len(p.digests), s.o.batchSize, body)
+		fmt.Fprintf(w, "Dry run: nothing was sent. %d batches of up to %d leads would go to Marketo; the first %s would be:\n%s\n",
+			len(p.digests), s.o.batchSize, kind, body)
 	}
 	if invalid := p.rows - p.valid; invalid > 0 {
 		return fail(ExitRows, "Dry run: %s would not be sent; fix the problems above and run again.", plural(invalid, "invalid row"))
@@ -478,12 +527,56 @@ func firstSOAPRequest(ctx context.Context, p marketo.Profile, b importer.Batch, 
 	return signatureRE.ReplaceAllString(string(capture.body), "<requestSignature>(signature: HMAC-SHA1 of timestamp and user ID, made with the encryption key)</requestSignature>"), nil
 }
 
+// firstRESTRequest has the real REST client encode b, catching the
+// leads.json body in a transport that answers the token request itself
+// with a made-up token and never touches the network. Only the body is
+// returned: the secret and token are never part of it.
+func firstRESTRequest(ctx context.Context, p marketo.Profile, b importer.Batch, dedup bool) (string, error) {
+	cred := p.REST
+	if cred.BaseURL == "" {
+		cred.BaseURL = "https://your-instance.mktorest.com/rest"
+	}
+	if cred.ClientID == "" {
+		cred.ClientID = "your_client_id"
+	}
+	cred.ClientSecret = "dry-run"
+	capture := &captureTransport{fakeToken: true}
+	c, err := marketo.NewRESTClient(cred, marketo.RESTOptions{HTTPClient: &http.Client{Transport: capture}, ForeignSysPersonIDField: p.ForeignSysPersonIDField})
+	if err != nil {
+		return "", err
+	}
+	_, syncErr := c.SyncLeads(ctx, b.Leads, dedup) // the capture refuses the call: nothing is sent
+	if capture.body == nil {
+		if syncErr != nil && !errors.Is(syncErr, errDryRun) {
+			return "", syncErr
+		}
+		return "", errors.New("the REST client built no request")
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, capture.body, "", "  ") != nil {
+		return string(capture.body), nil
+	}
+	return pretty.String(), nil
+}
+
 // captureTransport keeps the first request body and fails every call.
+// With fakeToken it answers OAuth token requests itself, so a REST client
+// goes on to build its leads.json call; those bodies are not kept.
 type captureTransport struct {
-	body []byte
+	fakeToken bool
+	body      []byte
 }
 
 func (c *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if c.fakeToken && strings.HasSuffix(req.URL.Path, "/oauth/token") {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return &http.Response{StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header:  http.Header{"Content-Type": {"application/json"}},
+			Body:    io.NopCloser(strings.NewReader(`{"access_token":"dry-run-token","token_type":"bearer","expires_in":3600,"scope":"dry-run"}`)),
+			Request: req}, nil
+	}
 	if req.Body != nil {
 		b, err := io.ReadAll(req.Body)
 		req.Body.Close()
@@ -507,7 +600,7 @@ func (s *session) send(ctx context.Context, p plan, sum string) error {
 		return fail(ExitUsage, "%w", err)
 	}
 	if now, err := importer.HashFile(s.o.file); err != nil {
-		return fail(ExitUsage, "%w", err)
+		return s.hashFailure(err)
 	} else if now != sum {
 		return fail(ExitUsage, "%v.", &changedError{file: filepath.Base(s.o.file)})
 	}
@@ -517,25 +610,29 @@ func (s *session) send(ctx context.Context, p plan, sum string) error {
 	}
 	key := importer.JournalKey{FileSHA256: sum, Sheet: s.sheet, HeaderRow: s.headerRow, Mapping: s.mapping,
 		API: s.profile.API, Endpoint: endpoint, Dedup: s.o.dedup}
-	j, err := importer.OpenJournal(filepath.Join(dir, "journals"), key)
+	journals := filepath.Join(dir, "journals")
+	j, err := importer.OpenJournal(journals, key)
 	if err != nil {
-		return fail(ExitUsage, "Leadsheet could not open its journal: %w", err)
+		return &failure{code: ExitUsage, err: err, msg: fmt.Sprintf(
+			"Leadsheet could not create or open its journal (its record of what was sent) in the folder %s. "+
+				"Check that this folder can be created and written to by you, that the disk is not full, and run again. Nothing was sent.", journals)}
 	}
 	defer j.Close()
 	if s.o.resume && j.Confirmed()+j.InFlight() == 0 {
 		return fail(ExitUsage, "There is no stopped run of %s (same sheet, mapping, account and dedup setting) to resume.", s.o.file)
 	}
 
-	prog := newProgress(s.env.Stderr, s.env.StderrIsTerminal, p.rows)
+	prog := newProgress(s.env.Stderr, s.env.StderrIsTerminal)
 	opts := importer.RunOptions{Dedup: s.o.dedup, Concurrency: s.o.concurrency, Journal: j, Skipped: p.skipped, Rows: p.rows}
 	out, runErr := importer.RunStream(ctx, s.client, s.reread(ctx, p), opts, prog.event)
 	prog.done()
 	var se *importer.StopError
 	if errors.As(runErr, &se) && se.Cause == importer.StopSource {
-		// The rows read no longer match the file: a results file made
-		// from it would put answers beside the wrong rows.
+		// No results file: the results writer copies the input file as it
+		// is now, which is no longer the content the answers belong to, so
+		// answers would land beside the wrong rows.
 		fmt.Fprintln(s.env.Stdout, importer.Summary(out.Totals))
-		return &failure{code: ExitUsage, err: errors.New(se.Message)}
+		return &failure{code: ExitUsage, err: errors.New(sourceChangedMessage(filepath.Base(s.o.file), out.Totals, s.o.dedup))}
 	}
 
 	now := time.Now
@@ -617,9 +714,12 @@ func stopMessage(err error, out importer.Outcome) string {
 
 // plainError puts a connection error in words, with advice that fits its
 // kind: a refused login, a used-up quota, an address that cannot be
-// reached, or a server that answered badly.
-func plainError(err error) string {
+// reached, or a server that answered badly. tries is how many times the
+// call was made.
+func plainError(err error, tries int) string {
 	var me *marketo.Error
+	var dns *net.DNSError
+	var op *net.OpError
 	switch {
 	case marketo.IsAuth(err) && errors.As(err, &me):
 		return fmt.Sprintf("Marketo refused the login (%s). Check the account's user ID and key, or client ID and secret.", me.Message)
@@ -627,12 +727,26 @@ func plainError(err error) string {
 		return fmt.Sprintf("Marketo refused the login (%s). Check the account's user ID and key, or client ID and secret.", err)
 	case marketo.IsQuota(err):
 		return "Marketo's daily API quota is used up, so nothing was sent. Run again tomorrow."
-	case marketo.IsRetryable(err) && !unreachable(err):
-		return fmt.Sprintf("Marketo did not answer properly %d times in a row (last: %s). Marketo may be busy or having trouble: wait a few minutes and run again.", connectTries, describeConnect(err))
+	case errors.As(err, &dns):
+		return fmt.Sprintf("The address %s could not be found. Check the endpoint for typos (copy it from Marketo's Admin > Web Services page).", dns.Name)
+	case errors.As(err, &op) && op.Op == "dial":
+		return fmt.Sprintf("Nothing answered at %s. Check the address and your network or proxy — or, for the local sandbox, start it with `leadsheet sandbox`.", dialHost(op))
+	case marketo.IsRetryable(err) && tries > 1:
+		return fmt.Sprintf("Marketo did not answer properly %d times in a row (last: %s). Marketo may be busy or having trouble: wait a few minutes and run again.", tries, describeConnect(err))
+	case marketo.IsRetryable(err):
+		return fmt.Sprintf("Marketo did not answer properly (%s). Marketo may be busy or having trouble: wait a few minutes and run again.", describeConnect(err))
 	case errors.As(err, &me):
 		return fmt.Sprintf("Marketo said: %s (error %s)", me.Message, me.Code)
 	}
 	return err.Error() + ". Check the address and your network connection."
+}
+
+// dialHost names the address a failed dial was aimed at.
+func dialHost(op *net.OpError) string {
+	if op.Addr != nil {
+		return op.Addr.String()
+	}
+	return "the address given"
 }
 
 // unreachable reports whether no answer came at all because the address

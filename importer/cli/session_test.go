@@ -1,14 +1,18 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"leadsheet/importer"
@@ -78,7 +82,7 @@ func TestSyncConnectRetries(t *testing.T) {
 	}{
 		{"one bad answer", 1, "", ExitOK, []string{"trying again", "HTTP 502"}, "Could not connect"},
 		{"bad answers go on", 100, "", ExitConnect, []string{"did not answer properly 4 times", "wait a few minutes"}, "Check the address"},
-		{"nothing listens", 0, "http://127.0.0.1:1/soap/mktows/2_2", ExitConnect, []string{"Check the address"}, "trying again"},
+		{"nothing listens", 0, "http://127.0.0.1:1/soap/mktows/2_2", ExitConnect, []string{"Nothing answered at 127.0.0.1:1", "leadsheet sandbox"}, "dial tcp"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := startSandbox(t, marketotest.DefaultConfig())
@@ -173,5 +177,88 @@ func TestSendRefusesChangedFile(t *testing.T) {
 	err = s.send(context.Background(), p, sum[:len(sum)-1]+"x")
 	if exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "changed while Leadsheet was working with it") {
 		t.Fatalf("err = %v (exit %d)", err, exitCode(err))
+	}
+}
+
+// cancelOnCall stops the run the moment the first call goes out, and
+// answers it with a passing gateway error, as if the operator pressed
+// Ctrl-C while Leadsheet waited to connect.
+type cancelOnCall struct{ cancel context.CancelFunc }
+
+func (c cancelOnCall) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.cancel()
+	return (&failFirst{n: 1}).RoundTrip(req)
+}
+
+func TestSyncCancelWhileConnecting(t *testing.T) {
+	srv := startSandbox(t, marketotest.DefaultConfig())
+	dir := t.TempDir()
+	in := filepath.Join(dir, "fair.xlsx")
+	writeWorkbook(t, in, 5, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb bytes.Buffer
+	env := Env{Getenv: keyEnv(marketotest.DefaultEncryptionKey), ConfigDir: dir, HTTPClient: &http.Client{Transport: cancelOnCall{cancel}},
+		Stdout: &out, Stderr: &errb}
+	code := Main(ctx, soapArgs(srv, in), env)
+	if code != ExitRows || !strings.Contains(errb.String(), "Stopped before anything was sent.") || strings.Contains(errb.String(), "did not answer") {
+		t.Errorf("exit %d, stderr:\n%s\nwant exit %d and a plain stop", code, errb.String(), ExitRows)
+	}
+	if len(srv.Leads()) != 0 {
+		t.Errorf("a cancelled run stored %d leads", len(srv.Leads()))
+	}
+}
+
+func TestPlainErrorNetwork(t *testing.T) {
+	dnsErr := &marketo.TransportError{Op: "describeMObject", Err: &url.Error{Op: "Post", URL: "https://typo.mktoapi.invalid/soap/mktows/2_2",
+		Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "typo.mktoapi.invalid", IsNotFound: true}}}}
+	dialErr := &marketo.TransportError{Op: "describeMObject", Err: &url.Error{Op: "Post", URL: "http://127.0.0.1:1/soap/mktows/2_2",
+		Err: &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, Err: syscall.ECONNREFUSED}}}
+	gateway := &marketo.TransportError{Op: "describeMObject", HTTPStatus: http.StatusBadGateway, Err: errors.New("502 Bad Gateway")}
+	for _, tc := range []struct {
+		name  string
+		err   error
+		tries int
+		want  string
+	}{
+		{"name not found", dnsErr, 1, "The address typo.mktoapi.invalid could not be found. Check the endpoint for typos"},
+		{"nothing listens", dialErr, 1, "Nothing answered at 127.0.0.1:1. Check the address and your network or proxy"},
+		{"tried several times", gateway, 3, "did not answer properly 3 times in a row"},
+		{"tried once", gateway, 1, "Marketo did not answer properly (HTTP 502)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := plainError(tc.err, tc.tries)
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("plainError = %q, want %q", got, tc.want)
+			}
+			for _, raw := range []string{"describeMObject", "dial tcp", "lookup", "connection refused"} {
+				if strings.Contains(got, raw) {
+					t.Errorf("plainError = %q shows %q to the operator", got, raw)
+				}
+			}
+		})
+	}
+}
+
+func TestSourceChangedMessage(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		dedup bool
+		want  []string
+	}{
+		{"dedup on", true, []string{"Marketo had already confirmed 7 rows", "sends every row again", "put back the original list.xlsx", "No results file"}},
+		{"dedup off", false, []string{"Marketo had already confirmed 7 rows", "as new leads", "duplicates"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := sourceChangedMessage("list.xlsx", importer.Totals{Created: 4, Updated: 3, NotSent: 10}, tc.dedup)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("message %q lacks %q", got, w)
+				}
+			}
+			if strings.Contains(got, "will not be sent twice") {
+				t.Errorf("message %q promises what a changed file cannot keep", got)
+			}
+		})
 	}
 }
