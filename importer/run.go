@@ -327,7 +327,7 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 		r.halt(StopCancelled, "Sync cancelled. Rows not yet confirmed were not sent; run again to send them — rows already confirmed will not be sent twice.", ctx.Err())
 	}
 	if srcErr != nil {
-		r.halt(StopSource, fmt.Sprintf("%s. Nothing more was sent; rows already confirmed will not be sent twice.", strings.TrimSuffix(srcErr.Error(), ".")), srcErr)
+		r.halt(StopSource, fmt.Sprintf("%s. Nothing more was sent.", strings.TrimSuffix(srcErr.Error(), ".")), srcErr)
 	}
 }
 
