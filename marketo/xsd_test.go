@@ -11,42 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"leadsheet/marketo/internal/reftest"
 )
-
-// requireReference skips a test that needs something outside the repo
-// (the reference WSDL, xmllint), or fails it when CI says it must run.
-func requireReference(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("LEADSHEET_REQUIRE_REFERENCE") == "1" {
-		t.Fatalf("%s is missing, and LEADSHEET_REQUIRE_REFERENCE=1 says this test must run", what)
-	}
-	t.Skipf("skipping: %s is missing (set LEADSHEET_REQUIRE_REFERENCE=1 to make this a failure)", what)
-}
-
-// referenceFile finds ../shared/reference/<rel> beside the repo root (the
-// directory holding go.mod).
-func referenceFile(t *testing.T, rel string) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			requireReference(t, "the repository root (go.mod)")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "reference", rel)
-	if _, err := os.Stat(p); err != nil {
-		requireReference(t, "the Marketo reference "+p)
-	}
-	return p
-}
 
 const nsXSD = "http://www.w3.org/2001/XMLSchema"
 
@@ -215,9 +182,9 @@ func xmllint(t *testing.T, dir, schema string, name string, doc []byte) error {
 // captures the bytes on the wire and validates the AuthenticationHeader and
 // the body element of each against the XSD inside Marketo's WSDL.
 func TestRequestsValidateAgainstWSDLSchema(t *testing.T) {
-	wsdlPath := referenceFile(t, "marketo-soap/mktows-2_2.wsdl")
+	wsdlPath := reftest.File(t, "marketo-soap/mktows-2_2.wsdl")
 	if _, err := exec.LookPath("xmllint"); err != nil {
-		requireReference(t, "xmllint (Debian package libxml2-utils)")
+		reftest.Require(t, "xmllint (Debian package libxml2-utils)")
 	}
 	wsdl, err := os.ReadFile(wsdlPath)
 	if err != nil {

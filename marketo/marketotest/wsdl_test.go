@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"leadsheet/marketo/internal/reftest"
 )
 
 func getWSDL(t *testing.T, url string) []byte {
@@ -50,33 +52,6 @@ func TestWSDLServedAndWellFormed(t *testing.T) {
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET without ?WSDL: HTTP %d, want 405", resp.StatusCode)
 	}
-}
-
-// referenceDir finds ../shared/reference beside the repository root.
-func referenceDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the package directory")
-		}
-		dir = parent
-	}
-	ref := filepath.Join(dir, "..", "shared", "reference")
-	if _, err := os.Stat(ref); err != nil {
-		if os.Getenv("LEADSHEET_REQUIRE_REFERENCE") == "1" {
-			t.Fatalf("reference material required but missing at %s", ref)
-		}
-		t.Skipf("reference material not found at %s; set it up to compare against Marketo's WSDL", ref)
-	}
-	return ref
 }
 
 // schemaDefs returns each named top-level definition of a WSDL's schema,
@@ -135,7 +110,7 @@ func schemaDefs(t *testing.T, wsdl []byte) map[string]string {
 }
 
 func TestWSDLMatchesMarketos(t *testing.T) {
-	real, err := os.ReadFile(filepath.Join(referenceDir(t), "marketo-soap", "mktows-2_2.wsdl"))
+	real, err := os.ReadFile(reftest.File(t, "marketo-soap/mktows-2_2.wsdl"))
 	if err != nil {
 		t.Fatal(err)
 	}
