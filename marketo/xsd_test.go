@@ -182,15 +182,10 @@ func xmllint(t *testing.T, dir, schema string, name string, doc []byte) error {
 // captures the bytes on the wire and validates the AuthenticationHeader and
 // the body element of each against the XSD inside Marketo's WSDL.
 func TestRequestsValidateAgainstWSDLSchema(t *testing.T) {
-	wsdlPath := reftest.File(t, "marketo-soap/mktows-2_2.wsdl")
 	if _, err := exec.LookPath("xmllint"); err != nil {
-		reftest.Require(t, "xmllint (Debian package libxml2-utils)")
+		t.Skip("xmllint not installed (apt-get install libxml2-utils); schema validation skipped")
 	}
-	wsdl, err := os.ReadFile(wsdlPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	xsd, err := extractSchema(wsdl)
+	xsd, err := extractSchema(reftest.Read(t, "mktows-2_2.wsdl"))
 	if err != nil {
 		t.Fatal(err)
 	}

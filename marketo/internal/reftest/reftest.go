@@ -1,8 +1,7 @@
-// Package reftest finds the Marketo reference material (../shared/reference
-// beside the repository) for tests that check against it, such as the real
-// WSDL. The reference is the team's, not the product's: where it is absent a
-// test skips, unless LEADSHEET_REQUIRE_REFERENCE=1 (set by .ci/run wherever
-// the reference is present) makes the absence a failure.
+// Package reftest reads the copies of Marketo's reference material kept in
+// the repository's testdata/marketo (see the README there), for tests that
+// check the client and the sandbox against the real thing, such as the WSDL.
+// The copies are part of the repository so these tests run on a fresh clone.
 package reftest
 
 import (
@@ -11,23 +10,14 @@ import (
 	"testing"
 )
 
-// Require skips t because what is missing, or fails it when
-// LEADSHEET_REQUIRE_REFERENCE=1 says the test must run.
-func Require(t testing.TB, what string) {
-	t.Helper()
-	if os.Getenv("LEADSHEET_REQUIRE_REFERENCE") == "1" {
-		t.Fatalf("%s is missing, and LEADSHEET_REQUIRE_REFERENCE=1 says this test must run", what)
-	}
-	t.Skipf("skipping: %s is missing (set LEADSHEET_REQUIRE_REFERENCE=1 to make this a failure)", what)
-}
-
-// File returns the path of ../shared/reference/<rel> beside the repository
-// root (the directory holding go.mod), calling Require when it is absent.
-func File(t testing.TB, rel string) string {
+// Read returns the contents of testdata/marketo/<rel> at the module root
+// (the nearest directory above the working directory holding go.mod), so the
+// tests of any package find the same copy.
+func Read(t testing.TB, rel string) []byte {
 	t.Helper()
 	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("finding the module root: %v", err)
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
@@ -35,13 +25,13 @@ func File(t testing.TB, rel string) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			Require(t, "the repository root (go.mod)")
+			t.Fatalf("no go.mod above the test's working directory; run the tests from inside the repository")
 		}
 		dir = parent
 	}
-	p := filepath.Join(dir, "..", "shared", "reference", filepath.FromSlash(rel))
-	if _, err := os.Stat(p); err != nil {
-		Require(t, "the Marketo reference "+p)
+	b, err := os.ReadFile(filepath.Join(dir, "testdata", "marketo", filepath.FromSlash(rel)))
+	if err != nil {
+		t.Fatalf("reading the Marketo reference copy: %v", err)
 	}
-	return p
+	return b
 }
