@@ -94,6 +94,7 @@ func NewValidator(m Mapping, fields []marketo.Field, dedup bool) *Validator {
 		}
 		v.columns = append(v.columns, r)
 	}
+	v.sheet = append(v.sheet, sharedTargets(m)...)
 	if !hasKey {
 		v.sheet = append(v.sheet, Problem{Severity: Invalid,
 			Message: "No column is mapped to Email, Marketo Id or ForeignSysPersonId, so Marketo cannot tell who a row is. Map the email column to Email."})
@@ -133,8 +134,8 @@ func (v *Validator) Check(r Row) (marketo.Lead, []Problem) {
 		}
 		switch c.kind {
 		case ToID:
-			if id, err := strconv.Atoi(val); err != nil || id <= 0 {
-				bad(c.header, "Marketo Id must be a whole number above 0, not %q. Fix the id or clear the cell.", short(val))
+			if !validMarketoID(val) {
+				bad(c.header, "Marketo Id must be a whole number from 1 to 2,147,483,647, not %q. Fix the id or clear the cell.", short(val))
 			}
 			continue
 		case ToForeignSysType:
@@ -174,6 +175,68 @@ func (v *Validator) Check(r Row) (marketo.Lead, []Problem) {
 		lead.Attributes = v.dropBlocked(lead.Attributes)
 	}
 	return lead, probs
+}
+
+// validMarketoID accepts what Marketo's Id (an xs:int in the WSDL, an
+// integer in REST) can hold: digits only, 1 to 2,147,483,647. Leading zeros
+// are kept by Excel text cells and mean the same number; signs, decimals
+// and exponents are refused rather than guessed at.
+func validMarketoID(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	id, err := strconv.ParseInt(s, 10, 32)
+	return err == nil && id > 0
+}
+
+// sharedTargets finds targets fed by more than one column. Mapping.Lead lets
+// the last non-empty cell win, so one of the operator's columns would be
+// dropped without a word; each such target is a problem for the whole sheet.
+// Attribute names are compared ignoring case, as Marketo's REST API does.
+func sharedTargets(m Mapping) []Problem {
+	type use struct {
+		name string
+		cols []int
+	}
+	var order []string
+	uses := map[string]*use{}
+	for i, t := range m.Columns {
+		if t.Kind == Skip {
+			continue
+		}
+		key := strconv.Itoa(int(t.Kind)) + "\x00" + strings.ToLower(t.Field)
+		u, ok := uses[key]
+		if !ok {
+			u = &use{name: targetName(t)}
+			uses[key] = u
+			order = append(order, key)
+		}
+		u.cols = append(u.cols, i)
+	}
+	var probs []Problem
+	for _, key := range order {
+		u := uses[key]
+		if len(u.cols) < 2 {
+			continue
+		}
+		names := make([]string, len(u.cols))
+		for j, i := range u.cols {
+			header := ""
+			if i < len(m.Headers) {
+				header = m.Headers[i]
+			}
+			names[j] = fmt.Sprintf("%q (%s)", header, ColumnLetter(i+1))
+		}
+		msg := fmt.Sprintf("Columns %s and %s are both mapped to %s. Map one of them to Skip.", names[0], names[1], u.name)
+		if len(names) > 2 {
+			msg = fmt.Sprintf("Columns %s and %s are all mapped to %s. Map all but one of them to Skip.",
+				strings.Join(names[:len(names)-1], ", "), names[len(names)-1], u.name)
+		}
+		probs = append(probs, Problem{Severity: Invalid, Message: msg})
+	}
+	return probs
 }
 
 // blocked reports whether column i was refused for the whole sheet.

@@ -46,8 +46,8 @@ func TestValidatorCheck(t *testing.T) {
 		{"non-ascii email", row(map[int]string{1: "zoë@exämple.com"}), marketo.KeyEmail, "plain letters", ""},
 		{"bad email", row(map[int]string{1: "anna.example.com"}), marketo.KeyEmail, "exactly one @", ""},
 		{"email without tld", row(map[int]string{1: "anna@localhost"}), marketo.KeyEmail, "needs a dot", ""},
-		{"bad id", row(map[int]string{0: "12a", 1: "b@example.com"}), marketo.KeyEmail, "whole number above 0", ""},
-		{"negative id", row(map[int]string{0: "-3"}), marketo.KeyNone, "whole number above 0", ""},
+		{"bad id", row(map[int]string{0: "12a", 1: "b@example.com"}), marketo.KeyEmail, "whole number from 1 to 2,147,483,647", ""},
+		{"negative id", row(map[int]string{0: "-3"}), marketo.KeyNone, "whole number from 1 to 2,147,483,647", ""},
 		{"id wins", row(map[int]string{0: "77", 1: "c@example.com", 2: "X1"}), marketo.KeyID, "", ""},
 		{"fspi over email", row(map[int]string{1: "c@example.com", 2: "X1"}), marketo.KeyForeignSysPersonID, "", ""},
 		{"too long default 255", row(map[int]string{1: "d@example.com", 3: strings.Repeat("é", 256)}), marketo.KeyEmail, "256 characters long; Marketo allows 255", ""},
@@ -177,5 +177,92 @@ func TestCheckEmail(t *testing.T) {
 		if CheckEmail(e) == "" {
 			t.Errorf("CheckEmail(%q) accepted", e)
 		}
+	}
+}
+
+func TestValidatorTwoColumnsOneTarget(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers []string
+		targets []Target
+		want    string // substring of the fatal sheet problem, "" for none
+	}{
+		{"two emails", []string{"Email", "Name", "Phone", "Notes", "Work Email"},
+			[]Target{{Kind: ToEmail}, {ToAttribute, "FirstName"}, {}, {}, {Kind: ToEmail}},
+			`Columns "Email" (A) and "Work Email" (E) are both mapped to Email. Map one of them to Skip.`},
+		{"two ids", []string{"Email", "ID", "Marketo Id"},
+			[]Target{{Kind: ToEmail}, {Kind: ToID}, {Kind: ToID}},
+			`Columns "ID" (B) and "Marketo Id" (C) are both mapped to Marketo Id.`},
+		{"two foreign ids", []string{"CRM", "SFDC"},
+			[]Target{{Kind: ToForeignSysPersonID}, {Kind: ToForeignSysPersonID}},
+			`Columns "CRM" (A) and "SFDC" (B) are both mapped to ForeignSysPersonId.`},
+		{"two foreign types", []string{"CRM", "Type", "System"},
+			[]Target{{Kind: ToForeignSysPersonID}, {Kind: ToForeignSysType}, {Kind: ToForeignSysType}},
+			`Columns "Type" (B) and "System" (C) are both mapped to ForeignSysType.`},
+		{"two to one field", []string{"Email", "First", "Given name"},
+			[]Target{{Kind: ToEmail}, {ToAttribute, "FirstName"}, {ToAttribute, "FirstName"}},
+			`Columns "First" (B) and "Given name" (C) are both mapped to FirstName.`},
+		{"field names differ in case only", []string{"Email", "First", "first"},
+			[]Target{{Kind: ToEmail}, {ToAttribute, "FirstName"}, {ToAttribute, "firstname"}},
+			`Columns "First" (B) and "first" (C) are both mapped to`},
+		{"three to one key", []string{"Email", "E-mail", "Mail"},
+			[]Target{{Kind: ToEmail}, {Kind: ToEmail}, {Kind: ToEmail}},
+			`Columns "Email" (A), "E-mail" (B) and "Mail" (C) are all mapped to Email. Map all but one of them to Skip.`},
+		{"skips may repeat", []string{"Email", "a", "b"}, []Target{{Kind: ToEmail}, {}, {}}, ""},
+		{"different keys are fine", []string{"Email", "Id", "CRM"}, []Target{{Kind: ToEmail}, {Kind: ToID}, {Kind: ToForeignSysPersonID}}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := NewValidator(Mapping{Headers: tc.headers, Columns: tc.targets}, nil, true)
+			var fatal []string
+			for _, p := range v.SheetProblems() {
+				if p.Severity == Invalid && p.Column == "" {
+					fatal = append(fatal, p.Message)
+				}
+			}
+			if tc.want == "" {
+				if len(fatal) > 0 {
+					t.Errorf("unexpected fatal problems: %q", fatal)
+				}
+				return
+			}
+			if len(fatal) != 1 || !strings.Contains(fatal[0], tc.want) {
+				t.Errorf("fatal problems = %q, want one containing %q", fatal, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidatorMarketoID(t *testing.T) {
+	m := Mapping{Headers: []string{"Marketo Id", "Email"}, Columns: []Target{{Kind: ToID}, {Kind: ToEmail}}}
+	tests := []struct {
+		id    string
+		valid bool
+	}{
+		{"1", true},
+		{"2147483647", true}, // the WSDL's xs:int maximum
+		{" 12 ", true},       // cells are trimmed before use
+		{"007", true},        // leading zeros: the same number (Excel text cells keep them)
+		{"2147483648", false},
+		{"9999999999", false},
+		{"99999999999999999999", false},
+		{"0", false},
+		{"-5", false},
+		{"+12", false},
+		{"12.0", false},
+		{"1e3", false},
+		{"12a", false},
+		{"1 2", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.id, func(t *testing.T) {
+			_, probs := NewValidator(m, nil, true).Check(Row{Number: 2, Cells: []string{tc.id, "a@example.com"}})
+			if hasInvalid(probs) == tc.valid {
+				t.Errorf("Id %q: problems %+v, want valid=%v", tc.id, probs, tc.valid)
+			}
+			if !tc.valid && (len(probs) == 0 || probs[0].Column != "Marketo Id" || !strings.Contains(probs[0].Message, "2,147,483,647")) {
+				t.Errorf("Id %q: message %+v does not name the column and the range", tc.id, probs)
+			}
+		})
 	}
 }
