@@ -34,6 +34,10 @@ type columnRule struct {
 	length int    // 0 = no known limit
 }
 
+// maxLeadText bounds the text of one lead: Marketo's REST API takes at most
+// 1 MB a request, and 300 leads of this size keep a batch in memory small.
+const maxLeadText = 128 << 10
+
 // defaultStringLength is Marketo's limit for string-like fields whose
 // length the field list does not give.
 const defaultStringLength = 255
@@ -121,6 +125,7 @@ func (v *Validator) Check(r Row) (marketo.Lead, []Problem) {
 		probs = append(probs, Problem{Row: r.Number, Column: col, Severity: Invalid, Message: fmt.Sprintf(format, args...)})
 	}
 	lead := v.m.Lead(r.Cells)
+	text := 0
 	for i, c := range v.columns {
 		if i >= len(r.Cells) || c.kind == Skip {
 			continue
@@ -130,6 +135,11 @@ func (v *Validator) Check(r Row) (marketo.Lead, []Problem) {
 			continue
 		}
 		if c.kind == ToAttribute && v.blocked(i) {
+			continue
+		}
+		text += len(val)
+		if len(val) > MaxCellChars && utf8.RuneCountInString(val) > MaxCellChars {
+			bad(c.header, "The %s cell holds more than 32,767 characters, the most Excel keeps in a cell, so Leadsheet read only the start of it. Shorten the cell in the file, or skip the column.", c.header)
 			continue
 		}
 		switch c.kind {
@@ -155,6 +165,9 @@ func (v *Validator) Check(r Row) (marketo.Lead, []Problem) {
 		if msg := checkType(c.typ, val); msg != "" {
 			bad(c.header, "%s", msg)
 		}
+	}
+	if text > maxLeadText {
+		bad("", "The row holds %d KB of text in its mapped columns; Leadsheet sends at most %d KB a lead, so that a batch stays within what Marketo accepts in one call. Shorten the longest cells.", text>>10, maxLeadText>>10)
 	}
 	if lead.Key() == marketo.KeyNone {
 		bad("", "The row has no Email, Marketo Id or ForeignSysPersonId, so Marketo cannot tell who it is. Fill one in or leave the row out.")

@@ -266,3 +266,33 @@ func TestValidatorMarketoID(t *testing.T) {
 		})
 	}
 }
+
+func TestValidatorTooMuchText(t *testing.T) {
+	m := Mapping{Headers: []string{"Email", "Notes", "Bio", "Extra"}, Columns: []Target{{Kind: ToEmail}, {ToAttribute, "Notes"}, {ToAttribute, "Bio"}, {}}}
+	long := strings.Repeat("é", MaxCellChars+1)
+	tests := []struct {
+		name  string
+		cells []string
+		want  string // substring of the Invalid message, "" for a sendable row
+	}{
+		{"at Excel's limit", []string{"a@example.com", strings.Repeat("é", MaxCellChars)}, ""},
+		{"past Excel's limit", []string{"a@example.com", long}, "The Notes cell holds more than 32,767 characters"},
+		{"past the limit in a skipped column", []string{"a@example.com", "", "", long}, ""},
+		{"past the limit in the key", []string{strings.Repeat("a", MaxCellChars+1)}, "The Email cell holds more than 32,767"},
+		{"row past the lead budget", []string{"a@example.com", strings.Repeat("n", 30000) + strings.Repeat("ü", 20000), strings.Repeat("b", 30000) + strings.Repeat("ü", 20000)}, "Leadsheet sends at most 128 KB a lead"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, probs := NewValidator(m, nil, true).Check(Row{Number: 4, Cells: tc.cells})
+			var inv []string
+			for _, p := range probs {
+				if p.Severity == Invalid {
+					inv = append(inv, p.Message)
+				}
+			}
+			if tc.want == "" && len(inv) > 0 || tc.want != "" && !strings.Contains(strings.Join(inv, "|"), tc.want) {
+				t.Errorf("invalid = %q, want %q", inv, tc.want)
+			}
+		})
+	}
+}

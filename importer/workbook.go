@@ -341,6 +341,7 @@ func (wb *Workbook) Read(ctx context.Context, sheet string, headerRow int, fn fu
 		headerCells      []string
 		gotHeader, sized bool
 		ahead            []Row // rows held back until the header width is known
+		aheadText        int
 		extraRows        int
 		firstExtra       string
 	)
@@ -404,7 +405,10 @@ func (wb *Workbook) Read(ctx context.Context, sheet string, headerRow int, fn fu
 		}
 		if !sized {
 			ahead = append(ahead, Row{Number: num, Cells: cells})
-			if len(ahead) < headerLookahead {
+			for _, c := range cells {
+				aheadText += len(c)
+			}
+			if len(ahead) < headerLookahead && aheadText < maxAheadText {
 				continue
 			}
 			if err := size(); err != nil {
@@ -432,8 +436,12 @@ func (wb *Workbook) Read(ctx context.Context, sheet string, headerRow int, fn fu
 }
 
 // headerLookahead is how many data rows Read and Header look at to find
-// columns that have data under a blank or merged header cell.
-const headerLookahead = 100
+// columns that have data under a blank or merged header cell; Read stops
+// sooner once the rows held back reach maxAheadText.
+const (
+	headerLookahead = 100
+	maxAheadText    = 16 << 20
+)
 
 // Header reads the header row of a sheet without reading its data.
 func (wb *Workbook) Header(ctx context.Context, sheet string, headerRow int) (Header, error) {
@@ -475,3 +483,8 @@ func firstNonBlank(cells []string) int {
 	}
 	return -1
 }
+
+// MaxCellChars is the most characters Excel holds in one cell. Readers stop
+// a longer cell at MaxCellChars+1 characters, so memory stays bounded and
+// the validator can still refuse the row.
+const MaxCellChars = 32767

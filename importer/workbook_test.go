@@ -605,3 +605,87 @@ func TestClosed(t *testing.T) {
 		t.Error("Sheets after Close")
 	}
 }
+
+// TestXLSXOverlongCells checks that a cell past Excel's 32,767 characters,
+// wherever the workbook keeps it, is read as its first MaxCellChars+1
+// characters (so the validator can refuse the row) with a note naming it,
+// while the cells around it read intact.
+func TestXLSXOverlongCells(t *testing.T) {
+	big := strings.Repeat("x", 3<<20) // past the reader's 1 MiB cap on one XML text run
+	cut := func(s string) string { r := []rune(s); return string(r[:MaxCellChars+1]) }
+	umlauts := strings.Repeat("ü", MaxCellChars+5)
+	amps := strings.Repeat("&amp;", 300000)
+	runs := strings.Repeat("<r><t>"+strings.Repeat("y", 1000)+"</t></r>", 200)
+	tests := []struct {
+		name       string
+		cell, sst  string // the B2 cell XML and the shared strings (Email is item 0)
+		want       string
+		commentOut bool
+	}{
+		{"inline string", `<c r="B2" t="inlineStr"><is><t>` + big + `</t></is></c>`, ``, cut(big), false},
+		{"shared string", `<c r="B2" t="s"><v>1</v></c>`, `<si><t>` + big + `</t></si>`, cut(big), false},
+		{"shared rich text", `<c r="B2" t="s"><v>1</v></c>`, `<si>` + runs + `</si>`, strings.Repeat("y", MaxCellChars+1), false},
+		{"inline rich text", `<c r="B2" t="inlineStr"><is>` + runs + `</is></c>`, ``, strings.Repeat("y", MaxCellChars+1), false},
+		{"formula cached text", `<c r="B2" t="str"><f>REPT("x",99999)</f><v>` + big + `</v></c>`, ``, cut(big), false},
+		{"multibyte", `<c r="B2" t="inlineStr"><is><t>` + umlauts + `</t></is></c>`, ``, cut(umlauts), false},
+		{"entities", `<c r="B2" t="inlineStr"><is><t>` + amps + `</t></is></c>`, ``, strings.Repeat("&", MaxCellChars+1), false},
+		{"number", `<c r="B2"><v>` + strings.Repeat("9", 2<<20) + `</v></c>`, ``, strings.Repeat("9", MaxCellChars+1), false},
+		{"long comment and cdata", `<!--` + strings.Repeat("a>b", 100) + `--><c r="B2" t="inlineStr"><is><t><![CDATA[a>b]]>` + strings.Repeat("z", 40000) + `</t></is></c>`, ``, cut("a>b" + strings.Repeat("z", 40000)), false},
+	}
+	dir := t.TempDir()
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sheet := `<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>Notes</t></is></c><c r="C1" t="inlineStr"><is><t>City</t></is></c></row>` +
+				`<row r="2"><c r="A2" t="inlineStr"><is><t>big@example.com</t></is></c>` + tc.cell + `<c r="C2" t="inlineStr"><is><t>Berlin</t></is></c></row>` +
+				`<row r="3"><c r="A3" t="inlineStr"><is><t>small@example.com</t></is></c><c r="B3" t="inlineStr"><is><t>short</t></is></c></row></sheetData>`
+			p := filepath.Join(dir, fmt.Sprintf("long%d.xlsx", i))
+			if err := os.WriteFile(p, fuzzPackage(t, []byte(sheet), []byte(`<si><t>Email</t></si>`+tc.sst), nil), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			wb := mustOpen(t, p, OpenOptions{})
+			res, rows := readAll(t, wb, "Leads", 1)
+			if len(rows) != 2 {
+				t.Fatalf("%d rows read, want 2", len(rows))
+			}
+			if got := rows[0].Cells; got[0] != "big@example.com" || got[2] != "Berlin" || got[1] != tc.want {
+				t.Errorf("row 2 = %q, %d characters, %q; want the first %d characters of B2", got[0], len([]rune(got[1])), got[2], MaxCellChars+1)
+			}
+			if got := rows[1].Cells; !reflect.DeepEqual(got, []string{"small@example.com", "short", ""}) {
+				t.Errorf("row 3 = %q", got)
+			}
+			if notes := strings.Join(res.Notes, "|"); !strings.Contains(notes, "32,767") || !strings.Contains(notes, "B2") {
+				t.Errorf("notes = %q, want the overlong cell B2 named", notes)
+			}
+			m := Mapping{Headers: res.Header.Names, Columns: []Target{{Kind: ToEmail}, {ToAttribute, "Notes"}, {ToAttribute, "City"}}}
+			if _, probs := NewValidator(m, nil, true).Check(rows[0]); !hasInvalid(probs) || !strings.Contains(probs[0].Message, "32,767") {
+				t.Errorf("the overlong row is not refused: %+v", probs)
+			}
+		})
+	}
+}
+
+// TestXLSXHostileMarkup checks parts that no cell cap can shorten are
+// refused with the too-large message instead of being held in memory.
+func TestXLSXHostileMarkup(t *testing.T) {
+	tests := []struct{ name, sheet, sst string }{
+		{"huge attribute", `<sheetData><row r="1"><c r="A1" t="inlineStr" x="` + strings.Repeat("a", 3<<20) + `"><is><t>Email</t></is></c></row></sheetData>`, ``},
+		{"huge comment", `<!--` + strings.Repeat("a", 3<<20) + `--><sheetData/>`, ``},
+		{"huge row", `<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Email</t></is></c></row><row r="2">` + strings.Repeat(`<c t="inlineStr"><is><t>`+strings.Repeat("w", 30000)+`</t></is></c>`, 100) + `</row></sheetData>`, ``},
+		{"shared text past the budget", `<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData>`, strings.Repeat(`<si><t>`+strings.Repeat("s", 30000)+`</t></si>`, 3000)},
+	}
+	dir := t.TempDir()
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, fmt.Sprintf("h%d.xlsx", i))
+			if err := os.WriteFile(p, fuzzPackage(t, []byte(tc.sheet), []byte(tc.sst), nil), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			wb := mustOpen(t, p, OpenOptions{})
+			_, err := wb.Read(context.Background(), "Leads", 1, func(Row) error { return nil })
+			var oe *OpenError
+			if !errors.As(err, &oe) || !errors.Is(err, ErrTooLarge) || !strings.Contains(oe.Message, "too large") {
+				t.Errorf("Read = %v, want a too-large OpenError", err)
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package importer
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/xml"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -128,7 +130,10 @@ func (s *xlsxSource) readRels(name, baseDir string) ([]rel, error) {
 		return nil, err
 	}
 	defer closeFn()
-	var rels []rel
+	var (
+		rels []rel
+		kept int
+	)
 	for {
 		tok, err := dec.RawToken()
 		if err == io.EOF {
@@ -155,6 +160,9 @@ func (s *xlsxSource) readRels(name, baseDir string) ([]rel, error) {
 				r.target = path.Join(baseDir, r.target)
 			}
 			r.target = strings.ToLower(path.Clean(r.target))
+			if kept += len(r.id) + len(r.typ) + len(r.target); kept > maxListBytes {
+				return rels, fmt.Errorf("relationships %s over %d bytes: %w", name, maxListBytes, ErrTooLarge)
+			}
 			rels = append(rels, r)
 		}
 	}
@@ -174,7 +182,7 @@ func (s *xlsxSource) openPart(name string, limit int64) (*xml.Decoder, func(), e
 	if err != nil {
 		return nil, nil, fmt.Errorf("open part %s: %w", name, err)
 	}
-	dec := xml.NewDecoder(rc)
+	dec := xml.NewDecoder(newXMLGuard(rc))
 	dec.CharsetReader = func(string, io.Reader) (io.Reader, error) {
 		return nil, fmt.Errorf("part %s: only UTF-8 XML is supported", name)
 	}
@@ -195,6 +203,7 @@ func (s *xlsxSource) readWorkbook(wbPart string) error {
 		return err
 	}
 	defer closeFn()
+	kept := 0
 	for {
 		tok, err := dec.RawToken()
 		if err == io.EOF {
@@ -232,6 +241,9 @@ func (s *xlsxSource) readWorkbook(wbPart string) error {
 			}
 			if _, ok := s.parts[r.target]; !ok {
 				continue
+			}
+			if kept += len(name) + len(r.target); kept > maxListBytes {
+				return fmt.Errorf("sheet list over %d bytes: %w", maxListBytes, ErrTooLarge)
 			}
 			s.sheets = append(s.sheets, xlsxSheet{info: SheetInfo{Name: name, Hidden: state != "" && state != "visible"}, part: r.target})
 		}
@@ -271,13 +283,13 @@ func (s *xlsxSource) readStyles(name string) error {
 						code = a.Value
 					}
 				}
-				if id >= 0 {
+				if id >= 0 && len(custom) < maxStyles {
 					custom[id] = code
 				}
 			case "cellXfs":
 				inCellXfs = true
 			case "xf":
-				if inCellXfs {
+				if inCellXfs && len(xfIDs) < maxStyles {
 					id := 0
 					for _, a := range t.Attr {
 						if a.Name.Local == "numFmtId" {
@@ -376,22 +388,42 @@ func (s *xlsxSource) sharedStrings() (*sharedStrings, error) {
 }
 
 // sharedStrings holds the shared string table compactly: all text in one
-// string and the end offset of each item, so a lookup does not allocate.
+// buffer and the end offset of each item. Items longer than Excel allows are
+// kept cut to MaxCellChars+1 characters, so the cells using them are still
+// seen to be too long.
 type sharedStrings struct {
-	text string
-	ends []int
+	text []byte
+	ends []uint32
 }
 
 func (t *sharedStrings) get(i int) (string, bool) {
 	if i < 0 || i >= len(t.ends) {
 		return "", false
 	}
-	start := 0
+	start := uint32(0)
 	if i > 0 {
 		start = t.ends[i-1]
 	}
-	return t.text[start:t.ends[i]], true
+	return string(t.text[start:t.ends[i]]), true
 }
+
+// Memory bounds of what a workbook can make the reader hold.
+const (
+	// maxSharedText caps the shared string table held in memory (text plus
+	// 4 bytes an item): a workbook past it is refused, and the advice to
+	// save the sheet as CSV, which streams, works for any size.
+	maxSharedText = 64 << 20
+	// maxListBytes caps the text kept from the sheet list and relationships.
+	maxListBytes = 16 << 20
+	// maxStyles caps the cell formats kept; Excel allows 64,000.
+	maxStyles = 1 << 16
+	// maxCellBytes is the longest a cell's value may grow while it is read:
+	// MaxCellChars+1 characters of up to 4 bytes each.
+	maxCellBytes = 4 * (MaxCellChars + 1)
+	// maxRowText caps the text of one row: far more than any lead, small
+	// enough that rows held back for header sizing stay bounded.
+	maxRowText = 1 << 20
+)
 
 func (s *xlsxSource) readSharedStrings(part string) (*sharedStrings, error) {
 	dec, closeFn, err := s.openPart(part, s.opts.UnzipXMLSizeLimit)
@@ -400,11 +432,14 @@ func (s *xlsxSource) readSharedStrings(part string) (*sharedStrings, error) {
 	}
 	defer closeFn()
 	var (
-		b            strings.Builder
-		ends         []int
+		t            sharedStrings
+		start        int
 		inSI, inT    bool
 		phoneticSkip int
 	)
+	if size := s.parts[part].UncompressedSize64; size < maxSharedText {
+		t.text = make([]byte, 0, size/2) // markup is at least half of a typical table
+	}
 	for {
 		tok, err := dec.RawToken()
 		if err == io.EOF {
@@ -413,33 +448,37 @@ func (s *xlsxSource) readSharedStrings(part string) (*sharedStrings, error) {
 		if err != nil {
 			return nil, fmt.Errorf("shared strings: %w", err)
 		}
-		switch t := tok.(type) {
+		switch tk := tok.(type) {
 		case xml.StartElement:
-			switch t.Name.Local {
+			switch tk.Name.Local {
 			case "sst":
-				for _, a := range t.Attr {
+				for _, a := range tk.Attr {
 					if a.Name.Local == "uniqueCount" {
-						if n, err := strconv.Atoi(a.Value); err == nil && n > 0 && n < 1<<24 {
-							ends = make([]int, 0, n)
+						if n, err := strconv.Atoi(a.Value); err == nil && n > 0 {
+							t.ends = make([]uint32, 0, min(n, 1<<20))
 						}
 					}
 				}
 			case "si":
-				inSI = true
+				inSI, start = true, len(t.text)
 			case "rPh":
 				phoneticSkip++
 			case "t":
 				inT = inSI && phoneticSkip == 0
 			}
 		case xml.CharData:
-			if inT {
-				b.Write(t)
+			if inT && len(t.text)-start < maxCellBytes {
+				t.text = append(t.text, tk[:min(len(tk), maxCellBytes-(len(t.text)-start))]...)
 			}
 		case xml.EndElement:
-			switch t.Name.Local {
+			switch tk.Name.Local {
 			case "si":
 				inSI = false
-				ends = append(ends, b.Len())
+				t.text = t.text[:start+len(clipCell(string(t.text[start:])))]
+				t.ends = append(t.ends, uint32(len(t.text)))
+				if len(t.text)+4*len(t.ends) > maxSharedText {
+					return nil, fmt.Errorf("shared strings over %d MB: %w", maxSharedText>>20, ErrTooLarge)
+				}
 			case "rPh":
 				phoneticSkip--
 			case "t":
@@ -447,7 +486,23 @@ func (s *xlsxSource) readSharedStrings(part string) (*sharedStrings, error) {
 			}
 		}
 	}
-	return &sharedStrings{text: b.String(), ends: ends}, nil
+	return &t, nil
+}
+
+// clipCell cuts a value past Excel's cell limit to MaxCellChars+1
+// characters: short enough to hold, long enough to be seen as too long.
+func clipCell(s string) string {
+	if len(s) <= MaxCellChars {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == MaxCellChars+1 {
+			return s[:i]
+		}
+		n++
+	}
+	return s
 }
 
 // rows opens a streaming reader over one worksheet.
@@ -494,6 +549,8 @@ type xlsxRows struct {
 	firstNoCache  string
 	formulaCells  int
 	badSharedRefs int
+	longCells     int
+	firstLong     string
 }
 
 const maxNotedMerges = 5
@@ -507,6 +564,13 @@ func (r *xlsxRows) close() error {
 }
 
 func (r *xlsxRows) fail(err error) error {
+	var big *rowTooLarge
+	switch {
+	case errors.As(err, &big):
+		return openErr(r.src.path, ErrTooLarge, err, "Row %d of sheet %q is too large to read safely: it holds more than %d MB of text, far more than one lead. Open the file in Excel, shorten or clear the long cells of that row, and retry.", big.row, r.sheet, maxRowText>>20)
+	case errors.Is(err, ErrTooLarge):
+		return openErr(r.src.path, ErrTooLarge, err, "Sheet %q is too large to read safely after row %d: it holds a tag or comment over %d MB, which Excel never writes. Open the file in Excel, save it again as .xlsx, and retry.", r.sheet, r.lastRow, maxXMLMarkup>>20)
+	}
 	return openErr(r.src.path, ErrCorrupt, err, "Sheet %q stops making sense after row %d; the file may be damaged. Open it in Excel, save it again as .xlsx, and retry.", r.sheet, r.lastRow)
 }
 
@@ -574,10 +638,17 @@ func (r *xlsxRows) next() (int, []string, error) {
 	}
 }
 
+// rowTooLarge is a row holding more than maxRowText of text.
+type rowTooLarge struct{ row int }
+
+func (e *rowTooLarge) Error() string {
+	return fmt.Sprintf("row %d holds more than %d bytes of text", e.row, maxRowText)
+}
+
 // readRow reads the cells of one <row> up to its end tag.
 func (r *xlsxRows) readRow(rowNum int) ([]string, error) {
 	var cells []string
-	col := 0
+	col, text := 0, 0
 	for {
 		tok, err := r.dec.RawToken()
 		if err != nil {
@@ -606,12 +677,18 @@ func (r *xlsxRows) readRow(rowNum int) ([]string, error) {
 					typ = a.Value
 				}
 			}
+			if col > excelize.MaxColumns {
+				return nil, fmt.Errorf("row %d has a cell past Excel's last column", rowNum)
+			}
 			val, err := r.readCell(typ, style, rowNum, col)
 			if err != nil {
 				return nil, err
 			}
 			if val == "" {
 				continue
+			}
+			if text += len(val); text > maxRowText {
+				return nil, &rowTooLarge{row: rowNum}
 			}
 			for len(cells) < col-1 {
 				cells = append(cells, "")
@@ -658,9 +735,9 @@ func (r *xlsxRows) readCell(typ string, style, rowNum, col int) (string, error) 
 		case xml.CharData:
 			switch {
 			case where == 1:
-				v = append(v, t...)
+				v = appendCapped(v, t)
 			case where == 2 && inText:
-				inline = append(inline, t...)
+				inline = appendCapped(inline, t)
 			}
 		case xml.EndElement:
 			switch t.Name.Local {
@@ -679,10 +756,26 @@ func (r *xlsxRows) readCell(typ string, style, rowNum, col int) (string, error) 
 						}
 					}
 				}
-				return r.value(typ, style, v, inline), nil
+				val := r.value(typ, style, v, inline)
+				if len(val) > MaxCellChars && utf8.RuneCountInString(val) > MaxCellChars {
+					val = clipCell(val)
+					r.longCells++
+					if r.firstLong == "" {
+						r.firstLong = cellName(col, rowNum)
+					}
+				}
+				return val, nil
 			}
 		}
 	}
+}
+
+// appendCapped appends text to a cell's value up to maxCellBytes.
+func appendCapped(dst, text []byte) []byte {
+	if room := maxCellBytes - len(dst); room < len(text) {
+		text = text[:max(room, 0)]
+	}
+	return append(dst, text...)
 }
 
 func (r *xlsxRows) value(typ string, style int, v, inline []byte) string {
@@ -744,6 +837,10 @@ func (r *xlsxRows) notes() []string {
 		notes = append(notes, fmt.Sprintf("%d formula cells in sheet %q (first: %s) have no saved result, so they are read as empty. Open the file in Excel, let it calculate, save, and open it here again.",
 			r.noCache, r.sheet, r.firstNoCache))
 	}
+	if r.longCells > 0 {
+		notes = append(notes, fmt.Sprintf("%d cells in sheet %q (first: %s) are longer than the 32,767 characters Excel allows in a cell; Leadsheet read only the start of each and does not send a row whose mapped cell is cut. Shorten those cells in the file and open it here again.",
+			r.longCells, r.sheet, r.firstLong))
+	}
 	if r.badSharedRefs > 0 {
 		notes = append(notes, fmt.Sprintf("%d cells in sheet %q point to text the workbook does not contain and are read as empty; the file may be damaged.", r.badSharedRefs, r.sheet))
 	}
@@ -800,3 +897,179 @@ func ColumnLetter(n int) string {
 }
 
 func cellName(col, row int) string { return ColumnLetter(col) + strconv.Itoa(row) }
+
+// Bounds on one XML token of a workbook part. encoding/xml keeps a whole
+// text run, tag or comment in memory however long it is, so a 1.5 GB cell
+// became 1.5 GB (and several copies) before any cap could apply.
+const (
+	// maxXMLTextRun is where a text run is cut: well past the longest cell
+	// Excel writes (32,767 characters, at most ~10 bytes each as entities).
+	maxXMLTextRun = 1 << 20
+	// maxXMLMarkup bounds a tag with its attributes, a comment, a CDATA
+	// section or a processing instruction, which cannot be cut safely.
+	maxXMLMarkup = 1 << 20
+)
+
+// xmlGuard sits between a zip entry and the XML decoder. It drops the bytes
+// of a text run past maxXMLTextRun (cutting on a character boundary, never
+// inside an entity, so the XML stays well-formed), and fails a part whose
+// markup is longer than maxXMLMarkup. It is an io.ByteReader, so the
+// decoder reads it byte by byte and no bytes are buffered behind the cut.
+type xmlGuard struct {
+	r      *bufio.Reader
+	state  guardState
+	n      int     // bytes in the current text run or markup
+	entity int     // bytes since '&' inside an entity, -1 outside one
+	quote  byte    // the open quote inside a tag, 0 when none
+	tail   [2]byte // the last two bytes of markup, to see "-->", "]]>", "?>"
+	head   []byte  // the first bytes after "<!", to tell a comment from CDATA
+	drop   bool    // past the cap: text bytes are dropped until the next '<'
+}
+
+type guardState int
+
+const (
+	guardText guardState = iota
+	guardOpen            // just read '<'
+	guardTag             // an element tag
+	guardBang            // after "<!", deciding what follows
+	guardComment
+	guardCDATA
+	guardDecl // "<?...?>" or "<!DOCTYPE ...>"
+	guardDoctype
+)
+
+func newXMLGuard(r io.Reader) *xmlGuard {
+	return &xmlGuard{r: bufio.NewReaderSize(r, 64<<10), entity: -1}
+}
+
+func (g *xmlGuard) Read(p []byte) (int, error) {
+	for i := range p {
+		b, err := g.ReadByte()
+		if err != nil {
+			return i, err
+		}
+		p[i] = b
+	}
+	return len(p), nil
+}
+
+func (g *xmlGuard) ReadByte() (byte, error) {
+	for {
+		b, err := g.r.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		keep, err := g.step(b)
+		if err != nil {
+			return 0, err
+		}
+		if keep {
+			return b, nil
+		}
+	}
+}
+
+// step advances the state by one byte and says whether to pass it on.
+func (g *xmlGuard) step(b byte) (bool, error) {
+	switch g.state {
+	case guardText:
+		if b == '<' {
+			g.enter(guardOpen)
+			return true, nil
+		}
+		if g.drop {
+			return false, nil
+		}
+		g.n++
+		switch {
+		case b == '&':
+			g.entity = 0
+		case g.entity >= 0:
+			g.entity++
+			if b == ';' || g.entity > 32 { // a longer one is the decoder's error to report
+				g.entity = -1
+			}
+		case g.n > maxXMLTextRun && b&0xC0 != 0x80:
+			g.drop = true
+			return false, nil
+		}
+		return true, nil
+	case guardOpen:
+		switch b {
+		case '!':
+			g.state, g.head = guardBang, g.head[:0]
+		case '?':
+			g.state = guardDecl
+		default:
+			g.state = guardTag
+			return g.markup()
+		}
+		return true, nil
+	case guardBang:
+		const cdata = "[CDATA["
+		g.head = append(g.head, b)
+		switch h := g.head; {
+		case len(h) == 2 && string(h) == "--":
+			g.state = guardComment
+		case len(h) == 1 && b == '-':
+		case len(h) <= len(cdata) && string(h) == cdata[:len(h)]:
+			if len(h) == len(cdata) {
+				g.state = guardCDATA
+			}
+		default:
+			g.state = guardDoctype
+			if b == '>' {
+				g.enter(guardText)
+				return true, nil
+			}
+		}
+		return g.markup()
+	case guardTag:
+		switch {
+		case g.quote != 0:
+			if b == g.quote {
+				g.quote = 0
+			}
+		case b == '"' || b == '\'':
+			g.quote = b
+		case b == '>':
+			g.enter(guardText)
+			return true, nil
+		}
+		return g.markup()
+	case guardComment, guardCDATA, guardDecl, guardDoctype:
+		if b == '>' && g.closes() {
+			g.enter(guardText)
+			return true, nil
+		}
+		g.tail[0], g.tail[1] = g.tail[1], b
+		return g.markup()
+	}
+	return true, nil
+}
+
+// closes says whether a '>' now ends the markup being read.
+func (g *xmlGuard) closes() bool {
+	switch g.state {
+	case guardComment:
+		return g.tail == [2]byte{'-', '-'}
+	case guardCDATA:
+		return g.tail == [2]byte{']', ']'}
+	case guardDecl:
+		return g.tail[1] == '?'
+	}
+	return true
+}
+
+func (g *xmlGuard) enter(s guardState) {
+	g.state, g.n, g.entity, g.quote, g.drop, g.tail = s, 0, -1, 0, false, [2]byte{}
+}
+
+func (g *xmlGuard) markup() (bool, error) {
+	g.n++
+	if g.n > maxXMLMarkup {
+		return false, fmt.Errorf("an XML tag, comment or section longer than %d bytes: %w", maxXMLMarkup, ErrTooLarge)
+	}
+	return true, nil
+}
