@@ -30,11 +30,16 @@ func (e *Error) Error() string {
 
 // TransportError is a failure below Marketo's own error reporting: the
 // connection dropped, the call timed out, or the answer was a 5xx, an HTML
-// page, empty or truncated. Whether the request reached Marketo is unknown.
+// page, empty or truncated. Whether the request reached Marketo is unknown
+// unless Unsent says it never left.
 type TransportError struct {
 	Op         string // what was being done, e.g. "read syncMultipleLeads response"
 	HTTPStatus int    // 0 when no HTTP answer arrived
 	Err        error
+	// Unsent is true when the request never fully left this computer (no
+	// connection, or writing it failed): no server can have a whole
+	// request to act on, so Marketo changed nothing.
+	Unsent bool
 }
 
 func (e *TransportError) Error() string {
@@ -85,6 +90,7 @@ var codeClass = map[API]map[string]Class{
 		"20023": ClassRateLimit, "20024": ClassConcurrency, "20015": ClassQuota,
 		"20013": ClassAuth, "20014": ClassAuth,
 		"20012": ClassBadRequest, "20017": ClassBadRequest, "20019": ClassBadRequest,
+		"413":   ClassBadRequest,
 		"20101": ClassBadRequest, "20104": ClassBadRequest, "20105": ClassBadRequest,
 		"20106": ClassBadRequest, "20109": ClassBadRequest, "20110": ClassBadRequest, "20114": ClassBadRequest,
 	},
@@ -126,6 +132,52 @@ func ClassOf(err error) Class {
 		return ClassTransient
 	}
 	return ClassOther
+}
+
+// NotApplied reports whether err proves that the call changed nothing in
+// Marketo, so sending it again cannot create a lead twice. Only what the
+// protocol or Marketo's documentation guarantees counts:
+//   - a request that never fully left this computer ([TransportError.Unsent]);
+//   - REST response-level errors (6xx): "the entire request failed and was
+//     not executed" (error-codes.md), and the HTTP-level 413 and 414, which
+//     Marketo documents as "modify the request and retry";
+//   - SOAP faults for login, expired signature, quota and limits, which
+//     Marketo checks before it looks at the leads.
+//
+// An HTTP 502, 503 or 504 is not proof: a gateway answers 504 when the
+// backend is slow, and 502 or 503 when the backend's answer broke, both of
+// which can happen after the backend applied the call. The same holds for
+// a dropped connection, a cut-off answer and SOAP's internal errors
+// (10001, 20011), which Marketo does not say are raised before work.
+func NotApplied(err error) bool {
+	var te *TransportError
+	if errors.As(err, &te) {
+		return te.Unsent
+	}
+	var me *Error
+	if !errors.As(err, &me) {
+		return false
+	}
+	switch me.API {
+	case REST:
+		if me.Code == "413" || me.Code == "414" {
+			return true
+		}
+		return len(me.Code) == 3 && me.Code[0] == '6'
+	case SOAP:
+		switch me.Code {
+		case "20013", "20014", "20015", "20016", "20023", "20024", "413":
+			return true
+		}
+	}
+	return false
+}
+
+// IsTooLarge reports whether Marketo refused a call because its request
+// was too large (HTTP 413): the same leads in smaller calls may pass.
+func IsTooLarge(err error) bool {
+	var me *Error
+	return errors.As(err, &me) && me.Code == "413"
 }
 
 // IsRetryable reports whether sending the same call again later may succeed.

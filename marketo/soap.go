@@ -158,15 +158,20 @@ func (c *SOAPClient) post(ctx context.Context, op, action string, body []byte, b
 	req.Header.Set("SOAPAction", action)
 	req.Header.Set("Accept", "text/xml")
 	req.Header.Set("User-Agent", userAgent)
-	resp, err := c.hc.Do(req)
+	resp, wrote, err := sendTracked(c.hc, req)
 	if err != nil {
-		return nil, doErr(ctx, op, err)
+		return nil, doErr(ctx, op, wrote, err)
 	}
 	if err := readBody(resp, buf, op); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, fmt.Errorf("%s: stopped: %w", op, ctxErr)
 		}
 		return nil, err
+	}
+	if resp.StatusCode == http.StatusRequestEntityTooLarge {
+		// SOAP documents no size limit, but a server in front of it may
+		// still refuse a large body; smaller calls can then pass.
+		return nil, &Error{API: SOAP, Code: "413", Message: "the request is larger than Marketo accepts; send fewer leads or shorter values per call", HTTPStatus: resp.StatusCode}
 	}
 	return resp, nil
 }

@@ -9,9 +9,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -163,10 +165,28 @@ func closeBody(resp *http.Response) {
 	_ = resp.Body.Close()
 }
 
+// sendTracked sends req and reports whether the whole request was handed
+// to the connection, so a failure can say when Marketo cannot have had it.
+// WroteRequest fires once the request is written into the connection's
+// buffer, perhaps before it is flushed, so "written" may still mean lost
+// on the way: it errs on the side of "may have been applied".
+func sendTracked(hc *http.Client, req *http.Request) (*http.Response, bool, error) {
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+		if i.Err == nil {
+			wrote.Store(true)
+		}
+	}}
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
+	resp, err := hc.Do(req)
+	return resp, wrote.Load(), err
+}
+
 // doErr turns a failed http.Client.Do into the error the caller sees: the
 // caller's own cancellation or deadline stays recognisable with errors.Is
-// and is not retryable; everything else is a TransportError.
-func doErr(ctx context.Context, op string, err error) error {
+// and is not retryable; everything else is a TransportError, Unsent when
+// the request was never wholly written.
+func doErr(ctx context.Context, op string, wrote bool, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("%s: stopped: %w", op, ctxErr)
 	}
@@ -175,7 +195,7 @@ func doErr(ctx context.Context, op string, err error) error {
 		// url.Error repeats the URL; the underlying cause is what helps.
 		err = ue.Err
 	}
-	return &TransportError{Op: op, Err: fmt.Errorf("could not reach Marketo: %w", err)}
+	return &TransportError{Op: op, Err: fmt.Errorf("could not reach Marketo: %w", err), Unsent: !wrote}
 }
 
 // looksLikeHTML reports whether an answer is a web page (a proxy's or load
@@ -226,4 +246,33 @@ func nonAPIAnswer(op string, resp *http.Response, body []byte, want string) erro
 		err = fmt.Errorf("Marketo's answer is not %s", want)
 	}
 	return &TransportError{Op: op, HTTPStatus: resp.StatusCode, Err: err}
+}
+
+// SyncLimits is how much one sync call may carry over an API, for callers
+// that cut leads into batches.
+type SyncLimits struct {
+	Leads     int            // leads per call
+	Bytes     int            // request body, Overhead included
+	Overhead  int            // at least the body's bytes outside its leads
+	LeadBytes func(Lead) int // at least the bytes one lead adds to the body
+}
+
+// SyncLimitsFor returns the limits of api: [REST] or [SOAP] (or the profile
+// names "rest", "soap", in any case). For any other value, such as a caller
+// that does not know the API yet, it returns limits that fit both.
+func SyncLimitsFor(api string) SyncLimits {
+	rest := SyncLimits{Leads: MaxBatch, Bytes: RESTSyncMaxBytes, Overhead: restSyncOverhead, LeadBytes: RESTLeadBytes}
+	soap := SyncLimits{Leads: MaxBatch, Bytes: SOAPSyncMaxBytes, Overhead: soapSyncOverhead, LeadBytes: SOAPLeadBytes}
+	switch {
+	case strings.EqualFold(api, string(REST)):
+		return rest
+	case strings.EqualFold(api, string(SOAP)):
+		return soap
+	}
+	return SyncLimits{
+		Leads:     MaxBatch,
+		Bytes:     min(rest.Bytes, soap.Bytes),
+		Overhead:  max(rest.Overhead, soap.Overhead),
+		LeadBytes: func(l Lead) int { return max(RESTLeadBytes(l), SOAPLeadBytes(l)) },
+	}
 }

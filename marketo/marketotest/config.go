@@ -87,12 +87,14 @@ type Config struct {
 	CustomFields []FieldDef
 
 	// Injected trouble; see Faults.
-	Latency       time.Duration
-	LatencyJitter time.Duration
-	FaultRate5xx  float64
-	DropRate      float64
-	MalformedRate float64
-	SlowBodyRate  float64
+	Latency          time.Duration
+	LatencyJitter    time.Duration
+	FaultRate5xx     float64
+	ApplyThen5xxRate float64
+	DropRate         float64
+	MalformedRate    float64
+	SlowBodyRate     float64
+	TimeoutRate      float64
 	// SlowBodyDuration is how long a slow body takes to trickle out.
 	SlowBodyDuration time.Duration
 
@@ -132,6 +134,10 @@ type Faults struct {
 	// FaultRate5xx answers with a gateway error (502, 503 or 504, HTML
 	// body) without processing the call.
 	FaultRate5xx float64
+	// ApplyThen5xxRate processes the call, then answers with a gateway
+	// error (502, 503 or 504, HTML body), as a gateway does when the
+	// backend applied the call but its answer broke or came too late.
+	ApplyThen5xxRate float64
 	// DropRate processes the call, then closes the connection without an
 	// answer: the client cannot know the leads were written.
 	DropRate float64
@@ -141,6 +147,10 @@ type Faults struct {
 	// SlowBodyDuration.
 	SlowBodyRate     float64
 	SlowBodyDuration time.Duration
+	// TimeoutRate answers REST calls with Marketo's 604 "Request time-out"
+	// without processing them (a 6xx call "was not executed"). SOAP has
+	// no such fault and ignores it.
+	TimeoutRate float64
 }
 
 func (c Config) faults() Faults {
@@ -148,6 +158,8 @@ func (c Config) faults() Faults {
 		Latency:          c.Latency,
 		LatencyJitter:    c.LatencyJitter,
 		FaultRate5xx:     c.FaultRate5xx,
+		ApplyThen5xxRate: c.ApplyThen5xxRate,
+		TimeoutRate:      c.TimeoutRate,
 		DropRate:         c.DropRate,
 		MalformedRate:    c.MalformedRate,
 		SlowBodyRate:     c.SlowBodyRate,
@@ -159,6 +171,8 @@ func (c *Config) setFaults(f Faults) {
 	c.Latency = f.Latency
 	c.LatencyJitter = f.LatencyJitter
 	c.FaultRate5xx = f.FaultRate5xx
+	c.ApplyThen5xxRate = f.ApplyThen5xxRate
+	c.TimeoutRate = f.TimeoutRate
 	c.DropRate = f.DropRate
 	c.MalformedRate = f.MalformedRate
 	c.SlowBodyRate = f.SlowBodyRate

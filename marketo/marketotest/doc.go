@@ -76,8 +76,14 @@
 //     calls do not count (20023/606, 20015/607). One daily counter, default
 //     50,000 (the REST figure; SOAP docs said 10,000), reset at 00:00 CST
 //     taken as fixed UTC-6. The identity endpoint is not a counted call.
+//   - REST bodies over 1,000,000 bytes (the smaller reading of Marketo's
+//     "1MB") get HTTP 413 before the token is checked, uncounted, as a
+//     front end enforcing a size limit answers.
 //   - Injected trouble, one kind per call at most: 5xx is a 502/503/504
-//     HTML page before processing; drop, malformed (truncated body) and
-//     slow answers happen after the leads were written, the case in which
-//     a client must not assume nothing happened.
+//     HTML page before processing; "apply then 5xx" is the same page after
+//     the leads were written (a gateway whose backend answered too late);
+//     drop, malformed (truncated body) and slow answers also happen after
+//     the leads were written, the cases in which a client must not assume
+//     nothing happened. A REST time-out is Marketo's 604 without
+//     processing, which Marketo documents as "not executed".
 package marketotest

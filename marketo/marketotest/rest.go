@@ -18,8 +18,11 @@ import (
 	"time"
 )
 
-// maxRESTBody is Marketo's documented payload limit; larger bodies get 413.
-const maxRESTBody = 1 << 20
+// maxRESTBody is Marketo's documented payload limit, "1MB"; larger bodies
+// get 413. Marketo does not say whether it means 1,000,000 or 1,048,576
+// bytes: the sandbox takes the smaller, so a client that counts on the
+// larger is caught here rather than by a live instance.
+const maxRESTBody = 1_000_000
 
 // maxTokens bounds remembered tokens; an evicted expired token reads as
 // invalid (601) instead of expired (602), which clients treat alike.
@@ -131,7 +134,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	// concurrency limit too; injected trouble still applies.
 	noLimit := cfg
 	noLimit.MaxConcurrent = 0
-	s.serveCall(w, r, noLimit, 64<<10, nil, func() reply {
+	s.serveCall(w, r, noLimit, 64<<10, nil, nil, func() reply {
 		if err := r.ParseForm(); err != nil {
 			return jsonReply(http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "Malformed request parameters"})
 		}
@@ -179,7 +182,11 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 	s.rec.call("REST " + op)
 	refuse := func() reply { return s.restFail(615, "Concurrent access limit reached") }
-	s.serveCall(w, r, cfg, maxRESTBody, refuse, func() reply {
+	timeout := func() reply { return s.restFail(604, "Request time-out") }
+	s.serveCall(w, r, cfg, maxRESTBody+1, refuse, timeout, func() reply {
+		if rep, big := s.tooLarge(r); big {
+			return rep
+		}
 		if code := s.checkBearer(r); code != 0 {
 			msg := map[int]string{601: "Access token invalid", 602: "Access token expired"}[code]
 			return s.restFail(code, msg)
@@ -213,14 +220,27 @@ type syncLeadsRequest struct {
 	Input         []json.RawMessage `json:"input"`
 }
 
-func (s *Server) syncLeadsREST(r *http.Request, cfg Config, fs *fieldSet) reply {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxRESTBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			s.rec.fault("http-413")
-			return reply{status: http.StatusRequestEntityTooLarge, contentType: "text/html", body: []byte("<html><body><h1>413 Request Entity Too Large</h1></body></html>\n")}
+// tooLarge answers a body over maxRESTBody with 413 before anything else
+// is looked at, as a front end enforcing a size limit does: such a call is
+// not authenticated and not counted. It leaves the body for the handler.
+func (s *Server) tooLarge(r *http.Request) (reply, bool) {
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var tooBig *http.MaxBytesError
+	if len(body) <= maxRESTBody && !errors.As(err, &tooBig) {
+		if err != nil {
+			r.Body = io.NopCloser(failingReader{err})
 		}
+		return reply{}, false
+	}
+	s.rec.fault("http-413")
+	return reply{status: http.StatusRequestEntityTooLarge, contentType: "text/html",
+		body: []byte("<html><head><title>413 Request Entity Too Large</title></head><body><h1>413 Request Entity Too Large</h1></body></html>\n")}, true
+}
+
+func (s *Server) syncLeadsREST(r *http.Request, cfg Config, fs *fieldSet) reply {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
 		return s.restFail(611, "System error: could not read the request")
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {

@@ -423,3 +423,79 @@ func TestSOAPAndRESTShareTheStore(t *testing.T) {
 		t.Errorf("lead = %+v", l)
 	}
 }
+
+// TestRESTBodyLimit: a Sync Leads body of exactly 1,000,000 bytes is taken;
+// one byte more is refused with 413 before the token is looked at, and
+// nothing is stored or counted.
+func TestRESTBodyLimit(t *testing.T) {
+	srv, _ := newTestServer(t, nil)
+	token := mustToken(t, srv)
+	// Records of up to 29,000 address characters (the field takes 30,000),
+	// the last one padded so the body has exactly size bytes.
+	body := func(size int) string {
+		var b strings.Builder
+		b.WriteString(`{"input":[`)
+		for i := 0; ; i++ {
+			rec := fmt.Sprintf(`{"email":"big%d@example.com","address":"`, i)
+			if i > 0 {
+				rec = "," + rec
+			}
+			left := size - b.Len() - len(rec) - len(`"}]}`)
+			if left <= 29000 {
+				b.WriteString(rec + strings.Repeat("a", left) + `"}]}`)
+				return b.String()
+			}
+			b.WriteString(rec + strings.Repeat("a", 29000) + `"}`)
+		}
+	}
+	status, a := postLeads(t, srv, token, body(maxRESTBody))
+	if status != http.StatusOK || !a.Success {
+		t.Fatalf("1,000,000 bytes: HTTP %d %+v, want success", status, a)
+	}
+	for _, r := range a.Result {
+		if r.Status != "created" {
+			t.Fatalf("1,000,000 bytes: %+v, want every record created", r)
+		}
+	}
+	stored := len(srv.Leads())
+	before := srv.Stats()
+	for _, tc := range []struct{ name, token string }{{"good token", token}, {"no token", ""}} {
+		if status, _ := postLeads(t, srv, tc.token, body(maxRESTBody+1)); status != http.StatusRequestEntityTooLarge {
+			t.Errorf("%s: 1,000,001 bytes: HTTP %d, want 413", tc.name, status)
+		}
+	}
+	after := srv.Stats()
+	if len(srv.Leads()) != stored || after.Faults["http-413"] != before.Faults["http-413"]+2 || after.Faults["601"] != before.Faults["601"] {
+		t.Errorf("leads %d (were %d), faults before %v after %v: want no new lead and two 413s, no 601", len(srv.Leads()), stored, before.Faults, after.Faults)
+	}
+}
+
+// TestAppliedThenLostFaults: "apply then fail" faults store the leads and
+// then answer with a gateway page; the 604 time-out stores nothing.
+func TestAppliedThenLostFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		faults Faults
+		stored bool
+	}{
+		{"apply then 5xx", Faults{ApplyThen5xxRate: 1}, true},
+		{"time-out", Faults{TimeoutRate: 1}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, _ := newTestServer(t, nil)
+			token := mustToken(t, srv)
+			srv.SetFaults(tc.faults)
+			status, a := postLeads(t, srv, token, `{"action":"createOrUpdate","lookupField":"email","input":[{"email":"a@example.com"}]}`)
+			if tc.stored {
+				if status != 502 && status != 503 && status != 504 {
+					t.Errorf("HTTP %d, want a gateway error", status)
+				}
+			} else if status != http.StatusOK || a.Success || len(a.Errors) != 1 || a.Errors[0].Code != "604" {
+				t.Errorf("HTTP %d %+v, want a 604 refusal", status, a)
+			}
+			if got := len(srv.Leads()); (got == 1) != tc.stored {
+				t.Errorf("%d leads stored, want stored=%v", got, tc.stored)
+			}
+		})
+	}
+}

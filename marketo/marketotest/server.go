@@ -222,13 +222,15 @@ type reply struct {
 
 // trouble is the injected fate of one call, drawn when it arrives.
 type trouble struct {
-	delay     time.Duration
-	gateway   int // 0, or 502/503/504: answer that without processing
-	drop      bool
-	malformed bool
-	slow      bool
-	cutAt     float64 // where a malformed body is cut, as a fraction
-	slowFor   time.Duration
+	delay        time.Duration
+	gateway      int // 0, or 502/503/504: answer that without processing
+	afterGateway int // 0, or 502/503/504: process, then answer that
+	timeout      bool
+	drop         bool
+	malformed    bool
+	slow         bool
+	cutAt        float64 // where a malformed body is cut, as a fraction
+	slowFor      time.Duration
 }
 
 func (s *Server) drawTrouble(cfg Config) trouble {
@@ -256,6 +258,12 @@ func (s *Server) drawTrouble(cfg Config) trouble {
 		if t.slowFor <= 0 {
 			t.slowFor = time.Second
 		}
+	// Kinds added later draw last, so the seeded sequence of the others
+	// stays as it was for configurations that do not use them.
+	case x < cfg.FaultRate5xx+cfg.DropRate+cfg.MalformedRate+cfg.SlowBodyRate+cfg.ApplyThen5xxRate:
+		t.afterGateway = []int{502, 503, 504}[s.rng.IntN(3)]
+	case x < cfg.FaultRate5xx+cfg.DropRate+cfg.MalformedRate+cfg.SlowBodyRate+cfg.ApplyThen5xxRate+cfg.TimeoutRate:
+		t.timeout = true
 	}
 	return t
 }
@@ -263,13 +271,14 @@ func (s *Server) drawTrouble(cfg Config) trouble {
 // serveCall runs one API call through the pipeline both APIs share:
 // concurrency limit, latency, injected gateway errors, the handler, then
 // injected damage to the answer. refuse builds the API's own answer for a
-// concurrency refusal.
+// concurrency refusal; timeout, when not nil, the API's answer to an
+// injected time-out (nil: the API has none, and the call goes ahead).
 //
 // The body (up to maxBody bytes; 0 when the caller has read it already) is
 // read first, as a real server receives the whole request before working
 // on it; only then does net/http notice a client that hangs up, which
 // cancels the latency wait.
-func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, cfg Config, maxBody int64, refuse func() reply, handle func() reply) {
+func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, cfg Config, maxBody int64, refuse, timeout, handle func() reply) {
 	if maxBody > 0 {
 		body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBody))
 		if err != nil {
@@ -295,12 +304,26 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, cfg Config, m
 	}
 	if t.gateway != 0 {
 		s.rec.fault(fmt.Sprintf("http-%d", t.gateway))
-		body := fmt.Sprintf("<html><head><title>%d %s</title></head><body><h1>%d %s</h1></body></html>\n",
-			t.gateway, http.StatusText(t.gateway), t.gateway, http.StatusText(t.gateway))
-		s.deliver(w, r, reply{status: t.gateway, contentType: "text/html", body: []byte(body)}, trouble{})
+		s.deliver(w, r, gatewayPage(t.gateway), trouble{})
 		return
 	}
-	s.deliver(w, r, handle(), t)
+	if t.timeout && timeout != nil {
+		s.deliver(w, r, timeout(), trouble{})
+		return
+	}
+	rep := handle()
+	if t.afterGateway != 0 {
+		s.rec.fault(fmt.Sprintf("applied-http-%d", t.afterGateway))
+		rep = gatewayPage(t.afterGateway)
+	}
+	s.deliver(w, r, rep, t)
+}
+
+// gatewayPage is the HTML error page a gateway sends in place of an answer.
+func gatewayPage(status int) reply {
+	body := fmt.Sprintf("<html><head><title>%d %s</title></head><body><h1>%d %s</h1></body></html>\n",
+		status, http.StatusText(status), status, http.StatusText(status))
+	return reply{status: status, contentType: "text/html", body: []byte(body)}
 }
 
 // deliver writes an answer, or loses or damages it as t says.

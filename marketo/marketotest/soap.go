@@ -108,7 +108,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 	refuse := func() reply {
 		return s.soapFaultCounted(20024, fmt.Sprintf("The number of concurrent calls was greater than %d", cfg.MaxConcurrent))
 	}
-	s.serveCall(w, r, cfg, 0, refuse, func() reply { return s.handleSOAP(req, cfg, fs) })
+	s.serveCall(w, r, cfg, 0, refuse, nil, func() reply { return s.handleSOAP(req, cfg, fs) })
 }
 
 // soapRequest is a request parsed on arrival: either the envelope and its
