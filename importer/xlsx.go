@@ -838,8 +838,11 @@ func (r *xlsxRows) notes() []string {
 			r.noCache, r.sheet, r.firstNoCache))
 	}
 	if r.longCells > 0 {
-		notes = append(notes, fmt.Sprintf("%d cells in sheet %q (first: %s) are longer than the 32,767 characters Excel allows in a cell; Leadsheet read only the start of each and does not send a row whose mapped cell is cut. Shorten those cells in the file and open it here again.",
-			r.longCells, r.sheet, r.firstLong))
+		what := fmt.Sprintf("%d cells in sheet %q (first: %s) are", r.longCells, r.sheet, r.firstLong)
+		if r.longCells == 1 {
+			what = fmt.Sprintf("Cell %s in sheet %q is", r.firstLong, r.sheet)
+		}
+		notes = append(notes, what+" longer than the 32,767 characters Excel allows in a cell; Leadsheet read only the start and does not send a row whose mapped cell is cut. Shorten the cell in the file and open it here again.")
 	}
 	if r.badSharedRefs > 0 {
 		notes = append(notes, fmt.Sprintf("%d cells in sheet %q point to text the workbook does not contain and are read as empty; the file may be damaged.", r.badSharedRefs, r.sheet))
@@ -956,6 +959,11 @@ func (g *xmlGuard) Read(p []byte) (int, error) {
 
 func (g *xmlGuard) ReadByte() (byte, error) {
 	for {
+		if g.drop {
+			if err := g.skipText(); err != nil {
+				return 0, err
+			}
+		}
 		b, err := g.r.ReadByte()
 		if err != nil {
 			return 0, err
@@ -970,6 +978,22 @@ func (g *xmlGuard) ReadByte() (byte, error) {
 	}
 }
 
+// skipText drops the rest of a cut text run, up to (not including) the
+// next '<', a buffer at a time.
+func (g *xmlGuard) skipText() error {
+	for {
+		_, err := g.r.ReadSlice('<')
+		switch err {
+		case nil:
+			g.drop = false // the '<' is read again by ReadByte
+			return g.r.UnreadByte()
+		case bufio.ErrBufferFull:
+			continue
+		}
+		return err // the decoder reports the part's unexpected end
+	}
+}
+
 // step advances the state by one byte and says whether to pass it on.
 func (g *xmlGuard) step(b byte) (bool, error) {
 	switch g.state {
@@ -977,9 +1001,6 @@ func (g *xmlGuard) step(b byte) (bool, error) {
 		if b == '<' {
 			g.enter(guardOpen)
 			return true, nil
-		}
-		if g.drop {
-			return false, nil
 		}
 		g.n++
 		switch {
