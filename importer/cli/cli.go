@@ -13,11 +13,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
 	"leadsheet/importer"
+	"leadsheet/importer/job"
 	"leadsheet/marketo"
 )
 
@@ -257,26 +257,9 @@ func exitCode(err error) int {
 	return ExitUsage
 }
 
-// parseTarget reads the FIELD of --map COL=FIELD.
-func parseTarget(field string) importer.Target {
-	switch strings.ToLower(strings.NewReplacer(" ", "", "_", "", "-", "").Replace(field)) {
-	case "skip", "":
-		return importer.Target{Kind: importer.Skip}
-	case "id", "marketoid", "leadid":
-		return importer.Target{Kind: importer.ToID}
-	case "email":
-		return importer.Target{Kind: importer.ToEmail}
-	case "foreignsyspersonid":
-		return importer.Target{Kind: importer.ToForeignSysPersonID}
-	case "foreignsystype":
-		return importer.Target{Kind: importer.ToForeignSysType}
-	}
-	return importer.Target{Kind: importer.ToAttribute, Field: field}
-}
-
 // applyMaps applies --map overrides to m; COL is a header (any case) or a
 // column letter.
-func applyMaps(m *importer.Mapping, h importer.Header, maps []string) error {
+func applyMaps(m *job.Proposal, h importer.Header, maps []string) error {
 	for _, spec := range maps {
 		col, field, ok := strings.Cut(spec, "=")
 		col, field = strings.TrimSpace(col), strings.TrimSpace(field)
@@ -301,30 +284,7 @@ func applyMaps(m *importer.Mapping, h importer.Header, maps []string) error {
 		if idx < 0 {
 			return fail(ExitUsage, "--map %q: the sheet has no column %q. Its columns are: %s", spec, col, strings.Join(h.Names, ", "))
 		}
-		m.Columns[idx] = parseTarget(field)
+		m.Set(idx, job.ParseTarget(field))
 	}
 	return nil
-}
-
-func describeTarget(t importer.Target) string {
-	switch t.Kind {
-	case importer.ToID:
-		return "Marketo Id (key)"
-	case importer.ToEmail:
-		return "Email (key)"
-	case importer.ToForeignSysPersonID:
-		return "ForeignSysPersonId (key)"
-	case importer.ToForeignSysType:
-		return "ForeignSysType"
-	case importer.ToAttribute:
-		return t.Field
-	}
-	return "(not sent)"
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
 }

@@ -3,19 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
+	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 
-	"leadsheet/importer"
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
 )
@@ -113,73 +109,6 @@ func TestSyncConnectRetries(t *testing.T) {
 	}
 }
 
-// checkedSession runs pre-flight on a fresh workbook of n rows, as a sync
-// does before sending.
-func checkedSession(t *testing.T, n int) (*session, plan) {
-	t.Helper()
-	dir := t.TempDir()
-	in := filepath.Join(dir, "fair.xlsx")
-	writeWorkbook(t, in, n, map[int]bool{7: true})
-	s := &session{o: options{file: in, batchSize: 50, dedup: true}, env: Env{Stdout: io.Discard, Stderr: io.Discard}}
-	s.profile.API = marketo.ProfileSOAP
-	ctx := context.Background()
-	if err := s.open(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.wb.Close() })
-	if err := s.mapColumns(ctx); err != nil {
-		t.Fatal(err)
-	}
-	p, err := s.readPlan(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, p
-}
-
-// TestRereadMatchesPreflight: the send step's second read yields exactly
-// the batches pre-flight checked, and stops with a plain message at the
-// first batch that differs.
-func TestRereadMatchesPreflight(t *testing.T) {
-	s, p := checkedSession(t, 500)
-	if p.rows != 500 || p.valid != 499 || len(p.digests) != 10 || len(p.skipped) != 1 || p.first == nil || len(p.first.Leads) != 50 {
-		t.Fatalf("plan: %d rows, %d valid, %d batches, %d skipped", p.rows, p.valid, len(p.digests), len(p.skipped))
-	}
-	var got []int
-	if err := s.reread(context.Background(), p)(func(b importer.Batch) { got = append(got, b.Rows...) }); err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 499 || got[0] != 3 || got[len(got)-1] != 502 {
-		t.Errorf("re-read %d rows (%v ... %v)", len(got), got[:1], got[len(got)-1:])
-	}
-
-	p.digests[3][0] ^= 1
-	batches := 0
-	err := s.reread(context.Background(), p)(func(importer.Batch) { batches++ })
-	var changed *changedError
-	if !errors.As(err, &changed) || !strings.Contains(err.Error(), "changed while Leadsheet was working with it") {
-		t.Fatalf("err = %v, want the file-changed message", err)
-	}
-	if batches != 3 {
-		t.Errorf("yielded %d batches before the changed one, want 3", batches)
-	}
-}
-
-// TestSendRefusesChangedFile: a file whose hash no longer matches the one
-// taken before pre-flight is not sent at all.
-func TestSendRefusesChangedFile(t *testing.T) {
-	s, p := checkedSession(t, 20)
-	s.env.ConfigDir = t.TempDir()
-	sum, err := importer.HashFile(s.o.file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = s.send(context.Background(), p, sum[:len(sum)-1]+"x")
-	if exitCode(err) != ExitUsage || !strings.Contains(err.Error(), "changed while Leadsheet was working with it") {
-		t.Fatalf("err = %v (exit %d)", err, exitCode(err))
-	}
-}
-
 // cancelOnCall stops the run the moment the first call goes out, and
 // answers it with a passing gateway error, as if the operator pressed
 // Ctrl-C while Leadsheet waited to connect.
@@ -209,55 +138,143 @@ func TestSyncCancelWhileConnecting(t *testing.T) {
 	}
 }
 
-func TestPlainErrorNetwork(t *testing.T) {
-	dnsErr := &marketo.TransportError{Op: "describeMObject", Err: &url.Error{Op: "Post", URL: "https://typo.mktoapi.invalid/soap/mktows/2_2",
-		Err: &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "typo.mktoapi.invalid", IsNotFound: true}}}}
-	dialErr := &marketo.TransportError{Op: "describeMObject", Err: &url.Error{Op: "Post", URL: "http://127.0.0.1:1/soap/mktows/2_2",
-		Err: &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, Err: syscall.ECONNREFUSED}}}
-	gateway := &marketo.TransportError{Op: "describeMObject", HTTPStatus: http.StatusBadGateway, Err: errors.New("502 Bad Gateway")}
+// writeCSV writes text as a CSV file in dir and returns its path.
+func writeCSV(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestSyncRefusesGuessedKey: a column headed "ID" holding the operator's
+// own numbering is not used as the Marketo Id key without the operator's
+// word (issue 11, defect 2): the run stops before sending and says how to
+// confirm or skip it; --map settles it either way.
+func TestSyncRefusesGuessedKey(t *testing.T) {
+	const sheet = "ID,Email,First Name\n1,new1@example.com,Ann\n2,new2@example.com,Bo\n3,new3@example.com,Cy\n"
 	for _, tc := range []struct {
 		name  string
-		err   error
-		tries int
+		extra []string
+		code  int
 		want  string
+		leads int
 	}{
-		{"name not found", dnsErr, 1, "The address typo.mktoapi.invalid could not be found. Check the endpoint for typos"},
-		{"nothing listens", dialErr, 1, "Nothing answered at 127.0.0.1:1. Check the address and your network or proxy"},
-		{"tried several times", gateway, 3, "did not answer properly 3 times in a row"},
-		{"tried once", gateway, 1, "Marketo did not answer properly (HTTP 502)"},
+		{"guessed", nil, ExitUsage, `--map "ID=id"`, 0},
+		{"skipped by the operator", []string{"--map", "ID=skip"}, ExitOK, "3 rows: 3 created", 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := plainError(tc.err, tc.tries)
-			if !strings.Contains(got, tc.want) {
-				t.Errorf("plainError = %q, want %q", got, tc.want)
+			srv := startSandbox(t, marketotest.DefaultConfig())
+			dir := t.TempDir()
+			in := writeCSV(t, dir, "fair.csv", sheet)
+			r := runMain(t, Env{Getenv: keyEnv(marketotest.DefaultEncryptionKey), ConfigDir: dir}, soapArgs(srv, in, tc.extra...)...)
+			if r.code != tc.code || !strings.Contains(r.stderr+r.stdout, tc.want) {
+				t.Errorf("exit %d, want %d and %q\nstdout:\n%s\nstderr:\n%s", r.code, tc.code, tc.want, r.stdout, r.stderr)
 			}
-			for _, raw := range []string{"describeMObject", "dial tcp", "lookup", "connection refused"} {
-				if strings.Contains(got, raw) {
-					t.Errorf("plainError = %q shows %q to the operator", got, raw)
-				}
+			if n := len(srv.Leads()); n != tc.leads {
+				t.Errorf("store has %d leads, want %d", n, tc.leads)
+			}
+			if tc.code == ExitUsage && srv.Stats().Calls["SOAP syncMultipleLeads"] != 0 {
+				t.Errorf("a refused mapping still sent %d calls", srv.Stats().Calls["SOAP syncMultipleLeads"])
 			}
 		})
 	}
 }
 
-func TestSourceChangedMessage(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		dedup bool
-		want  []string
-	}{
-		{"dedup on", true, []string{"Marketo had already confirmed 7 rows", "sends every row again", "put back the original list.xlsx", "No results file"}},
-		{"dedup off", false, []string{"Marketo had already confirmed 7 rows", "as new leads", "duplicates"}},
+// TestSyncRerunAfterFailedRowsDedupOff: a run that ends with rows Marketo
+// refused keeps its journal, so running the same file again sends only
+// those rows and creates no lead twice (issue 11, defect 3).
+func TestSyncRerunAfterFailedRowsDedupOff(t *testing.T) {
+	srv := startSandbox(t, marketotest.DefaultConfig())
+	dir := t.TempDir()
+	// The last row is keyed by a Marketo Id the instance does not have:
+	// Marketo refuses it, the others are created.
+	in := writeCSV(t, dir, "fair.csv", "Email,Marketo Id,First Name\na@example.com,,Ann\nb@example.com,,Bo\n,999999,Cy\n")
+	env := Env{Getenv: keyEnv(marketotest.DefaultEncryptionKey), ConfigDir: dir}
+	for run := 1; run <= 2; run++ {
+		r := runMain(t, env, soapArgs(srv, in, "--dedup=false")...)
+		if r.code != ExitRows {
+			t.Fatalf("run %d: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", run, r.code, ExitRows, r.stdout, r.stderr)
+		}
+	}
+	byEmail := map[string]int{}
+	for _, l := range srv.Leads() {
+		byEmail[l.Email]++
+	}
+	if byEmail["a@example.com"] != 1 || byEmail["b@example.com"] != 1 || len(srv.Leads()) != 2 {
+		t.Errorf("store after two runs: %v, want a and b once each", byEmail)
+	}
+}
+
+// TestSyncChecksResultsPathFirst: a results file that cannot be written is
+// found before the first call, not after every row was sent (issue 11,
+// defect 4).
+func TestSyncChecksResultsPathFirst(t *testing.T) {
+	dir := t.TempDir()
+	in := writeCSV(t, dir, "fair.csv", "Email,First Name\na@example.com,Ann\n")
+	notADir := writeCSV(t, dir, "plain.txt", "x")
+	for _, tc := range []struct{ name, results, want string }{
+		{"missing folder", filepath.Join(dir, "nope", "out.csv"), "does not exist"},
+		{"the input itself", in, "the file being imported"},
+		{"under a file", filepath.Join(notADir, "out.csv"), "is a file, not a folder"},
+		{"a folder", dir, "that is a folder"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := sourceChangedMessage("list.xlsx", importer.Totals{Created: 4, Updated: 3, NotSent: 10}, tc.dedup)
-			for _, w := range tc.want {
-				if !strings.Contains(got, w) {
-					t.Errorf("message %q lacks %q", got, w)
-				}
+			srv := startSandbox(t, marketotest.DefaultConfig())
+			r := runMain(t, Env{Getenv: keyEnv(marketotest.DefaultEncryptionKey), ConfigDir: dir}, soapArgs(srv, in, "--results", tc.results)...)
+			if r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) || !strings.Contains(r.stderr, "Nothing was sent") {
+				t.Errorf("exit %d, want %d and %q\nstderr:\n%s", r.code, ExitUsage, tc.want, r.stderr)
 			}
-			if strings.Contains(got, "will not be sent twice") {
-				t.Errorf("message %q promises what a changed file cannot keep", got)
+			if n := srv.Stats().Calls["SOAP syncMultipleLeads"]; n != 0 || len(srv.Leads()) != 0 {
+				t.Errorf("%d calls sent, %d leads stored before the bad path was found", n, len(srv.Leads()))
+			}
+		})
+	}
+}
+
+// TestSyncExplicitMissingField: a column the operator mapped to a field
+// Marketo does not have stops the run before sending, naming the field and
+// the closest real ones (issue 11, defect 7).
+func TestSyncExplicitMissingField(t *testing.T) {
+	srv := startSandbox(t, marketotest.DefaultConfig())
+	dir := t.TempDir()
+	in := writeCSV(t, dir, "fair.csv", "Email,Org\na@example.com,Acme\n")
+	r := runMain(t, Env{Getenv: keyEnv(marketotest.DefaultEncryptionKey), ConfigDir: dir}, soapArgs(srv, in, "--map", "Org=Compnay")...)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, `"Compnay"`) || !strings.Contains(r.stderr, "Company") {
+		t.Errorf("exit %d, want %d naming Compnay and Company\nstderr:\n%s", r.code, ExitUsage, r.stderr)
+	}
+	if len(srv.Leads()) != 0 {
+		t.Errorf("%d leads stored", len(srv.Leads()))
+	}
+}
+
+// TestSyncMessagesPointTheRightWay: each mistake is named for what it is
+// (issue 11, defect 14).
+func TestSyncMessagesPointTheRightWay(t *testing.T) {
+	srv := startSandbox(t, marketotest.DefaultConfig())
+	dir := t.TempDir()
+	in := writeCSV(t, dir, "fair.csv", "Email\na@example.com\n")
+	httpsToHTTP := strings.Replace(srv.SOAPEndpoint(), "http://", "https://", 1)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"a folder as the file", soapArgs(srv, dir), ExitUsage, "is a folder or a device"},
+		{"no such account", []string{"sync", in, "--profile", "nosuch"}, ExitUsage, `There is no saved account "nosuch"`},
+		{"https to an http port", []string{"sync", in, "--endpoint", httpsToHTTP, "--user-id", marketotest.DefaultUserID}, ExitConnect, "not over HTTPS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runMain(t, Env{Getenv: keyEnv(marketotest.DefaultEncryptionKey), ConfigDir: dir, Accounts: func(name string) (marketo.Profile, error) {
+				return marketo.Profile{}, fmt.Errorf("load account %q: %w", name, marketo.ErrProfileNotFound)
+			}}, tc.args...)
+			if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d, want %d and %q\nstderr:\n%s", r.code, tc.code, tc.want, r.stderr)
+			}
+			if strings.Contains(r.stderr, "wait a few minutes") || strings.Contains(r.stderr, "locked") {
+				t.Errorf("advice points the wrong way:\n%s", r.stderr)
 			}
 		})
 	}

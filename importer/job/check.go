@@ -1,0 +1,380 @@
+package job
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"leadsheet/importer"
+	"leadsheet/marketo"
+)
+
+// Origin says who decided a column's target. Only the operator's word
+// (given by hand or saved in a preset) or an exact match of the header
+// makes a key column safe to send on: a guessed key overwrites other
+// people's leads when it is wrong.
+type Origin uint8
+
+// Where a column's target came from.
+const (
+	Auto     Origin = iota // AutoMap matched the header exactly
+	Guessed                // AutoMap guessed (a synonym, a part of the header, a bare "ID")
+	Operator               // the operator chose it: --map, the window's picker, or a confirm
+	Preset                 // a saved mapping the operator made earlier
+)
+
+// Settings are the operator's choices for one import.
+type Settings struct {
+	Mapping importer.Mapping
+	// Origins says, per column, who chose its target; missing entries
+	// count as Operator.
+	Origins   []Origin
+	Fields    []marketo.Field // the instance's field list; nil when not connected
+	Dedup     bool
+	BatchSize int    // 1..300; 0 means 300
+	API       string // marketo.ProfileSOAP or marketo.ProfileREST; sizes batches for that API
+}
+
+func (s Settings) origin(i int) Origin {
+	if i < len(s.Origins) {
+		return s.Origins[i]
+	}
+	return Operator
+}
+
+// MaxProblems caps Report.Problems; counts stay exact.
+const MaxProblems = 1000
+
+// RowCheck is one row's verdict, for a live table that keeps no cells.
+type RowCheck struct {
+	Row     int    // sheet row number
+	Key     string // the value the row is matched on
+	Invalid bool   // never sent
+	Reason  string // why it is not sent, when Invalid
+}
+
+// Report is what pre-flight found: counts, the first problems, the invalid
+// rows, and a digest of every batch so the send step can prove it reads
+// again exactly what was checked. It keeps no leads beyond the first
+// batch, so memory does not grow with the sheet beyond a few bytes a row.
+type Report struct {
+	Rows      int // data rows read
+	Valid     int // rows that will be sent
+	Warned    int // valid rows with a warning
+	ByKey     map[marketo.KeyKind]int
+	Problems  []importer.Problem // sheet problems first, then rows; at most MaxProblems
+	NProblems int                // all problems, even past the cap
+	Notes     []string           // what the reader noticed (merged cells, formats)
+	// Fatal, when set, is why no row can be sent with this mapping.
+	Fatal   *Error
+	Skipped []importer.RowResult // the invalid rows, with their reasons
+	First   *importer.Batch      // the first batch, for a dry run's sample request
+	// Unchecked names what could not be checked without Marketo's field
+	// list (names, types and lengths of fields); empty when it was known.
+	Unchecked string
+
+	settings Settings
+	digests  []digest
+	headers  importer.Header
+}
+
+// Batches is the number of calls the rows need.
+func (r *Report) Batches() int { return len(r.digests) }
+
+// Settings are the choices the report was made for.
+func (r *Report) Settings() Settings { return r.settings }
+
+// KeyColumn is the header of the key column most rows match on.
+func (r *Report) KeyColumn() string {
+	best, n := marketo.KeyNone, 0
+	for k := marketo.KeyID; k <= marketo.KeyEmail; k++ {
+		if r.ByKey[k] > n {
+			best, n = k, r.ByKey[k]
+		}
+	}
+	want := map[marketo.KeyKind]importer.TargetKind{marketo.KeyID: importer.ToID,
+		marketo.KeyForeignSysPersonID: importer.ToForeignSysPersonID, marketo.KeyEmail: importer.ToEmail}[best]
+	for i, t := range r.settings.Mapping.Columns {
+		if want != importer.Skip && t.Kind == want && i < len(r.headers.Names) {
+			return r.headers.Names[i]
+		}
+	}
+	return ""
+}
+
+// digest identifies a batch's rows and leads.
+type digest [sha256.Size]byte
+
+func digestOf(b importer.Batch) digest {
+	h := sha256.New()
+	var buf []byte
+	num := func(n int) { buf = binary.AppendVarint(buf, int64(n)) }
+	str := func(v string) { num(len(v)); buf = append(buf, v...) }
+	num(b.Seq)
+	num(int(b.Key))
+	for i, l := range b.Leads {
+		num(b.Rows[i])
+		num(l.ID)
+		str(l.Email)
+		str(l.ForeignSysPersonID)
+		str(l.ForeignSysType)
+		num(len(l.Attributes))
+		for _, a := range l.Attributes {
+			str(a.Name)
+			str(a.Value)
+		}
+		h.Write(buf)
+		buf = buf[:0]
+	}
+	var d digest
+	h.Sum(d[:0])
+	return d
+}
+
+// MappingProblem is the first reason the mapping itself cannot work, found
+// without reading a row: no key column, two columns on one key or field, a
+// key column that was only guessed, or a column the operator mapped to a
+// field Marketo does not have.
+func (j *Job) MappingProblem(s Settings) *Error {
+	h := j.header
+	col := func(i int) string {
+		if i < len(h.Letters) {
+			return fmt.Sprintf("%q (%s)", h.Names[i], h.Letters[i])
+		}
+		return fmt.Sprintf("column %d", i+1)
+	}
+	for i, t := range s.Mapping.Columns {
+		if isKey(t.Kind) && s.origin(i) == Guessed {
+			return &Error{Kind: BadMapping, Detail: fmt.Sprintf(
+				"column %s was guessed to be the %s key, and a wrong key updates other people's leads. "+
+					"Confirm it if it really holds Marketo's %s, or skip the column.",
+				col(i), keyWord(t.Kind), keyWord(t.Kind))}
+		}
+	}
+	seen := map[importer.Target]int{}
+	for i, t := range s.Mapping.Columns {
+		if t.Kind == importer.Skip {
+			continue
+		}
+		if first, dup := seen[t]; dup {
+			return &Error{Kind: BadMapping, Detail: fmt.Sprintf(
+				"columns %s and %s are both mapped to %s, so Leadsheet cannot tell which to send. Map one of them to Skip.",
+				col(first), col(i), targetWord(t))}
+		}
+		seen[t] = i
+	}
+	v := importer.NewValidator(s.Mapping, s.Fields, s.Dedup)
+	for _, sp := range v.SheetProblems() {
+		if sp.Severity != importer.Invalid {
+			continue
+		}
+		if sp.Column == "" {
+			return &Error{Kind: BadMapping, Detail: sp.Message}
+		}
+		for i, name := range h.Names {
+			if name == sp.Column && s.origin(i) != Auto && s.origin(i) != Guessed {
+				msg := sp.Message
+				if t := s.Mapping.Columns[i]; t.Kind == importer.ToAttribute {
+					if near := closest(t.Field, s.Fields, 3); len(near) > 0 {
+						msg += " Fields with a similar name: " + strings.Join(near, ", ") + "."
+					}
+				}
+				return &Error{Kind: BadMapping, Detail: msg}
+			}
+		}
+	}
+	return nil
+}
+
+func isKey(k importer.TargetKind) bool {
+	return k == importer.ToID || k == importer.ToEmail || k == importer.ToForeignSysPersonID
+}
+
+func keyWord(k importer.TargetKind) string {
+	switch k {
+	case importer.ToID:
+		return "Marketo Id"
+	case importer.ToEmail:
+		return "Email"
+	}
+	return "ForeignSysPersonId"
+}
+
+func targetWord(t importer.Target) string {
+	switch t.Kind {
+	case importer.ToAttribute:
+		return t.Field
+	case importer.ToForeignSysType:
+		return "ForeignSysType"
+	}
+	return keyWord(t.Kind)
+}
+
+// closest names up to n fields whose API names are nearest to name.
+func closest(name string, fields []marketo.Field, n int) []string {
+	type cand struct {
+		name string
+		d    int
+	}
+	var cs []cand
+	low := strings.ToLower(name)
+	for _, f := range fields {
+		d := distance(low, strings.ToLower(f.Name))
+		if d <= max(2, len(name)/2) || strings.Contains(strings.ToLower(f.Name), low) {
+			cs = append(cs, cand{f.Name, d})
+		}
+	}
+	sort.SliceStable(cs, func(a, b int) bool { return cs[a].d < cs[b].d })
+	out := make([]string, 0, n)
+	for _, c := range cs {
+		if len(out) == n {
+			break
+		}
+		out = append(out, c.name)
+	}
+	return out
+}
+
+// distance is the Levenshtein distance between a and b, in bytes.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// Check is pre-flight: it reads the whole sheet and validates every row
+// with s, before anything is sent. onRow, when set, gets every row's
+// verdict in sheet order (the window's table); it must not keep the
+// RowCheck's strings longer than it needs them. A mapping that cannot work
+// still reads every row, so a window can show them all as not sent, and
+// sets Report.Fatal.
+func (j *Job) Check(ctx context.Context, s Settings, onRow func(RowCheck)) (*Report, error) {
+	rep := &Report{ByKey: map[marketo.KeyKind]int{}, settings: s, headers: j.header}
+	if s.Fields == nil {
+		rep.Unchecked = "Marketo's field list is not known, so field names, types and lengths were not checked (only keys and emails)."
+	}
+	rep.Fatal = j.MappingProblem(s)
+	v := importer.NewValidator(s.Mapping, s.Fields, s.Dedup)
+	for _, sp := range v.SheetProblems() {
+		rep.add(sp)
+	}
+	res, err := j.readRows(ctx, s, v, rep, onRow, func(b importer.Batch) error {
+		if rep.Fatal != nil {
+			return nil
+		}
+		if rep.First == nil {
+			first := b
+			rep.First = &first
+		}
+		rep.digests = append(rep.digests, digestOf(b))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.Notes = append(j.wb.Notes(), res.Notes...)
+	return rep, nil
+}
+
+func (rep *Report) add(pr importer.Problem) {
+	rep.NProblems++
+	if len(rep.Problems) < MaxProblems {
+		rep.Problems = append(rep.Problems, pr)
+	}
+}
+
+// readRows reads the sheet with v, counting into rep, and hands every
+// batch of valid rows to emit.
+func (j *Job) readRows(ctx context.Context, s Settings, v *importer.Validator, rep *Report, onRow func(RowCheck), emit func(importer.Batch) error) (importer.ReadResult, error) {
+	bt := newBatcher(s, emit)
+	fatal := rep.Fatal != nil
+	res, err := j.wb.Read(ctx, j.sheet, j.headerRow, func(r importer.Row) error {
+		rep.Rows++
+		lead, probs := v.Check(r)
+		var reasons []string
+		warned := false
+		for _, pr := range probs {
+			rep.add(pr)
+			if pr.Severity == importer.Invalid {
+				reasons = append(reasons, pr.Message)
+			} else {
+				warned = true
+			}
+		}
+		if fatal && len(reasons) == 0 {
+			reasons = append(reasons, "Not sent: fix the mapping first.")
+		}
+		if onRow != nil {
+			onRow(RowCheck{Row: r.Number, Key: keyValue(lead), Invalid: len(reasons) > 0, Reason: strings.Join(reasons, " ")})
+		}
+		if len(reasons) > 0 {
+			rep.Skipped = append(rep.Skipped, importer.RowResult{Row: r.Number, State: importer.Skipped, Reason: strings.Join(reasons, " ")})
+			return nil
+		}
+		rep.Valid++
+		if warned {
+			rep.Warned++
+		}
+		rep.ByKey[lead.Key()]++
+		return bt.Add(r.Number, lead)
+	})
+	if err == nil {
+		err = bt.Flush()
+	}
+	var je *Error
+	switch {
+	case errors.As(err, &je):
+		return res, err
+	case err != nil && ctx.Err() != nil:
+		return res, ctx.Err()
+	case err != nil:
+		return res, &Error{Kind: Unreadable, Path: j.path, Sheet: j.sheet, Err: err, Detail: readDetail(err)}
+	}
+	return res, nil
+}
+
+// readDetail is the reader's own plain words for a failure, when it has them.
+func readDetail(err error) string {
+	var oe *importer.OpenError
+	if errors.As(err, &oe) {
+		return oe.Message
+	}
+	return err.Error()
+}
+
+// newBatcher is the one place batches are cut, so pre-flight and the send
+// step cut them alike and their digests agree.
+func newBatcher(s Settings, emit func(importer.Batch) error) *importer.Batcher {
+	return importer.NewBatcher(s.BatchSize, emit)
+}
+
+// keyValue is the value a lead is matched on, for a table's Key column.
+func keyValue(l marketo.Lead) string {
+	switch l.Key() {
+	case marketo.KeyID:
+		return fmt.Sprint(l.ID)
+	case marketo.KeyForeignSysPersonID:
+		return l.ForeignSysPersonID
+	case marketo.KeyEmail:
+		return l.Email
+	}
+	return ""
+}

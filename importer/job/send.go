@@ -1,0 +1,180 @@
+package job
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"leadsheet/importer"
+	"leadsheet/marketo"
+)
+
+// Account is where the leads go, as far as the journal is concerned: two
+// runs into different instances are different runs.
+type Account struct {
+	API      string // marketo.ProfileSOAP or marketo.ProfileREST
+	Endpoint string // SOAP endpoint or REST base URL
+}
+
+// AccountOf names the instance a profile sends to.
+func AccountOf(p marketo.Profile) Account {
+	if p.API == marketo.ProfileREST {
+		return Account{API: marketo.ProfileREST, Endpoint: p.REST.BaseURL}
+	}
+	return Account{API: marketo.ProfileSOAP, Endpoint: p.SOAP.Endpoint}
+}
+
+// SendOptions say what one send covers and where its record is kept.
+type SendOptions struct {
+	Client  marketo.Syncer
+	Account Account
+	Dirs    Dirs
+	// Holder names this program in the lock, so a second Leadsheet on the
+	// same import can say who holds it ("leadsheet sync", "the Leadsheet window").
+	Holder string
+	// Only, when set, sends just these sheet rows (a retry of failed rows,
+	// the rest after a first batch); nil sends every valid row.
+	Only []int
+	// FirstBatch sends only the first batch, to check the mapping in
+	// Marketo before sending the rest.
+	FirstBatch bool
+	// RequireResume makes it an error when no stopped run of this import
+	// exists.
+	RequireResume bool
+	// Run tunes the engine (concurrency, limits); Dedup, Journal, Skipped,
+	// Rows and KeepJournalOpen are set by Send.
+	Run importer.RunOptions
+}
+
+// journalKey is the identity of this import in the journal.
+func (j *Job) journalKey(rep *Report, a Account) importer.JournalKey {
+	s := rep.settings
+	return importer.JournalKey{FileSHA256: j.sum, Sheet: j.sheet, HeaderRow: j.headerRow, Mapping: s.Mapping,
+		API: a.API, Endpoint: a.Endpoint, Dedup: s.Dedup}
+}
+
+// Resumable reports how many rows an earlier, unfinished run of this
+// import holds as created or updated, without opening its journal.
+func (j *Job) Resumable(rep *Report, a Account, d Dirs) (int, bool) {
+	n, ok, err := importer.PeekJournal(d.Journals(), j.journalKey(rep, a))
+	return n, err == nil && ok && n > 0
+}
+
+// Send sends the rows rep found valid (or the subset opts asks for) and
+// reports every row's fate through emit. It checks the file is the one
+// pre-flight read, locks and opens the journal (rows an earlier run of the
+// same import confirmed are not sent again), and reads the sheet again a
+// few batches ahead of the senders, stopping if any batch differs from
+// what pre-flight checked. The journal is finished only when every valid
+// row of the file is created or updated: a run that ends with failed or
+// unsent rows keeps it, so running the same file again sends only those.
+func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func(importer.Event)) (importer.Outcome, error) {
+	if rep.Fatal != nil {
+		return importer.Outcome{}, rep.Fatal
+	}
+	if rep.Valid == 0 {
+		return importer.Outcome{}, &Error{Kind: NothingToSend, Path: j.path}
+	}
+	if err := j.unchanged(); err != nil {
+		return importer.Outcome{}, err
+	}
+	jr, err := importer.OpenJournal(opts.Dirs.Journals(), j.journalKey(rep, opts.Account))
+	if err != nil {
+		return importer.Outcome{}, journalError(j.path, opts.Dirs.Journals(), err)
+	}
+	defer jr.Close()
+	if opts.RequireResume && jr.Confirmed()+jr.InFlight() == 0 {
+		return importer.Outcome{}, &Error{Kind: NoRunToResume, Path: j.path}
+	}
+	ro := opts.Run
+	ro.Dedup, ro.Journal, ro.KeepJournalOpen = rep.settings.Dedup, jr, true
+	if opts.Only == nil && !opts.FirstBatch {
+		ro.Skipped, ro.Rows = rep.Skipped, rep.Rows
+	}
+	out, runErr := importer.RunStream(ctx, opts.Client, j.reread(ctx, rep, opts), ro, emit)
+	var se *importer.StopError
+	if errors.As(runErr, &se) && se.Cause == importer.StopSource {
+		var changed *Error
+		if errors.As(se.Err, &changed) && changed.Kind == Changed {
+			return out, &Error{Kind: Changed, Path: j.path, Err: runErr,
+				Detail: ChangedWhileSending(j.path, out.Totals, rep.settings.Dedup)}
+		}
+	}
+	if runErr == nil && jr.Confirmed() >= rep.Valid {
+		// A failed write only means the next run of this file resumes.
+		_ = jr.Finish()
+	}
+	return out, runErr
+}
+
+func journalError(path, dir string, err error) error {
+	return &Error{Kind: JournalTrouble, Path: path, Err: err, Detail: dir}
+}
+
+// readAhead is how many batches the send step reads ahead of the senders.
+const readAhead = 4
+
+// reread is the send step's batch source: it reads the sheet again with a
+// fresh validator and checks every batch against pre-flight's digest, so
+// what is sent is what was checked. With opts.Only or FirstBatch it cuts
+// new batches from the checked ones. It reads to the end even after a
+// cancel or a stop, so every remaining row ends NotSent and is listed in
+// the results.
+func (j *Job) reread(ctx context.Context, rep *Report, opts SendOptions) importer.BatchSource {
+	return func(yield func(importer.Batch)) error {
+		ch := make(chan importer.Batch, readAhead)
+		var readErr error
+		go func() {
+			defer close(ch)
+			s := rep.settings
+			only := slices.Clone(opts.Only)
+			slices.Sort(only)
+			var sub *importer.Batcher
+			if only != nil || opts.FirstBatch {
+				sub = newBatcher(s, func(b importer.Batch) error {
+					if opts.FirstBatch && b.Seq > 0 {
+						return nil
+					}
+					ch <- b
+					return nil
+				})
+			}
+			changed := &Error{Kind: Changed, Path: j.path}
+			var q Report
+			q.ByKey = map[marketo.KeyKind]int{}
+			batches := 0
+			v := importer.NewValidator(s.Mapping, s.Fields, s.Dedup)
+			_, readErr = j.readRows(context.WithoutCancel(ctx), s, v, &q, nil, func(b importer.Batch) error {
+				if b.Seq >= len(rep.digests) || digestOf(b) != rep.digests[b.Seq] {
+					return changed
+				}
+				batches++
+				if sub == nil {
+					ch <- b
+					return nil
+				}
+				for i, row := range b.Rows {
+					if only != nil {
+						if _, ok := slices.BinarySearch(only, row); !ok {
+							continue
+						}
+					}
+					if err := sub.Add(row, b.Leads[i]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if readErr == nil && (q.Rows != rep.Rows || q.Valid != rep.Valid || batches != len(rep.digests)) {
+				readErr = changed
+			}
+			if readErr == nil && sub != nil {
+				readErr = sub.Flush()
+			}
+		}()
+		for b := range ch {
+			yield(b)
+		}
+		return readErr
+	}
+}

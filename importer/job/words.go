@@ -1,0 +1,135 @@
+package job
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"leadsheet/importer"
+)
+
+// Kind says what stopped a step of the job, so each front end can add its
+// own way out (a flag, a picker) to the one sentence kept here.
+type Kind int
+
+// What can stop a job before or after sending.
+const (
+	Unreadable     Kind = iota // the file could not be read
+	NotAFile                   // a folder, pipe or device was given as the file
+	NeedsPassword              // the workbook is encrypted
+	WrongPassword              // the password did not open it
+	NoSheets                   // the file has no sheet
+	NoSuchSheet                // the named sheet is not in the file
+	EmptySheet                 // the sheet holds nothing
+	Changed                    // the file changed since it was opened
+	BadMapping                 // the mapping cannot work (no key, a column twice, a guessed key, a missing field)
+	NothingToSend              // every row is invalid
+	BadResults                 // the results or failures file cannot be written there
+	JournalTrouble             // the record of what was sent cannot be kept
+	Busy                       // another Leadsheet is running the same import
+	NoRunToResume              // a resume was asked for and there is none
+)
+
+// Error is a stop of the job, with what the operator needs to read.
+type Error struct {
+	Kind    Kind
+	Path    string   // the input file, or the results file for BadResults
+	Sheet   string   // the sheet concerned, if any
+	Choices []string // the sheets there are, for NoSuchSheet
+	Detail  string   // the reader's or checker's own plain words, when it has them
+	Err     error    // the cause, for errors.Is and errors.As; not printed
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Error is the operator's sentence: what happened and what to do.
+func (e *Error) Error() string {
+	name := filepath.Base(e.Path)
+	switch e.Kind {
+	case NotAFile:
+		return fmt.Sprintf("%s is a folder or a device, not a spreadsheet file. Give the path of the .xlsx or .csv file itself.", e.Path)
+	case NeedsPassword:
+		return fmt.Sprintf("%s is protected with a password. Give the password Excel asks for.", name)
+	case WrongPassword:
+		return fmt.Sprintf("The password does not open %s. Check it (it is case-sensitive) and try again.", name)
+	case NoSheets:
+		return fmt.Sprintf("%s has no sheets to import.", name)
+	case NoSuchSheet:
+		q := make([]string, len(e.Choices))
+		for i, c := range e.Choices {
+			q[i] = strconv.Quote(c)
+		}
+		return fmt.Sprintf("%s has no sheet %q. Its sheets are: %s.", name, e.Sheet, strings.Join(q, ", "))
+	case EmptySheet:
+		return fmt.Sprintf("Sheet %q of %s is empty. Pick the sheet that holds your leads.", e.Sheet, name)
+	case Changed:
+		return fmt.Sprintf("%s changed while Leadsheet was working with it, so Leadsheet stopped rather than send rows it had not checked. Save the file, close it in Excel and start again.", name)
+	case BadMapping:
+		return "The mapping cannot work: " + e.Detail
+	case NothingToSend:
+		return "No row can be sent: fix the problems listed and try again."
+	case BadResults:
+		return fmt.Sprintf("Leadsheet cannot write the results to %s: %s. Nothing was sent. Choose another file name or folder.", e.Path, e.Detail)
+	case JournalTrouble:
+		return fmt.Sprintf("Leadsheet could not keep its record of what was sent in the folder %s, so it sent nothing: it could not otherwise promise that no row is sent twice. Check that this folder can be created and written to by you and that the disk is not full, then try again.", e.Detail)
+	case Busy:
+		return fmt.Sprintf("This import of %s is already running in %s. Wait for it to finish (or stop it there), then try again; running it twice at once could send rows twice.", name, e.Detail)
+	case NoRunToResume:
+		return fmt.Sprintf("There is no stopped run of %s (same sheet, mapping, account and dedup setting) to resume.", name)
+	}
+	if e.Detail != "" {
+		return fmt.Sprintf("Leadsheet could not read %s: %s", name, e.Detail)
+	}
+	if errors.Is(e.Err, fs.ErrNotExist) {
+		return fmt.Sprintf("Leadsheet could not read %s: there is no such file (it does not exist, or was moved or renamed). Check the file name and folder, and try again.", e.Path)
+	}
+	return fmt.Sprintf("Leadsheet could not read %s. Check that you may open it and that no other program has it locked; then try again.", e.Path)
+}
+
+// ChangedWhileSending tells the operator the file changed mid-send. The
+// journal is keyed on the file's content, so the edited file starts a new
+// journal: only the original file can resume without sending twice.
+func ChangedWhileSending(file string, t importer.Totals, dedup bool) string {
+	confirmed := t.Created + t.Updated
+	again := "sends every row again, those included"
+	if !dedup {
+		again = "sends every row again, those included, as new leads (dedup is off), which makes duplicates"
+	}
+	return fmt.Sprintf("%s changed while Leadsheet was sending it, so Leadsheet stopped rather than send rows it had not checked. "+
+		"Marketo had already confirmed %s. Running the edited file %s. "+
+		"To carry on safely, put back the original %s (the version from before the edit) and run it again: Leadsheet then sends only the rows not yet confirmed. "+
+		"No results file was written, because the file no longer matches what was sent.",
+		filepath.Base(file), Plural(confirmed, "row"), again, filepath.Base(file))
+}
+
+// ProblemWhere says where a problem is, in the words both front ends use:
+// "Row 12, Email" or "Sheet".
+func ProblemWhere(pr importer.Problem) string {
+	where := "Sheet"
+	if pr.Row > 0 {
+		where = fmt.Sprintf("Row %d", pr.Row)
+	}
+	if pr.Column != "" {
+		where += ", " + pr.Column
+	}
+	return where
+}
+
+// SeverityWord is "warning" or "not sent".
+func SeverityWord(s importer.Severity) string {
+	if s == importer.Invalid {
+		return "not sent"
+	}
+	return "warning"
+}
+
+// Plural is "1 row", "2 rows".
+func Plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
