@@ -2,7 +2,10 @@ package importer
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"leadsheet/marketo"
@@ -69,5 +72,83 @@ func BenchmarkBatcher(b *testing.B) {
 	bt := NewBatcher(300, func(Batch) error { return nil })
 	for i := 0; b.Loop(); i++ {
 		bt.Add(i, lead)
+	}
+}
+
+// TestBatcherCutsByBytes (issue 11 #5): 300 rows with a 4,000-character
+// Address are over REST's 1 MB in one call, so the batcher cuts them into
+// batches that each fit the API's byte cap, keeps every row with its sheet
+// row in order, and cuts the same way on a second pass (pre-flight digests
+// depend on it). A lead over the cap on its own travels alone.
+func TestBatcherCutsByBytes(t *testing.T) {
+	long := func(n int) marketo.Attribute {
+		return marketo.Attribute{Name: "Address", Value: strings.Repeat("x", n)}
+	}
+	leads := make([]marketo.Lead, 300)
+	for i := range leads {
+		leads[i] = marketo.Lead{Email: fmt.Sprintf("p%03d@example.com", i), Attributes: []marketo.Attribute{long(4000)}}
+	}
+	var huge []marketo.Attribute
+	for range 80 {
+		huge = append(huge, long(29000))
+	}
+	leads[100].Attributes = huge
+	for _, tc := range []struct {
+		name string
+		make func(func(Batch) error) *Batcher
+		lim  marketo.SyncLimits
+	}{
+		{"NewBatcher fits both APIs", func(e func(Batch) error) *Batcher { return NewBatcher(300, e) }, marketo.SyncLimitsFor("")},
+		{"rest", func(e func(Batch) error) *Batcher { return NewBatcherFor("rest", 300, e) }, marketo.SyncLimitsFor("rest")},
+		{"soap", func(e func(Batch) error) *Batcher { return NewBatcherFor("soap", 300, e) }, marketo.SyncLimitsFor("soap")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pass := func() []Batch {
+				var got []Batch
+				b := tc.make(func(bt Batch) error { got = append(got, bt); return nil })
+				for i, l := range leads {
+					if err := b.Add(i+2, l); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := b.Flush(); err != nil {
+					t.Fatal(err)
+				}
+				return got
+			}
+			got := pass()
+			next := 2
+			for _, bt := range got {
+				size := tc.lim.Overhead
+				for i, l := range bt.Leads {
+					size += tc.lim.LeadBytes(l)
+					if bt.Rows[i] != next || l.Email != leads[next-2].Email {
+						t.Fatalf("batch %d: row %d carries %s, want row %d", bt.Seq, bt.Rows[i], l.Email, next)
+					}
+					next++
+				}
+				if size > tc.lim.Bytes && len(bt.Leads) > 1 {
+					t.Errorf("batch %d: %d leads, about %d bytes, over the cap of %d", bt.Seq, len(bt.Leads), size, tc.lim.Bytes)
+				}
+				if slices.Contains(bt.Rows, 102) && len(bt.Rows) != 1 {
+					t.Errorf("batch %d: the oversized row 102 shares a call with %d others", bt.Seq, len(bt.Rows)-1)
+				}
+			}
+			if next != 302 {
+				t.Errorf("batches hold rows 2..%d, want 2..301", next-1)
+			}
+			again := pass()
+			if len(again) != len(got) {
+				t.Fatalf("second pass cut %d batches, first %d", len(again), len(got))
+			}
+			for i := range got {
+				if !slices.Equal(got[i].Rows, again[i].Rows) {
+					t.Errorf("batch %d: rows differ between passes", i)
+				}
+			}
+		})
+	}
+	if count, bytes := BatchLimits("rest"); count != marketo.MaxBatch || bytes != marketo.RESTSyncMaxBytes {
+		t.Errorf("BatchLimits(rest) = %d, %d", count, bytes)
 	}
 }

@@ -77,6 +77,11 @@ const (
 	Skipped // invalid in pre-flight: never sent
 	NotSent // the run stopped (cancel, quota, auth) before the row was confirmed
 	Unknown // in flight when a crash happened with dedup off: check in Marketo
+	// CreatedOrUpdated: Marketo has the row's lead, but which of the two
+	// happened is not known. An earlier try's answer was lost after it may
+	// have been applied, and the retry found the lead there: Leadsheet may
+	// have created it, or it may have existed before.
+	CreatedOrUpdated
 )
 
 // RowResult is the final or current state of one row.
@@ -90,6 +95,7 @@ type RowResult struct {
 // Totals counts rows by state.
 type Totals struct {
 	Waiting, Sending, Created, Updated, Failed, Skipped, NotSent, Unknown int
+	CreatedOrUpdated                                                      int
 }
 
 // EventKind says what happened in a run.

@@ -31,6 +31,8 @@ func StatusWord(s RowState) string {
 		return "Not sent"
 	case Unknown:
 		return "Unknown (check in Marketo)"
+	case CreatedOrUpdated:
+		return "Created or updated"
 	case Sending:
 		return "Sending"
 	default:

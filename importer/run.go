@@ -129,6 +129,8 @@ const (
 	msgAbandoned       = "The sync was stopped while this row was being sent; sending it again is safe: it updates the same lead."
 	msgInFlightUnknown = "This row was being sent when Leadsheet stopped; check in Marketo whether the lead exists before sending it again"
 	msgAnswerLost      = "Marketo's answer for this row was lost (%s) and duplicates are allowed, so Leadsheet did not send it again; check in Marketo whether the lead exists before sending it again"
+	msgMaybeCreated    = "Marketo has this lead. Marketo's answer to the first try was lost, and the retry found the lead already there, so Leadsheet may have created it on the first try, or it existed before."
+	msgTooLarge        = "This row alone is too large for one Marketo call (%s). Shorten its longest values and send it again."
 )
 
 // Run sends batches to Marketo within its limits and reports every row's
@@ -264,6 +266,9 @@ func (r *runner) admit(b Batch) *Batch {
 			r.totals.Waiting--
 		}
 		if c, ok := r.confirmed[row]; ok {
+			if c.State == Updated && c.Reason == msgMaybeCreated {
+				c.State = CreatedOrUpdated // see journalForm
+			}
 			initial = append(initial, c)
 			r.resumed++
 			continue
@@ -333,12 +338,29 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 
 // sendBatch takes one batch to a final state.
 func (r *runner) sendBatch(ctx context.Context, b *Batch) {
-	announced := false
-	var lastErr error
+	r.sendPart(ctx, b, &tries{})
+}
+
+// tries is what earlier attempts at a batch (or at the batch a part was
+// split from) leave for the next.
+type tries struct {
+	announced bool  // the rows are in the journal as sent and shown Sending
+	lost      error // the first failure after which Marketo may have applied the call
+	split604  bool  // the batch was already halved once after a 604
+	attempt   int   // tries made so far, carried into halves after a 604
+}
+
+// sendPart sends b, retrying passing failures, until each of its rows is
+// final. A batch Marketo finds too large (413) is sent again in halves,
+// as is one that timed out (604) once: Marketo's advice for both.
+func (r *runner) sendPart(ctx context.Context, b *Batch, tr *tries) {
 	// Marketo's limit faults change nothing and the budget adapts to them,
 	// so they get a larger allowance than other passing failures.
 	limitFaults := 0
-	for attempt := 1; ; attempt++ {
+	var lastErr error
+	for {
+		tr.attempt++
+		attempt := tr.attempt
 		if r.stopped() || ctx.Err() != nil {
 			r.notSent(b)
 			return
@@ -347,25 +369,36 @@ func (r *runner) sendBatch(ctx context.Context, b *Batch) {
 			r.notSent(b)
 			return
 		}
-		if !announced {
+		if !tr.announced {
 			if err := r.journalSent(b); err != nil {
 				r.budget.release()
 				r.notSent(b)
 				return
 			}
 			r.started(b)
-			announced = true
+			tr.announced = true
 		}
 		statuses, err := r.call(ctx, b)
 		r.budget.release()
 		if err == nil {
-			r.done(b, statuses)
+			r.done(b, statuses, tr.lost)
 			return
 		}
 		lastErr = err
 		if ctx.Err() != nil && r.opts.Dedup {
 			// The call was abandoned: re-sending later is an idempotent upsert.
 			r.endNotSent(b, msgAbandoned)
+			return
+		}
+		if marketo.IsTooLarge(err) {
+			if len(b.Rows) == 1 {
+				r.refused(b, fmt.Sprintf(msgTooLarge, describe(err)), tr.lost)
+				return
+			}
+			// Marketo refused the request at the door: nothing was applied,
+			// and no try is spent; each half starts afresh.
+			r.note(Retrying, b.Seq, fmt.Sprintf("Batch %d (%s) is larger than Marketo takes in one call; sending it in two parts", b.Seq+1, rowSpan(b.Rows)))
+			r.sendHalves(ctx, b, tries{announced: true, lost: tr.lost, split604: tr.split604})
 			return
 		}
 		class := marketo.ClassOf(err)
@@ -385,16 +418,25 @@ func (r *runner) sendBatch(ctx context.Context, b *Batch) {
 			r.note(Throttled, b.Seq, r.budget.concurrencyFault())
 			limitFaults++
 		case class == marketo.ClassTransient:
-			if !r.opts.Dedup && answerLost(err) {
-				r.unknown(b, fmt.Sprintf(msgAnswerLost, describe(err)))
-				return
+			if !marketo.NotApplied(err) {
+				if !r.opts.Dedup {
+					r.unknown(b, fmt.Sprintf(msgAnswerLost, describe(err)))
+					return
+				}
+				if tr.lost == nil {
+					tr.lost = err
+				}
 			}
 		default:
-			r.refused(b, fmt.Sprintf("Marketo refused the whole batch: %s", describe(err)))
+			r.refused(b, fmt.Sprintf("Marketo refused the whole batch: %s", describe(err)), tr.lost)
 			return
 		}
 		if attempt-limitFaults >= r.opts.MaxAttempts || limitFaults >= limitFaultFactor*r.opts.MaxAttempts {
-			r.refused(b, fmt.Sprintf("Marketo did not accept this batch after %d tries (last: %s). Nothing was changed for these rows; send them again later.", attempt, describe(lastErr)))
+			reason := fmt.Sprintf("Marketo did not accept this batch after %d tries (last: %s).", attempt, describe(lastErr))
+			if tr.lost == nil {
+				reason += " Nothing was changed for these rows; send them again later."
+			}
+			r.refused(b, reason, tr.lost)
 			return
 		}
 		wait := r.backoff(min(attempt, attempt-limitFaults+1))
@@ -404,7 +446,34 @@ func (r *runner) sendBatch(ctx context.Context, b *Batch) {
 			r.notSent(b)
 			return
 		}
+		if isTimeout604(err) && !tr.split604 && len(b.Rows) > 1 {
+			// The halves share the tries left, so a 604 that does not pass
+			// costs no more calls than retrying the whole batch would.
+			r.sendHalves(ctx, b, tries{announced: true, lost: tr.lost, split604: true, attempt: attempt - limitFaults})
+			return
+		}
 	}
+}
+
+// sendHalves sends the two halves of b one after the other, each from the
+// state tr describes. They keep b's Seq, so events still name the batch
+// the operator saw start.
+func (r *runner) sendHalves(ctx context.Context, b *Batch, tr tries) {
+	mid := len(b.Rows) / 2
+	for _, h := range []Batch{
+		{Seq: b.Seq, Key: b.Key, Rows: b.Rows[:mid:mid], Leads: b.Leads[:mid:mid]},
+		{Seq: b.Seq, Key: b.Key, Rows: b.Rows[mid:], Leads: b.Leads[mid:]},
+	} {
+		part := tr
+		r.sendPart(ctx, &h, &part)
+	}
+}
+
+// isTimeout604 reports Marketo's REST 604 "Request time-out": the call
+// ran too long and was not executed.
+func isTimeout604(err error) bool {
+	var me *marketo.Error
+	return errors.As(err, &me) && me.API == marketo.REST && me.Code == "604"
 }
 
 // call makes one attempt. With dedup off a call already sent is not
@@ -428,17 +497,6 @@ func (r *runner) call(ctx context.Context, b *Batch) ([]marketo.SyncStatus, erro
 			Err: fmt.Errorf("got %d results for %d leads", len(statuses), len(b.Leads))}
 	}
 	return statuses, nil
-}
-
-// answerLost reports whether the call may have reached Marketo and been
-// applied although no usable answer came back. Marketo's own refusals
-// (expired signature, limits) are known not to have changed anything.
-func answerLost(err error) bool {
-	var me *marketo.Error
-	if errors.As(err, &me) {
-		return me.Code != "20016"
-	}
-	return true
 }
 
 // backoff is exponential with full jitter: a random wait in [0, min(cap, base*2^(attempt-1))].
@@ -514,8 +572,9 @@ func (r *runner) started(b *Batch) {
 	r.mu.Unlock()
 }
 
-// done records Marketo's answer for every row of b.
-func (r *runner) done(b *Batch, statuses []marketo.SyncStatus) {
+// done records Marketo's answer for every row of b. lost is the failure
+// after which an earlier try may have been applied, or nil.
+func (r *runner) done(b *Batch, statuses []marketo.SyncStatus, lost error) {
 	rs := make([]RowResult, len(b.Rows))
 	for i, st := range statuses {
 		rs[i] = RowResult{Row: b.Rows[i], LeadID: st.LeadID}
@@ -524,6 +583,12 @@ func (r *runner) done(b *Batch, statuses []marketo.SyncStatus) {
 			rs[i].State = Created
 		case marketo.Updated:
 			rs[i].State = Updated
+			// A lead found by a retry may be one the lost try created. A
+			// Marketo Id names a lead that exists already: never created.
+			if lost != nil && b.Key != marketo.KeyID {
+				rs[i].State = CreatedOrUpdated
+				rs[i].Reason = msgMaybeCreated
+			}
 		case marketo.Failed:
 			rs[i].State = Failed
 			rs[i].Reason = st.Error
@@ -536,7 +601,7 @@ func (r *runner) done(b *Batch, statuses []marketo.SyncStatus) {
 		}
 	}
 	if j := r.opts.Journal; j != nil {
-		if err := j.confirm(rs); err != nil {
+		if err := j.confirm(journalForm(rs)); err != nil {
 			// Marketo has the rows; the results are true even though the
 			// journal missed them, so report them and stop sending.
 			r.halt(StopJournal, journalTrouble(err), err)
@@ -545,11 +610,30 @@ func (r *runner) done(b *Batch, statuses []marketo.SyncStatus) {
 	r.final(BatchDone, b.Seq, rs)
 }
 
-// refused ends b as Failed: Marketo turned the whole call down, so nothing
-// was changed and the rows may be sent again later.
-func (r *runner) refused(b *Batch, reason string) {
+// refused ends b as Failed: Marketo turned the call down, and the rows may
+// be sent again later. lost, when not nil, is a failure after which an
+// earlier try may have been applied: the reason then says so, since only
+// with dedup on is such a batch tried again, and re-sending it is safe.
+func (r *runner) refused(b *Batch, reason string, lost error) {
+	if lost != nil {
+		reason += fmt.Sprintf(" An earlier try's answer was lost (%s), so Marketo may already have these rows; sending them again is safe: it updates the same leads.", describe(lost))
+	}
 	r.journalClear(b)
 	r.final(BatchDone, b.Seq, uniform(b.Rows, Failed, reason))
+}
+
+// journalForm is rs as the journal records it. The journal knows created,
+// updated and failed: a row CreatedOrUpdated is recorded updated (a
+// confirmed row, never sent again) with its reason, which admit reads back
+// as CreatedOrUpdated.
+func journalForm(rs []RowResult) []RowResult {
+	out := slices.Clone(rs)
+	for i := range out {
+		if out[i].State == CreatedOrUpdated {
+			out[i].State = Updated
+		}
+	}
+	return out
 }
 
 // notSent ends b as NotSent because the run stopped before it was sent.
@@ -636,6 +720,8 @@ func count(t *Totals, s RowState) *int {
 		return &t.Skipped
 	case NotSent:
 		return &t.NotSent
+	case CreatedOrUpdated:
+		return &t.CreatedOrUpdated
 	default:
 		return &t.Unknown
 	}
@@ -684,6 +770,9 @@ func (r *runner) err(ctx context.Context) error {
 func Summary(t Totals) string {
 	s := fmt.Sprintf("%d rows: %d created, %d updated, %d failed, %d invalid, %d not sent",
 		t.Total(), t.Created, t.Updated, t.Failed, t.Skipped, t.NotSent+t.Waiting+t.Sending)
+	if t.CreatedOrUpdated > 0 {
+		s += fmt.Sprintf(", %d created or updated (first answer lost)", t.CreatedOrUpdated)
+	}
 	if t.Unknown > 0 {
 		s += fmt.Sprintf(", %d unknown (check in Marketo)", t.Unknown)
 	}
@@ -692,7 +781,7 @@ func Summary(t Totals) string {
 
 // Total is the number of rows counted, in any state.
 func (t Totals) Total() int {
-	return t.Waiting + t.Sending + t.Created + t.Updated + t.Failed + t.Skipped + t.NotSent + t.Unknown
+	return t.Waiting + t.Sending + t.Created + t.Updated + t.Failed + t.Skipped + t.NotSent + t.Unknown + t.CreatedOrUpdated
 }
 
 // SkippedRows turns pre-flight problems into the Skipped rows of a run: one
