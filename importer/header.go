@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -73,10 +74,27 @@ func newHeader(row int, cells []string, width int) Header {
 }
 
 // DetectHeaderRow returns the index in rows of the most likely header row, or
-// -1 when every row is blank. The header is the first row that fills most of
-// the sheet's width with distinct text labels; title rows ("Leads export
-// March"), notes and blank rows above it are skipped.
-func DetectHeaderRow(rows [][]string) int {
+// -1 when every row is blank. It is [GuessHeaderRow] without the doubt.
+func DetectHeaderRow(rows [][]string) int { return GuessHeaderRow(rows).Index }
+
+// HeaderGuess is where header detection thinks the column names are, and
+// how sure it is.
+type HeaderGuess struct {
+	Index int  // index in the rows given, -1 when every row is blank
+	Row   int  // sheet row number (set by [Workbook.GuessHeader]; 0 for an empty sheet)
+	Sure  bool // false: tell the operator which row was used and how to pick another
+	// Reason says in plain words why the guess may be wrong ("" when sure).
+	// Rows are counted from 1, as in the sheet when rows start at its top.
+	Reason string
+}
+
+// GuessHeaderRow finds the header: the first row that fills most of the
+// sheet's width with distinct text labels. Titles, notes and blank rows
+// above it are skipped; so is a group row ("Contact" over "Email" and
+// "First Name", often merged) whose gaps the row below fills with labels.
+// It is unsure when it skipped a group row, when a row above the header
+// also has several cells, or when no row looks like labels at all.
+func GuessHeaderRow(rows [][]string) HeaderGuess {
 	if len(rows) > headerScanRows {
 		rows = rows[:headerScanRows]
 	}
@@ -89,40 +107,88 @@ func DetectHeaderRow(rows [][]string) int {
 		widest = max(widest, n)
 	}
 	if first < 0 {
-		return -1
+		return HeaderGuess{Index: -1, Sure: true}
 	}
 	if widest <= 1 {
-		return first
+		return HeaderGuess{Index: first, Sure: true}
 	}
 	need := (widest*6 + 9) / 10 // at least 60% of the widest row
 	need = max(need, 2)
+	found := -1
 	for i, r := range rows {
-		n := nonBlank(r)
-		if n < need {
+		if nonBlank(r) >= need && labelRow(r) {
+			found = i
+			break
+		}
+	}
+	if found < 0 {
+		// No row looks like labels (a sheet of numbers): take the first wide row.
+		for i, r := range rows {
+			if nonBlank(r) >= need {
+				return HeaderGuess{Index: i, Reason: fmt.Sprintf("no row looks like column names (they hold numbers, dates or emails), so row %d, the first full one, was used", i+1)}
+			}
+		}
+		return HeaderGuess{Index: first, Reason: fmt.Sprintf("no row looks like column names, so row %d was used", first+1)}
+	}
+	g := HeaderGuess{Index: found, Sure: true}
+	for {
+		next := found + 1
+		for next < len(rows) && nonBlank(rows[next]) == 0 {
+			next++
+		}
+		if next >= len(rows) || !groupOver(rows[found], rows[next]) {
+			break
+		}
+		g = HeaderGuess{Index: next, Reason: fmt.Sprintf("row %d looks like a group title over row %d (it names fewer columns and row %d fills its gaps), so row %d was used", found+1, next+1, next+1, next+1)}
+		found = next
+	}
+	if g.Sure {
+		for k := 0; k < found; k++ {
+			if nonBlank(rows[k]) >= 2 {
+				g = HeaderGuess{Index: found, Reason: fmt.Sprintf("row %d was used, but row %d above it also has several filled cells", found+1, k+1)}
+				break
+			}
+		}
+	}
+	return g
+}
+
+// labelRow is true for a row whose cells are mostly distinct text labels.
+func labelRow(r []string) bool {
+	n := nonBlank(r)
+	labels, distinct := 0, make(map[string]bool, n)
+	for _, c := range r {
+		c = strings.TrimSpace(c)
+		if c == "" {
 			continue
 		}
-		labels, distinct := 0, make(map[string]bool, n)
-		for _, c := range r {
-			c = strings.TrimSpace(c)
-			if c == "" {
-				continue
-			}
-			distinct[strings.ToLower(c)] = true
-			if looksLikeLabel(c) {
-				labels++
-			}
-		}
-		if labels*10 >= n*7 && len(distinct)*10 >= n*8 {
-			return i
+		distinct[strings.ToLower(c)] = true
+		if looksLikeLabel(c) {
+			labels++
 		}
 	}
-	// No row looks like labels (a sheet of numbers): take the first wide row.
-	for i, r := range rows {
-		if nonBlank(r) >= need {
-			return i
+	return n > 0 && labels*10 >= n*7 && len(distinct)*10 >= n*8
+}
+
+// groupOver is true when group looks like a row of group titles over
+// header: header is a label row with more cells, has a cell under every
+// cell of group, and fills a gap between group's cells (where a title is
+// merged across the columns it groups).
+func groupOver(group, header []string) bool {
+	if !labelRow(header) || nonBlank(header) <= nonBlank(group) {
+		return false
+	}
+	filled := func(r []string, i int) bool { return i < len(r) && strings.TrimSpace(r[i]) != "" }
+	gap := false
+	for i := 0; i <= lastNonBlank(group); i++ {
+		switch {
+		case filled(group, i) && !filled(header, i):
+			return false
+		case !filled(group, i) && filled(header, i):
+			gap = true
 		}
 	}
-	return first
+	return gap
 }
 
 func nonBlank(r []string) int {

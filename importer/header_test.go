@@ -2,6 +2,7 @@ package importer
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -66,5 +67,39 @@ func TestDetectHeaderRow(t *testing.T) {
 		if got := DetectHeaderRow(tc.rows); got != tc.want {
 			t.Errorf("%s: DetectHeaderRow = %d, want %d", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestGuessHeaderRow(t *testing.T) {
+	data := [][]string{{"anna@example.com", "Anna", "Acme"}, {"bob@example.com", "Bob", "Initech"}}
+	header := []string{"Email", "First Name", "Company"}
+	tests := []struct {
+		name   string
+		rows   [][]string
+		want   int
+		sure   bool
+		reason string // substring of the reason when not sure
+	}{
+		{"header first", append([][]string{header}, data...), 0, true, ""},
+		{"title above", append([][]string{{"Leads March"}, header}, data...), 1, true, ""},
+		{"group row over the header", append([][]string{{"Contact", "", "Company"}, header}, data...), 1, false, "row 1 looks like a group title over row 2"},
+		{"group row with a gap at the end", [][]string{{"Person", "", "", ""}, {"Email", "First", "Last", "Phone"}, {"a@example.com", "A", "B", "650"}}, 1, true, ""},
+		{"two group rows", append([][]string{{"Who", "", ""}, {"Contact", "", "Company"}, header}, data...), 2, false, "group title"},
+		{"numbers only", [][]string{{"1", "2", "3"}, {"4", "5", "6"}}, 0, false, "no row looks like column names"},
+		{"wide note above", append([][]string{{"Exported:", "2024-03-05", "Jo"}, header}, data...), 1, false, "row 1 above it also has several filled cells"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			g := GuessHeaderRow(tc.rows)
+			if g.Index != tc.want || g.Sure != tc.sure {
+				t.Errorf("GuessHeaderRow = %+v, want index %d sure %v", g, tc.want, tc.sure)
+			}
+			if !tc.sure && !strings.Contains(g.Reason, tc.reason) {
+				t.Errorf("reason %q, want %q", g.Reason, tc.reason)
+			}
+			if got := DetectHeaderRow(tc.rows); got != g.Index {
+				t.Errorf("DetectHeaderRow = %d, GuessHeaderRow = %d", got, g.Index)
+			}
+		})
 	}
 }

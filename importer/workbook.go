@@ -291,21 +291,31 @@ func (wb *Workbook) Preview(ctx context.Context, sheet string, n int) ([]Row, er
 const headerScanRows = 30
 
 // DetectHeader guesses the sheet row number of the header row, skipping
-// titles, notes and blank rows above it. It returns 0 for an empty sheet.
+// titles, notes, group rows and blank rows above it. It returns 0 for an
+// empty sheet. [Workbook.GuessHeader] also says how sure the guess is.
 func (wb *Workbook) DetectHeader(ctx context.Context, sheet string) (int, error) {
+	g, err := wb.GuessHeader(ctx, sheet)
+	return g.Row, err
+}
+
+// GuessHeader is [GuessHeaderRow] over the first rows of a sheet, with Row
+// set to the sheet row number (0 for an empty sheet). When the guess is not
+// Sure, the front ends say which row was used, why it may be wrong, and how
+// to pick another.
+func (wb *Workbook) GuessHeader(ctx context.Context, sheet string) (HeaderGuess, error) {
 	rows, err := wb.Preview(ctx, sheet, headerScanRows)
 	if err != nil {
-		return 0, err
+		return HeaderGuess{Index: -1}, err
 	}
 	cells := make([][]string, len(rows))
 	for i, r := range rows {
 		cells[i] = r.Cells
 	}
-	i := DetectHeaderRow(cells)
-	if i < 0 {
-		return 0, nil
+	g := GuessHeaderRow(cells)
+	if g.Index >= 0 {
+		g.Row = rows[g.Index].Number
 	}
-	return rows[i].Number, nil
+	return g, nil
 }
 
 // ReadResult sums up one pass over a sheet.

@@ -689,3 +689,22 @@ func TestXLSXHostileMarkup(t *testing.T) {
 		})
 	}
 }
+
+func TestGuessHeaderGroupRow(t *testing.T) {
+	p := writeWorkbook(t, []sheetSpec{{name: "Leads", cells: []cellSpec{
+		{ref: "A2", value: "Contact"}, {ref: "C2", value: "Company"},
+		{ref: "A3", value: "Email"}, {ref: "B3", value: "First Name"}, {ref: "C3", value: "Company"},
+		{ref: "A4", value: "mia@example.com"}, {ref: "B4", value: "Mia"}, {ref: "C4", value: "Acme"},
+	}, merges: [][2]string{{"A2", "B2"}}}})
+	wb := mustOpen(t, p, OpenOptions{})
+	g, err := wb.GuessHeader(context.Background(), "Leads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Row != 3 || g.Sure || !strings.Contains(g.Reason, "row 2 looks like a group title over row 3") {
+		t.Errorf("GuessHeader = %+v, want row 3, unsure, naming rows 2 and 3", g)
+	}
+	if row, err := wb.DetectHeader(context.Background(), "Leads"); err != nil || row != 3 {
+		t.Errorf("DetectHeader = %d, %v; want 3", row, err)
+	}
+}
