@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/app"
 
 	"leadsheet/importer/cli"
+	"leadsheet/importer/job"
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
 	"leadsheet/ui"
@@ -92,6 +93,7 @@ func gui(args []string, stderr io.Writer) int {
 		AutoSync: *autoSync,
 		Quit:     *quit,
 		Accounts: accountStore(stderr),
+		Dirs:     sharedDirs(stderr),
 	})
 	w.Window().ShowAndRun()
 	return 0
@@ -106,6 +108,16 @@ func accountStore(stderr io.Writer) ui.AccountStore {
 		return nil
 	}
 	return s
+}
+
+// sharedDirs is the folder of journals and presets the window shares with
+// `leadsheet sync`, or none (the app's own storage) when it cannot be found.
+func sharedDirs(stderr io.Writer) job.Dirs {
+	d, err := job.DefaultDirs()
+	if err != nil {
+		fmt.Fprintln(stderr, "leadsheet: journals and mappings are kept in the app's own folder:", err)
+	}
+	return d
 }
 
 // isTerminal reports whether f is a terminal, where a one-line progress bar

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -15,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"leadsheet/assets"
+	"leadsheet/importer/job"
 )
 
 // Options configure the window.
@@ -33,6 +35,9 @@ type Options struct {
 	// (a *marketo.CredentialStore); nil means no store could be set up:
 	// accounts cannot be saved, the sandbox still works.
 	Accounts AccountStore
+	// Dirs is where journals and presets live, shared with `leadsheet
+	// sync` (job.DefaultDirs); empty means the app's own storage folder.
+	Dirs job.Dirs
 	// Do runs a function on the Fyne goroutine; nil means fyne.Do. Tests
 	// pass a function that runs it inline.
 	Do func(func())
@@ -114,7 +119,9 @@ func New(a fyne.App, opts Options) *App {
 		ui.steps[i] = widget.NewButton("", func() { ui.show(step) })
 	}
 	ui.body = container.NewStack()
-	bar := container.NewHBox(ui.steps[0], widget.NewLabel("──"), ui.steps[1], widget.NewLabel("──"), ui.steps[2])
+	// The separators are drawn and the done mark is a theme icon: font
+	// glyphs such as "✓" and "──" are missing from some Windows fonts.
+	bar := container.NewHBox(ui.steps[0], stepLink(), ui.steps[1], stepLink(), ui.steps[2])
 	about := widget.NewButtonWithIcon("", theme.InfoIcon(), ui.showAbout)
 	header := container.NewBorder(nil, nil, bar, container.NewHBox(ui.accounts.picker, ui.accounts.manage, about))
 	ui.win.SetContent(container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil,
@@ -122,6 +129,7 @@ func New(a fyne.App, opts Options) *App {
 	ui.win.SetOnDropped(ui.dropped)
 	ui.addShortcuts()
 	ui.win.SetOnClosed(ui.Close)
+	ui.adoptOldFolder()
 	ui.show(stepFile)
 
 	switch {
@@ -189,15 +197,24 @@ func (ui *App) addShortcuts() {
 	})
 }
 
+// stepLink is the short line drawn between two steps of the step bar.
+func stepLink() fyne.CanvasObject {
+	line := canvas.NewLine(theme.Color(theme.ColorNameDisabled))
+	line.StrokeWidth = 2
+	return container.NewGridWrap(fyne.NewSize(28, 36), container.NewCenter(container.NewGridWrap(fyne.NewSize(24, 2), line)))
+}
+
 // show switches to a step; the operator can move between steps freely.
 func (ui *App) show(step int) {
 	ui.current = step
 	for i, b := range ui.steps {
-		text := fmt.Sprintf("%d  %s", i+1, stepNames[i])
+		b.SetText(fmt.Sprintf("%d  %s", i+1, stepNames[i]))
 		if ui.done[i] {
-			text += "  ✓"
+			b.SetIcon(theme.ConfirmIcon())
+		} else {
+			b.SetIcon(nil)
 		}
-		b.SetText(text)
+		b.IconPlacement = widget.ButtonIconTrailingText
 		if i == step {
 			b.Importance = widget.HighImportance
 		} else {

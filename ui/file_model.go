@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"leadsheet/importer"
+	"leadsheet/importer/job"
 )
 
 // previewRows is how many leading rows the File step shows.
@@ -27,30 +28,22 @@ type FileModel struct {
 	Notes     []string // what the operator should know about the file (format surprises, merged cells, ...)
 	DataRows  int      // data rows below the header once read; -1 until then
 
-	wb *importer.Workbook
+	job *job.Job
+	wb  *importer.Workbook
 }
 
 // OpenFile opens a workbook and prepares its first visible sheet. An
 // encrypted workbook without password returns an error matching
 // importer.ErrPasswordRequired, so the caller can ask for one.
 func OpenFile(ctx context.Context, path, password string) (*FileModel, error) {
-	wb, err := importer.Open(ctx, path, importer.OpenOptions{Password: password})
+	j, err := job.OpenFile(ctx, path, password)
 	if err != nil {
 		return nil, err
 	}
-	m := &FileModel{Path: path, Sheets: wb.Sheets(), wb: wb, Notes: wb.Notes()}
-	sheet := ""
-	for _, s := range m.Sheets {
-		if !s.Hidden {
-			sheet = s.Name
-			break
-		}
-	}
-	if sheet == "" && len(m.Sheets) > 0 {
-		sheet = m.Sheets[0].Name
-	}
-	if err := m.SelectSheet(ctx, sheet); err != nil {
-		wb.Close()
+	wb := j.Workbook()
+	m := &FileModel{Path: path, Sheets: wb.Sheets(), job: j, wb: wb, Notes: wb.Notes()}
+	if err := m.SelectSheet(ctx, job.DefaultSheet(m.Sheets)); err != nil {
+		j.Close()
 		return nil, err
 	}
 	return m, nil
@@ -58,14 +51,17 @@ func OpenFile(ctx context.Context, path, password string) (*FileModel, error) {
 
 // Close releases the workbook.
 func (m *FileModel) Close() error {
-	if m == nil || m.wb == nil {
+	if m == nil || m.job == nil {
 		return nil
 	}
-	return m.wb.Close()
+	return m.job.Close()
 }
 
 // Workbook is the open workbook.
 func (m *FileModel) Workbook() *importer.Workbook { return m.wb }
+
+// Job is the import of this file, on the chosen sheet and header row.
+func (m *FileModel) Job() *job.Job { return m.job }
 
 // SheetNames lists the sheets, hidden ones marked.
 func (m *FileModel) SheetNames() []string {
@@ -96,11 +92,10 @@ func (m *FileModel) SelectSheet(ctx context.Context, sheet string) error {
 
 // SetHeaderRow makes another row the header.
 func (m *FileModel) SetHeaderRow(ctx context.Context, row int) error {
-	h, err := m.wb.Header(ctx, m.Sheet, row)
-	if err != nil {
+	if err := m.job.Select(ctx, m.Sheet, row); err != nil {
 		return err
 	}
-	m.HeaderRow, m.Header, m.DataRows = row, h, -1
+	m.HeaderRow, m.Header, m.DataRows = row, m.job.Header(), -1
 	return nil
 }
 
@@ -125,6 +120,10 @@ func (m *FileModel) Summary() string {
 
 // OpenTrouble turns an open error into what the operator reads.
 func OpenTrouble(path string, err error) string {
+	var je *job.Error
+	if errors.As(err, &je) {
+		return je.Error()
+	}
 	var oe *importer.OpenError
 	if errors.As(err, &oe) {
 		return fmt.Sprintf("%s cannot be opened. %s", filepath.Base(path), oe.Message)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"leadsheet/importer"
+	"leadsheet/importer/job"
 	"leadsheet/marketo"
 )
 
@@ -160,6 +161,44 @@ func (m *MapModel) Set(col int, label string) (cleared int, err error) {
 }
 
 func strconvQuote(s string) string { return "\u201c" + s + "\u201d" }
+
+// Origins says who chose each column's target, as the job weighs it: a
+// guessed key column stops the run until the operator confirms it.
+func (m *MapModel) Origins() []job.Origin {
+	out := make([]job.Origin, len(m.Mapping.Columns))
+	for i, match := range m.Matches {
+		switch {
+		case match.Confidence == importer.Guess:
+			out[i] = job.Guessed
+		case match.Confidence != importer.None:
+			out[i] = job.Auto
+		case strings.HasPrefix(match.Reason, "from your saved"):
+			out[i] = job.Preset
+		default:
+			out[i] = job.Operator
+		}
+	}
+	return out
+}
+
+// GuessedKey is the first key column whose target was only guessed, or -1.
+func (m *MapModel) GuessedKey() int {
+	for i, o := range m.Origins() {
+		switch m.Mapping.Columns[i].Kind {
+		case importer.ToID, importer.ToEmail, importer.ToForeignSysPersonID:
+			if o == job.Guessed {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// Confirm takes a guessed column's target as the operator's own.
+func (m *MapModel) Confirm(col int) {
+	m.Matches[col] = importer.Match{Confidence: importer.None, Reason: "chosen by you"}
+	m.PresetName = ""
+}
 
 // Badge is the short confidence mark shown beside an auto-mapped column.
 func (m *MapModel) Badge(col int) string {

@@ -27,7 +27,7 @@ type mapView struct {
 	dedup, validOnly                                   *widget.Check
 	batch                                              *widget.Select
 	presets                                            *widget.Select
-	savePreset, next                                   *widget.Button
+	savePreset, next, confirmKey                       *widget.Button
 	columns                                            *fyne.Container
 	choosers                                           []*widget.SelectEntry
 	offered                                            [][]string // what each chooser drops down now
@@ -94,6 +94,8 @@ func newMapView(ui *App) *mapView {
 				l.SetText(s)
 			}
 		})
+	v.confirmKey = widget.NewButtonWithIcon("", theme.ConfirmIcon(), v.confirmGuessedKey)
+	v.confirmKey.Hide()
 	v.next = widget.NewButtonWithIcon("Next: sync", theme.NavigateNextIcon(), func() { ui.show(stepSync) })
 	v.next.Importance = widget.HighImportance
 	v.next.Disable()
@@ -110,7 +112,8 @@ func newMapView(ui *App) *mapView {
 	head := container.NewBorder(nil, nil, nil, nil, container.NewGridWithColumns(3,
 		bold("Column in your sheet"), bold("Example values"), bold("Goes to Marketo field")))
 	report := container.NewBorder(
-		container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, nil, v.next, v.reportHead), v.validOnly, v.status),
+		container.NewVBox(widget.NewSeparator(), container.NewBorder(nil, nil, nil, v.next, v.reportHead), v.validOnly, v.status,
+			container.NewHBox(v.confirmKey)),
 		nil, nil, nil, v.problems)
 	split := container.NewVSplit(
 		container.NewBorder(head, nil, nil, nil, container.NewVScroll(v.columns)),
@@ -217,6 +220,25 @@ func (v *mapView) changed() {
 	}
 }
 
+// confirmGuessedKey takes the guessed key column as the operator's choice.
+func (v *mapView) confirmGuessedKey() {
+	if v.model == nil {
+		return
+	}
+	if col := v.model.GuessedKey(); col >= 0 {
+		v.model.Confirm(col)
+		v.updateColumn(col)
+		v.changed()
+	}
+}
+
+// showChecking says how far a running pre-flight has read.
+func (v *mapView) showChecking(rows int) {
+	if v.model != nil && v.pre == nil {
+		setText(v.reportHead, fmt.Sprintf("Pre-flight check: checking the rows… %s read", count(rows)))
+	}
+}
+
 // setPreflight shows a new pre-flight report.
 func (v *mapView) setPreflight(p *Preflight) {
 	v.pre = p
@@ -260,11 +282,17 @@ func (v *mapView) refresh() {
 		status = "No row can be sent yet: see the problems below."
 	}
 	setShown(v.status, status)
+	if col := m.GuessedKey(); col >= 0 {
+		v.confirmKey.SetText(fmt.Sprintf("Yes, %s holds the %s", strconvQuote(m.Header.Names[col]), m.Label(col)))
+		v.confirmKey.Show()
+	} else {
+		v.confirmKey.Hide()
+	}
 	v.problems.Refresh()
 	v.ui.markDone(stepMap, ready)
 }
 
-func (v *mapView) presetDir() string { return v.ui.storageDir("presets") }
+func (v *mapView) presetDir() string { return v.ui.dirs().Presets() }
 
 // refreshPresets lists the saved mappings in the preset picker.
 func (v *mapView) refreshPresets() {

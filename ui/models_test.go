@@ -2,10 +2,13 @@ package ui
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"leadsheet/importer"
+	"leadsheet/importer/job"
 	"leadsheet/marketo"
 )
 
@@ -79,25 +82,37 @@ func TestKeySentence(t *testing.T) {
 }
 
 func TestPreflight(t *testing.T) {
-	h := importer.NewHeader(1, []string{"Email", "First Name"})
-	mapping, _ := importer.AutoMap(h.Names, nil)
-	rows := []importer.Row{
-		{Number: 2, Cells: []string{"anna@example.com", "Anna"}},
-		{Number: 3, Cells: []string{"zoë@exämple.com", "Zoë"}},
-		{Number: 5, Cells: []string{"", "Nobody"}},
-		{Number: 6, Cells: []string{"anna@example.com", "Anna again"}},
+	in := filepath.Join(t.TempDir(), "fair.csv")
+	csv := "Email,First Name\nanna@example.com,Anna\nzoë@exämple.com,Zoë\n\n,Nobody\nanna@example.com,Anna again\n"
+	if err := os.WriteFile(in, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	p, err := RunPreflight(t.Context(), mapping, nil, true, rows)
+	j, err := job.Open(t.Context(), in, job.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer j.Close()
+	mapping, _ := importer.AutoMap(j.Header().Names, nil)
+	var rows []SyncRow
+	rep, err := j.Check(t.Context(), job.Settings{Mapping: mapping, Dedup: true}, func(rc job.RowCheck) {
+		r := SyncRow{Row: rc.Row, Key: rc.Key}
+		if rc.Invalid {
+			r.State, r.Reason = importer.Skipped, rc.Reason
+		}
+		rows = append(rows, r)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newPreflight(rep, rows)
 	if p.Invalid != 2 || p.Warned != 1 || p.Sendable != 2 || p.ByKey[marketo.KeyEmail] != 2 {
 		t.Fatalf("invalid=%d warned=%d leads=%d byKey=%v", p.Invalid, p.Warned, p.Sendable, p.ByKey)
 	}
 	states := []importer.RowState{importer.Waiting, importer.Skipped, importer.Skipped, importer.Waiting}
+	nums := []int{2, 3, 5, 6}
 	for i, r := range p.Rows {
-		if r.State != states[i] {
-			t.Errorf("row %d state %d, want %d", r.Row, r.State, states[i])
+		if r.State != states[i] || r.Row != nums[i] {
+			t.Errorf("row %d state %d, want row %d state %d", r.Row, r.State, nums[i], states[i])
 		}
 	}
 	if p.Rows[0].Key != "anna@example.com" || p.Rows[1].Reason == "" {
@@ -105,10 +120,6 @@ func TestPreflight(t *testing.T) {
 	}
 	if got := p.Summary(); got != "2 rows ready to send · 2 rows with problems will not be sent · 1 with warnings (sent anyway)" {
 		t.Errorf("summary %q", got)
-	}
-	bs, err := p.Batches(1, []int{6})
-	if err != nil || len(bs) != 1 || bs[0].Rows[0] != 6 {
-		t.Errorf("batches of row 6 only: %+v, %v", bs, err)
 	}
 }
 

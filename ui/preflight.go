@@ -1,102 +1,45 @@
 package ui
 
 import (
-	"context"
 	"fmt"
-	"slices"
-	"strings"
 
 	"leadsheet/importer"
+	"leadsheet/importer/job"
 	"leadsheet/marketo"
 )
 
-// Preflight is the outcome of checking every row of the sheet against the
-// mapping, before anything is sent: how many rows can be sent, the rows that
-// will not be sent and why, and the rows of the live table. The leads
-// themselves are built again from the rows when a run starts, so 100,000
-// rows are not held twice.
+// Preflight is the job's pre-flight report as the window shows it: the
+// counts and problems for the Map step and one compact line per row for the
+// live table (row number, key, state, reason: no cells, so a million rows
+// stay small).
 type Preflight struct {
+	Report   *job.Report
 	Rows     []SyncRow          // every data row, in sheet order; invalid ones Skipped
 	Sendable int                // rows that will be sent
-	Problems []importer.Problem // sheet problems first, then per row, at most importer.MaxReportProblems
-	Total    int                // problems found, even past the cap
+	Problems []importer.Problem // why the mapping cannot work first, then sheet and row problems
 	Invalid  int                // rows that will not be sent
 	Warned   int                // sendable rows with a warning
 	ByKey    map[marketo.KeyKind]int
 	Fatal    bool // the mapping itself stops every row (e.g. no key column)
-
-	source  []importer.Row
-	mapping importer.Mapping
-	fields  []marketo.Field
-	dedup   bool
 }
 
-// RunPreflight validates rows (already read from the sheet) with the
-// importer's validator. It is pure computation on memory, fast enough to
-// repeat on every mapping change.
-func RunPreflight(ctx context.Context, m importer.Mapping, fields []marketo.Field, dedup bool, rows []importer.Row) (*Preflight, error) {
-	v := importer.NewValidator(m, fields, dedup)
-	p := &Preflight{Rows: make([]SyncRow, 0, len(rows)), ByKey: map[marketo.KeyKind]int{},
-		source: rows, mapping: m, fields: fields, dedup: dedup}
-	add := func(pr importer.Problem) {
-		p.Total++
-		if len(p.Problems) < importer.MaxReportProblems {
-			p.Problems = append(p.Problems, pr)
+func newPreflight(rep *job.Report, rows []SyncRow) *Preflight {
+	p := &Preflight{Report: rep, Rows: rows, Sendable: rep.Valid, Invalid: rep.Rows - rep.Valid, Warned: rep.Warned,
+		ByKey: rep.ByKey, Fatal: rep.Fatal != nil, Problems: rep.Problems}
+	if rep.Fatal != nil {
+		msg := rep.Fatal.Detail
+		if msg == "" {
+			msg = rep.Fatal.Error()
+		}
+		seen := false
+		for _, pr := range rep.Problems {
+			seen = seen || pr.Message == msg
+		}
+		if !seen {
+			p.Problems = append([]importer.Problem{{Severity: importer.Invalid, Message: msg}}, rep.Problems...)
 		}
 	}
-	for _, sp := range v.SheetProblems() {
-		add(sp)
-		if sp.Severity == importer.Invalid && sp.Column == "" {
-			p.Fatal = true
-		}
-	}
-	for i, r := range rows {
-		if i%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-		}
-		lead, probs := v.Check(r)
-		row := SyncRow{Row: r.Number, Key: keyValue(lead)}
-		var reasons []string
-		warned := false
-		for _, pr := range probs {
-			add(pr)
-			if pr.Severity == importer.Invalid {
-				reasons = append(reasons, pr.Message)
-			} else {
-				warned = true
-			}
-		}
-		if p.Fatal && len(reasons) == 0 {
-			reasons = append(reasons, "Not sent: fix the mapping first.")
-		}
-		if len(reasons) > 0 {
-			row.State, row.Reason = importer.Skipped, strings.Join(reasons, " ")
-			p.Invalid++
-		} else {
-			if warned {
-				p.Warned++
-			}
-			p.ByKey[lead.Key()]++
-			p.Sendable++
-		}
-		p.Rows = append(p.Rows, row)
-	}
-	return p, nil
-}
-
-// keyValue is the value a lead is matched on, for the table's Key column.
-func keyValue(l marketo.Lead) string {
-	switch l.Key() {
-	case marketo.KeyID:
-		return fmt.Sprint(l.ID)
-	case marketo.KeyForeignSysPersonID:
-		return l.ForeignSysPersonID
-	case marketo.KeyEmail:
-		return l.Email
-	}
-	return ""
+	return p
 }
 
 // Summary is the pre-flight report's headline.
@@ -126,43 +69,4 @@ func ProblemLine(pr importer.Problem) string {
 		sev = "Not sent"
 	}
 	return fmt.Sprintf("%s — %s: %s", where, sev, pr.Message)
-}
-
-// Batches groups the sendable leads of the given sheet rows (nil: all, else
-// sorted) into batches of at most size. The rows are validated again, in
-// order, exactly as pre-flight did, so the same rows are sendable.
-func (p *Preflight) Batches(size int, only []int) ([]importer.Batch, error) {
-	var out []importer.Batch
-	b := importer.NewBatcher(size, func(b importer.Batch) error {
-		out = append(out, b)
-		return nil
-	})
-	v := importer.NewValidator(p.mapping, p.fields, p.dedup)
-	for i, r := range p.source {
-		lead, probs := v.Check(r)
-		if p.Fatal || p.Rows[i].State == importer.Skipped || invalid(probs) {
-			continue
-		}
-		if only != nil {
-			if _, ok := slices.BinarySearch(only, r.Number); !ok {
-				continue
-			}
-		}
-		if err := b.Add(r.Number, lead); err != nil {
-			return nil, fmt.Errorf("batch row %d: %w", r.Number, err)
-		}
-	}
-	if err := b.Flush(); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func invalid(probs []importer.Problem) bool {
-	for _, pr := range probs {
-		if pr.Severity == importer.Invalid {
-			return true
-		}
-	}
-	return false
 }

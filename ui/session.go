@@ -4,25 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
+	"time"
 
 	"leadsheet/importer"
+	"leadsheet/importer/job"
 	"leadsheet/marketo"
 )
 
-// session ties the steps together: the rows of the open sheet, the mapping
-// made for them, the pre-flight result and the plan the Sync step runs.
+// session ties the steps to the import job: the latest pre-flight report
+// for the open sheet and mapping, and the background check that makes it.
 type session struct {
-	rows       []importer.Row
-	rowsFor    *FileModel
-	hash       string // hex SHA-256 of rowsFor's file, taken when its rows were read
-	hashErr    error
-	cancelRead context.CancelFunc
-	readDone   chan struct{} // closed once the background read no longer uses the workbook
-	readErr    error
-	pre        *Preflight
+	pre         *Preflight
+	preFor      *FileModel
+	cancelCheck context.CancelFunc
+	checkDone   chan struct{} // closed once the background check no longer uses the workbook
+	checked     atomic.Int64  // rows the running check has read, for its progress line
 
 	// What changed while a run was going, to redo once it ends: the plan
 	// is not rebuilt under a run, since the new plan would open the same
@@ -30,65 +29,38 @@ type session struct {
 	staleConn, stalePlan bool
 }
 
-// stopRead cancels the background read, if any, and waits until it no
+// stopRead cancels the background check, if any, and waits until it no
 // longer uses the workbook, so the workbook may be closed.
 func (s *session) stopRead() {
-	if s.cancelRead != nil {
-		s.cancelRead()
-		s.cancelRead = nil
+	if s.cancelCheck != nil {
+		s.cancelCheck()
+		s.cancelCheck = nil
 	}
-	if s.readDone != nil {
-		<-s.readDone
-		s.readDone = nil
+	if s.checkDone != nil {
+		<-s.checkDone
+		s.checkDone = nil
 	}
 }
 
-func (ui *App) storageDir(sub string) string {
-	return filepath.Join(ui.fyne.Storage().RootURI().Path(), sub)
+// dirs is where journals and presets live: the folder shared with
+// `leadsheet sync`, or the app's own storage when none was given (tests).
+func (ui *App) dirs() job.Dirs {
+	if ui.opts.Dirs.Root != "" {
+		return ui.opts.Dirs
+	}
+	return job.Dirs{Root: ui.fyne.Storage().RootURI().Path()}
 }
 
-// fileChanged is called when the sheet or header row changes: the mapping
-// is redone and the rows are read again in the background.
+// fileChanged is called when the file, sheet or header row changes: the
+// mapping is redone and pre-flight runs again.
 func (ui *App) fileChanged(m *FileModel) {
 	s := &ui.sess
 	s.stopRead()
-	s.rows, s.rowsFor, s.pre, s.readErr, s.hash, s.hashErr = nil, nil, nil, nil, "", nil
+	s.pre, s.preFor = nil, nil
 	ui.remap()
-	if !m.Ready() {
-		return
+	if m.Ready() {
+		ui.mappingChanged()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	s.cancelRead, s.readDone = cancel, done
-	wb, sheet, header, path := m.Workbook(), m.Sheet, m.HeaderRow, m.Path
-	go func() {
-		var rows []importer.Row
-		res, err := wb.Read(ctx, sheet, header, func(r importer.Row) error {
-			rows = append(rows, r)
-			return nil
-		})
-		close(done)
-		if ctx.Err() != nil {
-			return
-		}
-		// Hashed once per read, here rather than on every mapping edit:
-		// the journal key needs it and a large file takes a while.
-		sum, herr := importer.HashFile(path)
-		ui.opts.Do(func() {
-			if ui.file.model != m || m.Sheet != sheet || m.HeaderRow != header {
-				return
-			}
-			s.rows, s.rowsFor, s.readErr, s.hash, s.hashErr = rows, m, err, sum, herr
-			if err != nil {
-				ui.file.fail(OpenTrouble(m.Path, err))
-			} else {
-				m.DataRows = len(rows)
-				ui.file.summary.SetText(m.Summary())
-				ui.file.showNotes(append(m.Workbook().Notes(), res.Notes...))
-			}
-			ui.mappingChanged()
-		})
-	}()
 }
 
 // connChanged is called when the account changes or its field list arrives.
@@ -120,18 +92,24 @@ func (ui *App) remap() {
 		return
 	}
 	m := NewMapModel(f.Header, f.Preview, ui.fields())
-	if p, ok, err := importer.FindPreset(ui.storageDir("presets"), f.Header.Names); err == nil && ok {
+	if p, ok, err := importer.FindPreset(ui.dirs().Presets(), f.Header.Names); err == nil && ok {
 		m.ApplyPreset(p)
 	}
 	ui.mapping.setModel(m)
 	ui.mapping.refreshPresets()
 }
 
-// mappingChanged re-runs pre-flight and rebuilds the sync plan.
+// checkProgressEvery is how often the Map step's "checking rows" line is
+// redrawn while pre-flight reads a big sheet.
+const checkProgressEvery = 250 * time.Millisecond
+
+// mappingChanged re-runs pre-flight in the background, cancelling the one
+// still reading, and rebuilds the sync plan when it is done. The window
+// keeps one compact line per row, never the cells.
 func (ui *App) mappingChanged() {
 	s := &ui.sess
-	mm := ui.mapping.model
-	if mm == nil || s.rowsFor != ui.file.model || s.readErr != nil {
+	mm, f := ui.mapping.model, ui.file.model
+	if mm == nil || f == nil || !f.Ready() {
 		ui.mapping.setPreflight(nil)
 		ui.sync.setPlan(nil)
 		return
@@ -140,12 +118,87 @@ func (ui *App) mappingChanged() {
 		s.stalePlan = true
 		return
 	}
-	pre, err := RunPreflight(context.Background(), mm.Mapping, ui.fields(), mm.Dedup, s.rows)
-	if err != nil {
-		ui.file.fail(err.Error())
-		return
+	s.stopRead()
+	s.pre, s.preFor = nil, nil
+	ui.mapping.setPreflight(nil)
+	ui.sync.setPlan(nil)
+	settings := ui.settings(mm)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	s.cancelCheck, s.checkDone = cancel, done
+	s.checked.Store(0)
+	j := f.Job()
+	go func() {
+		t := time.NewTicker(checkProgressEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				n := s.checked.Load()
+				ui.opts.Do(func() {
+					if s.checkDone == done {
+						ui.mapping.showChecking(int(n))
+					}
+				})
+			}
+		}
+	}()
+	go func() {
+		rows := make([]SyncRow, 0, max(0, estimatedRows(f)))
+		rep, err := j.Check(ctx, settings, func(rc job.RowCheck) {
+			r := SyncRow{Row: rc.Row, Key: rc.Key}
+			if rc.Invalid {
+				r.State, r.Reason = importer.Skipped, rc.Reason
+			}
+			rows = append(rows, r)
+			s.checked.Add(1)
+		})
+		close(done)
+		if ctx.Err() != nil {
+			return
+		}
+		ui.opts.Do(func() {
+			if s.checkDone != done || ui.file.model != f || ui.mapping.model != mm {
+				return
+			}
+			s.cancelCheck, s.checkDone = nil, nil
+			if err != nil {
+				ui.file.fail(OpenTrouble(f.Path, err))
+				return
+			}
+			s.pre, s.preFor = newPreflight(rep, rows), f
+			f.DataRows = rep.Rows
+			ui.file.summary.SetText(f.Summary())
+			ui.file.showNotes(rep.Notes)
+			ui.preflightDone()
+		})
+	}()
+}
+
+// estimatedRows sizes the row list from the sheet's stored dimension.
+func estimatedRows(f *FileModel) int {
+	for _, sh := range f.Sheets {
+		if sh.Name == f.Sheet {
+			return min(sh.EstimatedRows, 1<<20)
+		}
 	}
-	s.pre = pre
+	return 0
+}
+
+// settings are the job's view of the Map step.
+func (ui *App) settings(mm *MapModel) job.Settings {
+	api := ""
+	if c := ui.accounts.conn; c != nil {
+		api = c.api
+	}
+	return job.Settings{Mapping: mm.Mapping, Origins: mm.Origins(), Fields: ui.fields(), Dedup: mm.Dedup, BatchSize: mm.BatchSize, API: api}
+}
+
+// preflightDone shows a finished pre-flight and builds the sync plan.
+func (ui *App) preflightDone() {
+	pre, mm := ui.sess.pre, ui.mapping.model
 	ui.mapping.setPreflight(pre)
 	if !ui.done[stepMap] {
 		ui.sync.setPlan(nil)
@@ -159,117 +212,70 @@ func (ui *App) mappingChanged() {
 	}
 }
 
-// keyName is the header of the key column most rows match on.
-func keyName(mm *MapModel, pre *Preflight) string {
-	best, n := marketo.KeyNone, 0
-	for k, c := range pre.ByKey {
-		if c > n {
-			best, n = k, c
-		}
-	}
-	want := map[marketo.KeyKind]importer.TargetKind{marketo.KeyID: importer.ToID, marketo.KeyForeignSysPersonID: importer.ToForeignSysPersonID, marketo.KeyEmail: importer.ToEmail}[best]
-	for i, t := range mm.Mapping.Columns {
-		if t.Kind == want && want != importer.Skip {
-			return mm.Header.Names[i]
-		}
-	}
-	return ""
-}
-
-// buildPlan turns the mapping and pre-flight into what the Sync step runs.
+// buildPlan turns the pre-flight report into what the Sync step runs.
 func (ui *App) buildPlan(mm *MapModel, pre *Preflight) *SyncPlan {
 	conn := ui.accounts.conn
-	if pre.Sendable == 0 {
+	rep := pre.Report
+	if pre.Sendable == 0 || rep.Fatal != nil {
 		return nil
 	}
-	// The batcher fills one batch per key kind at a time, so this is the
-	// number it will make, without building them twice.
-	nb := 0
-	for _, n := range pre.ByKey {
-		nb += (n + mm.BatchSize - 1) / mm.BatchSize
-	}
-	// The plan holds the file as it is now: the run and the results
+	// The plan holds the job as it is now: the run and the results
 	// workbook must not follow a later change of file, sheet or header.
-	f := ui.file.model
-	wb, path, sheet, header := f.Workbook(), f.Path, f.Sheet, f.HeaderRow
-	sum, hashErr := ui.sess.hash, ui.sess.hashErr
-	plan := &SyncPlan{Rows: slices.Clone(pre.Rows), Batches: nb, Dedup: mm.Dedup, KeyName: keyName(mm, pre)}
+	j := ui.file.model.Job()
+	dirs := ui.dirs()
+	plan := &SyncPlan{Rows: slices.Clone(pre.Rows), Batches: rep.Batches(), Dedup: mm.Dedup, KeyName: rep.KeyColumn()}
+	var acct job.Account
 	if conn == nil {
 		plan.Blocked = "Choose a Marketo account (top right) to sync these rows, or try the local sandbox."
-	}
-	mapping, dedup, size := mm.Mapping, mm.Dedup, mm.BatchSize
-	var skipped []importer.RowResult
-	for _, r := range pre.Rows {
-		if r.State == importer.Skipped {
-			skipped = append(skipped, importer.RowResult{Row: r.Row, State: importer.Skipped, Reason: r.Reason})
-		}
-	}
-	key := func() (importer.JournalKey, error) {
-		if hashErr != nil {
-			return importer.JournalKey{}, hashErr
-		}
-		k := importer.JournalKey{FileSHA256: sum, Sheet: sheet, HeaderRow: header, Mapping: mapping, Dedup: dedup}
-		if conn != nil {
-			k.API, k.Endpoint = conn.api, conn.endpoint
-		}
-		return k, nil
-	}
-	journals := ui.storageDir("journals")
-	if conn != nil {
-		// Peek, not open: opening would start an empty journal for every
-		// mapping the operator tries.
-		if k, err := key(); err == nil {
-			if n, ok, err := importer.PeekJournal(journals, k); err == nil && ok && n > 0 {
-				plan.Resume = &ResumeOffer{Confirmed: n, When: fileTime(filepath.Join(journals, k.ID()+".journal"))}
+	} else {
+		acct = job.Account{API: conn.api, Endpoint: conn.endpoint}
+		if n, since, ok := j.Resumable(rep, acct, dirs); ok {
+			when := "earlier"
+			if !since.IsZero() {
+				when = since.Format("2 Jan 15:04")
 			}
+			plan.Resume = &ResumeOffer{Confirmed: n, When: when}
 		}
 	}
+	var outputs job.Outputs
 	plan.Run = func(ctx context.Context, req RunRequest, emit func(importer.Event)) error {
 		if conn == nil {
 			return fmt.Errorf("choose a Marketo account first (top right), or use the local sandbox")
 		}
-		sel := req.Rows
-		slices.Sort(sel)
-		bs, err := pre.Batches(size, sel)
-		if err != nil {
+		outputs = j.Outputs("", time.Now())
+		if err := j.CheckOutputs(outputs); err != nil {
 			return err
 		}
-		if req.FirstBatch && len(bs) > 1 {
-			bs = bs[:1]
+		only := req.Rows
+		if len(only) >= rep.Valid && !req.FirstBatch {
+			only = nil // every valid row: stream the sheet's batches as checked
 		}
-		k, err := key()
-		if err != nil {
-			return err
-		}
-		j, err := importer.OpenJournal(journals, k)
-		if err != nil {
-			return fmt.Errorf("Leadsheet cannot keep its record of sent rows, so it will not send anything: %w", err)
-		}
-		defer j.Close()
-		// A run here is often part of the file (the first batch, the
-		// rest, a retry), so the journal is finished only once every row
-		// to send is created or updated: finishing it earlier would make
-		// the next part start afresh and send confirmed rows again.
-		_, err = importer.Run(ctx, conn.client, bs, importer.RunOptions{Dedup: dedup, Journal: j, Skipped: skipped, KeepJournalOpen: true}, emit)
-		if err == nil && j.Confirmed() >= pre.Sendable {
-			// A failed write only means the next run of this file resumes.
-			_ = j.Finish()
-		}
+		_, err := j.Send(ctx, rep, job.SendOptions{Client: conn.client, Account: acct, Dirs: dirs, Holder: "the Leadsheet window",
+			Only: only, FirstBatch: req.FirstBatch}, emit)
 		if errors.Is(err, context.Canceled) {
 			err = nil // the table says which rows were not sent
 		}
 		return err
 	}
 	plan.Export = func(results []importer.RowResult) (string, error) {
-		return writeResults(wb, path, sheet, header, results)
+		if outputs.Results == "" {
+			return "", nil
+		}
+		files, err := j.WriteResults(context.Background(), outputs, results)
+		return files.Results, err
 	}
 	return plan
 }
 
-func fileTime(path string) string {
-	st, err := os.Stat(path)
-	if err != nil {
-		return "earlier"
+// adoptOldFolder moves journals and presets the window kept in Fyne's
+// storage folder before they were shared with `leadsheet sync`.
+func (ui *App) adoptOldFolder() {
+	if ui.opts.Dirs.Root == "" {
+		return
 	}
-	return st.ModTime().Format("2 Jan 15:04")
+	old := ui.fyne.Storage().RootURI().Path()
+	if filepath.Clean(old) == filepath.Clean(ui.opts.Dirs.Root) {
+		return
+	}
+	_ = ui.opts.Dirs.Adopt(old) // what cannot be moved stays usable where it is: nothing is lost
 }

@@ -632,6 +632,15 @@ func (v *syncView) finish(req RunRequest, path string, err error) {
 	if v.onRunning != nil {
 		v.onRunning(false)
 	}
+	if v.model == nil {
+		// A change made during the run is being checked again: its new
+		// plan replaces this one.
+		v.refresh()
+		if err != nil {
+			v.present(dialog.NewError(err, v.win))
+		}
+		return
+	}
 	v.model.TakeDirty()
 	v.refresh()
 	if err != nil {

@@ -53,6 +53,21 @@ type Job struct {
 // means a save between the two shows up later as a changed file, never as a
 // journal keyed on content that was not read.
 func Open(ctx context.Context, path string, opts Options) (*Job, error) {
+	j, err := OpenFile(ctx, path, opts.Password)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.Select(ctx, opts.Sheet, opts.HeaderRow); err != nil {
+		j.Close()
+		return nil, err
+	}
+	return j, nil
+}
+
+// OpenFile hashes and opens the file without choosing a sheet, for a window
+// that lets the operator look at every sheet first; call [Job.Select]
+// before checking.
+func OpenFile(ctx context.Context, path, password string) (*Job, error) {
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		return nil, &Error{Kind: NotAFile, Path: path}
 	}
@@ -60,16 +75,11 @@ func Open(ctx context.Context, path string, opts Options) (*Job, error) {
 	if err != nil {
 		return nil, &Error{Kind: Unreadable, Path: path, Err: err}
 	}
-	wb, err := importer.Open(ctx, path, importer.OpenOptions{Password: opts.Password})
+	wb, err := importer.Open(ctx, path, importer.OpenOptions{Password: password})
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	j := &Job{path: path, password: opts.Password, sum: sum, wb: wb}
-	if err := j.Select(ctx, opts.Sheet, opts.HeaderRow); err != nil {
-		wb.Close()
-		return nil, err
-	}
-	return j, nil
+	return &Job{path: path, password: password, sum: sum, wb: wb}, nil
 }
 
 func openError(path string, err error) error {

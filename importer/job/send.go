@@ -3,7 +3,10 @@ package job
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
+	"time"
 
 	"leadsheet/importer"
 	"leadsheet/marketo"
@@ -54,10 +57,18 @@ func (j *Job) journalKey(rep *Report, a Account) importer.JournalKey {
 }
 
 // Resumable reports how many rows an earlier, unfinished run of this
-// import holds as created or updated, without opening its journal.
-func (j *Job) Resumable(rep *Report, a Account, d Dirs) (int, bool) {
-	n, ok, err := importer.PeekJournal(d.Journals(), j.journalKey(rep, a))
-	return n, err == nil && ok && n > 0
+// import holds as created or updated, and when it last wrote, without
+// opening its journal.
+func (j *Job) Resumable(rep *Report, a Account, d Dirs) (confirmed int, since time.Time, ok bool) {
+	key := j.journalKey(rep, a)
+	n, open, err := importer.PeekJournal(d.Journals(), key)
+	if err != nil || !open || n == 0 {
+		return 0, time.Time{}, false
+	}
+	if st, err := os.Stat(filepath.Join(d.Journals(), key.ID()+".journal")); err == nil {
+		since = st.ModTime()
+	}
+	return n, since, true
 }
 
 // Send sends the rows rep found valid (or the subset opts asks for) and
