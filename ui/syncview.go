@@ -173,7 +173,7 @@ func dot(c color.Color) fyne.CanvasObject {
 
 func statusColor(s importer.RowState) color.Color {
 	switch s {
-	case importer.Created, importer.Updated:
+	case importer.Created, importer.Updated, importer.CreatedOrUpdated:
 		return theme.Color(theme.ColorNameSuccess)
 	case importer.Failed, importer.Skipped:
 		return theme.Color(theme.ColorNameError)
@@ -196,11 +196,13 @@ var statusText = [...]string{
 	importer.Skipped: "Invalid (not sent)",
 	importer.NotSent: "Not sent",
 	importer.Unknown: "Check in Marketo",
+	// Marketo has the lead; a lost answer hides whether this run made it.
+	importer.CreatedOrUpdated: "Created or updated",
 }
 
 func statusIcon(s importer.RowState) fyne.Resource {
 	switch s {
-	case importer.Created, importer.Updated:
+	case importer.Created, importer.Updated, importer.CreatedOrUpdated:
 		return theme.NewSuccessThemedResource(theme.ConfirmIcon())
 	case importer.Failed, importer.Skipped:
 		return theme.NewErrorThemedResource(theme.CancelIcon())
@@ -217,7 +219,7 @@ func statusIcon(s importer.RowState) fyne.Resource {
 
 func statusImportance(s importer.RowState) widget.Importance {
 	switch s {
-	case importer.Created, importer.Updated:
+	case importer.Created, importer.Updated, importer.CreatedOrUpdated:
 		return widget.SuccessImportance
 	case importer.Failed, importer.Skipped:
 		return widget.DangerImportance
@@ -472,7 +474,11 @@ func (v *syncView) refresh() {
 	}
 	setText(v.eta, eta)
 	setText(v.created, count(p.Totals.Created)+" created")
-	setText(v.updated, count(p.Totals.Updated)+" updated")
+	updated := count(p.Totals.Updated) + " updated"
+	if n := p.Totals.CreatedOrUpdated; n > 0 {
+		updated += " · " + count(n) + " created or updated"
+	}
+	setText(v.updated, updated)
 	setText(v.failed, fmt.Sprintf("%s failed · %s invalid", count(p.Totals.Failed), count(p.Totals.Skipped)))
 	notSent := count(p.Totals.NotSent) + " not sent"
 	if n := p.Totals.Unknown; n > 0 {
