@@ -363,7 +363,7 @@ func readDetail(err error) string {
 // newBatcher is the one place batches are cut, so pre-flight and the send
 // step cut them alike and their digests agree.
 func newBatcher(s Settings, emit func(importer.Batch) error) *importer.Batcher {
-	return importer.NewBatcher(s.BatchSize, emit)
+	return importer.NewBatcherFor(s.API, s.BatchSize, emit)
 }
 
 // keyValue is the value a lead is matched on, for a table's Key column.
