@@ -160,3 +160,13 @@ func TestUnsentWhenNothingListens(t *testing.T) {
 		t.Fatalf("hang-up after the request: %v, want a transport error that may have been applied", err)
 	}
 }
+
+// TestSOAPTooLarge: a 413 in front of the SOAP endpoint reads as "too
+// large" and "not applied", so the run can split the batch.
+func TestSOAPTooLarge(t *testing.T) {
+	srv := soapServer(t, 413, "request body too large\n")
+	_, err := testSOAPClient(t, srv.URL).SyncLeads(t.Context(), []Lead{{Email: "a@example.com"}}, true)
+	if !IsTooLarge(err) || !NotApplied(err) {
+		t.Fatalf("413: %v, want too large and not applied", err)
+	}
+}
