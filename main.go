@@ -23,6 +23,8 @@ import (
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
 	"leadsheet/ui"
+	// Before Fyne reads the locale: no locale error under C.UTF-8.
+	_ "leadsheet/ui/fynelocale"
 )
 
 // version is the release, kept in step with FyneApp.toml. It is a variable
