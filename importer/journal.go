@@ -11,8 +11,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+
+	"leadsheet/marketo"
 )
 
 // JournalKey is everything that makes two runs the same run: the input's
@@ -23,20 +26,130 @@ type JournalKey struct {
 	Sheet      string  // empty for CSV
 	HeaderRow  int     // sheet row of the header
 	Mapping    Mapping // the column mapping
-	API        string  // "SOAP" or "REST"
+	API        string  // marketo.ProfileSOAP or marketo.ProfileREST, in any case
 	Endpoint   string  // SOAP endpoint or REST base URL
 	Dedup      bool
 }
 
-// ID is the key's fingerprint, used as the journal's file name.
+// journalKeyV1 is what [JournalKey.ID] hashes, spelled out field by field
+// so that a field added to Mapping or Target later does not change the ID
+// of every journal an interrupted run left behind. Change what goes in
+// only with a new V (and a new golden ID in the tests).
+type journalKeyV1 struct {
+	V              int         `json:"v"`
+	FileSHA256     string      `json:"file_sha256"`
+	Sheet          string      `json:"sheet"`
+	HeaderRow      int         `json:"header_row"`
+	Columns        [][3]string `json:"columns"` // header, kind word, field
+	ForeignSysType string      `json:"foreign_sys_type"`
+	API            string      `json:"api"`
+	Endpoint       string      `json:"endpoint"`
+	Dedup          bool        `json:"dedup"`
+}
+
+// ID is the key's fingerprint, used as the journal's file name. The CLI
+// and the window spell the API differently ("soap", "SOAP") and may keep a
+// trailing slash on the endpoint; neither changes the ID, so a run stopped
+// in one resumes in the other.
 func (k JournalKey) ID() string {
-	b, err := json.Marshal(k)
+	sum := sha256.Sum256(k.canonical())
+	return hex.EncodeToString(sum[:])
+}
+
+// canonical is the encoding of the key that ID hashes.
+func (k JournalKey) canonical() []byte {
+	n := max(len(k.Mapping.Headers), len(k.Mapping.Columns))
+	cols := make([][3]string, n)
+	for i := range cols {
+		if i < len(k.Mapping.Headers) {
+			cols[i][0] = k.Mapping.Headers[i]
+		}
+		if i < len(k.Mapping.Columns) {
+			t := k.Mapping.Columns[i]
+			cols[i][1], cols[i][2] = kindWord(t.Kind), t.Field
+		}
+	}
+	return marshalKey(journalKeyV1{
+		V: 1, FileSHA256: k.FileSHA256, Sheet: k.Sheet, HeaderRow: k.HeaderRow,
+		Columns: cols, ForeignSysType: k.Mapping.ForeignSysType,
+		API: canonicalAPI(k.API), Endpoint: strings.TrimRight(strings.TrimSpace(k.Endpoint), "/"), Dedup: k.Dedup,
+	})
+}
+
+// LegacyID is the ID journals had before keys were versioned: a hash of
+// the key as the whole struct marshalled then, with the API spelled as the
+// caller spelled it. [OpenJournal] adopts a journal found under it, so an
+// upgrade does not orphan an interrupted run.
+func (k JournalKey) LegacyID() string {
+	// The struct shapes of JournalKey, Mapping and Target when IDs were
+	// made this way, frozen: field names and order are the JSON.
+	type target struct {
+		Kind  int
+		Field string
+	}
+	type mapping struct {
+		Headers        []string
+		Columns        []target
+		ForeignSysType string
+	}
+	old := struct {
+		FileSHA256 string
+		Sheet      string
+		HeaderRow  int
+		Mapping    mapping
+		API        string
+		Endpoint   string
+		Dedup      bool
+	}{FileSHA256: k.FileSHA256, Sheet: k.Sheet, HeaderRow: k.HeaderRow, API: k.API, Endpoint: k.Endpoint, Dedup: k.Dedup,
+		Mapping: mapping{Headers: k.Mapping.Headers, ForeignSysType: k.Mapping.ForeignSysType}}
+	if k.Mapping.Columns != nil {
+		old.Mapping.Columns = make([]target, len(k.Mapping.Columns))
+		for i, t := range k.Mapping.Columns {
+			old.Mapping.Columns[i] = target{Kind: int(t.Kind), Field: t.Field}
+		}
+	}
+	sum := sha256.Sum256(marshalKey(old))
+	return hex.EncodeToString(sum[:])
+}
+
+func marshalKey(v any) []byte {
+	b, err := json.Marshal(v)
 	if err != nil {
-		// Every field of JournalKey marshals; this cannot happen.
+		// Strings, ints and bools only; this cannot happen.
 		panic(fmt.Sprintf("importer: marshal journal key: %v", err))
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return b
+}
+
+// canonicalAPI is the one spelling of an API in a journal key.
+func canonicalAPI(api string) string { return strings.ToLower(strings.TrimSpace(api)) }
+
+func (k JournalKey) check() error {
+	switch canonicalAPI(k.API) {
+	case marketo.ProfileSOAP, marketo.ProfileREST:
+		return nil
+	}
+	return fmt.Errorf("journal key: API %q is neither %q nor %q", k.API, marketo.ProfileSOAP, marketo.ProfileREST)
+}
+
+// kindWord names a target kind in a journal key. The words are part of
+// every journal's ID: never change one.
+func kindWord(k TargetKind) string {
+	switch k {
+	case Skip:
+		return "skip"
+	case ToID:
+		return "id"
+	case ToEmail:
+		return "email"
+	case ToForeignSysPersonID:
+		return "foreign_sys_person_id"
+	case ToForeignSysType:
+		return "foreign_sys_type"
+	case ToAttribute:
+		return "attribute"
+	}
+	return fmt.Sprintf("kind%d", k)
 }
 
 // HashFile returns the hex SHA-256 of the file at path.
@@ -62,6 +175,7 @@ func HashFile(path string) (string, error) {
 // A Journal is safe for concurrent use.
 type Journal struct {
 	path string
+	lock *journalLock // held from open until Close
 
 	mu        sync.Mutex
 	f         *os.File
@@ -146,16 +260,47 @@ func stateOfWord(w string) (RowState, bool) {
 	return 0, false
 }
 
-// OpenJournal opens the journal for key in dir (created if missing),
-// reading what an earlier run with the same key left. A journal whose run
-// finished is set aside and a new one begins. A last line torn by a crash
-// is dropped.
+// OpenJournal is [OpenJournalAs] for a holder with no name.
 func OpenJournal(dir string, key JournalKey) (*Journal, error) {
+	return OpenJournalAs(dir, key, "")
+}
+
+// OpenJournalAs opens the journal for key in dir (created if missing),
+// reading what an earlier run with the same key left, and locks it until
+// [Journal.Close]. While it is locked, another open of it, from this
+// process or another, fails at once with a [*JournalBusyError] naming
+// holder (a few words, such as "leadsheet sync" or "the Leadsheet
+// window"). A journal whose run finished is set aside and a new one
+// begins. A last line torn by a crash is dropped. A journal left under the
+// key's [JournalKey.LegacyID] is taken over.
+func OpenJournalAs(dir string, key JournalKey, holder string) (*Journal, error) {
+	if err := key.check(); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create journal folder: %w", err)
 	}
 	id := key.ID()
+	// The lock has a file of its own: the journal file is renamed when a
+	// finished run is set aside, and a lock must outlive that.
+	lock, err := lockJournal(filepath.Join(dir, id+".lock"), holder)
+	if err != nil {
+		return nil, err
+	}
+	j, err := openLocked(dir, key, id)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	j.lock = lock
+	return j, nil
+}
+
+func openLocked(dir string, key JournalKey, id string) (*Journal, error) {
 	path := filepath.Join(dir, id+".journal")
+	if err := adoptLegacy(path, filepath.Join(dir, key.LegacyID()+".journal")); err != nil {
+		return nil, err
+	}
 	j := &Journal{path: path, confirmed: make(map[int]RowResult), inFlight: make(map[int]bool)}
 	good, err := j.load()
 	if err != nil {
@@ -190,13 +335,41 @@ func OpenJournal(dir string, key JournalKey) (*Journal, error) {
 	return j, nil
 }
 
+// adoptLegacy gives the journal at legacy, if any, the name path, unless a
+// journal is at path already.
+func adoptLegacy(path, legacy string) error {
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		if err != nil {
+			return fmt.Errorf("open journal: %w", err)
+		}
+		return nil
+	}
+	if err := os.Rename(legacy, path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("take over journal %s: %w", legacy, err)
+	}
+	return nil
+}
+
 // PeekJournal reports whether dir holds an unfinished journal for key and
 // how many rows it holds as created or updated, without creating,
-// repairing or setting aside anything: safe while another handle on the
-// same journal is appending to it.
+// repairing, locking or setting aside anything: safe while another run
+// has the same journal open and is appending to it. A journal left under
+// the key's [JournalKey.LegacyID], which the next open takes over, counts.
 func PeekJournal(dir string, key JournalKey) (confirmed int, exists bool, err error) {
-	j := &Journal{path: filepath.Join(dir, key.ID()+".journal"), confirmed: make(map[int]RowResult), inFlight: make(map[int]bool)}
-	if _, err := os.Stat(j.path); errors.Is(err, os.ErrNotExist) {
+	if err := key.check(); err != nil {
+		return 0, false, err
+	}
+	j := &Journal{confirmed: make(map[int]RowResult), inFlight: make(map[int]bool)}
+	for _, id := range []string{key.ID(), key.LegacyID()} {
+		p := filepath.Join(dir, id+".journal")
+		if _, err := os.Stat(p); err == nil {
+			j.path = p
+			break
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return 0, false, fmt.Errorf("read journal: %w", err)
+		}
+	}
+	if j.path == "" {
 		return 0, false, nil
 	}
 	if _, err := j.load(); err != nil {
@@ -353,7 +526,7 @@ func (j *Journal) append(rec record, sync bool) error {
 	return nil
 }
 
-// Close closes the journal file.
+// Close closes the journal file and lets the next run open it.
 func (j *Journal) Close() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
@@ -366,7 +539,12 @@ func (j *Journal) Close() error {
 	}
 	j.f = nil
 	if err != nil {
-		return fmt.Errorf("close journal: %w", err)
+		err = fmt.Errorf("close journal: %w", err)
 	}
-	return nil
+	// Only once the last record is on disk may another run open it.
+	if lerr := j.lock.release(); err == nil {
+		err = lerr
+	}
+	j.lock = nil
+	return err
 }
