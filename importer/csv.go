@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -76,7 +75,9 @@ func openCSV(ctx context.Context, path string, f *os.File, size int64) (*csvSour
 	if s.name == "" {
 		s.name = "Sheet1"
 	}
-	head := make([]byte, 64<<10)
+	// No buffer is larger than the file: small files are opened and
+	// previewed often.
+	head := make([]byte, min(64<<10, size+1))
 	n, err := f.ReadAt(head, 0)
 	if err != nil && err != io.EOF {
 		return nil, openErr(path, nil, err, "The file cannot be read. Check that it is not still being copied or downloaded, then retry.")
@@ -91,7 +92,7 @@ func openCSV(ctx context.Context, path string, f *os.File, size int64) (*csvSour
 				s.enc = encUTF16BE
 			}
 		default:
-			valid, err := validUTF8(ctx, f)
+			valid, err := validUTF8(ctx, f, size)
 			if err != nil {
 				return nil, openErr(path, nil, err, "The file cannot be read. Check that it is not still being copied or downloaded, then retry.")
 			}
@@ -121,7 +122,8 @@ func openCSV(ctx context.Context, path string, f *os.File, size int64) (*csvSour
 	return s, nil
 }
 
-// excelSepHint reads Excel's optional first line "sep=;".
+// excelSepHint reads Excel's optional first line "sep=;". The separator
+// must be one ASCII character other than a quote: anything else is data.
 func excelSepHint(sample []byte) (rune, bool) {
 	line := sample
 	if i := bytes.IndexByte(line, '\n'); i >= 0 {
@@ -129,9 +131,8 @@ func excelSepHint(sample []byte) (rune, bool) {
 	}
 	line = bytes.TrimRight(line, "\r")
 	if len(line) >= 5 && bytes.EqualFold(line[:4], []byte("sep=")) {
-		r, size := utf8.DecodeRune(line[4:])
-		if size == len(line)-4 && r != utf8.RuneError {
-			return r, true
+		if c := line[4]; len(line) == 5 && c < utf8.RuneSelf && c != '"' {
+			return rune(c), true
 		}
 	}
 	return 0, false
@@ -139,25 +140,25 @@ func excelSepHint(sample []byte) (rune, bool) {
 
 // validUTF8 checks the whole file, so a stray Windows-1252 "é" on row 90,000
 // is not read as garbage. It reads at disk speed.
-func validUTF8(ctx context.Context, f *os.File) (bool, error) {
-	r := bufio.NewReaderSize(io.NewSectionReader(f, 0, 1<<62), 256<<10)
-	buf := make([]byte, 256<<10)
-	var carry []byte
+func validUTF8(ctx context.Context, f *os.File, size int64) (bool, error) {
+	r := io.NewSectionReader(f, 0, 1<<62)
+	buf := make([]byte, min(256<<10, size+utf8.UTFMax))
+	carry := 0 // bytes of a rune cut by the last read, kept at buf's start
 	for chunks := 0; ; chunks++ {
 		if chunks%64 == 0 {
 			if err := ctx.Err(); err != nil {
 				return false, err
 			}
 		}
-		n, err := r.Read(buf)
-		data := append(carry, buf[:n]...)
+		n, err := r.Read(buf[carry:])
+		data := buf[:carry+n]
 		cut := len(trimPartialRune(data))
 		if !utf8.Valid(data[:cut]) {
 			return false, nil
 		}
-		carry = append(carry[:0:0], data[cut:]...)
+		carry = copy(buf, data[cut:])
 		if err == io.EOF {
-			return len(carry) == 0, nil
+			return carry == 0, nil
 		}
 		if err != nil {
 			return false, err
@@ -188,66 +189,301 @@ func (s *csvSource) rows(ctx context.Context, sheet string) (rowIter, error) {
 	if sheet != s.name && sheet != "" {
 		return nil, openErr(s.path, ErrNoSheet, nil, "This CSV file has one sheet, %q; there is no sheet %q.", s.name, sheet)
 	}
-	br := bufio.NewReaderSize(s.decoded(io.NewSectionReader(s.file, 0, s.size)), 64<<10)
+	br := bufio.NewReaderSize(s.decoded(io.NewSectionReader(s.file, 0, s.size)), int(min(64<<10, s.size+1)))
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\uFEFF")) {
 		br.Discard(3)
 	}
+	d := byte(s.delim)
+	r := &csvReader{br: br, delim: d, fieldStops: string([]byte{d, '\r', '\n'}), line: 1}
 	if s.sepRow {
 		if _, err := br.ReadString('\n'); err != nil && err != io.EOF {
 			return nil, openErr(s.path, nil, err, "The file cannot be read. Check that it is not still being copied or downloaded, then retry.")
 		}
+		r.line = 2
 	}
-	cr := csv.NewReader(br)
-	cr.Comma = s.delim
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	cr.ReuseRecord = true
-	return &csvRows{ctx: ctx, src: s, r: cr}, nil
+	return &csvRows{ctx: ctx, src: s, r: r}, nil
 }
 
 // csvRows numbers records the way Excel shows them when it opens the file:
 // one row per record (a quoted value with line breaks stays in one row), and
 // blank lines count as blank rows.
 type csvRows struct {
-	ctx     context.Context
-	src     *csvSource
-	r       *csv.Reader
-	row     int // row number of the last record
-	endLine int // line where the last record ended
-	n       int
+	ctx context.Context
+	src *csvSource
+	r   *csvReader
+	row int
 }
 
 func (c *csvRows) next() (int, []string, error) {
-	if c.n%1024 == 0 {
+	if c.row%1024 == 0 {
 		if err := c.ctx.Err(); err != nil {
 			return 0, nil, err
 		}
 	}
-	c.n++
-	rec, err := c.r.Read()
+	cells, err := c.r.read()
 	if err == io.EOF {
 		return 0, nil, io.EOF
 	}
 	if err != nil {
-		var pe *csv.ParseError
-		line := 0
-		if errors.As(err, &pe) {
-			line = pe.Line
+		var le *csvLimitError
+		if errors.As(err, &le) {
+			return 0, nil, openErr(c.src.path, le.kind, nil, "%s", le.msg)
 		}
-		return 0, nil, openErr(c.src.path, ErrCorrupt, err, "The CSV file cannot be read past line %d. Check that line in a text editor (an unclosed quote is the usual cause), fix it, and retry.", line)
+		return 0, nil, openErr(c.src.path, nil, err, "The file cannot be read past line %d. Check that it is not still being copied or downloaded, then retry.", c.r.line)
 	}
-	start, _ := c.r.FieldPos(0)
-	c.row += 1 + max(0, start-c.endLine-1)
-	last := len(rec) - 1
-	endLine, _ := c.r.FieldPos(last)
-	c.endLine = endLine + strings.Count(rec[last], "\n")
-	cells := make([]string, len(rec))
-	copy(cells, rec)
+	c.row++
 	return c.row, cells, nil
 }
 
 func (c *csvRows) notes() []string { return nil }
 func (c *csvRows) close() error    { return nil }
+
+// Limits on one CSV record, from what Excel itself holds: a cell of at most
+// 32,767 characters with at most 253 line breaks, 16,384 columns. Past them
+// the file is not a sheet Excel could show, and a value that long is nearly
+// always a quote left open, swallowing the rows after it.
+const (
+	maxCSVCellBytes  = 128 << 10 // 32,767 characters take at most 98,301 bytes of UTF-8
+	maxCSVCellBreaks = 253
+	maxCSVColumns    = 16384
+	// A row of more than 1 MB cannot be sent: Marketo refuses larger
+	// requests. It also bounds the rows Read holds while it sizes the header.
+	maxCSVRowBytes = 1 << 20
+)
+
+// csvLimitError is a CSV that cannot be split into rows, worded for the operator.
+type csvLimitError struct {
+	kind error
+	msg  string
+}
+
+func (e *csvLimitError) Error() string { return e.msg }
+
+// csvReader splits CSV text into records as Excel and Python's csv module
+// do (RFC 4180 with their quirks): a quote opens a quoted value only as the
+// first character of a cell; "" inside one is a quote; text after its
+// closing quote is kept as it is, up to the next delimiter; anywhere else a
+// quote is an ordinary character. A record ends at LF, CR LF or CR outside
+// quotes; inside quotes CR LF is kept as one line break (LF), as Excel keeps
+// line breaks in a cell.
+type csvReader struct {
+	br         *bufio.Reader
+	delim      byte
+	fieldStops string // the bytes that end a run of plain text in a cell
+	line       int    // text line of the next byte, counted as a text editor does
+	lastCR     bool   // the last byte was a CR: a LF now ends the same line
+
+	buf   []byte // the text of the record's cells
+	ends  []int  // where each finished cell ends in buf
+	state csvState
+	// the quoted value being read: where it opened and its line breaks
+	quoteLine, breaks int
+}
+
+type csvState int
+
+const (
+	csvStartField    csvState = iota // at the first character of a cell
+	csvField                         // in a cell that did not start with a quote
+	csvQuoted                        // inside a quoted value
+	csvQuoteInQuoted                 // after a quote inside one: its end, or the first of ""
+)
+
+// read returns the cells of the next record (none for a blank line) or io.EOF.
+func (r *csvReader) read() ([]string, error) {
+	r.buf, r.ends, r.state = r.buf[:0], r.ends[:0], csvStartField
+	startLine, started := r.line, false
+	for {
+		chunk, err := r.peek()
+		if len(chunk) == 0 {
+			if err != io.EOF {
+				return nil, err
+			}
+			if !started {
+				return nil, io.EOF
+			}
+			if r.state == csvQuoted && r.openRunsOverLines() {
+				return nil, &csvLimitError{ErrCorrupt, fmt.Sprintf("The quote (\") that opens a value on line %d is never closed, so everything after it to the end of the file would be one cell. Add the missing quote on line %d (or remove the stray one) in a text editor, or save the file again from Excel, and retry.", r.quoteLine, r.quoteLine)}
+			}
+			return r.finish(startLine)
+		}
+		for i := 0; i < len(chunk); i++ {
+			c := chunk[i]
+			if !started {
+				if c == '\n' && r.lastCR { // the LF of a CR LF that ended the last record
+					r.lastCR = false
+					continue
+				}
+				started, startLine = true, r.line
+			}
+			if c == '\n' && !r.lastCR || c == '\r' {
+				r.line++
+			}
+			crlf := c == '\n' && r.lastCR
+			r.lastCR = c == '\r'
+			switch r.state {
+			case csvStartField:
+				switch c {
+				case '"':
+					r.state, r.quoteLine, r.breaks = csvQuoted, r.line, 0
+				case r.delim:
+					if err := r.endCell(startLine); err != nil {
+						return nil, err
+					}
+				case '\r', '\n':
+					r.br.Discard(i + 1)
+					if len(r.ends) == 0 { // a blank line
+						return nil, nil
+					}
+					return r.finish(startLine)
+				default:
+					i = r.appendRun(chunk, i, r.fieldStops)
+					r.state = csvField
+				}
+			case csvField:
+				switch c {
+				case r.delim:
+					if err := r.endCell(startLine); err != nil {
+						return nil, err
+					}
+					r.state = csvStartField
+				case '\r', '\n':
+					r.br.Discard(i + 1)
+					return r.finish(startLine)
+				default:
+					i = r.appendRun(chunk, i, r.fieldStops)
+				}
+			case csvQuoted:
+				switch {
+				case c == '"':
+					r.state = csvQuoteInQuoted
+				case crlf:
+					r.buf[len(r.buf)-1] = '\n'
+				case c == '\r' || c == '\n':
+					if r.breaks++; r.breaks > maxCSVCellBreaks {
+						return nil, r.quoteTooLong(fmt.Sprintf("holds more than %d line breaks, more than an Excel cell can hold", maxCSVCellBreaks))
+					}
+					r.buf = append(r.buf, c)
+				default:
+					i = r.appendRun(chunk, i, "\"\r\n")
+				}
+			case csvQuoteInQuoted:
+				switch c {
+				case '"':
+					r.buf = append(r.buf, c)
+					r.state = csvQuoted
+				case r.delim:
+					if err := r.endCell(startLine); err != nil {
+						return nil, err
+					}
+					r.state = csvStartField
+				case '\r', '\n':
+					r.br.Discard(i + 1)
+					return r.finish(startLine)
+				default:
+					r.buf = append(r.buf, c)
+					r.state = csvField
+				}
+			}
+		}
+		r.br.Discard(len(chunk))
+		if err := r.checkSize(startLine); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// appendRun appends chunk[i] and the bytes after it up to the next of
+// stops, and returns the index of the last byte appended: most bytes of a
+// cell are plain text, copied at once.
+func (r *csvReader) appendRun(chunk []byte, i int, stops string) int {
+	n := bytes.IndexAny(chunk[i+1:], stops)
+	if n < 0 {
+		n = len(chunk) - i - 1
+	}
+	r.buf = append(r.buf, chunk[i:i+1+n]...)
+	return i + n
+}
+
+// peek returns the bytes buffered, reading more when there are none.
+func (r *csvReader) peek() ([]byte, error) {
+	if r.br.Buffered() == 0 {
+		if _, err := r.br.Peek(1); err != nil {
+			return nil, err
+		}
+	}
+	return r.br.Peek(r.br.Buffered())
+}
+
+// openRunsOverLines reports whether the quoted value left open at the end
+// of the file holds a line break before its last line ending: then it has
+// swallowed lines that were meant as rows. Open on the last line only, it
+// is read as Python and Excel read it.
+func (r *csvReader) openRunsOverLines() bool {
+	v := r.buf[r.cellStart():]
+	if n := len(v); n > 0 && (v[n-1] == '\n' || v[n-1] == '\r') {
+		v = v[:n-1]
+	}
+	return bytes.ContainsAny(v, "\r\n")
+}
+
+func (r *csvReader) cellStart() int {
+	if len(r.ends) == 0 {
+		return 0
+	}
+	return r.ends[len(r.ends)-1]
+}
+
+func (r *csvReader) endCell(startLine int) error {
+	if err := r.checkSize(startLine); err != nil {
+		return err
+	}
+	if len(r.ends) == maxCSVColumns {
+		return &csvLimitError{ErrTooLarge, fmt.Sprintf("The row on line %d has more than 16,384 columns, more than Excel can show. Check that this is the right file and that its columns are separated by commas, semicolons or tabs.", startLine)}
+	}
+	r.ends = append(r.ends, len(r.buf))
+	return nil
+}
+
+// checkSize stops a cell or row that has grown past the limits. It runs at
+// the end of each cell and of each buffered chunk, so memory stays within
+// the limits plus one chunk.
+func (r *csvReader) checkSize(startLine int) error {
+	if len(r.buf)-r.cellStart() > maxCSVCellBytes {
+		if r.state == csvQuoted {
+			past := ""
+			if r.line > r.quoteLine {
+				past = fmt.Sprintf(" (to line %d)", r.line)
+			}
+			return r.quoteTooLong(fmt.Sprintf("runs on for more than %d KB%s, far more than the 32,767 characters an Excel cell can hold", maxCSVCellBytes>>10, past))
+		}
+		return &csvLimitError{ErrTooLarge, fmt.Sprintf("The value in column %s of the row on line %d is longer than %d KB, far more than the 32,767 characters an Excel cell can hold. Check that this is the right file and that its columns are separated by commas, semicolons or tabs.", ColumnLetter(len(r.ends)+1), startLine, maxCSVCellBytes>>10)}
+	}
+	if len(r.buf) > maxCSVRowBytes {
+		return &csvLimitError{ErrTooLarge, fmt.Sprintf("The row on line %d holds more than %d MB of text, more than Marketo accepts for one lead. Check that this is the right file, or split the long values.", startLine, maxCSVRowBytes>>20)}
+	}
+	return nil
+}
+
+func (r *csvReader) quoteTooLong(what string) error {
+	return &csvLimitError{ErrCorrupt, fmt.Sprintf("The value that opens with a quote (\") on line %d %s. Usually that quote has lost its closing partner and the rows after it were swallowed into one cell. Fix line %d in a text editor (add or remove a quote), or save the file again from Excel, and retry.", r.quoteLine, what, r.quoteLine)}
+}
+
+// finish ends the last cell and returns the record's cells, all sharing
+// one string.
+func (r *csvReader) finish(startLine int) ([]string, error) {
+	if err := r.endCell(startLine); err != nil {
+		return nil, err
+	}
+	text := string(r.buf)
+	cells := make([]string, len(r.ends))
+	start := 0
+	for i, end := range r.ends {
+		cells[i] = text[start:end]
+		start = end
+	}
+	return cells, nil
+}
 
 // delimiters Leadsheet recognises, in order of preference on a tie.
 var delimiters = [...]byte{',', ';', '\t', '|'}

@@ -1,11 +1,15 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -192,5 +196,203 @@ func TestSniff(t *testing.T) {
 		if got := Sniff([]byte(tc.head)); got != tc.want {
 			t.Errorf("Sniff(%q) = %v, want %v", tc.head, got, tc.want)
 		}
+	}
+}
+
+// TestCSVQuotesLikePython: a quote that does not open one quoted value is
+// read the way Excel and Python's csv module read it, so the rows after it
+// are not swallowed into one cell. The expected cells are written out and
+// checked against Python too.
+func TestCSVQuotesLikePython(t *testing.T) {
+	win1252 := func(s string) []byte {
+		b, err := charmap.Windows1252.NewEncoder().Bytes([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	tests := []struct {
+		name     string
+		data     []byte
+		encoding string // Python's codec
+		want     [][]string
+	}{
+		{"quote inside a value", []byte("Email,FirstName,Company\njo@x.com,Jo \"JJ\" Smith,Acme\nb@x.com,Bob,B\n"), "utf-8",
+			[][]string{{"Email", "FirstName", "Company"}, {"jo@x.com", `Jo "JJ" Smith`, "Acme"}, {"b@x.com", "Bob", "B"}}},
+		{"quoted start then more text", []byte("Email,FirstName\nb@x.com,\"Bobby\" Rob\nc@x.com,C\n"), "utf-8",
+			[][]string{{"Email", "FirstName"}, {"b@x.com", "Bobby Rob"}, {"c@x.com", "C"}}},
+		{"quotes after a closing quote", []byte("a,\"x\"y\"z\",b\nc,d\n"), "utf-8",
+			[][]string{{"a", `xy"z"`, "b"}, {"c", "d"}}},
+		{"stray quote in the header", []byte("Email,Na\"me,Company\na@x.com,A,B\n"), "utf-8",
+			[][]string{{"Email", `Na"me`, "Company"}, {"a@x.com", "A", "B"}}},
+		{"bom and quotes", []byte("\xEF\xBB\xBF\"Email\",\"Name\"\n\"a@x.com\",\"A \"\"B\"\"\"\nb@x.com,O\"Neil\n"), "utf-8-sig",
+			[][]string{{"Email", "Name"}, {"a@x.com", `A "B"`}, {"b@x.com", `O"Neil`}}},
+		{"semicolon", []byte("Email;Name;City\na@x.com;Jo \"JJ\";\"Köln; Mitte\"\nb@x.com;B;C\n"), "utf-8",
+			[][]string{{"Email", "Name", "City"}, {"a@x.com", `Jo "JJ"`, "Köln; Mitte"}, {"b@x.com", "B", "C"}}},
+		{"tab", []byte("Email\tName\n\"a@x.com\"\t5\" screen\nb@x.com\tB\n"), "utf-8",
+			[][]string{{"Email", "Name"}, {"a@x.com", `5" screen`}, {"b@x.com", "B"}}},
+		{"windows-1252", win1252("Email;Name\r\nzoe@x.com;\"Zoë\" Müller\r\nli@x.com;Lì \"L\"\r\n"), "cp1252",
+			[][]string{{"Email", "Name"}, {"zoe@x.com", "Zoë Müller"}, {"li@x.com", `Lì "L"`}}},
+		{"line breaks in quotes, CR LF and CR", []byte("a,b\r\n\"x\r\ny\",z\r\r\nc,\"d\re\"\r"), "utf-8",
+			[][]string{{"a", "b"}, {"x\ny", "z"}, {}, {"c", "d\re"}}},
+		{"unclosed quote on the last line", []byte("a,b\nc,\"d e"), "utf-8",
+			[][]string{{"a", "b"}, {"c", "d e"}}},
+		{"blank lines and empty cells", []byte("a,b\n\n,\n\"\",\"\"\n"), "utf-8",
+			[][]string{{"a", "b"}, {}, {"", ""}, {"", ""}}},
+	}
+	var in []pyCSVInput
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "q.csv")
+			if err := os.WriteFile(p, tc.data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			wb := mustOpen(t, p, OpenOptions{})
+			got, err := csvRecords(t, wb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameRows(got, tc.want) {
+				t.Errorf("rows = %q\nwant %q", got, tc.want)
+			}
+		})
+		in = append(in, pyCSVInput{Data: tc.data, Encoding: tc.encoding, Delim: string(SniffDelimiter(tc.data))})
+	}
+	for i, py := range pythonCSV(t, in) {
+		if got := normalizePython(py.Rows); !sameRows(got, tests[i].want) {
+			t.Errorf("%s: Python reads %q, the test expects %q", tests[i].name, got, tests[i].want)
+		}
+	}
+}
+
+// TestCSVMatchesPythonRandom: every file of random text made of the
+// characters that matter to CSV reads as the same cells as Python's csv
+// module reads, or stops with a message exactly when Python's last value is
+// a quote never closed that runs over more than one line.
+func TestCSVMatchesPythonRandom(t *testing.T) {
+	const files = 3000
+	alphabet := []string{"a", "a", "b", ",", ",", ";", "\t", `"`, `"`, "\n", "\n", "\r", "\r\n", " ", "é"}
+	rng := rand.New(rand.NewPCG(11, 1))
+	dir := t.TempDir()
+	type sample struct {
+		text string
+		data []byte
+		got  [][]string
+		err  error
+	}
+	var samples []sample
+	var in []pyCSVInput
+	for i := 0; i < files; i++ {
+		var b strings.Builder
+		for n := rng.IntN(40); n > 0; n-- {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		text := b.String()
+		if strings.TrimSpace(text) == "" {
+			continue // an empty file, refused before any row is read
+		}
+		data, codec := []byte(text), "utf-8"
+		switch i % 4 {
+		case 1:
+			data, codec = append([]byte("\xEF\xBB\xBF"), text...), "utf-8-sig"
+		case 2:
+			data, codec = bytes.ReplaceAll(data, []byte("é"), []byte{0xE9}), "cp1252"
+		}
+		p := filepath.Join(dir, fmt.Sprintf("r%d.csv", i))
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		wb := mustOpen(t, p, OpenOptions{})
+		got, err := csvRecords(t, wb)
+		delim := string(wb.src.(*csvSource).delim)
+		wb.Close()
+		samples = append(samples, sample{text, data, got, err})
+		in = append(in, pyCSVInput{Data: data, Encoding: codec, Delim: delim})
+	}
+	mismatches := 0
+	for i, py := range pythonCSV(t, in) {
+		s := samples[i]
+		want := normalizePython(py.Rows)
+		multiLineOpen := false
+		if py.Open {
+			last := want[len(want)-1]
+			v := last[len(last)-1]
+			if strings.HasSuffix(v, "\n") || strings.HasSuffix(v, "\r") {
+				v = v[:len(v)-1] // the line ending of the last line
+			}
+			multiLineOpen = strings.ContainsAny(v, "\r\n")
+		}
+		switch {
+		case multiLineOpen && s.err == nil:
+			t.Errorf("%q: read without a stop, but its last quote is never closed and runs over lines: %q", s.text, s.got)
+		case !multiLineOpen && s.err != nil:
+			t.Errorf("%q: %v; Python reads %q", s.text, s.err, want)
+		case s.err == nil && !sameRows(s.got, want):
+			t.Errorf("%q: rows = %q\nPython reads %q", s.text, s.got, want)
+		default:
+			continue
+		}
+		if mismatches++; mismatches > 10 {
+			t.Fatal("too many differences")
+		}
+	}
+}
+
+// TestCSVCannotBeSplit: a file that cannot be split into rows stops with a
+// message naming the line where the trouble starts, and reading it keeps
+// memory bounded however large the broken value is.
+func TestCSVCannotBeSplit(t *testing.T) {
+	rows := func(n int) string { return strings.Repeat("x@example.com,X\n", n) }
+	tests := []struct {
+		name, data string
+		kind       error
+		wantMsg    string
+	}{
+		{"unclosed quote running to the end", "Email,Name\n" + rows(3) + "y@example.com,\"Y\n" + rows(50), ErrCorrupt, "line 5"},
+		{"unclosed quote in the header", "Email,\"Name\n" + rows(3), ErrCorrupt, "line 1"},
+		{"more line breaks than an Excel cell holds", "Email,Name\nq@example.com,\"" + strings.Repeat("a\n", 300) + "\"\n", ErrCorrupt, "line 2"},
+		{"huge quoted value", "Email,Name\n" + rows(2) + "z@example.com,\"" + strings.Repeat("long text ", 20000) + "\n" + rows(5), ErrCorrupt, "line 4"},
+		{"huge unquoted value", "Email,Name\n" + rows(2) + "z@example.com," + strings.Repeat("long text ", 20000) + "\n", ErrTooLarge, "line 4"},
+		{"too many columns", "Email,Name\n" + strings.Repeat(",", 20000) + "\n", ErrTooLarge, "line 2"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "broken.csv")
+			if err := os.WriteFile(p, []byte(tc.data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			wb := mustOpen(t, p, OpenOptions{})
+			_, err := wb.Read(context.Background(), "broken", 1, func(Row) error { return nil })
+			var oe *OpenError
+			if !errors.As(err, &oe) || !errors.Is(err, tc.kind) {
+				t.Fatalf("err = %v, want an *OpenError of kind %v", err, tc.kind)
+			}
+			if !strings.Contains(oe.Message, tc.wantMsg) {
+				t.Errorf("message %q does not name %s", oe.Message, tc.wantMsg)
+			}
+		})
+	}
+}
+
+// TestCSVUnclosedQuoteMemory: a quote never closed before 20 MB of text
+// stops the read without holding the text in memory.
+func TestCSVUnclosedQuoteMemory(t *testing.T) {
+	const size = 20 << 20
+	p := filepath.Join(t.TempDir(), "big.csv")
+	data := []byte("Email,Name\nq@example.com,\"Q\n" + strings.Repeat("r@example.com,R\n", size/16))
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	wb := mustOpen(t, p, OpenOptions{})
+	_, err := wb.Read(context.Background(), "big", 1, func(Row) error { return nil })
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrCorrupt) {
+		t.Fatalf("err = %v, want a stop on the unclosed quote", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > size/4 {
+		t.Errorf("reading allocated %d MB for a %d MB file", alloc>>20, size>>20)
 	}
 }
