@@ -179,6 +179,24 @@ func (s *csvSource) decoded(r io.Reader) io.Reader {
 	return r
 }
 
+// csvShape is how a CSV file is written: what a results file copies so
+// that Excel opens it as it opened the input.
+type csvShape struct {
+	delim   rune
+	enc     textEncoding
+	sepLine bool // starts with Excel's "sep=" line
+}
+
+// csvShapeOf returns the shape of the CSV behind wb; ok is false for a
+// workbook.
+func csvShapeOf(wb *Workbook) (shape csvShape, ok bool) {
+	s, ok := wb.src.(*csvSource)
+	if !ok {
+		return csvShape{}, false
+	}
+	return csvShape{delim: s.delim, enc: s.enc, sepLine: s.sepRow}, true
+}
+
 func (s *csvSource) sheetNames() []SheetInfo {
 	return []SheetInfo{{Name: s.name, EstimatedRows: s.est}}
 }

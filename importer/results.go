@@ -3,6 +3,7 @@ package importer
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Result column headers, as added to the operator's sheet.
@@ -131,18 +137,23 @@ func WriteResults(ctx context.Context, wb *Workbook, opts ResultsOptions, result
 		}
 	}
 
+	// CSV files copy the input's delimiter and encoding; a workbook's
+	// failures file is comma-separated UTF-8.
+	shape, isCSV := csvShapeOf(wb)
+	if !isCSV {
+		shape = csvShape{delim: ',', enc: encUTF8}
+	}
 	var err error
-	switch {
-	case wb.Format() == "csv":
-		err = writeAtomic(out.Results, func(w io.Writer) error { return writeCSVResults(ctx, w, wb, opts, byRow) })
-	default:
+	if isCSV {
+		err = writeCSVAtomic(out.Results, shape, func(write func([]string) error) error { return writeCSVResults(ctx, write, wb, opts, byRow) })
+	} else {
 		err = writeAtomic(out.Results, func(w io.Writer) error { return writeXLSXResults(w, opts, results) })
 	}
 	if err != nil {
 		return ResultsFiles{}, fmt.Errorf("write results to %s: %w", out.Results, err)
 	}
 	if out.Failures != "" {
-		err := writeAtomic(out.Failures, func(w io.Writer) error { return writeFailures(ctx, w, wb, opts, byRow) })
+		err := writeCSVAtomic(out.Failures, shape, func(write func([]string) error) error { return writeFailures(ctx, write, wb, opts, byRow) })
 		if err != nil {
 			return ResultsFiles{}, fmt.Errorf("write failed rows to %s: %w", out.Failures, err)
 		}
@@ -196,13 +207,89 @@ func writeAtomic(path string, write func(io.Writer) error) (err error) {
 	return os.Rename(tmp, path)
 }
 
-// csvWriter writes UTF-8 with a byte order mark, so Excel opens non-ASCII
-// text correctly.
-func csvWriter(w io.Writer) (*csv.Writer, error) {
-	if _, err := io.WriteString(w, "\uFEFF"); err != nil {
-		return nil, err
+// errNotWindows1252 stops writing a Windows-1252 file at a character that
+// encoding lacks.
+var errNotWindows1252 = errors.New("a value has a character Windows-1252 cannot hold")
+
+// writeCSVAtomic writes a CSV file in the input's shape, so that Excel
+// opens it as it opened the input (a semicolon-locale Excel in columns) and
+// the failures file reads back as the input did. A Windows-1252 input gets
+// Windows-1252 files, unless a value (a message from Marketo, say) has a
+// character Windows-1252 lacks: then the file is written again as UTF-8
+// with a BOM, which holds every character and which Excel reads, rather
+// than lose the character.
+func writeCSVAtomic(path string, shape csvShape, rows func(write func([]string) error) error) error {
+	write := func(w io.Writer) error { return writeCSV(w, shape, rows) }
+	err := writeAtomic(path, write)
+	if errors.Is(err, errNotWindows1252) {
+		shape.enc = encUTF8
+		err = writeAtomic(path, write)
 	}
-	return csv.NewWriter(w), nil
+	return err
+}
+
+// writeCSV writes the records rows gives in shape. UTF-8 gets a byte order
+// mark, which Excel needs to read it as UTF-8, except when the input had
+// neither a mark nor its "sep=" line: it is copied as it was, since Excel
+// opened it that way.
+func writeCSV(w io.Writer, shape csvShape, rows func(write func([]string) error) error) error {
+	out, flush := w, func() error { return nil }
+	switch shape.enc {
+	case encUTF16LE, encUTF16BE:
+		order := unicode.LittleEndian
+		if shape.enc == encUTF16BE {
+			order = unicode.BigEndian
+		}
+		tw := transform.NewWriter(w, unicode.UTF16(order, unicode.UseBOM).NewEncoder())
+		out, flush = tw, tw.Close
+	case encWindows1252:
+		tw := transform.NewWriter(w, charmap.Windows1252.NewEncoder())
+		out, flush = tw, tw.Close
+	case encUTF8:
+		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+			return err
+		}
+	case encNone:
+		if !shape.sepLine {
+			if _, err := io.WriteString(w, "\uFEFF"); err != nil {
+				return err
+			}
+		}
+	}
+	if shape.sepLine {
+		if _, err := io.WriteString(out, "sep="+string(shape.delim)+"\n"); err != nil {
+			return err
+		}
+	}
+	cw := csv.NewWriter(out)
+	cw.Comma = shape.delim
+	err := rows(func(cells []string) error {
+		if shape.enc == encWindows1252 && !fitsWindows1252(cells) {
+			return errNotWindows1252
+		}
+		return cw.Write(cells)
+	})
+	if err != nil {
+		return err
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return flush()
+}
+
+func fitsWindows1252(cells []string) bool {
+	for _, c := range cells {
+		for _, r := range c {
+			if r >= utf8.RuneSelf {
+				if _, ok := charmap.Windows1252.EncodeRune(r); !ok {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 func resultCells(r RowResult, ok bool) []string {
@@ -216,50 +303,36 @@ func resultCells(r RowResult, ok bool) []string {
 	return []string{StatusWord(r.State), id, r.Reason}
 }
 
-func writeCSVResults(ctx context.Context, w io.Writer, wb *Workbook, opts ResultsOptions, byRow map[int]RowResult) error {
+func writeCSVResults(ctx context.Context, write func([]string) error, wb *Workbook, opts ResultsOptions, byRow map[int]RowResult) error {
 	h, err := wb.Header(ctx, opts.Sheet, opts.HeaderRow)
 	if err != nil {
 		return err
 	}
-	cw, err := csvWriter(w)
-	if err != nil {
+	if err := write(append(slices.Clip(h.Original), resultHeaders...)); err != nil {
 		return err
 	}
-	if err := cw.Write(append(slices.Clip(h.Original), resultHeaders...)); err != nil {
-		return err
-	}
-	if _, err := wb.Read(ctx, opts.Sheet, opts.HeaderRow, func(r Row) error {
+	_, err = wb.Read(ctx, opts.Sheet, opts.HeaderRow, func(r Row) error {
 		rr, ok := byRow[r.Number]
-		return cw.Write(append(slices.Clip(r.Cells), resultCells(rr, ok)...))
-	}); err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
+		return write(append(slices.Clip(r.Cells), resultCells(rr, ok)...))
+	})
+	return err
 }
 
 // writeFailures writes the rows to fix and send again, with the sheet's
 // headers and the values as read.
-func writeFailures(ctx context.Context, w io.Writer, wb *Workbook, opts ResultsOptions, byRow map[int]RowResult) error {
+func writeFailures(ctx context.Context, write func([]string) error, wb *Workbook, opts ResultsOptions, byRow map[int]RowResult) error {
 	h, err := wb.Header(ctx, opts.Sheet, opts.HeaderRow)
 	if err != nil {
 		return err
 	}
-	cw, err := csvWriter(w)
-	if err != nil {
+	if err := write(h.Original); err != nil {
 		return err
 	}
-	if err := cw.Write(h.Original); err != nil {
-		return err
-	}
-	if _, err := wb.Read(ctx, opts.Sheet, opts.HeaderRow, func(r Row) error {
+	_, err = wb.Read(ctx, opts.Sheet, opts.HeaderRow, func(r Row) error {
 		if rr, ok := byRow[r.Number]; ok && needsRetry(rr.State) {
-			return cw.Write(r.Cells)
+			return write(r.Cells)
 		}
 		return nil
-	}); err != nil {
-		return err
-	}
-	cw.Flush()
-	return cw.Error()
+	})
+	return err
 }

@@ -10,8 +10,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // makeResultsWorkbook writes a workbook with a title row above the header,
@@ -177,7 +180,7 @@ func TestWriteResultsCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "\uFEFFEmail,Name,Status,Marketo Lead ID,Error\nzoe@example.com,Zoë,Created,5,\nx@example.com,X,Failed,,no\n"
+	want := "\uFEFFEmail;Name;Status;Marketo Lead ID;Error\nzoe@example.com;Zoë;Created;5;\nx@example.com;X;Failed;;no\n"
 	if string(b) != want {
 		t.Errorf("results CSV = %q, want %q", b, want)
 	}
@@ -259,5 +262,96 @@ func TestWriteResultsEncrypted(t *testing.T) {
 	want := [][]string{{"Email", "Status", "Marketo Lead ID", "Error"}, {"a@example.com", "Created", "3"}}
 	if !slices.EqualFunc(rows, want, slices.Equal) {
 		t.Errorf("rows = %q, want %q", rows, want)
+	}
+}
+
+// TestWriteResultsCSVShape: the results and failures files of a CSV keep
+// its delimiter and encoding, so Excel opens them in columns as it opened
+// the input; a message Windows-1252 cannot hold turns the file into UTF-8
+// with a BOM rather than lose characters. Python's csv module reads them
+// back.
+func TestWriteResultsCSVShape(t *testing.T) {
+	win1252 := func(s string) []byte {
+		b, err := charmap.Windows1252.NewEncoder().Bytes([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	utf16 := func(s string) []byte {
+		b, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewEncoder().Bytes([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	const lines = "Email;Name\r\nzoe@example.com;Zoë \"Z\"\r\nx@example.com;\"Xavière, Jr\"\r\n"
+	plain := func(s string) []byte { return []byte(s) }
+	tab := func(s string) string { return strings.ReplaceAll(s, ";", "\t") }
+	tests := []struct {
+		name          string
+		input         []byte
+		reason        string
+		delim         string
+		prefix        string // the results and failures files start with these bytes
+		codec         string // Python's codec for the results
+		failuresCodec string
+	}{
+		{"semicolon utf-8", plain(lines), `Marketo said "no"; retry`, ";", "\uFEFF", "utf-8-sig", "utf-8-sig"},
+		{"semicolon windows-1252", win1252(lines), `Marketo said "no"; über`, ";", "", "cp1252", "cp1252"},
+		{"windows-1252, a message beyond it", win1252(lines), "Marketo said → 日本", ";", "", "utf-8-sig", "cp1252"},
+		{"tab utf-16", utf16(tab(lines)), "Marketo\tsaid no", "\t", "\xFF\xFE", "utf-16", "utf-16"},
+		{"sep line", plain("sep=;\n" + lines), "no; really", ";", "sep=;\n", "utf-8", "utf-8"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			in := filepath.Join(dir, "list.csv")
+			if err := os.WriteFile(in, tc.input, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			wb := mustOpen(t, in, OpenOptions{})
+			files, err := WriteResults(context.Background(), wb, ResultsOptions{Input: in, HeaderRow: 1, // Excel hides a sep line
+				Output: filepath.Join(dir, "out.csv"), Failures: filepath.Join(dir, "failed.csv")},
+				[]RowResult{{Row: 2, State: Created, LeadID: 5}, {Row: 3, State: Failed, Reason: tc.reason}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantResults := [][]string{
+				{"Email", "Name", "Status", "Marketo Lead ID", "Error"},
+				{"zoe@example.com", `Zoë "Z"`, "Created", "5", ""},
+				{"x@example.com", "Xavière, Jr", "Failed", "", tc.reason},
+			}
+			wantFailures := [][]string{{"Email", "Name"}, {"x@example.com", "Xavière, Jr"}}
+			var in2 []pyCSVInput
+			for _, f := range []struct{ path, codec string }{{files.Results, tc.codec}, {files.Failures, tc.failuresCodec}} {
+				b, err := os.ReadFile(f.path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				enc := textEncoding(encNone)
+				if f.codec == "cp1252" {
+					enc = encWindows1252
+				}
+				if f.codec != "utf-8-sig" && !strings.HasPrefix(string(b), tc.prefix) {
+					t.Errorf("%s starts %q, want %q", filepath.Base(f.path), b[:min(len(b), 8)], tc.prefix)
+				}
+				if f.codec == "utf-8-sig" && !strings.HasPrefix(string(b), "\uFEFF") {
+					t.Errorf("%s has no UTF-8 byte order mark: %q", filepath.Base(f.path), b[:min(len(b), 8)])
+				}
+				if enc == encWindows1252 && utf8.Valid(b) {
+					t.Errorf("%s is UTF-8, not Windows-1252 like the input", filepath.Base(f.path))
+				}
+				b = []byte(strings.TrimPrefix(string(b), "sep=;\n"))
+				in2 = append(in2, pyCSVInput{Data: b, Encoding: f.codec, Delim: tc.delim})
+			}
+			py := pythonCSV(t, in2)
+			if got := normalizePython(py[0].Rows); !sameRows(got, wantResults) {
+				t.Errorf("Python reads the results as %q\nwant %q", got, wantResults)
+			}
+			if got := normalizePython(py[1].Rows); !sameRows(got, wantFailures) {
+				t.Errorf("Python reads the failures as %q\nwant %q", got, wantFailures)
+			}
+		})
 	}
 }
