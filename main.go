@@ -81,21 +81,29 @@ func gui(args []string, stderr io.Writer) int {
 	open := fs.String("open", "", "open this workbook at start")
 	autoSync := fs.Bool("auto-sync", false, "start the sync as soon as the file is mapped (for measurements)")
 	quit := fs.Bool("quit-when-done", false, "quit when the first sync ends (for measurements)")
+	noLimits := fs.Bool("no-limits", false, "with --sandbox: no rate, concurrency or daily limits (for measurements)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 && *open == "" {
 		*open = fs.Arg(0)
 	}
+	var sandboxCfg *marketotest.Config
+	if *noLimits {
+		cfg := marketotest.DefaultConfig()
+		cfg.RateLimit, cfg.MaxConcurrent, cfg.DailyQuota = 0, 0, 0
+		sandboxCfg = &cfg
+	}
 	a := app.NewWithID("com.leadsheet.app")
 	w := ui.New(a, ui.Options{
-		Version:  version,
-		Sandbox:  *sandbox,
-		Open:     *open,
-		AutoSync: *autoSync,
-		Quit:     *quit,
-		Accounts: accountStore(stderr),
-		Dirs:     sharedDirs(stderr),
+		Version:       version,
+		Sandbox:       *sandbox,
+		SandboxConfig: sandboxCfg,
+		Open:          *open,
+		AutoSync:      *autoSync,
+		Quit:          *quit,
+		Accounts:      accountStore(stderr),
+		Dirs:          sharedDirs(stderr),
 	})
 	w.Window().ShowAndRun()
 	return 0

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"leadsheet/importer/job"
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
 )
@@ -23,8 +24,7 @@ const sandboxAccount = "Local sandbox (demo)"
 // connection is the Marketo the window talks to.
 type connection struct {
 	name     string
-	api      string // KindREST or KindSOAP, for the journal key
-	endpoint string // where it sends, for the journal key
+	acct     job.Account // the API and where it sends, for the journal key
 	client   Client
 	fields   []marketo.Field
 }
@@ -87,7 +87,11 @@ func (v *accountsView) useSandbox() {
 // touches the keyring: the tour works where no keyring exists.
 func (v *accountsView) sandboxClient() (Client, Account, error) {
 	if v.sandbox == nil {
-		v.sandbox = marketotest.NewServer(marketotest.DefaultConfig())
+		cfg := marketotest.DefaultConfig()
+		if c := v.ui.opts.SandboxConfig; c != nil {
+			cfg = *c
+		}
+		v.sandbox = marketotest.NewServer(cfg)
 	}
 	cfg := v.sandbox.Config()
 	acc := Account{Name: sandboxAccount, Kind: KindREST, BaseURL: v.sandbox.RESTBaseURL(), IdentityURL: v.sandbox.IdentityURL(), ClientID: cfg.ClientID}
@@ -119,10 +123,7 @@ func (v *accountsView) choose(name string) {
 		v.ui.present(dialog.NewError(err, v.ui.win))
 		return
 	}
-	conn := &connection{name: name, client: client, api: acc.Kind, endpoint: acc.Endpoint}
-	if acc.Kind == KindREST {
-		conn.endpoint = acc.BaseURL
-	}
+	conn := &connection{name: name, client: client, acct: job.AccountOf(acc.Profile(""))}
 	v.setConn(conn)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

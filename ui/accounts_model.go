@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"leadsheet/importer/job"
 	"leadsheet/marketo"
 )
 
@@ -85,19 +86,9 @@ func TestConnection(ctx context.Context, c marketo.FieldLister) (string, []marke
 	return fmt.Sprintf("Connected: Marketo knows %s lead fields.", count(len(fields))), fields, nil
 }
 
-// connectionTrouble turns a failed connection into advice.
-func connectionTrouble(err error) error {
-	switch {
-	case marketo.IsAuth(err):
-		return fmt.Errorf("Marketo did not accept these credentials. Check the user ID or client ID and the secret in Marketo's Admin > Web Services (or LaunchPoint). Details: %w", err)
-	case marketo.IsQuota(err):
-		return fmt.Errorf("this Marketo instance has used up today's API quota; try again tomorrow. Details: %w", err)
-	case marketo.IsRateLimit(err):
-		return fmt.Errorf("Marketo is busy with other API calls; wait a minute and try again. Details: %w", err)
-	default:
-		return fmt.Errorf("could not reach Marketo. Check the URL and your network. Details: %w", err)
-	}
-}
+// connectionTrouble turns a failed connection into advice, worded as
+// leadsheet sync words it.
+func connectionTrouble(err error) error { return &job.ConnectError{Err: err, Tries: 1} }
 
 // prefs is the part of fyne.Preferences the window keeps its own settings in.
 type prefs interface {

@@ -17,6 +17,7 @@ import (
 
 	"leadsheet/assets"
 	"leadsheet/importer/job"
+	"leadsheet/marketo/marketotest"
 )
 
 // Options configure the window.
@@ -25,6 +26,9 @@ type Options struct {
 	// Sandbox starts the local Marketo in-process, selects it as the account
 	// and opens the bundled sample workbook (or Open, when given).
 	Sandbox bool
+	// SandboxConfig sets up that local Marketo; nil means its defaults
+	// (Marketo's own limits).
+	SandboxConfig *marketotest.Config
 	// Open is a workbook to open right away.
 	Open string
 	// AutoSync starts the sync as soon as the opened file is mapped, and

@@ -162,7 +162,7 @@ func TestAccounts(t *testing.T) {
 
 func TestConnectionTrouble(t *testing.T) {
 	auth := &marketo.Error{API: "REST", Code: "601", Message: "Access token invalid"}
-	if err := connectionTrouble(auth); !strings.HasPrefix(err.Error(), "Marketo did not accept these credentials") || !errors.Is(err, auth) {
+	if err := connectionTrouble(auth); !strings.HasPrefix(err.Error(), "Marketo refused the login") || !errors.Is(err, auth) {
 		t.Errorf("auth: %v", err)
 	}
 }

@@ -54,7 +54,7 @@ func TestCanarySendsFirstBatchThenAsks(t *testing.T) {
 func journalKeyOf(ui *App) importer.JournalKey {
 	f, mm, c := ui.file.model, ui.mapping.model, ui.accounts.conn
 	return importer.JournalKey{FileSHA256: f.Job().SHA256(), Sheet: f.Sheet, HeaderRow: f.HeaderRow, Mapping: mm.Mapping,
-		API: c.api, Endpoint: c.endpoint, Dedup: mm.Dedup}
+		API: c.acct.API, Endpoint: c.acct.Endpoint, Dedup: mm.Dedup}
 }
 
 // TestRunLocksFileAndAccount: while a run goes, the file, sheet, header

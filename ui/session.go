@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -148,7 +148,9 @@ func (ui *App) mappingChanged() {
 	go func() {
 		rows := make([]SyncRow, 0, max(0, estimatedRows(f)))
 		rep, err := j.Check(ctx, settings, func(rc job.RowCheck) {
-			r := SyncRow{Row: rc.Row, Key: rc.Key}
+			// Cloned: the key may share memory with the row's cells, which
+			// would otherwise stay alive for every row of the sheet.
+			r := SyncRow{Row: rc.Row, Key: strings.Clone(rc.Key)}
 			if rc.Invalid {
 				r.State, r.Reason = importer.Skipped, rc.Reason
 			}
@@ -191,7 +193,7 @@ func estimatedRows(f *FileModel) int {
 func (ui *App) settings(mm *MapModel) job.Settings {
 	api := ""
 	if c := ui.accounts.conn; c != nil {
-		api = c.api
+		api = c.acct.API
 	}
 	return job.Settings{Mapping: mm.Mapping, Origins: mm.Origins(), Fields: ui.fields(), Dedup: mm.Dedup, BatchSize: mm.BatchSize, API: api}
 }
@@ -223,12 +225,15 @@ func (ui *App) buildPlan(mm *MapModel, pre *Preflight) *SyncPlan {
 	// workbook must not follow a later change of file, sheet or header.
 	j := ui.file.model.Job()
 	dirs := ui.dirs()
-	plan := &SyncPlan{Rows: slices.Clone(pre.Rows), Batches: rep.Batches(), Dedup: mm.Dedup, KeyName: rep.KeyColumn()}
+	// The plan's table takes over the report's rows rather than copying
+	// them: every mapping change checks the sheet again anyway.
+	plan := &SyncPlan{Rows: pre.Rows, Batches: rep.Batches(), Dedup: mm.Dedup, KeyName: rep.KeyColumn()}
+	pre.Rows = nil
 	var acct job.Account
 	if conn == nil {
 		plan.Blocked = "Choose a Marketo account (top right) to sync these rows, or try the local sandbox."
 	} else {
-		acct = job.Account{API: conn.api, Endpoint: conn.endpoint}
+		acct = conn.acct
 		if n, since, ok := j.Resumable(rep, acct, dirs); ok {
 			when := "earlier"
 			if !since.IsZero() {

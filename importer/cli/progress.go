@@ -81,6 +81,9 @@ func (p *progress) draw() {
 	done := total - t.Waiting - t.Sending
 	status := fmt.Sprintf("%d/%d rows · %d created · %d updated · %d failed · %d invalid · %d not sent",
 		done, total, t.Created, t.Updated, t.Failed, t.Skipped, t.NotSent)
+	if t.CreatedOrUpdated > 0 {
+		status += fmt.Sprintf(" · %d created or updated", t.CreatedOrUpdated)
+	}
 	if t.Unknown > 0 {
 		status += fmt.Sprintf(" · %d unknown", t.Unknown)
 	}

@@ -53,6 +53,16 @@ func (s *session) sync(ctx context.Context) error {
 		return err
 	}
 	defer s.j.Close()
+	now := time.Now
+	if s.env.Now != nil {
+		now = s.env.Now
+	}
+	// Before anything goes to Marketo, even the field list: a results file
+	// that cannot be written would lose every row's answer.
+	outputs := s.j.Outputs(s.o.results, now())
+	if err := s.j.CheckOutputs(outputs); err != nil {
+		return &failure{code: ExitUsage, err: err}
+	}
 	if err := s.connect(ctx); err != nil {
 		return err
 	}
@@ -62,15 +72,8 @@ func (s *session) sync(ctx context.Context) error {
 	settings := s.settings()
 	if pe := s.j.MappingProblem(settings); pe != nil {
 		s.printMapping()
-		return &failure{code: ExitUsage, err: pe, msg: pe.Error() + s.mappingHint()}
-	}
-	now := time.Now
-	if s.env.Now != nil {
-		now = s.env.Now
-	}
-	outputs := s.j.Outputs(s.o.results, now())
-	if err := s.j.CheckOutputs(outputs); err != nil {
-		return &failure{code: ExitUsage, err: err}
+		return &failure{code: ExitUsage, err: pe, msg: pe.Error() + s.mappingHint() +
+			fmt.Sprintf("\nLeadsheet took row %d as the header; use --header-row if the column names are elsewhere.", s.j.HeaderRow())}
 	}
 	rep, err := s.j.Check(ctx, settings, nil)
 	if err != nil {
@@ -267,10 +270,13 @@ func (s *session) printMapping() {
 	w := s.env.Stderr
 	h := s.j.Header()
 	how := "detected"
-	if s.j.DetectedHeader() == 0 {
+	if s.o.headerRow != 0 {
 		how = "as given"
 	}
 	fmt.Fprintf(w, "Columns of sheet %q (header on row %d, %s; choose another with --header-row N):\n", s.j.Sheet(), s.j.HeaderRow(), how)
+	if g := s.j.HeaderGuess(); !g.Sure {
+		fmt.Fprintf(w, "Header: Leadsheet used row %d, but %s. If the column names are on another row, run again with --header-row ROW.\n", g.Row, g.Reason)
+	}
 	for i, name := range h.Names {
 		note := ""
 		if s.mapping.Origins[i] == job.Guessed {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
@@ -277,5 +278,48 @@ func TestSyncMessagesPointTheRightWay(t *testing.T) {
 				t.Errorf("advice points the wrong way:\n%s", r.stderr)
 			}
 		})
+	}
+}
+
+// TestSyncTwiceAtOnceRefusesSecond: a second `leadsheet sync` of the same
+// file into the same account, started while the first is sending, stops
+// at once naming the first; the store holds every lead once although
+// dedup is off (issue 12).
+func TestSyncTwiceAtOnceRefusesSecond(t *testing.T) {
+	cfg := marketotest.DefaultConfig()
+	cfg.Latency = 300 * time.Millisecond
+	srv := startSandbox(t, cfg)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "fair.xlsx")
+	writeWorkbook(t, in, 600, nil)
+	args := soapArgs(srv, in, "--dedup=false", "--batch-size", "100", "--concurrency", "1")
+	first := soakChild(args, dir, false)
+	var firstErr bytes.Buffer
+	first.Stderr = &firstErr
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	for srv.Stats().Calls["SOAP syncMultipleLeads"] == 0 {
+		if time.Now().After(deadline) {
+			first.Process.Kill()
+			t.Fatalf("the first run sent nothing in a minute:\n%s", firstErr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	second := soakChild(args, dir, false)
+	out, _ := second.CombinedOutput()
+	if code := second.ProcessState.ExitCode(); code != ExitUsage || !strings.Contains(string(out), "already running in leadsheet sync (process "+fmt.Sprint(first.Process.Pid)) {
+		t.Errorf("second run: exit %d, want %d naming the first run's process %d:\n%s", code, ExitUsage, first.Process.Pid, out)
+	}
+	if err := first.Wait(); err != nil {
+		t.Fatalf("first run: %v\n%s", err, firstErr.String())
+	}
+	byEmail := map[string]int{}
+	for _, l := range srv.Leads() {
+		byEmail[l.Email]++
+	}
+	if len(byEmail) != 600 || len(srv.Leads()) != 600 {
+		t.Errorf("store holds %d leads for %d emails, want 600 once each", len(srv.Leads()), len(byEmail))
 	}
 }

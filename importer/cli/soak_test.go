@@ -156,7 +156,7 @@ func soakOnce(t *testing.T, p soakPlan, dedup bool) {
 			}
 		}
 		switch st := status[name]; {
-		case st == "Created" || st == "Updated":
+		case st == "Created" || st == "Updated" || st == "Created or updated":
 			if n == 0 {
 				lost++
 				if lost <= 5 {

@@ -44,7 +44,7 @@ type Job struct {
 
 	sheet     string
 	headerRow int
-	detected  int // the header row detection chose; 0 when given
+	guess     importer.HeaderGuess // how the header row was chosen; Sure when given
 	header    importer.Header
 }
 
@@ -112,22 +112,22 @@ func (j *Job) Select(ctx context.Context, sheet string, headerRow int) error {
 		}
 		return &Error{Kind: NoSuchSheet, Path: j.path, Sheet: sheet, Choices: names}
 	}
-	detected := 0
+	guess := importer.HeaderGuess{Row: headerRow, Sure: true}
 	if headerRow == 0 {
-		h, err := j.wb.DetectHeader(ctx, sheet)
+		g, err := j.wb.GuessHeader(ctx, sheet)
 		if err != nil {
 			return &Error{Kind: Unreadable, Path: j.path, Sheet: sheet, Err: err, Detail: readDetail(err)}
 		}
-		if h == 0 {
+		if g.Row == 0 {
 			return &Error{Kind: EmptySheet, Path: j.path, Sheet: sheet}
 		}
-		headerRow, detected = h, h
+		headerRow, guess = g.Row, g
 	}
 	header, err := j.wb.Header(ctx, sheet, headerRow)
 	if err != nil {
 		return &Error{Kind: Unreadable, Path: j.path, Sheet: sheet, Err: err, Detail: readDetail(err)}
 	}
-	j.sheet, j.headerRow, j.detected, j.header = sheet, headerRow, detected, header
+	j.sheet, j.headerRow, j.guess, j.header = sheet, headerRow, guess, header
 	return nil
 }
 
@@ -162,9 +162,9 @@ func (j *Job) Sheet() string { return j.sheet }
 // HeaderRow is the selected header row.
 func (j *Job) HeaderRow() int { return j.headerRow }
 
-// DetectedHeader is the header row detection chose, or 0 when the caller
-// named one.
-func (j *Job) DetectedHeader() int { return j.detected }
+// HeaderGuess says how the header row was found: Sure when the caller named
+// it or detection had no doubt, else with the Reason it may be wrong.
+func (j *Job) HeaderGuess() importer.HeaderGuess { return j.guess }
 
 // Header is the header of the selected sheet and row.
 func (j *Job) Header() importer.Header { return j.header }

@@ -89,7 +89,11 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 	if err := j.unchanged(); err != nil {
 		return importer.Outcome{}, err
 	}
-	jr, err := importer.OpenJournal(opts.Dirs.Journals(), j.journalKey(rep, opts.Account))
+	jr, err := importer.OpenJournalAs(opts.Dirs.Journals(), j.journalKey(rep, opts.Account), opts.Holder)
+	var busy *importer.JournalBusyError
+	if errors.As(err, &busy) {
+		return importer.Outcome{}, &Error{Kind: Busy, Path: j.path, Err: err, Detail: holderWords(busy)}
+	}
 	if err != nil {
 		return importer.Outcome{}, journalError(j.path, opts.Dirs.Journals(), err)
 	}

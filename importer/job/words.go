@@ -89,11 +89,27 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("Leadsheet could not read %s. Check that you may open it and that no other program has it locked; then try again.", e.Path)
 }
 
+// holderWords names the program holding an import's journal.
+func holderWords(b *importer.JournalBusyError) string {
+	who := b.Holder
+	if who == "" {
+		who = "another Leadsheet window or leadsheet sync"
+	}
+	if b.PID == 0 {
+		return who
+	}
+	since := ""
+	if !b.Since.IsZero() {
+		since = ", started " + b.Since.Local().Format("2 Jan 2006 15:04")
+	}
+	return fmt.Sprintf("%s (process %d%s)", who, b.PID, since)
+}
+
 // ChangedWhileSending tells the operator the file changed mid-send. The
 // journal is keyed on the file's content, so the edited file starts a new
 // journal: only the original file can resume without sending twice.
 func ChangedWhileSending(file string, t importer.Totals, dedup bool) string {
-	confirmed := t.Created + t.Updated
+	confirmed := t.Created + t.Updated + t.CreatedOrUpdated
 	again := "sends every row again, those included"
 	if !dedup {
 		again = "sends every row again, those included, as new leads (dedup is off), which makes duplicates"
