@@ -23,10 +23,10 @@ const sandboxAccount = "Local sandbox (demo)"
 
 // connection is the Marketo the window talks to.
 type connection struct {
-	name     string
-	acct     job.Account // the API and where it sends, for the journal key
-	client   Client
-	fields   []marketo.Field
+	name   string
+	acct   job.Account // the API and where it sends, for the journal key
+	client Client
+	fields []marketo.Field
 }
 
 // accountsView is the account picker in the header and the account dialog.
