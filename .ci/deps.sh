@@ -9,7 +9,7 @@ set -euo pipefail
 app=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
   libxinerama-dev libxi-dev libxxf86vm-dev)
 test=("${app[@]}" xvfb xauth xdotool imagemagick dbus gnome-keyring libsecret-tools
-  libxml2-utils php-cli php-soap)
+  libxml2-utils php-cli php-soap python3)
 
 case "${1:-}" in
 app) wanted=("${app[@]}") ;;
