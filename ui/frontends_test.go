@@ -1,0 +1,109 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"leadsheet/importer/cli"
+	"leadsheet/importer/job"
+	"leadsheet/marketo/marketotest"
+)
+
+// syncInCLI runs `leadsheet sync` on the window's file against the
+// window's sandbox, with the window's folder of journals.
+func syncInCLI(t *testing.T, ui *App, dirs job.Dirs, ctx context.Context, hc *http.Client) (int, string) {
+	t.Helper()
+	srv := ui.accounts.sandbox
+	cfg := srv.Config()
+	var out, errb bytes.Buffer
+	env := cli.Env{Stdout: &out, Stderr: &errb, ConfigDir: dirs.Root, HTTPClient: hc, Getenv: func(k string) string {
+		if k == cli.EnvClientSecret {
+			return cfg.ClientSecret
+		}
+		return ""
+	}}
+	code := cli.Main(ctx, []string{"sync", ui.file.model.Path, "--api", "rest", "--rest-url", srv.RESTBaseURL(),
+		"--identity-url", srv.IdentityURL(), "--client-id", cfg.ClientID}, env)
+	return code, out.String() + errb.String()
+}
+
+func leadsCalls(srv *marketotest.Server) int { return srv.Stats().Calls["REST leads.json"] }
+
+// TestWindowRunResumesInCLI: a run stopped in the window after its first
+// batch is carried on by `leadsheet sync`, which sends only the rows not
+// confirmed (issue 12: the two front ends kept journals apart).
+func TestWindowRunResumesInCLI(t *testing.T) {
+	dirs := job.Dirs{Root: t.TempDir()}
+	ui, loop := newTestApp(t, Options{Sandbox: true, Dirs: dirs})
+	waitReady(t, ui, loop)
+	ui.show(stepSync)
+	test.Tap(ui.sync.canary)
+	test.Tap(ui.sync.start)
+	loop.pump(t, "the first batch", func() bool { return !ui.sync.running })
+	srv := ui.accounts.sandbox
+	before := leadsCalls(srv)
+	code, out := syncInCLI(t, ui, dirs, context.Background(), nil)
+	// The sample holds two invalid rows: exit 1 says so.
+	if code != cli.ExitRows || !strings.Contains(out, "Results: ") {
+		t.Fatalf("leadsheet sync: exit %d\n%s", code, out)
+	}
+	if n := leadsCalls(srv) - before; n != 1 {
+		t.Errorf("leadsheet sync made %d Sync Leads calls for the 178 rows the window had not sent, want 1\n%s", n, out)
+	}
+	if n := len(srv.Leads()); n != 477 {
+		t.Errorf("sandbox holds %d leads, want 477 (one row updates another's lead)", n)
+	}
+}
+
+// cancelAfterFirstSync stops the command-line run once Marketo has
+// answered its first Sync Leads call, as Ctrl-C would.
+type cancelAfterFirstSync struct {
+	cancel context.CancelFunc
+	syncs  atomic.Int32
+}
+
+func (c *cancelAfterFirstSync) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if strings.HasSuffix(req.URL.Path, "/leads.json") && c.syncs.Add(1) == 1 {
+		c.cancel()
+	}
+	return resp, err
+}
+
+// TestCLIRunResumesInWindow: the reverse: a `leadsheet sync` stopped after
+// its first batch is offered for resuming in the window, which then sends
+// only the rest.
+func TestCLIRunResumesInWindow(t *testing.T) {
+	dirs := job.Dirs{Root: t.TempDir()}
+	ui, loop := newTestApp(t, Options{Sandbox: true, Dirs: dirs})
+	waitReady(t, ui, loop)
+	srv := ui.accounts.sandbox
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	code, out := syncInCLI(t, ui, dirs, ctx, &http.Client{Transport: &cancelAfterFirstSync{cancel: cancel}})
+	if code != cli.ExitRows {
+		t.Fatalf("stopped leadsheet sync: exit %d\n%s", code, out)
+	}
+	stored := len(srv.Leads())
+	if stored == 0 || stored >= 477 {
+		t.Fatalf("the stopped run stored %d leads, want part of the file\n%s", stored, out)
+	}
+	ui.mappingChanged()
+	loop.pump(t, "the resume offer", func() bool { return ui.sync.plan != nil && ui.sync.plan.Resume != nil && ui.sync.ask != nil })
+	before := leadsCalls(srv)
+	ui.show(stepSync)
+	ui.sync.ask.Confirm()
+	loop.pump(t, "the rest", func() bool { return !ui.sync.running && ui.sync.model.Progress().Totals.Waiting == 0 })
+	if n := leadsCalls(srv) - before; n != 1 {
+		t.Errorf("the window made %d Sync Leads calls for the rows the CLI had not sent, want 1", n)
+	}
+	if n := len(srv.Leads()); n != 477 {
+		t.Errorf("sandbox holds %d leads, want 477", n)
+	}
+}
