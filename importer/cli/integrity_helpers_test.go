@@ -675,6 +675,9 @@ func verify(t *testing.T, h *harness, r run, e expect) {
 		st, known := classify(res.status)
 		switch {
 		case !listed:
+			if n == 0 && rw.fate == stored {
+				lost++
+			}
 			errorf("%s: not in the results", rw.email)
 			allConfirmed = false
 			continue
