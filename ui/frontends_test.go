@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -61,8 +62,9 @@ func TestWindowRunResumesInCLI(t *testing.T) {
 	}
 }
 
-// cancelAfterFirstSync stops the command-line run once Marketo has
-// answered its first Sync Leads call, as Ctrl-C would.
+// cancelAfterFirstSync stops the command-line run once the client has
+// read Marketo's whole answer to its first Sync Leads call, as Ctrl-C
+// would right then.
 type cancelAfterFirstSync struct {
 	cancel context.CancelFunc
 	syncs  atomic.Int32
@@ -70,10 +72,21 @@ type cancelAfterFirstSync struct {
 
 func (c *cancelAfterFirstSync) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := http.DefaultTransport.RoundTrip(req)
-	if strings.HasSuffix(req.URL.Path, "/leads.json") && c.syncs.Add(1) == 1 {
-		c.cancel()
+	if err == nil && strings.HasSuffix(req.URL.Path, "/leads.json") && c.syncs.Add(1) == 1 {
+		resp.Body = cancelOnClose{resp.Body, c.cancel}
 	}
 	return resp, err
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }
 
 // TestCLIRunResumesInWindow: the reverse: a `leadsheet sync` stopped after
