@@ -429,7 +429,7 @@ func (j *Journal) replay(rec record) {
 			// A row Marketo refused changed nothing there: it is sent
 			// again, so a retry after a stop does not skip it.
 			if r.State == Created || r.State == Updated {
-				j.confirmed[r.Row] = RowResult{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason}
+				j.confirmed[r.Row] = RowResult(r)
 			} else {
 				delete(j.confirmed, r.Row)
 			}
@@ -486,7 +486,7 @@ func (j *Journal) sent(rows []int, durable bool) error {
 func (j *Journal) confirm(rs []RowResult) error {
 	res := make([]resultRec, len(rs))
 	for i, r := range rs {
-		res[i] = resultRec{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason}
+		res[i] = resultRec(r)
 	}
 	return j.append(record{Kind: recDone, Res: res}, true)
 }

@@ -1,7 +1,6 @@
 package importer
 
 import (
-	"context"
 	"fmt"
 	"hash/maphash"
 	"strconv"
@@ -399,82 +398,4 @@ func CheckEmail(s string) string {
 		return fmt.Sprintf("%q is not a valid email address (it does not end in a domain like .com).", short(s))
 	}
 	return ""
-}
-
-// Report sums up the validation of a whole sheet.
-type Report struct {
-	Header       Header
-	Rows         int       // data rows read
-	Valid        int       // rows that will be sent (with or without warnings)
-	Invalid      int       // rows that will not be sent
-	WithWarnings int       // sendable rows with at least one warning
-	ByKey        [4]int    // sendable rows by marketo.KeyKind they match on
-	Problems     []Problem // sheet problems first, then rows in order; at most MaxReportProblems
-	ProblemCount int       // all problems found, even past the cap
-	InvalidRows  []int     // sheet row numbers of the invalid rows, in order
-	Notes        []string  // reading notes (merged cells, formulas without results, ...)
-}
-
-// MaxReportProblems caps Report.Problems; counts stay exact.
-const MaxReportProblems = 1000
-
-// add records one checked row.
-func (rep *Report) add(row int, probs []Problem) {
-	rep.Rows++
-	invalid, warned := false, false
-	for _, p := range probs {
-		rep.ProblemCount++
-		if len(rep.Problems) < MaxReportProblems {
-			rep.Problems = append(rep.Problems, p)
-		}
-		if p.Severity == Invalid {
-			invalid = true
-		} else {
-			warned = true
-		}
-	}
-	switch {
-	case invalid:
-		rep.Invalid++
-		rep.InvalidRows = append(rep.InvalidRows, row)
-	case warned:
-		rep.Valid++
-		rep.WithWarnings++
-	default:
-		rep.Valid++
-	}
-}
-
-// Validate reads a sheet once and validates every row: the pre-flight report
-// the operator sees before sending ("send the valid rows only"). headerRow 0
-// detects the header.
-func Validate(ctx context.Context, wb *Workbook, sheet string, headerRow int, m Mapping, fields []marketo.Field, dedup bool) (Report, error) {
-	v := NewValidator(m, fields, dedup)
-	var rep Report
-	for _, p := range v.SheetProblems() {
-		rep.ProblemCount++
-		rep.Problems = append(rep.Problems, p)
-	}
-	fatal := false
-	for _, p := range v.sheet {
-		if p.Severity == Invalid && p.Column == "" {
-			fatal = true
-		}
-	}
-	res, err := wb.Read(ctx, sheet, headerRow, func(r Row) error {
-		lead, probs := v.Check(r)
-		if fatal && !hasInvalid(probs) {
-			probs = append(probs, Problem{Row: r.Number, Severity: Invalid, Message: "Not sent: fix the mapping first (see the sheet problems)."})
-		}
-		rep.add(r.Number, probs)
-		if !hasInvalid(probs) {
-			rep.ByKey[lead.Key()]++
-		}
-		return nil
-	})
-	rep.Header, rep.Notes = res.Header, res.Notes
-	if err != nil {
-		return rep, fmt.Errorf("validate sheet %q: %w", sheet, err)
-	}
-	return rep, nil
 }

@@ -1,9 +1,6 @@
 package importer
 
 import (
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -83,6 +80,9 @@ func TestValidatorCheck(t *testing.T) {
 			if tc.invalid != "" && (len(inv) == 0 || !strings.Contains(strings.Join(inv, "|"), tc.invalid)) {
 				t.Errorf("invalid = %q, want one containing %q", inv, tc.invalid)
 			}
+			if got := strings.Join(warn, "|"); tc.warning == "" && got != "" || !strings.Contains(got, tc.warning) {
+				t.Errorf("warnings = %q, want %q", warn, tc.warning)
+			}
 		})
 	}
 }
@@ -127,41 +127,6 @@ func TestValidatorDuplicatesAndSheetProblems(t *testing.T) {
 	v := NewValidator(Mapping{Headers: []string{"First"}, Columns: []Target{{ToAttribute, "FirstName"}}}, nil, true)
 	if p := v.SheetProblems(); len(p) != 1 || !strings.Contains(p[0].Message, "No column is mapped") {
 		t.Errorf("no key column: %+v", p)
-	}
-}
-
-func TestValidate(t *testing.T) {
-	data := "Email,First Name,Score\n" +
-		"a@example.com,Anna,1\n" +
-		"bad-email,Bob,2\n" +
-		"A@example.com,Anna again,3\n" +
-		",Nobody,4\n"
-	p := filepath.Join(t.TempDir(), "v.csv")
-	os.WriteFile(p, []byte(data), 0o600)
-	wb := mustOpen(t, p, OpenOptions{})
-	m, _ := AutoMap([]string{"Email", "First Name", "Score"}, nil)
-	rep, err := Validate(context.Background(), wb, "v", 1, m, nil, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Rows != 4 || rep.Valid != 2 || rep.Invalid != 2 || rep.WithWarnings != 1 || rep.ByKey[marketo.KeyEmail] != 2 {
-		t.Errorf("report = %+v", rep)
-	}
-	if want := []int{3, 5}; len(rep.InvalidRows) != 2 || rep.InvalidRows[0] != want[0] || rep.InvalidRows[1] != want[1] {
-		t.Errorf("InvalidRows = %v", rep.InvalidRows)
-	}
-	if rep.ProblemCount != 4 || len(rep.Problems) != 4 || rep.Problems[0].Row != 0 {
-		t.Errorf("problems = %+v", rep.Problems)
-	}
-}
-
-func TestReportCap(t *testing.T) {
-	var rep Report
-	for i := 0; i < MaxReportProblems+10; i++ {
-		rep.add(i+2, []Problem{{Row: i + 2, Severity: Invalid, Message: "x"}})
-	}
-	if len(rep.Problems) != MaxReportProblems || rep.ProblemCount != MaxReportProblems+10 || rep.Invalid != MaxReportProblems+10 {
-		t.Errorf("cap: %d problems, count %d, invalid %d", len(rep.Problems), rep.ProblemCount, rep.Invalid)
 	}
 }
 

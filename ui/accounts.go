@@ -38,7 +38,6 @@ type accountsView struct {
 	manage   *widget.Button
 	sandbox  *marketotest.Server
 	conn     *connection
-	status   string
 	onChange []func(*connection)
 }
 

@@ -153,20 +153,6 @@ type Faults struct {
 	TimeoutRate float64
 }
 
-func (c Config) faults() Faults {
-	return Faults{
-		Latency:          c.Latency,
-		LatencyJitter:    c.LatencyJitter,
-		FaultRate5xx:     c.FaultRate5xx,
-		ApplyThen5xxRate: c.ApplyThen5xxRate,
-		TimeoutRate:      c.TimeoutRate,
-		DropRate:         c.DropRate,
-		MalformedRate:    c.MalformedRate,
-		SlowBodyRate:     c.SlowBodyRate,
-		SlowBodyDuration: c.SlowBodyDuration,
-	}
-}
-
 func (c *Config) setFaults(f Faults) {
 	c.Latency = f.Latency
 	c.LatencyJitter = f.LatencyJitter

@@ -62,7 +62,6 @@ type step struct {
 	dedup   string
 	records []string
 	want    []string // per record: "CREATED", "UPDATED", or "FAILED:<text in reason>"
-	sameAs  []int    // per record: index into the ids of earlier steps' first record (-1 = don't care)
 }
 
 func TestSyncMultipleLeadsSemantics(t *testing.T) {
