@@ -276,7 +276,7 @@ func (j *Job) Check(ctx context.Context, s Settings, onRow func(RowCheck)) (*Rep
 	for _, sp := range v.SheetProblems() {
 		rep.add(sp)
 	}
-	res, err := j.readRows(ctx, s, v, rep, onRow, func(b importer.Batch) error {
+	res, err := j.readRows(ctx, true, s, v, rep, onRow, func(b importer.Batch) error {
 		if rep.Fatal != nil {
 			return nil
 		}
@@ -303,10 +303,19 @@ func (rep *Report) add(pr importer.Problem) {
 
 // readRows reads the sheet with v, counting into rep, and hands every
 // batch of valid rows to emit.
-func (j *Job) readRows(ctx context.Context, s Settings, v *importer.Validator, rep *Report, onRow func(RowCheck), emit func(importer.Batch) error) (importer.ReadResult, error) {
+//
+// Pre-flight (cached) may read the rows from the sheet cache; the send step
+// always reads the file.
+func (j *Job) readRows(ctx context.Context, cached bool, s Settings, v *importer.Validator, rep *Report, onRow func(RowCheck), emit func(importer.Batch) error) (importer.ReadResult, error) {
 	bt := newBatcher(s, emit)
 	fatal := rep.Fatal != nil
-	res, err := j.wb.Read(ctx, j.sheet, j.headerRow, func(r importer.Row) error {
+	read := func(fn func(importer.Row) error) (importer.ReadResult, error) {
+		return j.wb.Read(ctx, j.sheet, j.headerRow, fn)
+	}
+	if cached {
+		read = func(fn func(importer.Row) error) (importer.ReadResult, error) { return j.scan(ctx, fn) }
+	}
+	res, err := read(func(r importer.Row) error {
 		rep.Rows++
 		lead, probs := v.Check(r)
 		var reasons []string

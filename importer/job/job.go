@@ -45,6 +45,7 @@ type Job struct {
 	sheet     string
 	headerRow int
 	guess     importer.HeaderGuess // how the header row was chosen; Sure when given
+	cache     *sheetCache          // the selected sheet's cells, when they fit; see scan
 	header    importer.Header
 }
 
@@ -128,6 +129,9 @@ func (j *Job) Select(ctx context.Context, sheet string, headerRow int) error {
 		return &Error{Kind: Unreadable, Path: j.path, Sheet: sheet, Err: err, Detail: readDetail(err)}
 	}
 	j.sheet, j.headerRow, j.guess, j.header = sheet, headerRow, guess, header
+	if c := j.cache; c != nil && (c.sheet != sheet || c.header != headerRow) {
+		j.cache = nil
+	}
 	return nil
 }
 

@@ -277,3 +277,27 @@ func TestChangedWhileSending(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckFromCacheMatchesFile: a second pre-flight, served from the
+// sheet cache, finds exactly what reading the file found, down to every
+// batch's digest, and a changed header row is read from the file again.
+func TestCheckFromCacheMatchesFile(t *testing.T) {
+	j, first := checked(t, 700)
+	if j.cache == nil {
+		t.Fatal("a 700-row sheet was not cached")
+	}
+	again, err := j.Check(context.Background(), first.Settings(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Rows != first.Rows || again.Valid != first.Valid || fmt.Sprint(again.digests) != fmt.Sprint(first.digests) ||
+		fmt.Sprint(again.Skipped) != fmt.Sprint(first.Skipped) || fmt.Sprint(again.Notes) != fmt.Sprint(first.Notes) {
+		t.Errorf("cached check differs: %d/%d rows, %d/%d valid, %d/%d batches", again.Rows, first.Rows, again.Valid, first.Valid, again.Batches(), first.Batches())
+	}
+	if err := j.Select(context.Background(), "", 1); err != nil {
+		t.Fatal(err)
+	}
+	if j.cache != nil {
+		t.Error("the cache survived a change of header row")
+	}
+}

@@ -159,7 +159,7 @@ func (j *Job) reread(ctx context.Context, rep *Report, opts SendOptions) importe
 			q.ByKey = map[marketo.KeyKind]int{}
 			batches := 0
 			v := importer.NewValidator(s.Mapping, s.Fields, s.Dedup)
-			_, readErr = j.readRows(context.WithoutCancel(ctx), s, v, &q, nil, func(b importer.Batch) error {
+			_, readErr = j.readRows(context.WithoutCancel(ctx), false, s, v, &q, nil, func(b importer.Batch) error {
 				if b.Seq >= len(rep.digests) || digestOf(b) != rep.digests[b.Seq] {
 					return changed
 				}
