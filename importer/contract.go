@@ -119,3 +119,8 @@ type Event struct {
 	Message string      // plain words for the operator, when there is something to say
 	Totals  Totals      // counts after this event
 }
+
+// Total is the number of rows counted, in any state.
+func (t Totals) Total() int {
+	return t.Waiting + t.Sending + t.Created + t.Updated + t.Failed + t.Skipped + t.NotSent + t.Unknown + t.CreatedOrUpdated
+}

@@ -1,8 +1,16 @@
-// Package importer turns an operator's workbook into Marketo leads: it reads
-// .xlsx/.xlsm/.csv files as the operator sees them, maps columns to lead
-// fields, validates every row before anything is sent, batches the valid
-// rows, runs the sync, journals confirmed batches so a crash never sends a
-// row twice, and writes the results to a new workbook.
+// Package importer turns an operator's workbook into Marketo leads. This
+// package holds only what every step shares: the row, the mapping, the
+// batch, row states and run events. The steps are its subpackages, in the
+// order an import goes through them:
 //
-// It has no widgets: the ui package and the headless CLI both drive it.
+//	sheet    read .xlsx/.xlsm/.csv as the operator sees them (no Marketo here)
+//	mapping  map columns to lead fields, saved presets, check every row
+//	run      batch the valid rows and send them within Marketo's limits
+//	journal  the record of what was sent, so a crash never sends a row twice
+//	results  the results copy of the workbook and the rows to fix
+//	job      the one import use case, tying the steps together
+//	cli      `leadsheet sync`, a front end over job (the window is ui)
+//
+// Each subpackage depends on this one and on the steps before it, never on
+// a later one. None has widgets.
 package importer

@@ -10,6 +10,7 @@ import (
 
 	"leadsheet/importer"
 	"leadsheet/importer/job"
+	"leadsheet/importer/sheet"
 )
 
 // previewRows is how many leading rows the File step shows.
@@ -19,22 +20,22 @@ const previewRows = 30
 // chosen sheet and header row, and a preview of the first rows.
 type FileModel struct {
 	Path      string
-	Sheets    []importer.SheetInfo
+	Sheets    []sheet.SheetInfo
 	Sheet     string
 	HeaderRow int // sheet row number of the header; the detected one unless changed
 	Detected  int // what detection found
 	Preview   []importer.Row
-	Header    importer.Header
+	Header    sheet.Header
 	Notes     []string // what the operator should know about the file (format surprises, merged cells, ...)
 	DataRows  int      // data rows below the header once read; -1 until then
 
 	job *job.Job
-	wb  *importer.Workbook
+	wb  *sheet.Workbook
 }
 
 // OpenFile opens a workbook and prepares its first visible sheet. An
 // encrypted workbook without password returns an error matching
-// importer.ErrPasswordRequired, so the caller can ask for one.
+// sheet.ErrPasswordRequired, so the caller can ask for one.
 func OpenFile(ctx context.Context, path, password string) (*FileModel, error) {
 	j, err := job.OpenFile(ctx, path, password)
 	if err != nil {
@@ -58,7 +59,7 @@ func (m *FileModel) Close() error {
 }
 
 // Workbook is the open workbook.
-func (m *FileModel) Workbook() *importer.Workbook { return m.wb }
+func (m *FileModel) Workbook() *sheet.Workbook { return m.wb }
 
 // Job is the import of this file, on the chosen sheet and header row.
 func (m *FileModel) Job() *job.Job { return m.job }
@@ -73,18 +74,18 @@ func (m *FileModel) SheetNames() []string {
 }
 
 // SelectSheet switches to a sheet, detects its header row and reloads the preview.
-func (m *FileModel) SelectSheet(ctx context.Context, sheet string) error {
-	h, err := m.wb.DetectHeader(ctx, sheet)
+func (m *FileModel) SelectSheet(ctx context.Context, name string) error {
+	h, err := m.wb.DetectHeader(ctx, name)
 	if err != nil {
 		return err
 	}
-	prev, err := m.wb.Preview(ctx, sheet, previewRows)
+	prev, err := m.wb.Preview(ctx, name, previewRows)
 	if err != nil {
 		return err
 	}
-	m.Sheet, m.Detected, m.Preview = sheet, h, prev
+	m.Sheet, m.Detected, m.Preview = name, h, prev
 	if h == 0 {
-		m.HeaderRow, m.Header = 0, importer.Header{}
+		m.HeaderRow, m.Header = 0, sheet.Header{}
 		return nil
 	}
 	return m.SetHeaderRow(ctx, h)
@@ -124,7 +125,7 @@ func OpenTrouble(path string, err error) string {
 	if errors.As(err, &je) {
 		return je.Error()
 	}
-	var oe *importer.OpenError
+	var oe *sheet.OpenError
 	if errors.As(err, &oe) {
 		return fmt.Sprintf("%s cannot be opened. %s", filepath.Base(path), oe.Message)
 	}

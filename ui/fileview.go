@@ -17,7 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"leadsheet/assets"
-	"leadsheet/importer"
+	"leadsheet/importer/sheet"
 )
 
 // fileView is the File step.
@@ -239,9 +239,9 @@ func (v *fileView) open(path, password string) {
 		v.ui.opts.Do(func() {
 			v.busy = false
 			switch {
-			case errors.Is(err, importer.ErrPasswordRequired), errors.Is(err, importer.ErrWrongPassword):
+			case errors.Is(err, sheet.ErrPasswordRequired), errors.Is(err, sheet.ErrWrongPassword):
 				v.summary.SetText("")
-				v.askPassword(path, errors.Is(err, importer.ErrWrongPassword))
+				v.askPassword(path, errors.Is(err, sheet.ErrWrongPassword))
 			case err != nil:
 				v.summary.SetText("")
 				v.fail(OpenTrouble(path, err))

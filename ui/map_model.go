@@ -7,6 +7,8 @@ import (
 
 	"leadsheet/importer"
 	"leadsheet/importer/job"
+	"leadsheet/importer/mapping"
+	"leadsheet/importer/sheet"
 	"leadsheet/marketo"
 )
 
@@ -25,11 +27,11 @@ const (
 // MapModel is the Map step without widgets: the mapping of each column, the
 // options the operator chooses from and the key each row will match on.
 type MapModel struct {
-	Header     importer.Header
+	Header     sheet.Header
 	Mapping    importer.Mapping
-	Matches    []importer.Match // AutoMap's verdict per column (confidence and reason)
-	Samples    [][]string       // a few values per column, from the first rows
-	Fields     []marketo.Field  // the connected Marketo's lead fields; nil: the standard list
+	Matches    []mapping.Match // AutoMap's verdict per column (confidence and reason)
+	Samples    [][]string      // a few values per column, from the first rows
+	Fields     []marketo.Field // the connected Marketo's lead fields; nil: the standard list
 	Dedup      bool
 	BatchSize  int
 	PresetName string // name of the preset the mapping was recalled from, if any
@@ -40,9 +42,9 @@ type MapModel struct {
 
 // NewMapModel auto-maps a header against a field list (nil: the standard
 // fields), with samples taken from preview rows below the header.
-func NewMapModel(h importer.Header, preview []importer.Row, fields []marketo.Field) *MapModel {
+func NewMapModel(h sheet.Header, preview []importer.Row, fields []marketo.Field) *MapModel {
 	m := &MapModel{Header: h, Fields: fields, Dedup: true, BatchSize: marketo.MaxBatch}
-	m.Mapping, m.Matches = importer.AutoMap(h.Names, fields)
+	m.Mapping, m.Matches = mapping.AutoMap(h.Names, fields)
 	m.Samples = make([][]string, len(h.Names))
 	for _, r := range preview {
 		if r.Number <= h.Row {
@@ -69,7 +71,7 @@ func (m *MapModel) buildOptions() {
 	}
 	fields := m.Fields
 	if fields == nil {
-		fields = importer.StandardFields()
+		fields = mapping.StandardFields()
 	}
 	var attrs []string
 	for _, f := range fields {
@@ -149,13 +151,13 @@ func (m *MapModel) Set(col int, label string) (cleared int, err error) {
 		for i, other := range m.Mapping.Columns {
 			if i != col && other == t {
 				m.Mapping.Columns[i] = importer.Target{}
-				m.Matches[i] = importer.Match{Confidence: importer.None, Reason: "cleared: " + label + " is now mapped from " + strconvQuote(m.Header.Names[col])}
+				m.Matches[i] = mapping.Match{Confidence: mapping.None, Reason: "cleared: " + label + " is now mapped from " + strconvQuote(m.Header.Names[col])}
 				cleared = i
 			}
 		}
 	}
 	m.Mapping.Columns[col] = t
-	m.Matches[col] = importer.Match{Confidence: importer.None, Reason: "chosen by you"}
+	m.Matches[col] = mapping.Match{Confidence: mapping.None, Reason: "chosen by you"}
 	m.PresetName = ""
 	return cleared, nil
 }
@@ -168,9 +170,9 @@ func (m *MapModel) Origins() []job.Origin {
 	out := make([]job.Origin, len(m.Mapping.Columns))
 	for i, match := range m.Matches {
 		switch {
-		case match.Confidence == importer.Guess:
+		case match.Confidence == mapping.Guess:
 			out[i] = job.Guessed
-		case match.Confidence != importer.None:
+		case match.Confidence != mapping.None:
 			out[i] = job.Auto
 		case strings.HasPrefix(match.Reason, "from your saved"):
 			out[i] = job.Preset
@@ -196,18 +198,18 @@ func (m *MapModel) GuessedKey() int {
 
 // Confirm takes a guessed column's target as the operator's own.
 func (m *MapModel) Confirm(col int) {
-	m.Matches[col] = importer.Match{Confidence: importer.None, Reason: "chosen by you"}
+	m.Matches[col] = mapping.Match{Confidence: mapping.None, Reason: "chosen by you"}
 	m.PresetName = ""
 }
 
 // Badge is the short confidence mark shown beside an auto-mapped column.
 func (m *MapModel) Badge(col int) string {
 	switch m.Matches[col].Confidence {
-	case importer.Exact:
+	case mapping.Exact:
 		return "auto · exact"
-	case importer.Synonym:
+	case mapping.Synonym:
 		return "auto · likely"
-	case importer.Guess:
+	case mapping.Guess:
 		return "auto · guess, check"
 	}
 	switch r := m.Matches[col].Reason; {
@@ -302,14 +304,14 @@ func (m *MapModel) emailIsAttribute() bool {
 const DedupWarning = "Off creates duplicates in Marketo: every row becomes a new lead, even if the person is already there."
 
 // ApplyPreset takes a saved mapping for this header.
-func (m *MapModel) ApplyPreset(p importer.Preset) {
+func (m *MapModel) ApplyPreset(p mapping.Preset) {
 	m.Mapping = p.MappingFor(m.Header.Names)
 	for i, t := range m.Mapping.Columns {
 		reason := "from your saved mapping “" + p.Name + "”"
 		if t.Kind == importer.Skip {
 			reason = "skipped in your saved mapping"
 		}
-		m.Matches[i] = importer.Match{Confidence: importer.None, Reason: reason}
+		m.Matches[i] = mapping.Match{Confidence: mapping.None, Reason: reason}
 	}
 	m.Dedup = p.Dedup
 	m.BatchSize = p.BatchSize
@@ -320,6 +322,6 @@ func (m *MapModel) ApplyPreset(p importer.Preset) {
 }
 
 // Preset captures the current mapping under a name.
-func (m *MapModel) Preset(name string) importer.Preset {
-	return importer.Preset{Name: name, Headers: append([]string(nil), m.Header.Names...), Mapping: m.Mapping, Dedup: m.Dedup, BatchSize: m.BatchSize}
+func (m *MapModel) Preset(name string) mapping.Preset {
+	return mapping.Preset{Name: name, Headers: append([]string(nil), m.Header.Names...), Mapping: m.Mapping, Dedup: m.Dedup, BatchSize: m.BatchSize}
 }

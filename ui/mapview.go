@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"leadsheet/importer"
+	"leadsheet/importer/mapping"
 )
 
 // batchSizes are the batch sizes offered; Marketo takes at most 300.
@@ -168,11 +169,11 @@ func (v *mapView) setModel(m *MapModel) {
 
 func badgeImportance(m *MapModel, col int) widget.Importance {
 	switch m.Matches[col].Confidence {
-	case importer.Exact:
+	case mapping.Exact:
 		return widget.SuccessImportance
-	case importer.Synonym:
+	case mapping.Synonym:
 		return widget.SuccessImportance
-	case importer.Guess:
+	case mapping.Guess:
 		return widget.WarningImportance
 	}
 	return widget.LowImportance
@@ -296,7 +297,7 @@ func (v *mapView) presetDir() string { return v.ui.dirs().Presets() }
 
 // refreshPresets lists the saved mappings in the preset picker.
 func (v *mapView) refreshPresets() {
-	ps, _ := importer.LoadPresets(v.presetDir())
+	ps, _ := mapping.LoadPresets(v.presetDir())
 	names := make([]string, len(ps))
 	for i, p := range ps {
 		names[i] = p.Name
@@ -310,7 +311,7 @@ func (v *mapView) loadPreset(name string) {
 	if v.model == nil || name == "" {
 		return
 	}
-	ps, _ := importer.LoadPresets(v.presetDir())
+	ps, _ := mapping.LoadPresets(v.presetDir())
 	for _, p := range ps {
 		if p.Name == name {
 			v.model.ApplyPreset(p)
@@ -336,7 +337,7 @@ func (v *mapView) askPresetName() {
 		if !ok || strings.TrimSpace(name.Text) == "" {
 			return
 		}
-		if _, err := importer.SavePreset(v.presetDir(), v.model.Preset(strings.TrimSpace(name.Text))); err != nil {
+		if _, err := mapping.SavePreset(v.presetDir(), v.model.Preset(strings.TrimSpace(name.Text))); err != nil {
 			v.ui.present(dialog.NewError(fmt.Errorf("the mapping could not be saved: %w", err), v.ui.win))
 			return
 		}

@@ -9,6 +9,8 @@ import (
 
 	"leadsheet/importer"
 	"leadsheet/importer/job"
+	"leadsheet/importer/mapping"
+	"leadsheet/importer/sheet"
 	"leadsheet/marketo"
 )
 
@@ -18,8 +20,8 @@ type memPrefs map[string]string
 func (p memPrefs) String(k string) string { return p[k] }
 func (p memPrefs) SetString(k, v string)  { p[k] = v }
 
-func sampleHeader() importer.Header {
-	return importer.NewHeader(1, []string{"E-mail", "First Name", "Firma", "Lead Id", "Notes"})
+func sampleHeader() sheet.Header {
+	return sheet.NewHeader(1, []string{"E-mail", "First Name", "Firma", "Lead Id", "Notes"})
 }
 
 func TestMapModel(t *testing.T) {
@@ -67,7 +69,7 @@ func TestMapModel(t *testing.T) {
 }
 
 func TestKeySentence(t *testing.T) {
-	h := importer.NewHeader(1, []string{"Id", "Email", "Name"})
+	h := sheet.NewHeader(1, []string{"Id", "Email", "Name"})
 	m := NewMapModel(h, nil, nil)
 	m.Mapping.Columns = []importer.Target{{Kind: importer.ToID}, {Kind: importer.ToEmail}, {}}
 	got := m.KeySentence(map[marketo.KeyKind]int{marketo.KeyID: 3, marketo.KeyEmail: 9812, marketo.KeyNone: 2})
@@ -92,7 +94,7 @@ func TestPreflight(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	mapping, _ := importer.AutoMap(j.Header().Names, nil)
+	mapping, _ := mapping.AutoMap(j.Header().Names, nil)
 	var rows []SyncRow
 	rep, err := j.Check(t.Context(), job.Settings{Mapping: mapping, Dedup: true}, func(rc job.RowCheck) {
 		r := SyncRow{Row: rc.Row, Key: rc.Key}

@@ -11,7 +11,8 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
-	"leadsheet/importer"
+	"leadsheet/importer/journal"
+	"leadsheet/importer/mapping"
 	"leadsheet/marketo/marketotest"
 )
 
@@ -36,7 +37,7 @@ func TestCanarySendsFirstBatchThenAsks(t *testing.T) {
 	// The first batch alone must not finish the journal: the rest would
 	// then start afresh, and a resume would send the first batch again.
 	dir, key := ui.dirs().Journals(), journalKeyOf(ui)
-	if n, open, err := importer.PeekJournal(dir, key); err != nil || !open || n != 300 {
+	if n, open, err := journal.PeekJournal(dir, key); err != nil || !open || n != 300 {
 		t.Errorf("journal after the canary: %d confirmed, open %v, err %v; want 300 in an open journal", n, open, err)
 	}
 	ui.sync.ask.Confirm()
@@ -45,15 +46,15 @@ func TestCanarySendsFirstBatchThenAsks(t *testing.T) {
 	if p.Totals.Created != 477 || p.Totals.Updated != 1 || p.Totals.Waiting != 0 {
 		t.Fatalf("after the rest: %+v", p.Totals)
 	}
-	if n, open, err := importer.PeekJournal(dir, key); err != nil || open {
+	if n, open, err := journal.PeekJournal(dir, key); err != nil || open {
 		t.Errorf("journal after every row was sent: %d confirmed, open %v, err %v; want it finished", n, open, err)
 	}
 }
 
 // journalKeyOf is the journal key of the file, mapping and account shown.
-func journalKeyOf(ui *App) importer.JournalKey {
+func journalKeyOf(ui *App) journal.JournalKey {
 	f, mm, c := ui.file.model, ui.mapping.model, ui.accounts.conn
-	return importer.JournalKey{FileSHA256: f.Job().SHA256(), Sheet: f.Sheet, HeaderRow: f.HeaderRow, Mapping: mm.Mapping,
+	return journal.JournalKey{FileSHA256: f.Job().SHA256(), Sheet: f.Sheet, HeaderRow: f.HeaderRow, Mapping: mm.Mapping,
 		API: c.acct.API, Endpoint: c.acct.Endpoint, Dedup: mm.Dedup}
 }
 
@@ -218,7 +219,7 @@ func TestPresetRecalledForSameHeaders(t *testing.T) {
 	col := indexOf(mv.model.Header.Names, "Badge No.")
 	mv.choosers[col].SetText(mv.model.Search("mobile")[0])
 	mv.batch.SetSelected("100")
-	if _, err := importer.SavePreset(mv.presetDir(), mv.model.Preset("Booth scans")); err != nil {
+	if _, err := mapping.SavePreset(mv.presetDir(), mv.model.Preset("Booth scans")); err != nil {
 		t.Fatal(err)
 	}
 

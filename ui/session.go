@@ -11,6 +11,7 @@ import (
 
 	"leadsheet/importer"
 	"leadsheet/importer/job"
+	"leadsheet/importer/mapping"
 	"leadsheet/marketo"
 )
 
@@ -92,7 +93,7 @@ func (ui *App) remap() {
 		return
 	}
 	m := NewMapModel(f.Header, f.Preview, ui.fields())
-	if p, ok, err := importer.FindPreset(ui.dirs().Presets(), f.Header.Names); err == nil && ok {
+	if p, ok, err := mapping.FindPreset(ui.dirs().Presets(), f.Header.Names); err == nil && ok {
 		m.ApplyPreset(p)
 	}
 	ui.mapping.setModel(m)

@@ -16,8 +16,9 @@ import (
 	"strings"
 	"time"
 
-	"leadsheet/importer"
 	"leadsheet/importer/job"
+	"leadsheet/importer/run"
+	"leadsheet/importer/sheet"
 	"leadsheet/marketo"
 )
 
@@ -136,7 +137,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.preset, "mapping", "", "mapping preset (JSON saved by Leadsheet)")
 	fs.BoolVar(&o.dedup, "dedup", true, "update leads that already exist (false: every row creates a new lead)")
 	fs.IntVar(&o.batchSize, "batch-size", marketo.MaxBatch, "leads per call, 1-300")
-	fs.IntVar(&o.concurrency, "concurrency", importer.DefaultConcurrency, "calls at once, 1-10")
+	fs.IntVar(&o.concurrency, "concurrency", run.DefaultConcurrency, "calls at once, 1-10")
 	fs.StringVar(&o.api, "api", "", "Marketo API: soap or rest (default: the account's, else soap)")
 	fs.StringVar(&o.profile, "profile", "", "saved Marketo account to use")
 	fs.StringVar(&o.endpoint, "endpoint", "", "SOAP endpoint URL")
@@ -192,7 +193,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.batchSize < 1 || o.batchSize > marketo.MaxBatch {
 		return o, &usageError{msg: fmt.Sprintf("--batch-size must be between 1 and %d", marketo.MaxBatch)}
 	}
-	if o.concurrency < 1 || o.concurrency > importer.DefaultConcurrency {
+	if o.concurrency < 1 || o.concurrency > run.DefaultConcurrency {
 		return o, &usageError{msg: "--concurrency must be between 1 and 10 (Marketo allows 10 calls at once)"}
 	}
 	if o.headerRow < 0 {
@@ -259,7 +260,7 @@ func exitCode(err error) int {
 
 // applyMaps applies --map overrides to m; COL is a header (any case) or a
 // column letter.
-func applyMaps(m *job.Proposal, h importer.Header, maps []string) error {
+func applyMaps(m *job.Proposal, h sheet.Header, maps []string) error {
 	for _, spec := range maps {
 		col, field, ok := strings.Cut(spec, "=")
 		col, field = strings.TrimSpace(col), strings.TrimSpace(field)

@@ -16,7 +16,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"leadsheet/importer"
+	"leadsheet/importer/journal"
 	"leadsheet/marketo/marketotest"
 )
 
@@ -139,7 +139,7 @@ func TestSync(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "fair.xlsx")
 	writeWorkbook(t, in, 1000, map[int]bool{10: true, 500: true})
-	before, _ := importer.HashFile(in)
+	before, _ := journal.HashFile(in)
 	env := Env{Getenv: keyEnv(marketotest.DefaultEncryptionKey), ConfigDir: filepath.Join(dir, "config")}
 
 	r := runMain(t, env, soapArgs(srv, in, "--batch-size", "100")...)
@@ -159,7 +159,7 @@ func TestSync(t *testing.T) {
 	if !strings.Contains(r.stdout, "Rows to fix and send again: ") {
 		t.Errorf("no failures file named:\n%s", r.stdout)
 	}
-	if after, _ := importer.HashFile(in); after != before {
+	if after, _ := journal.HashFile(in); after != before {
 		t.Fatal("input file changed")
 	}
 

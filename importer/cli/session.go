@@ -15,6 +15,8 @@ import (
 
 	"leadsheet/importer"
 	"leadsheet/importer/job"
+	"leadsheet/importer/mapping"
+	"leadsheet/importer/run"
 	"leadsheet/marketo"
 )
 
@@ -223,7 +225,7 @@ func (s *session) secretFromEnv(api string) bool {
 func (s *session) mapColumns() error {
 	h := s.j.Header()
 	if s.o.preset != "" {
-		pr, err := importer.LoadPreset(s.o.preset)
+		pr, err := mapping.LoadPreset(s.o.preset)
 		if err != nil {
 			return fail(ExitUsage, "Could not use the mapping %s: %w", s.o.preset, err)
 		}
@@ -438,21 +440,21 @@ var errDryRun = errors.New("dry run: not sent")
 func (s *session) send(ctx context.Context, rep *job.Report, outputs job.Outputs) error {
 	prog := newProgress(s.env.Stderr, s.env.StderrIsTerminal)
 	out, runErr := s.j.Send(ctx, rep, job.SendOptions{Client: s.client, Account: job.AccountOf(s.profile), Dirs: s.dirs,
-		Holder: "leadsheet sync", RequireResume: s.o.resume, Run: importer.RunOptions{Concurrency: s.o.concurrency}}, prog.event)
+		Holder: "leadsheet sync", RequireResume: s.o.resume, Run: run.RunOptions{Concurrency: s.o.concurrency}}, prog.event)
 	prog.done()
 	var je *job.Error
 	if errors.As(runErr, &je) {
 		if je.Kind == job.Changed && je.Detail != "" {
 			// No results file: the results copy is made from the input as
 			// it is now, which is no longer what the answers belong to.
-			fmt.Fprintln(s.env.Stdout, importer.Summary(out.Totals))
+			fmt.Fprintln(s.env.Stdout, run.Summary(out.Totals))
 		}
 		return s.jobFailure(runErr)
 	}
 
 	// Results are written even after a cancel: they say what happened.
 	files, werr := s.j.WriteResults(context.WithoutCancel(ctx), outputs, out.Results)
-	fmt.Fprintln(s.env.Stdout, importer.Summary(out.Totals))
+	fmt.Fprintln(s.env.Stdout, run.Summary(out.Totals))
 	if werr != nil {
 		fmt.Fprintf(s.env.Stderr, "Leadsheet could not write the results: %v\n", werr)
 	} else {
@@ -462,9 +464,9 @@ func (s *session) send(ctx context.Context, rep *job.Report, outputs job.Outputs
 		}
 	}
 
-	var se *importer.StopError
+	var se *run.StopError
 	switch {
-	case errors.As(runErr, &se) && (se.Cause == importer.StopQuota || se.Cause == importer.StopAuth):
+	case errors.As(runErr, &se) && (se.Cause == run.StopQuota || se.Cause == run.StopAuth):
 		return &failure{code: ExitConnect, err: errors.New(se.Message)}
 	case runErr != nil:
 		return &failure{code: ExitRows, err: errors.New(stopMessage(runErr, out))}
@@ -478,7 +480,7 @@ func (s *session) send(ctx context.Context, rep *job.Report, outputs job.Outputs
 	return nil
 }
 
-func stopMessage(err error, out importer.Outcome) string {
+func stopMessage(err error, out run.Outcome) string {
 	if out.Message != "" {
 		return out.Message
 	}

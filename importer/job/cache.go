@@ -2,9 +2,9 @@ package job
 
 import (
 	"context"
-	"errors"
 
 	"leadsheet/importer"
+	"leadsheet/importer/sheet"
 )
 
 // cacheBudget is the most memory a sheet's cells may take in the cache:
@@ -24,7 +24,7 @@ type sheetCache struct {
 	text   []byte   // every cell, back to back
 	ends   []uint32 // end of each cell in text; row i's are ends[i*width:(i+1)*width]
 	rows   []int32  // sheet row number of each row
-	result importer.ReadResult
+	result sheet.ReadResult
 }
 
 func (c *sheetCache) size() int { return len(c.text) + 4*len(c.ends) + 4*len(c.rows) }
@@ -65,13 +65,10 @@ func (c *sheetCache) each(ctx context.Context, fn func(importer.Row) error) erro
 	return nil
 }
 
-// errTooBig stops filling a cache that outgrew its budget.
-var errTooBig = errors.New("sheet too big to cache")
-
 // scan reads the selected sheet's rows for pre-flight: from the cache when
 // the last complete read filled one, else from the file, filling the cache
 // as it goes while the sheet stays within budget.
-func (j *Job) scan(ctx context.Context, fn func(importer.Row) error) (importer.ReadResult, error) {
+func (j *Job) scan(ctx context.Context, fn func(importer.Row) error) (sheet.ReadResult, error) {
 	if c := j.cache; c != nil && c.sheet == j.sheet && c.header == j.headerRow {
 		return c.result, c.each(ctx, fn)
 	}

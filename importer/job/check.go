@@ -10,6 +10,9 @@ import (
 	"strings"
 
 	"leadsheet/importer"
+	"leadsheet/importer/mapping"
+	"leadsheet/importer/run"
+	"leadsheet/importer/sheet"
 	"leadsheet/marketo"
 )
 
@@ -79,7 +82,7 @@ type Report struct {
 
 	settings Settings
 	digests  []digest
-	headers  importer.Header
+	headers  sheet.Header
 }
 
 // Batches is the number of calls the rows need.
@@ -167,7 +170,7 @@ func (j *Job) MappingProblem(s Settings) *Error {
 		}
 		seen[t] = i
 	}
-	v := importer.NewValidator(s.Mapping, s.Fields, s.Dedup)
+	v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup)
 	for _, sp := range v.SheetProblems() {
 		if sp.Severity != importer.Invalid {
 			continue
@@ -272,7 +275,7 @@ func (j *Job) Check(ctx context.Context, s Settings, onRow func(RowCheck)) (*Rep
 		rep.Unchecked = "Marketo's field list is not known, so field names, types and lengths were not checked (only keys and emails)."
 	}
 	rep.Fatal = j.MappingProblem(s)
-	v := importer.NewValidator(s.Mapping, s.Fields, s.Dedup)
+	v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup)
 	for _, sp := range v.SheetProblems() {
 		rep.add(sp)
 	}
@@ -306,14 +309,14 @@ func (rep *Report) add(pr importer.Problem) {
 //
 // Pre-flight (cached) may read the rows from the sheet cache; the send step
 // always reads the file.
-func (j *Job) readRows(ctx context.Context, cached bool, s Settings, v *importer.Validator, rep *Report, onRow func(RowCheck), emit func(importer.Batch) error) (importer.ReadResult, error) {
+func (j *Job) readRows(ctx context.Context, cached bool, s Settings, v *mapping.Validator, rep *Report, onRow func(RowCheck), emit func(importer.Batch) error) (sheet.ReadResult, error) {
 	bt := newBatcher(s, emit)
 	fatal := rep.Fatal != nil
-	read := func(fn func(importer.Row) error) (importer.ReadResult, error) {
+	read := func(fn func(importer.Row) error) (sheet.ReadResult, error) {
 		return j.wb.Read(ctx, j.sheet, j.headerRow, fn)
 	}
 	if cached {
-		read = func(fn func(importer.Row) error) (importer.ReadResult, error) { return j.scan(ctx, fn) }
+		read = func(fn func(importer.Row) error) (sheet.ReadResult, error) { return j.scan(ctx, fn) }
 	}
 	res, err := read(func(r importer.Row) error {
 		rep.Rows++
@@ -362,7 +365,7 @@ func (j *Job) readRows(ctx context.Context, cached bool, s Settings, v *importer
 
 // readDetail is the reader's own plain words for a failure, when it has them.
 func readDetail(err error) string {
-	var oe *importer.OpenError
+	var oe *sheet.OpenError
 	if errors.As(err, &oe) {
 		return oe.Message
 	}
@@ -371,8 +374,8 @@ func readDetail(err error) string {
 
 // newBatcher is the one place batches are cut, so pre-flight and the send
 // step cut them alike and their digests agree.
-func newBatcher(s Settings, emit func(importer.Batch) error) *importer.Batcher {
-	return importer.NewBatcherFor(s.API, s.BatchSize, emit)
+func newBatcher(s Settings, emit func(importer.Batch) error) *run.Batcher {
+	return run.NewBatcherFor(s.API, s.BatchSize, emit)
 }
 
 // keyValue is the value a lead is matched on, for a table's Key column.

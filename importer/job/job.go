@@ -23,7 +23,8 @@ import (
 	"path/filepath"
 	"slices"
 
-	"leadsheet/importer"
+	"leadsheet/importer/journal"
+	"leadsheet/importer/sheet"
 )
 
 // Options say how to open a file.
@@ -40,13 +41,13 @@ type Job struct {
 	path     string
 	password string
 	sum      string // hex SHA-256 of the file, taken before it was opened
-	wb       *importer.Workbook
+	wb       *sheet.Workbook
 
 	sheet     string
 	headerRow int
-	guess     importer.HeaderGuess // how the header row was chosen; Sure when given
-	cache     *sheetCache          // the selected sheet's cells, when they fit; see scan
-	header    importer.Header
+	guess     sheet.HeaderGuess // how the header row was chosen; Sure when given
+	cache     *sheetCache       // the selected sheet's cells, when they fit; see scan
+	header    sheet.Header
 }
 
 // Open hashes the file, then opens it and selects opts.Sheet (or the first
@@ -72,11 +73,11 @@ func OpenFile(ctx context.Context, path, password string) (*Job, error) {
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		return nil, &Error{Kind: NotAFile, Path: path}
 	}
-	sum, err := importer.HashFile(path)
+	sum, err := journal.HashFile(path)
 	if err != nil {
 		return nil, &Error{Kind: Unreadable, Path: path, Err: err}
 	}
-	wb, err := importer.Open(ctx, path, importer.OpenOptions{Password: password})
+	wb, err := sheet.Open(ctx, path, sheet.OpenOptions{Password: password})
 	if err != nil {
 		return nil, openError(path, err)
 	}
@@ -85,12 +86,12 @@ func OpenFile(ctx context.Context, path, password string) (*Job, error) {
 
 func openError(path string, err error) error {
 	switch {
-	case errors.Is(err, importer.ErrPasswordRequired):
+	case errors.Is(err, sheet.ErrPasswordRequired):
 		return &Error{Kind: NeedsPassword, Path: path, Err: err}
-	case errors.Is(err, importer.ErrWrongPassword):
+	case errors.Is(err, sheet.ErrWrongPassword):
 		return &Error{Kind: WrongPassword, Path: path, Err: err}
 	}
-	var oe *importer.OpenError
+	var oe *sheet.OpenError
 	if errors.As(err, &oe) {
 		return &Error{Kind: Unreadable, Path: path, Err: err, Detail: oe.Message}
 	}
@@ -99,44 +100,44 @@ func openError(path string, err error) error {
 
 // Select switches to a sheet ("" = the first visible one) and header row
 // (0 = detected).
-func (j *Job) Select(ctx context.Context, sheet string, headerRow int) error {
+func (j *Job) Select(ctx context.Context, name string, headerRow int) error {
 	sheets := j.wb.Sheets()
 	if len(sheets) == 0 {
 		return &Error{Kind: NoSheets, Path: j.path}
 	}
-	if sheet == "" {
-		sheet = DefaultSheet(sheets)
-	} else if !slices.ContainsFunc(sheets, func(s importer.SheetInfo) bool { return s.Name == sheet }) {
+	if name == "" {
+		name = DefaultSheet(sheets)
+	} else if !slices.ContainsFunc(sheets, func(s sheet.SheetInfo) bool { return s.Name == name }) {
 		names := make([]string, len(sheets))
 		for i, s := range sheets {
 			names[i] = s.Name
 		}
-		return &Error{Kind: NoSuchSheet, Path: j.path, Sheet: sheet, Choices: names}
+		return &Error{Kind: NoSuchSheet, Path: j.path, Sheet: name, Choices: names}
 	}
-	guess := importer.HeaderGuess{Row: headerRow, Sure: true}
+	guess := sheet.HeaderGuess{Row: headerRow, Sure: true}
 	if headerRow == 0 {
-		g, err := j.wb.GuessHeader(ctx, sheet)
+		g, err := j.wb.GuessHeader(ctx, name)
 		if err != nil {
-			return &Error{Kind: Unreadable, Path: j.path, Sheet: sheet, Err: err, Detail: readDetail(err)}
+			return &Error{Kind: Unreadable, Path: j.path, Sheet: name, Err: err, Detail: readDetail(err)}
 		}
 		if g.Row == 0 {
-			return &Error{Kind: EmptySheet, Path: j.path, Sheet: sheet}
+			return &Error{Kind: EmptySheet, Path: j.path, Sheet: name}
 		}
 		headerRow, guess = g.Row, g
 	}
-	header, err := j.wb.Header(ctx, sheet, headerRow)
+	header, err := j.wb.Header(ctx, name, headerRow)
 	if err != nil {
-		return &Error{Kind: Unreadable, Path: j.path, Sheet: sheet, Err: err, Detail: readDetail(err)}
+		return &Error{Kind: Unreadable, Path: j.path, Sheet: name, Err: err, Detail: readDetail(err)}
 	}
-	j.sheet, j.headerRow, j.guess, j.header = sheet, headerRow, guess, header
-	if c := j.cache; c != nil && (c.sheet != sheet || c.header != headerRow) {
+	j.sheet, j.headerRow, j.guess, j.header = name, headerRow, guess, header
+	if c := j.cache; c != nil && (c.sheet != name || c.header != headerRow) {
 		j.cache = nil
 	}
 	return nil
 }
 
 // DefaultSheet is the sheet an import starts on: the first visible one.
-func DefaultSheet(sheets []importer.SheetInfo) string {
+func DefaultSheet(sheets []sheet.SheetInfo) string {
 	for _, s := range sheets {
 		if !s.Hidden {
 			return s.Name
@@ -158,7 +159,7 @@ func (j *Job) Path() string { return j.path }
 func (j *Job) SHA256() string { return j.sum }
 
 // Workbook is the open file, for previews and sheet lists.
-func (j *Job) Workbook() *importer.Workbook { return j.wb }
+func (j *Job) Workbook() *sheet.Workbook { return j.wb }
 
 // Sheet is the selected sheet.
 func (j *Job) Sheet() string { return j.sheet }
@@ -168,14 +169,14 @@ func (j *Job) HeaderRow() int { return j.headerRow }
 
 // HeaderGuess says how the header row was found: Sure when the caller named
 // it or detection had no doubt, else with the Reason it may be wrong.
-func (j *Job) HeaderGuess() importer.HeaderGuess { return j.guess }
+func (j *Job) HeaderGuess() sheet.HeaderGuess { return j.guess }
 
 // Header is the header of the selected sheet and row.
-func (j *Job) Header() importer.Header { return j.header }
+func (j *Job) Header() sheet.Header { return j.header }
 
 // unchanged checks that the file on disk is still the one opened.
 func (j *Job) unchanged() error {
-	now, err := importer.HashFile(j.path)
+	now, err := journal.HashFile(j.path)
 	if err != nil {
 		return &Error{Kind: Unreadable, Path: j.path, Err: err}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"leadsheet/importer"
+	"leadsheet/importer/journal"
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
 )
@@ -212,14 +213,14 @@ func TestJournalKeptWhileRowsFailed(t *testing.T) {
 	if err != nil || out.Totals.Failed != 29 {
 		t.Fatalf("run with refused rows: %v, %+v", err, out.Totals)
 	}
-	if _, open, _ := importer.PeekJournal(dirs.Journals(), j.journalKey(bad, acct)); !open {
+	if _, open, _ := journal.PeekJournal(dirs.Journals(), j.journalKey(bad, acct)); !open {
 		t.Errorf("journal finished although 29 rows were refused: a rerun would send every row again")
 	}
 	good, err := j.Send(context.Background(), rep, SendOptions{Client: soapClient(t, srv), Dirs: dirs, Account: acct}, func(importer.Event) {})
 	if err != nil || good.Totals.Created != 29 {
 		t.Fatalf("clean run: %v, %+v", err, good.Totals)
 	}
-	if n, open, _ := importer.PeekJournal(dirs.Journals(), j.journalKey(rep, acct)); open {
+	if n, open, _ := journal.PeekJournal(dirs.Journals(), j.journalKey(rep, acct)); open {
 		t.Errorf("journal still open (%d confirmed) after every row was created", n)
 	}
 }

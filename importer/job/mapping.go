@@ -7,6 +7,8 @@ import (
 	"unicode/utf8"
 
 	"leadsheet/importer"
+	"leadsheet/importer/mapping"
+	"leadsheet/importer/sheet"
 	"leadsheet/marketo"
 )
 
@@ -15,8 +17,8 @@ import (
 type Proposal struct {
 	Mapping importer.Mapping
 	Origins []Origin
-	Matches []importer.Match // AutoMap's verdict per column; zero for preset columns
-	Preset  *importer.Preset // the preset used, if any
+	Matches []mapping.Match // AutoMap's verdict per column; zero for preset columns
+	Preset  *mapping.Preset // the preset used, if any
 }
 
 // Propose maps header: with the preset saved for these headers in
@@ -24,9 +26,9 @@ type Proposal struct {
 // against fields (nil: the standard fields of api). Columns AutoMap only
 // guessed are marked Guessed: [Job.MappingProblem] refuses them until
 // the operator confirms.
-func Propose(header importer.Header, fields []marketo.Field, api, presetDir string) (Proposal, error) {
+func Propose(header sheet.Header, fields []marketo.Field, api, presetDir string) (Proposal, error) {
 	if presetDir != "" {
-		p, ok, err := importer.FindPreset(presetDir, header.Names)
+		p, ok, err := mapping.FindPreset(presetDir, header.Names)
 		if err != nil {
 			return Proposal{}, fmt.Errorf("read saved mappings in %s: %w", presetDir, err)
 		}
@@ -37,14 +39,14 @@ func Propose(header importer.Header, fields []marketo.Field, api, presetDir stri
 	if fields == nil {
 		fields = StandardFields(api)
 	}
-	m, matches := importer.AutoMap(header.Names, fields)
+	m, matches := mapping.AutoMap(header.Names, fields)
 	pr := Proposal{Mapping: m, Matches: matches, Origins: make([]Origin, len(m.Columns))}
 	// A synonym is a spelling someone listed on purpose ("Marketo Id",
 	// "E-mail Address"); a guess only contains a known name ("Business
 	// Phone Email") or is a bare "ID", which is as often the operator's
 	// own numbering.
 	for i, t := range m.Columns {
-		if t.Kind != importer.Skip && matches[i].Confidence == importer.Guess {
+		if t.Kind != importer.Skip && matches[i].Confidence == mapping.Guess {
 			pr.Origins[i] = Guessed
 		}
 	}
@@ -52,9 +54,9 @@ func Propose(header importer.Header, fields []marketo.Field, api, presetDir stri
 }
 
 // FromPreset applies a saved preset to header.
-func FromPreset(header importer.Header, p importer.Preset) Proposal {
+func FromPreset(header sheet.Header, p mapping.Preset) Proposal {
 	m := p.MappingFor(header.Names)
-	pr := Proposal{Mapping: m, Matches: make([]importer.Match, len(m.Columns)), Origins: make([]Origin, len(m.Columns)), Preset: &p}
+	pr := Proposal{Mapping: m, Matches: make([]mapping.Match, len(m.Columns)), Origins: make([]Origin, len(m.Columns)), Preset: &p}
 	for i := range pr.Origins {
 		pr.Origins[i] = Preset
 	}
@@ -86,7 +88,7 @@ func (p *Proposal) Guessed() []int {
 // own spelling (REST names start lower case: firstName, not FirstName),
 // used when Marketo's field list is not known.
 func StandardFields(api string) []marketo.Field {
-	fs := importer.StandardFields()
+	fs := mapping.StandardFields()
 	if api != marketo.ProfileREST {
 		return fs
 	}

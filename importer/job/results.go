@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"leadsheet/importer"
+	"leadsheet/importer/results"
 )
 
 // Outputs are the files a run's results go to, fixed before the first call
@@ -22,7 +23,7 @@ type Outputs struct {
 
 // Outputs names the results files for a run starting at now: results as
 // given (empty: beside the input, stamped with now), failures beside it.
-func (j *Job) Outputs(results string, now time.Time) Outputs {
+func (j *Job) Outputs(name string, now time.Time) Outputs {
 	ext := ".xlsx"
 	switch {
 	case j.wb.Format() == "csv":
@@ -30,11 +31,11 @@ func (j *Job) Outputs(results string, now time.Time) Outputs {
 	case strings.EqualFold(filepath.Ext(j.path), ".xlsm"):
 		ext = ".xlsm"
 	}
-	if results == "" {
-		results = importer.DefaultResultsPath(j.path, now, ext)
+	if name == "" {
+		name = results.DefaultResultsPath(j.path, now, ext)
 	}
 	base := strings.TrimSuffix(j.path, filepath.Ext(j.path))
-	return Outputs{Results: results, Failures: fmt.Sprintf("%s-failed-%s.csv", base, now.Format("20060102-150405"))}
+	return Outputs{Results: name, Failures: fmt.Sprintf("%s-failed-%s.csv", base, now.Format("20060102-150405"))}
 }
 
 // CheckOutputs makes sure the results files can be written, before anything
@@ -99,12 +100,12 @@ func (j *Job) checkOutput(p string) error {
 // It refuses when the file changed since it was opened: the results copy
 // is made from the file on disk, and answers would land beside the wrong
 // rows.
-func (j *Job) WriteResults(ctx context.Context, o Outputs, results []importer.RowResult) (importer.ResultsFiles, error) {
+func (j *Job) WriteResults(ctx context.Context, o Outputs, rows []importer.RowResult) (results.ResultsFiles, error) {
 	if err := j.unchanged(); err != nil {
-		return importer.ResultsFiles{}, err
+		return results.ResultsFiles{}, err
 	}
-	files, err := importer.WriteResults(ctx, j.wb, importer.ResultsOptions{Input: j.path, Sheet: j.sheet, HeaderRow: j.headerRow,
-		Output: o.Results, Failures: o.Failures, Password: j.password}, results)
+	files, err := results.WriteResults(ctx, j.wb, results.ResultsOptions{Input: j.path, Sheet: j.sheet, HeaderRow: j.headerRow,
+		Output: o.Results, Failures: o.Failures, Password: j.password}, rows)
 	if err != nil {
 		return files, fmt.Errorf("write the results: %w", err)
 	}

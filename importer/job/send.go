@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"leadsheet/importer"
+	"leadsheet/importer/journal"
+	"leadsheet/importer/mapping"
+	"leadsheet/importer/run"
 	"leadsheet/marketo"
 )
 
@@ -46,13 +49,13 @@ type SendOptions struct {
 	RequireResume bool
 	// Run tunes the engine (concurrency, limits); Dedup, Journal, Skipped,
 	// Rows and KeepJournalOpen are set by Send.
-	Run importer.RunOptions
+	Run run.RunOptions
 }
 
 // journalKey is the identity of this import in the journal.
-func (j *Job) journalKey(rep *Report, a Account) importer.JournalKey {
+func (j *Job) journalKey(rep *Report, a Account) journal.JournalKey {
 	s := rep.settings
-	return importer.JournalKey{FileSHA256: j.sum, Sheet: j.sheet, HeaderRow: j.headerRow, Mapping: s.Mapping,
+	return journal.JournalKey{FileSHA256: j.sum, Sheet: j.sheet, HeaderRow: j.headerRow, Mapping: s.Mapping,
 		API: a.API, Endpoint: a.Endpoint, Dedup: s.Dedup}
 }
 
@@ -61,7 +64,7 @@ func (j *Job) journalKey(rep *Report, a Account) importer.JournalKey {
 // opening its journal.
 func (j *Job) Resumable(rep *Report, a Account, d Dirs) (confirmed int, since time.Time, ok bool) {
 	key := j.journalKey(rep, a)
-	n, open, err := importer.PeekJournal(d.Journals(), key)
+	n, open, err := journal.PeekJournal(d.Journals(), key)
 	if err != nil || !open || n == 0 {
 		return 0, time.Time{}, false
 	}
@@ -79,36 +82,36 @@ func (j *Job) Resumable(rep *Report, a Account, d Dirs) (confirmed int, since ti
 // what pre-flight checked. The journal is finished only when every valid
 // row of the file is created or updated: a run that ends with failed or
 // unsent rows keeps it, so running the same file again sends only those.
-func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func(importer.Event)) (importer.Outcome, error) {
+func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func(importer.Event)) (run.Outcome, error) {
 	if rep.Fatal != nil {
-		return importer.Outcome{}, rep.Fatal
+		return run.Outcome{}, rep.Fatal
 	}
 	if rep.Valid == 0 {
-		return importer.Outcome{}, &Error{Kind: NothingToSend, Path: j.path}
+		return run.Outcome{}, &Error{Kind: NothingToSend, Path: j.path}
 	}
 	if err := j.unchanged(); err != nil {
-		return importer.Outcome{}, err
+		return run.Outcome{}, err
 	}
-	jr, err := importer.OpenJournalAs(opts.Dirs.Journals(), j.journalKey(rep, opts.Account), opts.Holder)
-	var busy *importer.JournalBusyError
+	jr, err := journal.OpenJournalAs(opts.Dirs.Journals(), j.journalKey(rep, opts.Account), opts.Holder)
+	var busy *journal.JournalBusyError
 	if errors.As(err, &busy) {
-		return importer.Outcome{}, &Error{Kind: Busy, Path: j.path, Err: err, Detail: holderWords(busy)}
+		return run.Outcome{}, &Error{Kind: Busy, Path: j.path, Err: err, Detail: holderWords(busy)}
 	}
 	if err != nil {
-		return importer.Outcome{}, journalError(j.path, opts.Dirs.Journals(), err)
+		return run.Outcome{}, journalError(j.path, opts.Dirs.Journals(), err)
 	}
 	defer jr.Close()
 	if opts.RequireResume && jr.Confirmed()+jr.InFlight() == 0 {
-		return importer.Outcome{}, &Error{Kind: NoRunToResume, Path: j.path}
+		return run.Outcome{}, &Error{Kind: NoRunToResume, Path: j.path}
 	}
 	ro := opts.Run
 	ro.Dedup, ro.Journal, ro.KeepJournalOpen = rep.settings.Dedup, jr, true
 	if opts.Only == nil && !opts.FirstBatch {
 		ro.Skipped, ro.Rows = rep.Skipped, rep.Rows
 	}
-	out, runErr := importer.RunStream(ctx, opts.Client, j.reread(ctx, rep, opts), ro, emit)
-	var se *importer.StopError
-	if errors.As(runErr, &se) && se.Cause == importer.StopSource {
+	out, runErr := run.RunStream(ctx, opts.Client, j.reread(ctx, rep, opts), ro, emit)
+	var se *run.StopError
+	if errors.As(runErr, &se) && se.Cause == run.StopSource {
 		var changed *Error
 		if errors.As(se.Err, &changed) && changed.Kind == Changed {
 			return out, &Error{Kind: Changed, Path: j.path, Err: runErr,
@@ -135,7 +138,7 @@ const readAhead = 4
 // new batches from the checked ones. It reads to the end even after a
 // cancel or a stop, so every remaining row ends NotSent and is listed in
 // the results.
-func (j *Job) reread(ctx context.Context, rep *Report, opts SendOptions) importer.BatchSource {
+func (j *Job) reread(ctx context.Context, rep *Report, opts SendOptions) run.BatchSource {
 	return func(yield func(importer.Batch)) error {
 		ch := make(chan importer.Batch, readAhead)
 		var readErr error
@@ -144,7 +147,7 @@ func (j *Job) reread(ctx context.Context, rep *Report, opts SendOptions) importe
 			s := rep.settings
 			only := slices.Clone(opts.Only)
 			slices.Sort(only)
-			var sub *importer.Batcher
+			var sub *run.Batcher
 			if only != nil || opts.FirstBatch {
 				sub = newBatcher(s, func(b importer.Batch) error {
 					if opts.FirstBatch && b.Seq > 0 {
@@ -158,7 +161,7 @@ func (j *Job) reread(ctx context.Context, rep *Report, opts SendOptions) importe
 			var q Report
 			q.ByKey = map[marketo.KeyKind]int{}
 			batches := 0
-			v := importer.NewValidator(s.Mapping, s.Fields, s.Dedup)
+			v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup)
 			_, readErr = j.readRows(context.WithoutCancel(ctx), false, s, v, &q, nil, func(b importer.Batch) error {
 				if b.Seq >= len(rep.digests) || digestOf(b) != rep.digests[b.Seq] {
 					return changed

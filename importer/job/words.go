@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"leadsheet/importer"
+	"leadsheet/importer/journal"
 )
 
 // Kind says what stopped a step of the job, so each front end can add its
@@ -90,7 +91,7 @@ func (e *Error) Error() string {
 }
 
 // holderWords names the program holding an import's journal.
-func holderWords(b *importer.JournalBusyError) string {
+func holderWords(b *journal.JournalBusyError) string {
 	who := b.Holder
 	if who == "" {
 		who = "another Leadsheet window or leadsheet sync"

@@ -1,0 +1,551 @@
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"leadsheet/importer"
+	"leadsheet/marketo"
+)
+
+// JournalKey is everything that makes two runs the same run: the input's
+// bytes, what was read from it, how it was mapped, and where it went. A
+// journal holds no secrets, and neither does its key.
+type JournalKey struct {
+	FileSHA256 string           // hex SHA-256 of the input file's bytes; see [HashFile]
+	Sheet      string           // empty for CSV
+	HeaderRow  int              // sheet row of the header
+	Mapping    importer.Mapping // the column mapping
+	API        string           // marketo.ProfileSOAP or marketo.ProfileREST, in any case
+	Endpoint   string           // SOAP endpoint or REST base URL
+	Dedup      bool
+}
+
+// journalKeyV1 is what [JournalKey.ID] hashes, spelled out field by field
+// so that a field added to Mapping or Target later does not change the ID
+// of every journal an interrupted run left behind. Change what goes in
+// only with a new V (and a new golden ID in the tests).
+type journalKeyV1 struct {
+	V              int         `json:"v"`
+	FileSHA256     string      `json:"file_sha256"`
+	Sheet          string      `json:"sheet"`
+	HeaderRow      int         `json:"header_row"`
+	Columns        [][3]string `json:"columns"` // header, kind word, field
+	ForeignSysType string      `json:"foreign_sys_type"`
+	API            string      `json:"api"`
+	Endpoint       string      `json:"endpoint"`
+	Dedup          bool        `json:"dedup"`
+}
+
+// ID is the key's fingerprint, used as the journal's file name. The CLI
+// and the window spell the API differently ("soap", "SOAP") and may keep a
+// trailing slash on the endpoint; neither changes the ID, so a run stopped
+// in one resumes in the other.
+func (k JournalKey) ID() string {
+	sum := sha256.Sum256(k.canonical())
+	return hex.EncodeToString(sum[:])
+}
+
+// canonical is the encoding of the key that ID hashes.
+func (k JournalKey) canonical() []byte {
+	n := max(len(k.Mapping.Headers), len(k.Mapping.Columns))
+	cols := make([][3]string, n)
+	for i := range cols {
+		if i < len(k.Mapping.Headers) {
+			cols[i][0] = k.Mapping.Headers[i]
+		}
+		if i < len(k.Mapping.Columns) {
+			t := k.Mapping.Columns[i]
+			cols[i][1], cols[i][2] = kindWord(t.Kind), t.Field
+		}
+	}
+	return marshalKey(journalKeyV1{
+		V: 1, FileSHA256: k.FileSHA256, Sheet: k.Sheet, HeaderRow: k.HeaderRow,
+		Columns: cols, ForeignSysType: k.Mapping.ForeignSysType,
+		API: canonicalAPI(k.API), Endpoint: strings.TrimRight(strings.TrimSpace(k.Endpoint), "/"), Dedup: k.Dedup,
+	})
+}
+
+// LegacyID is the ID journals had before keys were versioned: a hash of
+// the key as the whole struct marshalled then, with the API spelled as the
+// caller spelled it. [OpenJournal] adopts a journal found under it, so an
+// upgrade does not orphan an interrupted run.
+func (k JournalKey) LegacyID() string {
+	// The struct shapes of JournalKey, Mapping and Target when IDs were
+	// made this way, frozen: field names and order are the JSON.
+	type target struct {
+		Kind  int
+		Field string
+	}
+	type mapping struct {
+		Headers        []string
+		Columns        []target
+		ForeignSysType string
+	}
+	old := struct {
+		FileSHA256 string
+		Sheet      string
+		HeaderRow  int
+		Mapping    mapping
+		API        string
+		Endpoint   string
+		Dedup      bool
+	}{FileSHA256: k.FileSHA256, Sheet: k.Sheet, HeaderRow: k.HeaderRow, API: k.API, Endpoint: k.Endpoint, Dedup: k.Dedup,
+		Mapping: mapping{Headers: k.Mapping.Headers, ForeignSysType: k.Mapping.ForeignSysType}}
+	if k.Mapping.Columns != nil {
+		old.Mapping.Columns = make([]target, len(k.Mapping.Columns))
+		for i, t := range k.Mapping.Columns {
+			old.Mapping.Columns[i] = target{Kind: int(t.Kind), Field: t.Field}
+		}
+	}
+	sum := sha256.Sum256(marshalKey(old))
+	return hex.EncodeToString(sum[:])
+}
+
+func marshalKey(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Strings, ints and bools only; this cannot happen.
+		panic(fmt.Sprintf("importer: marshal journal key: %v", err))
+	}
+	return b
+}
+
+// canonicalAPI is the one spelling of an API in a journal key.
+func canonicalAPI(api string) string { return strings.ToLower(strings.TrimSpace(api)) }
+
+func (k JournalKey) check() error {
+	switch canonicalAPI(k.API) {
+	case marketo.ProfileSOAP, marketo.ProfileREST:
+		return nil
+	}
+	return fmt.Errorf("journal key: API %q is neither %q nor %q", k.API, marketo.ProfileSOAP, marketo.ProfileREST)
+}
+
+// kindWord names a target kind in a journal key. The words are part of
+// every journal's ID: never change one.
+func kindWord(k importer.TargetKind) string {
+	switch k {
+	case importer.Skip:
+		return "skip"
+	case importer.ToID:
+		return "id"
+	case importer.ToEmail:
+		return "email"
+	case importer.ToForeignSysPersonID:
+		return "foreign_sys_person_id"
+	case importer.ToForeignSysType:
+		return "foreign_sys_type"
+	case importer.ToAttribute:
+		return "attribute"
+	}
+	return fmt.Sprintf("kind%d", k)
+}
+
+// HashFile returns the hex SHA-256 of the file at path.
+func HashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("hash input file: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash input file %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Journal is an append-only record of one run, one JSON object a line:
+// the run starting, each batch's rows just before they are sent, and each
+// batch's answer once Marketo gave it. Answers are fsync'd before the run
+// goes on, so after a crash a new run with the same key sends no confirmed
+// row again and knows which rows were on the wire.
+//
+// A Journal is safe for concurrent use.
+type Journal struct {
+	path string
+	lock *journalLock // held from open until Close
+
+	mu        sync.Mutex
+	f         *os.File
+	confirmed map[int]importer.RowResult
+	inFlight  map[int]bool
+	finished  bool
+}
+
+// journal record kinds
+const (
+	recStart  = "start"
+	recSent   = "sent"   // rows about to be sent
+	recDone   = "done"   // Marketo's answer for rows
+	recClear  = "clear"  // rows known not to have reached Marketo: free to send again
+	recFinish = "finish" // the run ended with nothing left to resume
+)
+
+type record struct {
+	Kind string      `json:"k"`
+	Key  string      `json:"key,omitempty"`
+	At   string      `json:"at,omitempty"`
+	Rows []int       `json:"rows,omitempty"`
+	Res  []resultRec `json:"res,omitempty"`
+}
+
+// resultRec is a RowResult as [row, state, lead id, reason].
+type resultRec struct {
+	Row    int
+	State  importer.RowState
+	LeadID int
+	Reason string
+}
+
+func (r resultRec) MarshalJSON() ([]byte, error) {
+	return json.Marshal([]any{r.Row, stateWord(r.State), r.LeadID, r.Reason})
+}
+
+func (r *resultRec) UnmarshalJSON(b []byte) error {
+	var a []json.RawMessage
+	if err := json.Unmarshal(b, &a); err != nil {
+		return err
+	}
+	if len(a) != 4 {
+		return fmt.Errorf("result has %d fields, want 4", len(a))
+	}
+	var word string
+	for i, dst := range []any{&r.Row, &word, &r.LeadID, &r.Reason} {
+		if err := json.Unmarshal(a[i], dst); err != nil {
+			return err
+		}
+	}
+	st, ok := stateOfWord(word)
+	if !ok {
+		return fmt.Errorf("unknown row state %q", word)
+	}
+	r.State = st
+	return nil
+}
+
+func stateWord(s importer.RowState) string {
+	switch s {
+	case importer.Created:
+		return "created"
+	case importer.Updated:
+		return "updated"
+	case importer.Failed:
+		return "failed"
+	default:
+		return fmt.Sprintf("state%d", s)
+	}
+}
+
+func stateOfWord(w string) (importer.RowState, bool) {
+	switch w {
+	case "created":
+		return importer.Created, true
+	case "updated":
+		return importer.Updated, true
+	case "failed":
+		return importer.Failed, true
+	}
+	return 0, false
+}
+
+// OpenJournal is [OpenJournalAs] for a holder with no name.
+func OpenJournal(dir string, key JournalKey) (*Journal, error) {
+	return OpenJournalAs(dir, key, "")
+}
+
+// OpenJournalAs opens the journal for key in dir (created if missing),
+// reading what an earlier run with the same key left, and locks it until
+// [Journal.Close]. While it is locked, another open of it, from this
+// process or another, fails at once with a [*JournalBusyError] naming
+// holder (a few words, such as "leadsheet sync" or "the Leadsheet
+// window"). A journal whose run finished is set aside and a new one
+// begins. A last line torn by a crash is dropped. A journal left under the
+// key's [JournalKey.LegacyID] is taken over.
+func OpenJournalAs(dir string, key JournalKey, holder string) (*Journal, error) {
+	if err := key.check(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create journal folder: %w", err)
+	}
+	id := key.ID()
+	// The lock has a file of its own: the journal file is renamed when a
+	// finished run is set aside, and a lock must outlive that.
+	lock, err := lockJournal(filepath.Join(dir, id+".lock"), holder)
+	if err != nil {
+		return nil, err
+	}
+	j, err := openLocked(dir, key, id)
+	if err != nil {
+		lock.release()
+		return nil, err
+	}
+	j.lock = lock
+	return j, nil
+}
+
+func openLocked(dir string, key JournalKey, id string) (*Journal, error) {
+	path := filepath.Join(dir, id+".journal")
+	if err := adoptLegacy(path, filepath.Join(dir, key.LegacyID()+".journal")); err != nil {
+		return nil, err
+	}
+	j := &Journal{path: path, confirmed: make(map[int]importer.RowResult), inFlight: make(map[int]bool)}
+	good, err := j.load()
+	if err != nil {
+		return nil, err
+	}
+	if j.finished {
+		if err := os.Rename(path, filepath.Join(dir, id+".finished")); err != nil {
+			return nil, fmt.Errorf("set aside finished journal: %w", err)
+		}
+		j.confirmed, j.inFlight, j.finished, good = make(map[int]importer.RowResult), make(map[int]bool), false, 0
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	// Cut a torn tail so new records start on a line of their own.
+	if err := f.Truncate(good); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("repair journal: %w", err)
+	}
+	if _, err := f.Seek(good, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("repair journal: %w", err)
+	}
+	j.f = f
+	if good == 0 {
+		if err := j.append(record{Kind: recStart, Key: id, At: time.Now().UTC().Format(time.RFC3339)}, true); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	return j, nil
+}
+
+// adoptLegacy gives the journal at legacy, if any, the name path, unless a
+// journal is at path already.
+func adoptLegacy(path, legacy string) error {
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		if err != nil {
+			return fmt.Errorf("open journal: %w", err)
+		}
+		return nil
+	}
+	if err := os.Rename(legacy, path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("take over journal %s: %w", legacy, err)
+	}
+	return nil
+}
+
+// PeekJournal reports whether dir holds an unfinished journal for key and
+// how many rows it holds as created or updated, without creating,
+// repairing, locking or setting aside anything: safe while another run
+// has the same journal open and is appending to it. A journal left under
+// the key's [JournalKey.LegacyID], which the next open takes over, counts.
+func PeekJournal(dir string, key JournalKey) (confirmed int, exists bool, err error) {
+	if err := key.check(); err != nil {
+		return 0, false, err
+	}
+	j := &Journal{confirmed: make(map[int]importer.RowResult), inFlight: make(map[int]bool)}
+	for _, id := range []string{key.ID(), key.LegacyID()} {
+		p := filepath.Join(dir, id+".journal")
+		if _, err := os.Stat(p); err == nil {
+			j.path = p
+			break
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return 0, false, fmt.Errorf("read journal: %w", err)
+		}
+	}
+	if j.path == "" {
+		return 0, false, nil
+	}
+	if _, err := j.load(); err != nil {
+		return 0, false, err
+	}
+	if j.finished {
+		return 0, false, nil
+	}
+	return len(j.confirmed), true, nil
+}
+
+// load replays the journal file, if any, and returns the length of its
+// intact prefix.
+func (j *Journal) load() (int64, error) {
+	data, err := os.ReadFile(j.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read journal: %w", err)
+	}
+	var good int64
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64*1024), len(data)+1)
+	line := 0
+	for sc.Scan() {
+		line++
+		raw := sc.Bytes()
+		end := good + int64(len(raw)) + 1
+		complete := end <= int64(len(data)) && data[end-1] == '\n'
+		var rec record
+		if err := json.Unmarshal(raw, &rec); err != nil || !complete {
+			if end >= int64(len(data)) {
+				break // the torn last line of a crash
+			}
+			return 0, fmt.Errorf("journal %s is damaged at line %d; delete it to start this file over", j.path, line)
+		}
+		j.replay(rec)
+		good = end
+	}
+	return good, nil
+}
+
+func (j *Journal) replay(rec record) {
+	switch rec.Kind {
+	case recSent:
+		for _, r := range rec.Rows {
+			j.inFlight[r] = true
+		}
+	case recClear:
+		for _, r := range rec.Rows {
+			delete(j.inFlight, r)
+		}
+	case recDone:
+		for _, r := range rec.Res {
+			delete(j.inFlight, r.Row)
+			// A row Marketo refused changed nothing there: it is sent
+			// again, so a retry after a stop does not skip it.
+			if r.State == importer.Created || r.State == importer.Updated {
+				j.confirmed[r.Row] = importer.RowResult(r)
+			} else {
+				delete(j.confirmed, r.Row)
+			}
+		}
+	case recFinish:
+		j.finished = true
+	}
+}
+
+// Path is where the journal lives.
+func (j *Journal) Path() string { return j.path }
+
+// Confirmed is how many rows the journal holds as created or updated in
+// Marketo: rows a resume does not send again.
+func (j *Journal) Confirmed() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.confirmed)
+}
+
+// InFlight is how many rows were sent without an answer being recorded.
+func (j *Journal) InFlight() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.inFlight)
+}
+
+// ResumeState is a copy of the rows already created or updated and those
+// in flight.
+func (j *Journal) ResumeState() (map[int]importer.RowResult, map[int]bool) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	c := make(map[int]importer.RowResult, len(j.confirmed))
+	for k, v := range j.confirmed {
+		c[k] = v
+	}
+	f := make(map[int]bool, len(j.inFlight))
+	for k := range j.inFlight {
+		f[k] = true
+	}
+	return c, f
+}
+
+// Sent records rows about to go out. It is written before the call so a
+// crash leaves evidence. durable syncs it at once: with dedup off it is
+// the only evidence that a batch Marketo applied may have created leads,
+// so it must survive a power loss. With dedup on a lost record only means
+// an idempotent re-send, and the next fsync (an answer) makes it durable.
+func (j *Journal) Sent(rows []int, durable bool) error {
+	return j.append(record{Kind: recSent, Rows: rows}, durable)
+}
+
+// Confirm records Marketo's answer for rows and syncs the file.
+func (j *Journal) Confirm(rs []importer.RowResult) error {
+	res := make([]resultRec, len(rs))
+	for i, r := range rs {
+		res[i] = resultRec(r)
+	}
+	return j.append(record{Kind: recDone, Res: res}, true)
+}
+
+// Clear records rows known not to have changed anything in Marketo.
+func (j *Journal) Clear(rows []int) error {
+	return j.append(record{Kind: recClear, Rows: rows}, false)
+}
+
+// Finish marks the run complete; the next run with this key starts afresh.
+// Call it only when every row of the file has its final result, as [Run]
+// does unless told [RunOptions.KeepJournalOpen].
+func (j *Journal) Finish() error {
+	return j.append(record{Kind: recFinish, At: time.Now().UTC().Format(time.RFC3339)}, true)
+}
+
+func (j *Journal) append(rec record, sync bool) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode journal record: %w", err)
+	}
+	b = append(b, '\n')
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return errors.New("journal is closed")
+	}
+	if _, err := j.f.Write(b); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	if sync {
+		if err := j.f.Sync(); err != nil {
+			return fmt.Errorf("sync journal: %w", err)
+		}
+	}
+	j.replay(rec)
+	return nil
+}
+
+// Close closes the journal file and lets the next run open it.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	err := j.f.Sync()
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
+	j.f = nil
+	if err != nil {
+		err = fmt.Errorf("close journal: %w", err)
+	}
+	// Only once the last record is on disk may another run open it.
+	if lerr := j.lock.release(); err == nil {
+		err = lerr
+	}
+	j.lock = nil
+	return err
+}

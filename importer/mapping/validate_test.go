@@ -1,0 +1,264 @@
+package mapping
+
+import (
+	"strings"
+	"testing"
+
+	"leadsheet/importer"
+	"leadsheet/marketo"
+)
+
+func TestValidatorCheck(t *testing.T) {
+	fields := []marketo.Field{
+		{Name: "Email", Type: "email", Length: 255},
+		{Name: "FirstName", Type: "string"},
+		{Name: "Score", Type: "integer"},
+		{Name: "Revenue", Type: "currency"},
+		{Name: "Birthday", Type: "date"},
+		{Name: "LastSeen", Type: "datetime"},
+		{Name: "OptIn", Type: "boolean"},
+		{Name: "Code", Type: "string", Length: 5},
+		{Name: "Notes", Type: "text"},
+	}
+	m := importer.Mapping{
+		Headers: []string{"Id", "Email", "CRM", "First", "Score", "Revenue", "Birthday", "LastSeen", "OptIn", "Code", "Notes"},
+		Columns: []importer.Target{{Kind: importer.ToID}, {Kind: importer.ToEmail}, {Kind: importer.ToForeignSysPersonID}, {Kind: importer.ToAttribute, Field: "FirstName"}, {Kind: importer.ToAttribute, Field: "Score"},
+			{Kind: importer.ToAttribute, Field: "Revenue"}, {Kind: importer.ToAttribute, Field: "Birthday"}, {Kind: importer.ToAttribute, Field: "LastSeen"}, {Kind: importer.ToAttribute, Field: "OptIn"}, {Kind: importer.ToAttribute, Field: "Code"}, {Kind: importer.ToAttribute, Field: "Notes"}},
+	}
+	row := func(set map[int]string) []string {
+		c := make([]string, len(m.Headers))
+		for i, v := range set {
+			c[i] = v
+		}
+		return c
+	}
+	tests := []struct {
+		name    string
+		cells   []string
+		key     marketo.KeyKind
+		invalid string // substring of the Invalid message, "" for none
+		warning string
+	}{
+		{"valid email row", row(map[int]string{1: "anna@example.com", 3: "Anna", 4: "42", 5: "1234.5", 6: "2024-03-05", 7: "2024-03-05T14:30:00", 8: "TRUE", 9: "AB", 10: strings.Repeat("x", 1000)}), marketo.KeyEmail, "", ""},
+		{"no key", row(map[int]string{3: "Anna"}), marketo.KeyNone, "no Email, Marketo Id or ForeignSysPersonId", ""},
+		{"non-ascii email", row(map[int]string{1: "zoë@exämple.com"}), marketo.KeyEmail, "plain letters", ""},
+		{"bad email", row(map[int]string{1: "anna.example.com"}), marketo.KeyEmail, "exactly one @", ""},
+		{"email without tld", row(map[int]string{1: "anna@localhost"}), marketo.KeyEmail, "needs a dot", ""},
+		{"bad id", row(map[int]string{0: "12a", 1: "b@example.com"}), marketo.KeyEmail, "whole number from 1 to 2,147,483,647", ""},
+		{"negative id", row(map[int]string{0: "-3"}), marketo.KeyNone, "whole number from 1 to 2,147,483,647", ""},
+		{"id wins", row(map[int]string{0: "77", 1: "c@example.com", 2: "X1"}), marketo.KeyID, "", ""},
+		{"fspi over email", row(map[int]string{1: "c@example.com", 2: "X1"}), marketo.KeyForeignSysPersonID, "", ""},
+		{"too long default 255", row(map[int]string{1: "d@example.com", 3: strings.Repeat("é", 256)}), marketo.KeyEmail, "256 characters long; Marketo allows 255", ""},
+		{"too long field length", row(map[int]string{1: "d@example.com", 9: "ABCDEF"}), marketo.KeyEmail, "allows 5", ""},
+		{"integer", row(map[int]string{1: "e@example.com", 4: "4.5"}), marketo.KeyEmail, "whole number", ""},
+		{"currency", row(map[int]string{1: "e@example.com", 5: "$12"}), marketo.KeyEmail, "not a number", ""},
+		{"date", row(map[int]string{1: "e@example.com", 6: "03/05/2024"}), marketo.KeyEmail, "year-month-day", ""},
+		{"leap bug date", row(map[int]string{1: "e@example.com", 6: "1900-02-29"}), marketo.KeyEmail, "year-month-day", ""},
+		{"datetime", row(map[int]string{1: "e@example.com", 7: "yesterday"}), marketo.KeyEmail, "date and time", ""},
+		{"boolean", row(map[int]string{1: "e@example.com", 8: "maybe"}), marketo.KeyEmail, "yes/no", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := NewValidator(m, fields, true)
+			lead, probs := v.Check(importer.Row{Number: 5, Cells: tc.cells})
+			if lead.Key() != tc.key {
+				t.Errorf("key = %v, want %v", lead.Key(), tc.key)
+			}
+			var inv, warn []string
+			for _, p := range probs {
+				if p.Row != 5 {
+					t.Errorf("problem row = %d", p.Row)
+				}
+				if p.Severity == importer.Invalid {
+					inv = append(inv, p.Message)
+				} else {
+					warn = append(warn, p.Message)
+				}
+			}
+			if tc.invalid == "" && len(inv) > 0 {
+				t.Errorf("unexpected invalid: %q", inv)
+			}
+			if tc.invalid != "" && (len(inv) == 0 || !strings.Contains(strings.Join(inv, "|"), tc.invalid)) {
+				t.Errorf("invalid = %q, want one containing %q", inv, tc.invalid)
+			}
+			if got := strings.Join(warn, "|"); tc.warning == "" && got != "" || !strings.Contains(got, tc.warning) {
+				t.Errorf("warnings = %q, want %q", warn, tc.warning)
+			}
+		})
+	}
+}
+
+func TestValidatorDuplicatesAndSheetProblems(t *testing.T) {
+	fields := []marketo.Field{{Name: "Email", Type: "email"}, {Name: "FirstName", Type: "string"}, {Name: "Id", Type: "integer", ReadOnly: true}}
+	m := importer.Mapping{
+		Headers: []string{"Email", "First", "Booth", "ro"},
+		Columns: []importer.Target{{Kind: importer.ToEmail}, {Kind: importer.ToAttribute, Field: "FirstName"}, {Kind: importer.ToAttribute, Field: "booth"}, {Kind: importer.ToAttribute, Field: "Id"}},
+	}
+	for _, dedup := range []bool{true, false} {
+		v := NewValidator(m, fields, dedup)
+		sheet := v.SheetProblems()
+		msgs := ""
+		for _, p := range sheet {
+			if p.Row != 0 {
+				t.Errorf("sheet problem with row %d", p.Row)
+			}
+			msgs += p.Message + "|"
+		}
+		if !strings.Contains(msgs, `no field "booth"`) || !strings.Contains(msgs, "read-only") {
+			t.Errorf("sheet problems = %s", msgs)
+		}
+		if got := strings.Contains(msgs, "Dedup is off: every row creates a new lead in Marketo, even if the person exists"); got == dedup {
+			t.Errorf("dedup %v: dedup warning present = %v", dedup, got)
+		}
+		_, p1 := v.Check(importer.Row{Number: 12, Cells: []string{"Anna@Example.com", "Anna", "B1", "9"}})
+		lead, p2 := v.Check(importer.Row{Number: 40, Cells: []string{"anna@example.com", "Anna", "B2", "9"}})
+		if len(p1) != 0 {
+			t.Errorf("first row problems: %v", p1)
+		}
+		if len(p2) != 1 || p2[0].Severity != importer.Warning || !strings.Contains(p2[0].Message, "row 12") || p2[0].Column != "Email" {
+			t.Fatalf("duplicate: %+v", p2)
+		}
+		if dedup != strings.Contains(p2[0].Message, "update the lead created by row 12") {
+			t.Errorf("dedup %v message: %s", dedup, p2[0].Message)
+		}
+		if len(lead.Attributes) != 1 || lead.Attributes[0].Name != "FirstName" {
+			t.Errorf("refused columns still sent: %+v", lead.Attributes)
+		}
+	}
+	v := NewValidator(importer.Mapping{Headers: []string{"First"}, Columns: []importer.Target{{Kind: importer.ToAttribute, Field: "FirstName"}}}, nil, true)
+	if p := v.SheetProblems(); len(p) != 1 || !strings.Contains(p[0].Message, "No column is mapped") {
+		t.Errorf("no key column: %+v", p)
+	}
+}
+
+func TestCheckEmail(t *testing.T) {
+	good := []string{"a@example.com", "first.last+tag@sub.example.co.uk", "o'brien@example.ie", "x_y-z@ex-ample.com"}
+	bad := []string{"", "a", "@example.com", "a@", "a@b", "a@@b.com", "a b@example.com", ".a@example.com", "a..b@example.com", "a@-ex.com", "a@ex_ample.com", "a@example.c", "ü@example.com", "a@example.123", "<a@example.com>"}
+	for _, e := range good {
+		if msg := CheckEmail(e); msg != "" {
+			t.Errorf("CheckEmail(%q) = %q, want ok", e, msg)
+		}
+	}
+	for _, e := range bad {
+		if CheckEmail(e) == "" {
+			t.Errorf("CheckEmail(%q) accepted", e)
+		}
+	}
+}
+
+func TestValidatorTwoColumnsOneTarget(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers []string
+		targets []importer.Target
+		want    string // substring of the fatal sheet problem, "" for none
+	}{
+		{"two emails", []string{"Email", "Name", "Phone", "Notes", "Work Email"},
+			[]importer.Target{{Kind: importer.ToEmail}, {Kind: importer.ToAttribute, Field: "FirstName"}, {}, {}, {Kind: importer.ToEmail}},
+			`Columns "Email" (A) and "Work Email" (E) are both mapped to Email. Map one of them to Skip.`},
+		{"two ids", []string{"Email", "ID", "Marketo Id"},
+			[]importer.Target{{Kind: importer.ToEmail}, {Kind: importer.ToID}, {Kind: importer.ToID}},
+			`Columns "ID" (B) and "Marketo Id" (C) are both mapped to Marketo Id.`},
+		{"two foreign ids", []string{"CRM", "SFDC"},
+			[]importer.Target{{Kind: importer.ToForeignSysPersonID}, {Kind: importer.ToForeignSysPersonID}},
+			`Columns "CRM" (A) and "SFDC" (B) are both mapped to ForeignSysPersonId.`},
+		{"two foreign types", []string{"CRM", "Type", "System"},
+			[]importer.Target{{Kind: importer.ToForeignSysPersonID}, {Kind: importer.ToForeignSysType}, {Kind: importer.ToForeignSysType}},
+			`Columns "Type" (B) and "System" (C) are both mapped to ForeignSysType.`},
+		{"two to one field", []string{"Email", "First", "Given name"},
+			[]importer.Target{{Kind: importer.ToEmail}, {Kind: importer.ToAttribute, Field: "FirstName"}, {Kind: importer.ToAttribute, Field: "FirstName"}},
+			`Columns "First" (B) and "Given name" (C) are both mapped to FirstName.`},
+		{"field names differ in case only", []string{"Email", "First", "first"},
+			[]importer.Target{{Kind: importer.ToEmail}, {Kind: importer.ToAttribute, Field: "FirstName"}, {Kind: importer.ToAttribute, Field: "firstname"}},
+			`Columns "First" (B) and "first" (C) are both mapped to`},
+		{"three to one key", []string{"Email", "E-mail", "Mail"},
+			[]importer.Target{{Kind: importer.ToEmail}, {Kind: importer.ToEmail}, {Kind: importer.ToEmail}},
+			`Columns "Email" (A), "E-mail" (B) and "Mail" (C) are all mapped to Email. Map all but one of them to Skip.`},
+		{"skips may repeat", []string{"Email", "a", "b"}, []importer.Target{{Kind: importer.ToEmail}, {}, {}}, ""},
+		{"different keys are fine", []string{"Email", "Id", "CRM"}, []importer.Target{{Kind: importer.ToEmail}, {Kind: importer.ToID}, {Kind: importer.ToForeignSysPersonID}}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := NewValidator(importer.Mapping{Headers: tc.headers, Columns: tc.targets}, nil, true)
+			var fatal []string
+			for _, p := range v.SheetProblems() {
+				if p.Severity == importer.Invalid && p.Column == "" {
+					fatal = append(fatal, p.Message)
+				}
+			}
+			if tc.want == "" {
+				if len(fatal) > 0 {
+					t.Errorf("unexpected fatal problems: %q", fatal)
+				}
+				return
+			}
+			if len(fatal) != 1 || !strings.Contains(fatal[0], tc.want) {
+				t.Errorf("fatal problems = %q, want one containing %q", fatal, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidatorMarketoID(t *testing.T) {
+	m := importer.Mapping{Headers: []string{"Marketo Id", "Email"}, Columns: []importer.Target{{Kind: importer.ToID}, {Kind: importer.ToEmail}}}
+	tests := []struct {
+		id    string
+		valid bool
+	}{
+		{"1", true},
+		{"2147483647", true}, // the WSDL's xs:int maximum
+		{" 12 ", true},       // cells are trimmed before use
+		{"007", true},        // leading zeros: the same number (Excel text cells keep them)
+		{"2147483648", false},
+		{"9999999999", false},
+		{"99999999999999999999", false},
+		{"0", false},
+		{"-5", false},
+		{"+12", false},
+		{"12.0", false},
+		{"1e3", false},
+		{"12a", false},
+		{"1 2", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.id, func(t *testing.T) {
+			_, probs := NewValidator(m, nil, true).Check(importer.Row{Number: 2, Cells: []string{tc.id, "a@example.com"}})
+			if hasInvalid(probs) == tc.valid {
+				t.Errorf("Id %q: problems %+v, want valid=%v", tc.id, probs, tc.valid)
+			}
+			if !tc.valid && (len(probs) == 0 || probs[0].Column != "Marketo Id" || !strings.Contains(probs[0].Message, "2,147,483,647")) {
+				t.Errorf("Id %q: message %+v does not name the column and the range", tc.id, probs)
+			}
+		})
+	}
+}
+
+func TestValidatorTooMuchText(t *testing.T) {
+	m := importer.Mapping{Headers: []string{"Email", "Notes", "Bio", "Extra"}, Columns: []importer.Target{{Kind: importer.ToEmail}, {Kind: importer.ToAttribute, Field: "Notes"}, {Kind: importer.ToAttribute, Field: "Bio"}, {}}}
+	long := strings.Repeat("é", importer.MaxCellChars+1)
+	tests := []struct {
+		name  string
+		cells []string
+		want  string // substring of the Invalid message, "" for a sendable row
+	}{
+		{"at Excel's limit", []string{"a@example.com", strings.Repeat("é", importer.MaxCellChars)}, ""},
+		{"past Excel's limit", []string{"a@example.com", long}, "The Notes cell holds more than 32,767 characters"},
+		{"past the limit in a skipped column", []string{"a@example.com", "", "", long}, ""},
+		{"past the limit in the key", []string{strings.Repeat("a", importer.MaxCellChars+1)}, "The Email cell holds more than 32,767"},
+		{"row past the lead budget", []string{"a@example.com", strings.Repeat("n", 30000) + strings.Repeat("ü", 20000), strings.Repeat("b", 30000) + strings.Repeat("ü", 20000)}, "Leadsheet sends at most 128 KB a lead"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, probs := NewValidator(m, nil, true).Check(importer.Row{Number: 4, Cells: tc.cells})
+			var inv []string
+			for _, p := range probs {
+				if p.Severity == importer.Invalid {
+					inv = append(inv, p.Message)
+				}
+			}
+			if tc.want == "" && len(inv) > 0 || tc.want != "" && !strings.Contains(strings.Join(inv, "|"), tc.want) {
+				t.Errorf("invalid = %q, want %q", inv, tc.want)
+			}
+		})
+	}
+}

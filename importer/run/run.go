@@ -1,0 +1,846 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"leadsheet/importer"
+	"leadsheet/importer/journal"
+	"leadsheet/marketo"
+)
+
+// Defaults for [RunOptions], after Marketo's documented limits.
+const (
+	DefaultConcurrency    = 10
+	DefaultCallsPerWindow = 100
+	DefaultWindow         = 20 * time.Second
+	DefaultMaxAttempts    = 8
+	DefaultBackoffBase    = 500 * time.Millisecond
+	DefaultBackoffCap     = 30 * time.Second
+	DefaultCallTimeout    = 2 * time.Minute
+)
+
+// limitFaultFactor times MaxAttempts is how many rate or concurrency
+// faults one batch may meet before it is given up.
+const limitFaultFactor = 5
+
+// RunOptions tunes a [Run]. The zero value means Marketo's defaults.
+type RunOptions struct {
+	Dedup bool // update leads that match; false creates every row anew
+
+	Concurrency    int           // calls in flight, 1..10; 0 means 10
+	CallsPerWindow int           // calls allowed per Window; 0 means 100
+	Window         time.Duration // 0 means 20 s
+	MaxAttempts    int           // tries per batch; 0 means 8
+	BackoffBase    time.Duration // first retry waits up to this; 0 means 500 ms
+	BackoffCap     time.Duration // no retry waits longer; 0 means 30 s
+	CallTimeout    time.Duration // one call's limit; 0 means 2 min
+
+	// Journal, when set, records the run so a crash or quit resumes without
+	// sending a confirmed row twice. Rows it holds as created or updated
+	// are not sent; rows Marketo refused are sent again.
+	Journal *journal.Journal
+
+	// KeepJournalOpen leaves the journal unfinished even when the run
+	// ended with every row it was given answered. A caller running part
+	// of a file (a first batch, a retry of some rows) sets it: a finished
+	// journal is set aside, so the next part would start afresh and send
+	// confirmed rows again. The caller then calls [Journal.Finish] itself
+	// once every row of the file is final.
+	KeepJournalOpen bool
+
+	// Skipped are the rows pre-flight validation found invalid: they are
+	// never sent and end as Skipped with their Reason. See [SkippedRows].
+	Skipped []importer.RowResult
+
+	// Rows is how many data rows the run covers, Skipped included. With
+	// [RunStream] it lets the Waiting count include rows not yet produced;
+	// 0 means count only rows produced so far. [Run] fills it in itself.
+	Rows int
+}
+
+func (o RunOptions) withDefaults() RunOptions {
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	o.Concurrency = min(o.Concurrency, DefaultConcurrency)
+	if o.CallsPerWindow <= 0 {
+		o.CallsPerWindow = DefaultCallsPerWindow
+	}
+	if o.Window <= 0 {
+		o.Window = DefaultWindow
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = DefaultBackoffBase
+	}
+	if o.BackoffCap <= 0 {
+		o.BackoffCap = DefaultBackoffCap
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = DefaultCallTimeout
+	}
+	return o
+}
+
+// StopCause says why a run ended before every batch was answered.
+type StopCause int
+
+// Why a run stopped early.
+const (
+	NotStopped StopCause = iota
+	StopCancelled
+	StopQuota
+	StopAuth
+	StopJournal // the journal could not be written: sending on could send rows twice later
+	StopSource  // the batch source failed (the sheet could not be read again, or changed)
+)
+
+// StopError is the error [Run] returns when it stopped early for a reason
+// other than cancellation. Message is what to tell the operator.
+type StopError struct {
+	Cause   StopCause
+	Message string
+	Err     error
+}
+
+func (e *StopError) Error() string { return e.Message }
+func (e *StopError) Unwrap() error { return e.Err }
+
+// Outcome is the end of a run: one final result per row, by sheet row.
+type Outcome struct {
+	Totals  importer.Totals
+	Results []importer.RowResult // sorted by Row; every row of the run exactly once
+	Stopped StopCause
+	Message string // why the run stopped, in plain words; empty when it did not
+	Resumed int    // rows restored from the journal as already confirmed
+}
+
+// Messages for rows that were not sent, in the operator's words.
+const (
+	msgQuota           = "Marketo's daily API quota is used up. Nothing more was sent; run again tomorrow — rows already confirmed will not be sent twice."
+	msgCancelled       = "cancelled: the sync was stopped before this row was sent"
+	msgAbandoned       = "The sync was stopped while this row was being sent; sending it again is safe: it updates the same lead."
+	msgInFlightUnknown = "This row was being sent when Leadsheet stopped; check in Marketo whether the lead exists before sending it again"
+	msgAnswerLost      = "Marketo's answer for this row was lost (%s) and duplicates are allowed, so Leadsheet did not send it again; check in Marketo whether the lead exists before sending it again"
+	msgMaybeCreated    = "Marketo has this lead. Marketo's answer to the first try was lost, and the retry found the lead already there, so Leadsheet may have created it on the first try, or it existed before."
+	msgTooLarge        = "This row alone is too large for one Marketo call (%s). Shorten its longest values and send it again."
+)
+
+// Run sends batches to Marketo within its limits and reports every row's
+// fate through emit as it happens. It is [RunStream] over a slice; opts.Rows
+// is set from the batches and opts.Skipped when it is 0.
+func Run(ctx context.Context, s marketo.Syncer, batches []importer.Batch, opts RunOptions, emit func(importer.Event)) (Outcome, error) {
+	if opts.Rows == 0 {
+		opts.Rows = len(opts.Skipped)
+		for _, b := range batches {
+			opts.Rows += len(b.Rows)
+		}
+	}
+	return RunStream(ctx, s, func(yield func(importer.Batch)) error {
+		for _, b := range batches {
+			yield(b)
+		}
+		return nil
+	}, opts, emit)
+}
+
+// A BatchSource produces a run's batches in order, handing each to yield,
+// and returns when it has no more or cannot go on. yield blocks while every
+// sender is busy, so a source reading a sheet reads only a few batches
+// ahead of what has been sent. Once the run has stopped (quota, login,
+// journal) or its ctx is done, yield ends each batch NotSent at once
+// without sending it, so a source that goes on to the end gives every row
+// its final state cheaply. Rows a source never yields are not part of the
+// run's Outcome.
+type BatchSource func(yield func(importer.Batch)) error
+
+// RunStream sends the batches src produces to Marketo within its limits and
+// reports every row's fate through emit as it happens.
+//
+// Batches go out concurrently (opts.Concurrency) within a shared rate budget
+// (opts.CallsPerWindow per opts.Window). Passing failures (timeouts, 5xx,
+// dropped connections, garbled answers, expired signatures, Marketo's rate
+// and concurrency limits) are retried with exponential backoff and full
+// jitter, and a rate or concurrency fault slows the whole run for a window.
+// With dedup off, a batch whose answer was lost may have created its leads,
+// so it is not sent again: its rows end Unknown. A quota or login failure
+// stops the run: answers already received are kept and every row not yet
+// confirmed ends NotSent with the reason. Cancelling ctx does the same; with
+// dedup off the calls already on the wire are let finish so their outcome
+// is known. Rows the journal holds as confirmed are restored as each batch
+// arrives and not sent again; rows it holds in flight are sent again with
+// dedup on and end Unknown with dedup off.
+//
+// A src error stops the run like a quota failure (cause StopSource, its
+// text in the message) unless ctx was cancelled.
+//
+// emit is called from one goroutine of RunStream's own, in order, never
+// while anything a sender needs is held; a slow emit delays only later
+// events. The last event is Finished, and RunStream returns after emit has
+// seen it.
+//
+// RunStream returns ctx.Err() when cancelled, a *StopError when it stopped
+// for quota, login, journal or source trouble, and nil otherwise; the
+// Outcome holds every row src yielded, each exactly once.
+func RunStream(ctx context.Context, s marketo.Syncer, src BatchSource, opts RunOptions, emit func(importer.Event)) (Outcome, error) {
+	opts = opts.withDefaults()
+	r := &runner{
+		s:      s,
+		opts:   opts,
+		budget: newBudget(opts.CallsPerWindow, opts.Window, opts.Concurrency),
+		events: newEventQueue(emit),
+		res:    make(map[int]importer.RowResult),
+		stop:   make(chan struct{}),
+	}
+	r.start()
+	r.send(ctx, src)
+
+	out := r.finish(ctx)
+	return out, r.err(ctx)
+}
+
+type runner struct {
+	s      marketo.Syncer
+	opts   RunOptions
+	budget *budget
+	events *eventQueue
+
+	mu        sync.Mutex // guards res, totals, unseen and the order of queued events
+	res       map[int]importer.RowResult
+	totals    importer.Totals
+	resumed   int
+	unseen    int // rows of opts.Rows not produced yet, counted as Waiting
+	confirmed map[int]importer.RowResult
+	inFlight  map[int]bool
+
+	stopOnce  sync.Once
+	stop      chan struct{}
+	stopCause StopCause
+	stopMsg   string
+	stopErr   error
+}
+
+// start makes pre-flight rejects final, loads what the journal knows and
+// counts the rows still to come as Waiting.
+func (r *runner) start() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var initial []importer.RowResult
+	for _, sk := range r.opts.Skipped {
+		sk.State = importer.Skipped
+		sk.LeadID = 0
+		initial = append(initial, sk)
+	}
+	if j := r.opts.Journal; j != nil {
+		r.confirmed, r.inFlight = j.ResumeState()
+	}
+	r.applyLocked(initial)
+	r.unseen = max(0, r.opts.Rows-len(r.opts.Skipped))
+	r.totals.Waiting += r.unseen
+	var msg string
+	if len(r.confirmed) > 0 {
+		msg = fmt.Sprintf("Resuming: %s of %s rows already confirmed", commas(len(r.confirmed)), commas(max(r.opts.Rows, len(r.confirmed))))
+	}
+	if len(initial) > 0 || msg != "" {
+		r.pushLocked(importer.BatchDone, -1, msg, initial)
+	}
+}
+
+// admit sets the starting state of b's rows: rows the journal already knows
+// are final; the rest wait in the batch returned (nil when none is left).
+func (r *runner) admit(b importer.Batch) *importer.Batch {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var initial []importer.RowResult
+	keep := &importer.Batch{Seq: b.Seq, Key: b.Key}
+	for i, row := range b.Rows {
+		if r.unseen > 0 {
+			r.unseen--
+			r.totals.Waiting--
+		}
+		if c, ok := r.confirmed[row]; ok {
+			if c.State == importer.Updated && c.Reason == msgMaybeCreated {
+				c.State = importer.CreatedOrUpdated // see journalForm
+			}
+			initial = append(initial, c)
+			r.resumed++
+			continue
+		}
+		if r.inFlight[row] && !r.opts.Dedup {
+			initial = append(initial, importer.RowResult{Row: row, State: importer.Unknown, Reason: msgInFlightUnknown})
+			continue
+		}
+		keep.Rows = append(keep.Rows, row)
+		keep.Leads = append(keep.Leads, b.Leads[i])
+		r.res[row] = importer.RowResult{Row: row, State: importer.Waiting}
+		r.totals.Waiting++
+	}
+	if len(initial) > 0 {
+		r.applyLocked(initial)
+		r.pushLocked(importer.BatchDone, b.Seq, "", initial)
+	}
+	if len(keep.Rows) == 0 {
+		return nil
+	}
+	return keep
+}
+
+// send runs the workers over what src produces and ends NotSent whatever
+// comes after the run stopped.
+func (r *runner) send(ctx context.Context, src BatchSource) {
+	feed := make(chan *importer.Batch)
+	var wg sync.WaitGroup
+	for range r.opts.Concurrency {
+		wg.Go(func() {
+			for b := range feed {
+				r.sendBatch(ctx, b)
+			}
+		})
+	}
+	srcErr := src(func(b importer.Batch) {
+		keep := r.admit(b)
+		if keep == nil {
+			return
+		}
+		if r.stopped() || ctx.Err() != nil {
+			r.notSent(keep)
+			return
+		}
+		select {
+		case feed <- keep:
+		case <-r.stop:
+			r.notSent(keep)
+		case <-ctx.Done():
+			r.notSent(keep)
+		}
+	})
+	close(feed)
+	wg.Wait()
+	r.mu.Lock()
+	// Rows promised by opts.Rows that never came are not part of the run.
+	r.totals.Waiting -= r.unseen
+	r.unseen = 0
+	r.mu.Unlock()
+	if ctx.Err() != nil {
+		r.halt(StopCancelled, "Sync cancelled. Rows not yet confirmed were not sent; run again to send them — rows already confirmed will not be sent twice.", ctx.Err())
+	}
+	if srcErr != nil {
+		r.halt(StopSource, fmt.Sprintf("%s. Nothing more was sent.", strings.TrimSuffix(srcErr.Error(), ".")), srcErr)
+	}
+}
+
+// sendBatch takes one batch to a final state.
+func (r *runner) sendBatch(ctx context.Context, b *importer.Batch) {
+	r.sendPart(ctx, b, &tries{})
+}
+
+// tries is what earlier attempts at a batch (or at the batch a part was
+// split from) leave for the next.
+type tries struct {
+	announced bool  // the rows are in the journal as sent and shown Sending
+	lost      error // the first failure after which Marketo may have applied the call
+	split604  bool  // the batch was already halved once after a 604
+	attempt   int   // tries made so far, carried into halves after a 604
+}
+
+// sendPart sends b, retrying passing failures, until each of its rows is
+// final. A batch Marketo finds too large (413) is sent again in halves,
+// as is one that timed out (604) once: Marketo's advice for both.
+func (r *runner) sendPart(ctx context.Context, b *importer.Batch, tr *tries) {
+	// Marketo's limit faults change nothing and the budget adapts to them,
+	// so they get a larger allowance than other passing failures.
+	limitFaults := 0
+	var lastErr error
+	for {
+		tr.attempt++
+		attempt := tr.attempt
+		if r.stopped() || ctx.Err() != nil {
+			r.notSent(b)
+			return
+		}
+		if err := r.budget.acquire(ctx); err != nil {
+			r.notSent(b)
+			return
+		}
+		if !tr.announced {
+			if err := r.journalSent(b); err != nil {
+				r.budget.release()
+				r.notSent(b)
+				return
+			}
+			r.started(b)
+			tr.announced = true
+		}
+		statuses, err := r.call(ctx, b)
+		r.budget.release()
+		if err == nil {
+			r.done(b, statuses, tr.lost)
+			return
+		}
+		lastErr = err
+		if ctx.Err() != nil && r.opts.Dedup {
+			// The call was abandoned: re-sending later is an idempotent upsert.
+			r.endNotSent(b, msgAbandoned)
+			return
+		}
+		if marketo.IsTooLarge(err) {
+			if len(b.Rows) == 1 {
+				r.refused(b, fmt.Sprintf(msgTooLarge, describe(err)), tr.lost)
+				return
+			}
+			// Marketo refused the request at the door: nothing was applied,
+			// and no try is spent; each half starts afresh.
+			r.note(importer.Retrying, b.Seq, fmt.Sprintf("Batch %d (%s) is larger than Marketo takes in one call; sending it in two parts", b.Seq+1, rowSpan(b.Rows)))
+			r.sendHalves(ctx, b, tries{announced: true, lost: tr.lost, split604: tr.split604})
+			return
+		}
+		class := marketo.ClassOf(err)
+		switch {
+		case class == marketo.ClassQuota:
+			r.halt(StopQuota, msgQuota, err)
+			r.notSent(b)
+			return
+		case class == marketo.ClassAuth:
+			r.halt(StopAuth, fmt.Sprintf("Marketo refused Leadsheet's login (%s). Nothing more was sent; check the account's credentials and run again — rows already confirmed will not be sent twice.", describe(err)), err)
+			r.notSent(b)
+			return
+		case class == marketo.ClassRateLimit:
+			r.note(importer.Throttled, b.Seq, r.budget.rateFault())
+			limitFaults++
+		case class == marketo.ClassConcurrency:
+			r.note(importer.Throttled, b.Seq, r.budget.concurrencyFault())
+			limitFaults++
+		case class == marketo.ClassTransient:
+			if !marketo.NotApplied(err) {
+				if !r.opts.Dedup {
+					r.unknown(b, fmt.Sprintf(msgAnswerLost, describe(err)))
+					return
+				}
+				if tr.lost == nil {
+					tr.lost = err
+				}
+			}
+		default:
+			r.refused(b, fmt.Sprintf("Marketo refused the whole batch: %s", describe(err)), tr.lost)
+			return
+		}
+		if attempt-limitFaults >= r.opts.MaxAttempts || limitFaults >= limitFaultFactor*r.opts.MaxAttempts {
+			reason := fmt.Sprintf("Marketo did not accept this batch after %d tries (last: %s).", attempt, describe(lastErr))
+			if tr.lost == nil {
+				reason += " Nothing was changed for these rows; send them again later."
+			}
+			r.refused(b, reason, tr.lost)
+			return
+		}
+		wait := r.backoff(min(attempt, attempt-limitFaults+1))
+		r.note(importer.Retrying, b.Seq, fmt.Sprintf("Batch %d (%s): %s; trying again in %s (try %d of %d)",
+			b.Seq+1, rowSpan(b.Rows), describe(err), wait.Round(100*time.Millisecond), attempt+1, r.opts.MaxAttempts))
+		if !r.sleep(ctx, wait) {
+			r.notSent(b)
+			return
+		}
+		if isTimeout604(err) && !tr.split604 && len(b.Rows) > 1 {
+			// The halves share the tries left, so a 604 that does not pass
+			// costs no more calls than retrying the whole batch would.
+			r.sendHalves(ctx, b, tries{announced: true, lost: tr.lost, split604: true, attempt: attempt - limitFaults})
+			return
+		}
+	}
+}
+
+// sendHalves sends the two halves of b one after the other, each from the
+// state tr describes. They keep b's Seq, so events still name the batch
+// the operator saw start.
+func (r *runner) sendHalves(ctx context.Context, b *importer.Batch, tr tries) {
+	mid := len(b.Rows) / 2
+	for _, h := range []importer.Batch{
+		{Seq: b.Seq, Key: b.Key, Rows: b.Rows[:mid:mid], Leads: b.Leads[:mid:mid]},
+		{Seq: b.Seq, Key: b.Key, Rows: b.Rows[mid:], Leads: b.Leads[mid:]},
+	} {
+		part := tr
+		r.sendPart(ctx, &h, &part)
+	}
+}
+
+// isTimeout604 reports Marketo's REST 604 "Request time-out": the call
+// ran too long and was not executed.
+func isTimeout604(err error) bool {
+	var me *marketo.Error
+	return errors.As(err, &me) && me.API == marketo.REST && me.Code == "604"
+}
+
+// call makes one attempt. With dedup off a call already sent is not
+// abandoned on cancel: its answer decides whether leads were created.
+func (r *runner) call(ctx context.Context, b *importer.Batch) ([]marketo.SyncStatus, error) {
+	parent := ctx
+	if !r.opts.Dedup {
+		parent = context.WithoutCancel(ctx)
+	}
+	cctx, cancel := context.WithTimeout(parent, r.opts.CallTimeout)
+	defer cancel()
+	statuses, err := r.s.SyncLeads(cctx, b.Leads, r.opts.Dedup)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
+			return nil, &marketo.TransportError{Op: "wait for Marketo's answer", Err: err}
+		}
+		return nil, err
+	}
+	if len(statuses) != len(b.Leads) {
+		return nil, &marketo.TransportError{Op: "read Marketo's answer",
+			Err: fmt.Errorf("got %d results for %d leads", len(statuses), len(b.Leads))}
+	}
+	return statuses, nil
+}
+
+// backoff is exponential with full jitter: a random wait in [0, min(cap, base*2^(attempt-1))].
+func (r *runner) backoff(attempt int) time.Duration {
+	ceiling := r.opts.BackoffCap
+	if shift := attempt - 1; shift < 30 {
+		if d := r.opts.BackoffBase << shift; d > 0 && d < ceiling {
+			ceiling = d
+		}
+	}
+	return rand.N(ceiling) + time.Millisecond
+}
+
+// sleep waits d unless the run stops or ctx ends first; it reports whether
+// the whole wait passed.
+func (r *runner) sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-r.stop:
+		return false
+	}
+}
+
+func (r *runner) stopped() bool {
+	select {
+	case <-r.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// halt stops the run for good; the first reason wins.
+func (r *runner) halt(cause StopCause, msg string, err error) {
+	r.stopOnce.Do(func() {
+		r.mu.Lock()
+		r.stopCause, r.stopMsg, r.stopErr = cause, msg, err
+		r.pushLocked(importer.Stopped, -1, msg, nil)
+		r.mu.Unlock()
+		close(r.stop)
+	})
+}
+
+func (r *runner) journalSent(b *importer.Batch) error {
+	j := r.opts.Journal
+	if j == nil {
+		return nil
+	}
+	if err := j.Sent(b.Rows, !r.opts.Dedup); err != nil {
+		r.halt(StopJournal, journalTrouble(err), err)
+		return err
+	}
+	return nil
+}
+
+func journalTrouble(err error) string {
+	return fmt.Sprintf("Leadsheet could not write its journal (%v), so it stopped rather than risk sending rows twice later. Nothing more was sent; free some disk space and run again.", err)
+}
+
+func (r *runner) started(b *importer.Batch) {
+	rs := make([]importer.RowResult, len(b.Rows))
+	for i, row := range b.Rows {
+		rs[i] = importer.RowResult{Row: row, State: importer.Sending}
+	}
+	r.mu.Lock()
+	r.applyLocked(rs)
+	r.pushLocked(importer.BatchStarted, b.Seq, "", rs)
+	r.mu.Unlock()
+}
+
+// done records Marketo's answer for every row of b. lost is the failure
+// after which an earlier try may have been applied, or nil.
+func (r *runner) done(b *importer.Batch, statuses []marketo.SyncStatus, lost error) {
+	rs := make([]importer.RowResult, len(b.Rows))
+	for i, st := range statuses {
+		rs[i] = importer.RowResult{Row: b.Rows[i], LeadID: st.LeadID}
+		switch st.Status {
+		case marketo.Created:
+			rs[i].State = importer.Created
+		case marketo.Updated:
+			rs[i].State = importer.Updated
+			// A lead found by a retry may be one the lost try created. A
+			// Marketo Id names a lead that exists already: never created.
+			if lost != nil && b.Key != marketo.KeyID {
+				rs[i].State = importer.CreatedOrUpdated
+				rs[i].Reason = msgMaybeCreated
+			}
+		case marketo.Failed:
+			rs[i].State = importer.Failed
+			rs[i].Reason = st.Error
+			if rs[i].Reason == "" {
+				rs[i].Reason = "Marketo refused this row without saying why"
+			}
+		default:
+			rs[i].State = importer.Failed
+			rs[i].Reason = fmt.Sprintf("Marketo answered with a status Leadsheet does not know (%q); check this lead in Marketo", st.Status)
+		}
+	}
+	if j := r.opts.Journal; j != nil {
+		if err := j.Confirm(journalForm(rs)); err != nil {
+			// Marketo has the rows; the results are true even though the
+			// journal missed them, so report them and stop sending.
+			r.halt(StopJournal, journalTrouble(err), err)
+		}
+	}
+	r.final(importer.BatchDone, b.Seq, rs)
+}
+
+// refused ends b as Failed: Marketo turned the call down, and the rows may
+// be sent again later. lost, when not nil, is a failure after which an
+// earlier try may have been applied: the reason then says so, since only
+// with dedup on is such a batch tried again, and re-sending it is safe.
+func (r *runner) refused(b *importer.Batch, reason string, lost error) {
+	if lost != nil {
+		reason += fmt.Sprintf(" An earlier try's answer was lost (%s), so Marketo may already have these rows; sending them again is safe: it updates the same leads.", describe(lost))
+	}
+	r.journalClear(b)
+	r.final(importer.BatchDone, b.Seq, uniform(b.Rows, importer.Failed, reason))
+}
+
+// journalForm is rs as the journal records it. The journal knows created,
+// updated and failed: a row CreatedOrUpdated is recorded updated (a
+// confirmed row, never sent again) with its reason, which admit reads back
+// as CreatedOrUpdated.
+func journalForm(rs []importer.RowResult) []importer.RowResult {
+	out := slices.Clone(rs)
+	for i := range out {
+		if out[i].State == importer.CreatedOrUpdated {
+			out[i].State = importer.Updated
+		}
+	}
+	return out
+}
+
+// notSent ends b as NotSent because the run stopped before it was sent.
+func (r *runner) notSent(b *importer.Batch) {
+	r.endNotSent(b, msgCancelled)
+}
+
+// endNotSent ends b as NotSent, saying why: the stop's own message for a
+// stop other than cancelling, else cancelled.
+func (r *runner) endNotSent(b *importer.Batch, cancelled string) {
+	reason := cancelled
+	r.mu.Lock()
+	if r.stopCause != NotStopped && r.stopCause != StopCancelled {
+		reason = r.stopMsg
+	}
+	r.mu.Unlock()
+	r.journalClear(b)
+	r.final(importer.BatchDone, b.Seq, uniform(b.Rows, importer.NotSent, reason))
+}
+
+// unknown ends b as Unknown: it may or may not have reached Marketo. The
+// journal keeps the batch in flight, so a resume reports it the same way.
+func (r *runner) unknown(b *importer.Batch, reason string) {
+	r.final(importer.BatchDone, b.Seq, uniform(b.Rows, importer.Unknown, reason))
+}
+
+func (r *runner) journalClear(b *importer.Batch) {
+	if j := r.opts.Journal; j != nil {
+		// A failed clear leaves the rows in flight: a resume then re-sends
+		// them (dedup on) or calls them Unknown (dedup off), both safe.
+		_ = j.Clear(b.Rows)
+	}
+}
+
+func uniform(rows []int, st importer.RowState, reason string) []importer.RowResult {
+	rs := make([]importer.RowResult, len(rows))
+	for i, row := range rows {
+		rs[i] = importer.RowResult{Row: row, State: st, Reason: reason}
+	}
+	return rs
+}
+
+func (r *runner) final(kind importer.EventKind, seq int, rs []importer.RowResult) {
+	r.mu.Lock()
+	r.applyLocked(rs)
+	r.pushLocked(kind, seq, "", rs)
+	r.mu.Unlock()
+}
+
+func (r *runner) note(kind importer.EventKind, seq int, msg string) {
+	r.mu.Lock()
+	r.pushLocked(kind, seq, msg, nil)
+	r.mu.Unlock()
+}
+
+// applyLocked moves rows to their new states and keeps the totals in step.
+func (r *runner) applyLocked(rs []importer.RowResult) {
+	for _, n := range rs {
+		if old, ok := r.res[n.Row]; ok {
+			*count(&r.totals, old.State)--
+		}
+		r.res[n.Row] = n
+		*count(&r.totals, n.State)++
+	}
+}
+
+func (r *runner) pushLocked(kind importer.EventKind, seq int, msg string, rs []importer.RowResult) {
+	r.events.push(importer.Event{Kind: kind, Batch: seq, Results: rs, Message: msg, Totals: r.totals})
+}
+
+func count(t *importer.Totals, s importer.RowState) *int {
+	switch s {
+	case importer.Waiting:
+		return &t.Waiting
+	case importer.Sending:
+		return &t.Sending
+	case importer.Created:
+		return &t.Created
+	case importer.Updated:
+		return &t.Updated
+	case importer.Failed:
+		return &t.Failed
+	case importer.Skipped:
+		return &t.Skipped
+	case importer.NotSent:
+		return &t.NotSent
+	case importer.CreatedOrUpdated:
+		return &t.CreatedOrUpdated
+	default:
+		return &t.Unknown
+	}
+}
+
+// finish closes the journal's run when nothing is left to resume (unless
+// the caller keeps it open for a later part of the file), sends
+// Finished and waits until emit has seen every event.
+func (r *runner) finish(ctx context.Context) Outcome {
+	r.mu.Lock()
+	out := Outcome{Totals: r.totals, Stopped: r.stopCause, Message: r.stopMsg, Resumed: r.resumed}
+	out.Results = make([]importer.RowResult, 0, len(r.res))
+	for _, rr := range r.res {
+		out.Results = append(out.Results, rr)
+	}
+	r.pushLocked(importer.Finished, -1, Summary(out.Totals), nil)
+	r.mu.Unlock()
+	slices.SortFunc(out.Results, func(a, b importer.RowResult) int { return a.Row - b.Row })
+	t := out.Totals
+	if j := r.opts.Journal; j != nil && !r.opts.KeepJournalOpen && out.Stopped == NotStopped && ctx.Err() == nil &&
+		t.Unknown == 0 && t.Waiting == 0 && t.Sending == 0 && t.NotSent == 0 {
+		// A finished run is not resumed: running the same file again later
+		// is a new run. A failed write here only means the next run resumes.
+		_ = j.Finish()
+	}
+	r.events.close()
+	return out
+}
+
+func (r *runner) err(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch r.stopCause {
+	case NotStopped:
+		return nil
+	case StopCancelled:
+		return ctx.Err()
+	default:
+		return &StopError{Cause: r.stopCause, Message: r.stopMsg, Err: r.stopErr}
+	}
+}
+
+// Summary is the one-line account of a run's rows, in digits without
+// separators so scripts can read it:
+// "N rows: C created, U updated, F failed, I invalid, S not sent".
+func Summary(t importer.Totals) string {
+	s := fmt.Sprintf("%d rows: %d created, %d updated, %d failed, %d invalid, %d not sent",
+		t.Total(), t.Created, t.Updated, t.Failed, t.Skipped, t.NotSent+t.Waiting+t.Sending)
+	if t.CreatedOrUpdated > 0 {
+		s += fmt.Sprintf(", %d created or updated (first answer lost)", t.CreatedOrUpdated)
+	}
+	if t.Unknown > 0 {
+		s += fmt.Sprintf(", %d unknown (check in Marketo)", t.Unknown)
+	}
+	return s
+}
+
+// SkippedRows turns pre-flight problems into the Skipped rows of a run: one
+// per row with an Invalid problem, its messages joined.
+func SkippedRows(problems []importer.Problem) []importer.RowResult {
+	idx := make(map[int]int)
+	var out []importer.RowResult
+	for _, p := range problems {
+		if p.Severity != importer.Invalid || p.Row <= 0 {
+			continue
+		}
+		msg := p.Message
+		if p.Column != "" {
+			msg = p.Column + ": " + msg
+		}
+		if i, ok := idx[p.Row]; ok {
+			out[i].Reason += "; " + msg
+			continue
+		}
+		idx[p.Row] = len(out)
+		out = append(out, importer.RowResult{Row: p.Row, State: importer.Skipped, Reason: msg})
+	}
+	slices.SortFunc(out, func(a, b importer.RowResult) int { return a.Row - b.Row })
+	return out
+}
+
+// describe puts a client error in words for an operator.
+func describe(err error) string {
+	var me *marketo.Error
+	if errors.As(err, &me) {
+		return fmt.Sprintf("Marketo error %s: %s", me.Code, me.Message)
+	}
+	var te *marketo.TransportError
+	if errors.As(err, &te) {
+		if te.HTTPStatus != 0 {
+			return fmt.Sprintf("Marketo did not answer properly: HTTP %d", te.HTTPStatus)
+		}
+		return fmt.Sprintf("Marketo did not answer properly: %v", te.Err)
+	}
+	return err.Error()
+}
+
+// rowSpan names the rows of a batch for a message: "rows 2–301".
+func rowSpan(rows []int) string {
+	if len(rows) == 0 {
+		return "no rows"
+	}
+	lo, hi := slices.Min(rows), slices.Max(rows)
+	if lo == hi {
+		return fmt.Sprintf("row %d", lo)
+	}
+	return fmt.Sprintf("rows %d–%d", lo, hi)
+}
+
+// commas writes n with thousands separators: 10,000.
+func commas(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + commas(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
