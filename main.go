@@ -82,6 +82,7 @@ func gui(args []string, stderr io.Writer) int {
 	autoSync := fs.Bool("auto-sync", false, "start the sync as soon as the file is mapped (for measurements)")
 	quit := fs.Bool("quit-when-done", false, "quit when the first sync ends (for measurements)")
 	noLimits := fs.Bool("no-limits", false, "with --sandbox: no rate, concurrency or daily limits (for measurements)")
+	sandboxURL := fs.String("sandbox-url", "", "with --sandbox: use the sandbox running at this URL (leadsheet sandbox) instead of one inside the app")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -99,6 +100,7 @@ func gui(args []string, stderr io.Writer) int {
 		Version:       version,
 		Sandbox:       *sandbox,
 		SandboxConfig: sandboxCfg,
+		SandboxURL:    *sandboxURL,
 		Open:          *open,
 		AutoSync:      *autoSync,
 		Quit:          *quit,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -85,6 +86,12 @@ func (v *accountsView) useSandbox() {
 // for it. Its credentials are the sandbox's public demo values, so nothing
 // touches the keyring: the tour works where no keyring exists.
 func (v *accountsView) sandboxClient() (Client, Account, error) {
+	if u := strings.TrimSuffix(v.ui.opts.SandboxURL, "/"); u != "" {
+		acc := Account{Name: sandboxAccount, Kind: KindREST, BaseURL: u + marketotest.RESTPath, IdentityURL: u + marketotest.IdentityPath,
+			ClientID: marketotest.DefaultClientID}
+		c, err := acc.Connect(marketotest.DefaultClientSecret, nil)
+		return c, acc, err
+	}
 	if v.sandbox == nil {
 		cfg := marketotest.DefaultConfig()
 		if c := v.ui.opts.SandboxConfig; c != nil {

@@ -29,6 +29,11 @@ type Options struct {
 	// SandboxConfig sets up that local Marketo; nil means its defaults
 	// (Marketo's own limits).
 	SandboxConfig *marketotest.Config
+	// SandboxURL, when set, is a sandbox already running (`leadsheet
+	// sandbox`) to use instead of starting one inside the app: its stored
+	// leads can then be looked at while the window syncs, and its memory is
+	// not the window's.
+	SandboxURL string
 	// Open is a workbook to open right away.
 	Open string
 	// AutoSync starts the sync as soon as the opened file is mapped, and

@@ -120,3 +120,21 @@ func TestCLIRunResumesInWindow(t *testing.T) {
 		t.Errorf("sandbox holds %d leads, want 477", n)
 	}
 }
+
+// TestSandboxURLUsesRunningSandbox: with SandboxURL the tour syncs into a
+// `leadsheet sandbox` already running, not into one inside the app.
+func TestSandboxURLUsesRunningSandbox(t *testing.T) {
+	srv := marketotest.NewServer(marketotest.DefaultConfig())
+	defer srv.Close()
+	ui, loop := newTestApp(t, Options{Sandbox: true, SandboxURL: srv.URL})
+	waitReady(t, ui, loop)
+	ui.show(stepSync)
+	test.Tap(ui.sync.start)
+	loop.pump(t, "the sync", func() bool { return !ui.sync.running && ui.sync.model.Progress().Totals.Waiting == 0 })
+	if ui.accounts.sandbox != nil {
+		t.Error("a sandbox was started inside the app")
+	}
+	if n := len(srv.Leads()); n != 477 {
+		t.Errorf("the running sandbox holds %d leads, want 477", n)
+	}
+}
