@@ -28,6 +28,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fl.Float64Var(&cfg.DropRate, "drop", 0, "fraction of calls processed but answered by closing the connection")
 	fl.Float64Var(&cfg.MalformedRate, "malformed", 0, "fraction of calls processed but answered with a truncated body")
 	fl.Float64Var(&cfg.SlowBodyRate, "slow-body", 0, "fraction of calls whose answer trickles out slowly")
+	fl.Float64Var(&cfg.ApplyThen5xxRate, "apply-then-5xx", 0, "fraction of calls processed, then answered with a 502/503/504 (the answer lost after the leads were written)")
+	fl.Float64Var(&cfg.TimeoutRate, "timeout-604", 0, "fraction of REST calls answered with 604 Request time-out, not processed")
 	fl.IntVar(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "calls allowed per rate window (0 = no limit)")
 	fl.DurationVar(&cfg.RateWindow, "rate-window", cfg.RateWindow, "length of the sliding rate window")
 	fl.IntVar(&cfg.MaxConcurrent, "max-concurrent", cfg.MaxConcurrent, "calls allowed in flight at once (0 = no limit)")
@@ -45,7 +47,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	for _, r := range []struct {
 		name string
 		v    float64
-	}{{"--fail-5xx", cfg.FaultRate5xx}, {"--drop", cfg.DropRate}, {"--malformed", cfg.MalformedRate}, {"--slow-body", cfg.SlowBodyRate}} {
+	}{{"--fail-5xx", cfg.FaultRate5xx}, {"--drop", cfg.DropRate}, {"--malformed", cfg.MalformedRate}, {"--slow-body", cfg.SlowBodyRate}, {"--apply-then-5xx", cfg.ApplyThen5xxRate}, {"--timeout-604", cfg.TimeoutRate}} {
 		if r.v < 0 || r.v > 1 {
 			return fmt.Errorf("sandbox: %s must be between 0 and 1, not %g", r.name, r.v)
 		}
