@@ -244,6 +244,8 @@ func stateWord(s importer.RowState) string {
 		return "updated"
 	case importer.Failed:
 		return "failed"
+	case importer.CreatedOrUpdated:
+		return "created-or-updated"
 	default:
 		return fmt.Sprintf("state%d", s)
 	}
@@ -257,6 +259,8 @@ func stateOfWord(w string) (importer.RowState, bool) {
 		return importer.Updated, true
 	case "failed":
 		return importer.Failed, true
+	case "created-or-updated":
+		return importer.CreatedOrUpdated, true
 	}
 	return 0, false
 }
@@ -429,7 +433,8 @@ func (j *Journal) replay(rec record) {
 			delete(j.inFlight, r.Row)
 			// A row Marketo refused changed nothing there: it is sent
 			// again, so a retry after a stop does not skip it.
-			if r.State == importer.Created || r.State == importer.Updated {
+			// CreatedOrUpdated is confirmed too: Marketo has the lead.
+			if r.State == importer.Created || r.State == importer.Updated || r.State == importer.CreatedOrUpdated {
 				j.confirmed[r.Row] = importer.RowResult(r)
 			} else {
 				delete(j.confirmed, r.Row)

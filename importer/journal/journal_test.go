@@ -82,12 +82,17 @@ func TestJournalReplay(t *testing.T) {
 		t.Errorf("in flight = %v", inFlight)
 	}
 	// The torn tail is cut, so the next record starts on its own line.
-	must(j2.Confirm([]importer.RowResult{{Row: 4, State: importer.Updated, LeadID: 11}, {Row: 5, State: importer.Created, LeadID: 12}}))
+	// Row 5's first answer was lost; the retry found its lead: confirmed,
+	// with what is known kept.
+	must(j2.Confirm([]importer.RowResult{{Row: 4, State: importer.Updated, LeadID: 11}, {Row: 5, State: importer.CreatedOrUpdated, LeadID: 12}}))
 	must(j2.Close())
 	j3, err := OpenJournal(dir, testKey(true))
 	must(err)
 	if j3.Confirmed() != 3 || j3.InFlight() != 0 {
 		t.Errorf("after repair: %d confirmed, %d in flight", j3.Confirmed(), j3.InFlight())
+	}
+	if c, _ := j3.ResumeState(); c[5].State != importer.CreatedOrUpdated {
+		t.Errorf("row 5 read back as %v, want CreatedOrUpdated", c[5].State)
 	}
 	// A finished run is set aside; the next run starts afresh.
 	must(j3.Finish())

@@ -268,9 +268,6 @@ func (r *runner) admit(b importer.Batch) *importer.Batch {
 			r.totals.Waiting--
 		}
 		if c, ok := r.confirmed[row]; ok {
-			if c.State == importer.Updated && c.Reason == msgMaybeCreated {
-				c.State = importer.CreatedOrUpdated // see journalForm
-			}
 			initial = append(initial, c)
 			r.resumed++
 			continue
@@ -603,7 +600,7 @@ func (r *runner) done(b *importer.Batch, statuses []marketo.SyncStatus, lost err
 		}
 	}
 	if j := r.opts.Journal; j != nil {
-		if err := j.Confirm(journalForm(rs)); err != nil {
+		if err := j.Confirm(rs); err != nil {
 			// Marketo has the rows; the results are true even though the
 			// journal missed them, so report them and stop sending.
 			r.halt(StopJournal, journalTrouble(err), err)
@@ -622,20 +619,6 @@ func (r *runner) refused(b *importer.Batch, reason string, lost error) {
 	}
 	r.journalClear(b)
 	r.final(importer.BatchDone, b.Seq, uniform(b.Rows, importer.Failed, reason))
-}
-
-// journalForm is rs as the journal records it. The journal knows created,
-// updated and failed: a row CreatedOrUpdated is recorded updated (a
-// confirmed row, never sent again) with its reason, which admit reads back
-// as CreatedOrUpdated.
-func journalForm(rs []importer.RowResult) []importer.RowResult {
-	out := slices.Clone(rs)
-	for i := range out {
-		if out[i].State == importer.CreatedOrUpdated {
-			out[i].State = importer.Updated
-		}
-	}
-	return out
 }
 
 // notSent ends b as NotSent because the run stopped before it was sent.
