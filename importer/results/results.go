@@ -105,10 +105,9 @@ func WriteResults(ctx context.Context, wb *sheet.Workbook, opts ResultsOptions, 
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	byRow := make(map[int]importer.RowResult, len(results))
+	byRow := sortedResults(results)
 	failed := 0
 	for _, r := range results {
-		byRow[r.Row] = r
 		if needsRetry(r.State) {
 			failed++
 		}
@@ -310,7 +309,28 @@ func resultCells(r importer.RowResult, ok bool) []string {
 	return []string{StatusWord(r.State), id, r.Reason}
 }
 
-func writeCSVResults(ctx context.Context, write func([]string) error, wb *sheet.Workbook, opts ResultsOptions, byRow map[int]importer.RowResult) error {
+// resultsByRow are a run's results sorted by sheet row, looked up by
+// binary search: a million rows cost no map beside the results.
+type resultsByRow []importer.RowResult
+
+func sortedResults(rs []importer.RowResult) resultsByRow {
+	byRow := func(a, b importer.RowResult) int { return a.Row - b.Row }
+	if !slices.IsSortedFunc(rs, byRow) {
+		rs = slices.Clone(rs)
+		slices.SortFunc(rs, byRow)
+	}
+	return rs
+}
+
+func (rs resultsByRow) find(row int) (importer.RowResult, bool) {
+	i, ok := slices.BinarySearchFunc(rs, row, func(r importer.RowResult, row int) int { return r.Row - row })
+	if !ok {
+		return importer.RowResult{}, false
+	}
+	return rs[i], true
+}
+
+func writeCSVResults(ctx context.Context, write func([]string) error, wb *sheet.Workbook, opts ResultsOptions, byRow resultsByRow) error {
 	h, err := wb.Header(ctx, opts.Sheet, opts.HeaderRow)
 	if err != nil {
 		return err
@@ -319,7 +339,7 @@ func writeCSVResults(ctx context.Context, write func([]string) error, wb *sheet.
 		return err
 	}
 	_, err = wb.Read(ctx, opts.Sheet, opts.HeaderRow, func(r importer.Row) error {
-		rr, ok := byRow[r.Number]
+		rr, ok := byRow.find(r.Number)
 		return write(append(slices.Clip(r.Cells), resultCells(rr, ok)...))
 	})
 	return err
@@ -327,7 +347,7 @@ func writeCSVResults(ctx context.Context, write func([]string) error, wb *sheet.
 
 // writeFailures writes the rows to fix and send again, with the sheet's
 // headers and the values as read.
-func writeFailures(ctx context.Context, write func([]string) error, wb *sheet.Workbook, opts ResultsOptions, byRow map[int]importer.RowResult) error {
+func writeFailures(ctx context.Context, write func([]string) error, wb *sheet.Workbook, opts ResultsOptions, byRow resultsByRow) error {
 	h, err := wb.Header(ctx, opts.Sheet, opts.HeaderRow)
 	if err != nil {
 		return err
@@ -336,7 +356,7 @@ func writeFailures(ctx context.Context, write func([]string) error, wb *sheet.Wo
 		return err
 	}
 	_, err = wb.Read(ctx, opts.Sheet, opts.HeaderRow, func(r importer.Row) error {
-		if rr, ok := byRow[r.Number]; ok && needsRetry(rr.State) {
+		if rr, ok := byRow.find(r.Number); ok && needsRetry(rr.State) {
 			return write(r.Cells)
 		}
 		return nil

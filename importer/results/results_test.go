@@ -202,7 +202,7 @@ func TestSheetRewriterShapes(t *testing.T) {
 		`<x:row><x:c t="str" a="1>0"><x:v>v</x:v></x:c></x:row>` +
 		`<x:row r="4" s="3" customFormat="1"/>` +
 		`</x:sheetData></x:worksheet>`
-	extras := resultRows(1, 3, []importer.RowResult{{Row: 2, State: importer.Created, LeadID: 9}, {Row: 3, State: importer.Failed, Reason: "a&b"}, {Row: 4, State: importer.NotSent}, {Row: 6, State: importer.Updated, LeadID: 1}})
+	extras := newExtraRows(1, 3, []importer.RowResult{{Row: 2, State: importer.Created, LeadID: 9}, {Row: 3, State: importer.Failed, Reason: "a&b"}, {Row: 4, State: importer.NotSent}, {Row: 6, State: importer.Updated, LeadID: 1}})
 	var out strings.Builder
 	rw := &sheetRewriter{extras: extras, firstCol: 3, maxRow: 4}
 	if err := rw.rewrite(&out, strings.NewReader(src)); err != nil {

@@ -89,7 +89,7 @@ func copyWithResults(w io.Writer, zr *zip.Reader, sheetPart string, opts Results
 	if err != nil {
 		return err
 	}
-	extras := resultRows(opts.HeaderRow, used.maxCol+1, results)
+	extras := newExtraRows(opts.HeaderRow, used.maxCol+1, results)
 
 	zw := zip.NewWriter(w)
 	// The copy is written once and read back rarely: favour speed; the
@@ -125,42 +125,61 @@ func copyWithResults(w io.Writer, zr *zip.Reader, sheetPart string, opts Results
 	return zw.Close()
 }
 
-// extraRow is what the results add to one sheet row.
-type extraRow struct {
-	row   int
-	cells []extraCell
+// extraRows is what the results add to the sheet, in row order: the
+// header names on the header row, then each result's status, lead ID and
+// reason. Cells are laid out as each row is written, so a million results
+// cost no more memory than the results themselves.
+type extraRows struct {
+	headerRow int
+	firstCol  int
+	results   []importer.RowResult // sorted by Row, the header row left out
+	header    int                  // index of the header row among the rows
 }
 
-type extraCell struct {
-	col    int
-	text   string
-	number bool
-}
-
-// resultRows lays out the result cells by row, in row order: the header
-// names on the header row, then each result's status, lead ID and reason.
-func resultRows(headerRow, firstCol int, results []importer.RowResult) []extraRow {
-	out := make([]extraRow, 0, len(results)+1)
-	h := extraRow{row: headerRow}
-	for i, name := range resultHeaders {
-		h.cells = append(h.cells, extraCell{col: firstCol + i, text: name})
-	}
-	out = append(out, h)
+func newExtraRows(headerRow, firstCol int, results []importer.RowResult) *extraRows {
+	rs := make([]importer.RowResult, 0, len(results))
 	for _, r := range results {
-		if r.Row == headerRow {
-			continue
+		if r.Row != headerRow {
+			rs = append(rs, r)
 		}
-		cells := resultCells(r, true)
-		e := extraRow{row: r.Row}
-		for i, v := range cells {
-			if v != "" {
-				e.cells = append(e.cells, extraCell{col: firstCol + i, text: v, number: i == 1})
-			}
-		}
-		out = append(out, e)
 	}
-	slices.SortFunc(out, func(a, b extraRow) int { return a.row - b.row })
-	return out
+	if !slices.IsSortedFunc(rs, func(a, b importer.RowResult) int { return a.Row - b.Row }) {
+		slices.SortFunc(rs, func(a, b importer.RowResult) int { return a.Row - b.Row })
+	}
+	h, _ := slices.BinarySearchFunc(rs, headerRow, func(r importer.RowResult, row int) int { return r.Row - row })
+	return &extraRows{headerRow: headerRow, firstCol: firstCol, results: rs, header: h}
+}
+
+func (e *extraRows) len() int { return len(e.results) + 1 }
+
+// row is the sheet row of the i-th extra row.
+func (e *extraRows) row(i int) int {
+	switch {
+	case i == e.header:
+		return e.headerRow
+	case i > e.header:
+		return e.results[i-1].Row
+	}
+	return e.results[i].Row
+}
+
+// cells are the i-th extra row's cells: column, text, and whether the
+// text is a number.
+func (e *extraRows) cells(i int, fn func(col int, text string, number bool)) {
+	if i == e.header {
+		for k, name := range resultHeaders {
+			fn(e.firstCol+k, name, false)
+		}
+		return
+	}
+	if i > e.header {
+		i--
+	}
+	for k, v := range resultCells(e.results[i], true) {
+		if v != "" {
+			fn(e.firstCol+k, v, k == 1)
+		}
+	}
 }
 
 // sheetUse is the extent of a sheet's cells.
@@ -209,7 +228,7 @@ func scanSheet(f *zip.File) (sheetUse, error) {
 // sheetRewriter copies a worksheet's XML, appending the result cells to
 // the end of each row and adding rows the sheet has no element for.
 type sheetRewriter struct {
-	extras   []extraRow
+	extras   *extraRows
 	next     int // index of the next extra row to place
 	firstCol int
 	maxRow   int
@@ -263,7 +282,7 @@ func (s *sheetRewriter) tag(t tag, out *bufio.Writer) error {
 			s.row++
 		}
 		s.flushBefore(out, s.row)
-		if s.next < len(s.extras) && s.extras[s.next].row == s.row {
+		if s.next < s.extras.len() && s.extras.row(s.next) == s.row {
 			// spans is only a hint of the row's columns, now out of date.
 			t.raw = dropAttr(t.raw, "spans")
 		}
@@ -282,10 +301,9 @@ func (s *sheetRewriter) tag(t tag, out *bufio.Writer) error {
 // flushBefore writes new row elements for extra rows before row n that the
 // sheet has no element for.
 func (s *sheetRewriter) flushBefore(out *bufio.Writer, n int) {
-	for s.next < len(s.extras) && s.extras[s.next].row < n {
-		e := s.extras[s.next]
-		fmt.Fprintf(out, "<%srow r=\"%d\">", s.prefix, e.row)
-		s.writeCells(out, e)
+	for s.next < s.extras.len() && s.extras.row(s.next) < n {
+		fmt.Fprintf(out, "<%srow r=\"%d\">", s.prefix, s.extras.row(s.next))
+		s.writeCells(out, s.next)
 		fmt.Fprintf(out, "</%srow>", s.prefix)
 		s.next++
 	}
@@ -293,31 +311,31 @@ func (s *sheetRewriter) flushBefore(out *bufio.Writer, n int) {
 
 // appendCells writes the extra cells of row n, if it has any.
 func (s *sheetRewriter) appendCells(out *bufio.Writer, n int) {
-	if s.next < len(s.extras) && s.extras[s.next].row == n {
-		s.writeCells(out, s.extras[s.next])
+	if s.next < s.extras.len() && s.extras.row(s.next) == n {
+		s.writeCells(out, s.next)
 		s.next++
 	}
 }
 
-func (s *sheetRewriter) writeCells(out *bufio.Writer, e extraRow) {
-	p := s.prefix
-	for _, c := range e.cells {
-		ref := importer.ColumnLetter(c.col) + strconv.Itoa(e.row)
-		if c.number {
-			fmt.Fprintf(out, `<%sc r="%s"><%sv>%s</%sv></%sc>`, p, ref, p, c.text, p, p)
-			continue
+func (s *sheetRewriter) writeCells(out *bufio.Writer, i int) {
+	p, row := s.prefix, s.extras.row(i)
+	s.extras.cells(i, func(col int, text string, number bool) {
+		ref := importer.ColumnLetter(col) + strconv.Itoa(row)
+		if number {
+			fmt.Fprintf(out, `<%sc r="%s"><%sv>%s</%sv></%sc>`, p, ref, p, text, p, p)
+			return
 		}
 		fmt.Fprintf(out, `<%sc r="%s" t="inlineStr"><%sis><%st xml:space="preserve">`, p, ref, p, p)
-		xml.EscapeText(out, []byte(c.text)) //nolint:errcheck // bufio.Writer keeps the error for Flush
+		xml.EscapeText(out, []byte(text)) //nolint:errcheck // bufio.Writer keeps the error for Flush
 		fmt.Fprintf(out, `</%st></%sis></%sc>`, p, p, p)
-	}
+	})
 }
 
 // dimension widens the sheet's used range to take in the result columns.
 func (s *sheetRewriter) dimension(t tag, out *bufio.Writer) error {
 	lastRow := s.maxRow
-	if n := len(s.extras); n > 0 {
-		lastRow = max(lastRow, s.extras[n-1].row)
+	if n := s.extras.len(); n > 0 {
+		lastRow = max(lastRow, s.extras.row(n-1))
 	}
 	start := "A1"
 	if ref, ok := attr(t.raw, "ref"); ok {
