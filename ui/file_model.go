@@ -37,7 +37,7 @@ type FileModel struct {
 // encrypted workbook without password returns an error matching
 // sheet.ErrPasswordRequired, so the caller can ask for one.
 func OpenFile(ctx context.Context, path, password string) (*FileModel, error) {
-	j, err := job.OpenFile(ctx, path, password)
+	j, err := job.OpenFile(ctx, path, job.Options{Password: password, Recheck: true})
 	if err != nil {
 		return nil, err
 	}

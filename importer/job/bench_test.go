@@ -58,7 +58,7 @@ func BenchmarkCheck100k(b *testing.B) {
 		}
 	}
 	open := func(b *testing.B) *Job {
-		j, err := Open(ctx, in, Options{})
+		j, err := Open(ctx, in, Options{Recheck: true})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -13,6 +13,11 @@ import (
 // sheets are read from the file every time, keeping memory flat.
 const cacheBudget = 64 << 20
 
+// cacheRows is the most rows a sheet may be thought to have, from its
+// stored size, for the cache to be tried at all: a bigger one would only
+// fill the budget and be dropped.
+const cacheRows = 250_000
+
 // sheetCache holds the cells of the selected sheet and header row as the
 // first pre-flight read them. Only pre-flight uses it: the send step always
 // reads the file again and checks it against pre-flight's digests, so a
@@ -73,7 +78,7 @@ func (j *Job) scan(ctx context.Context, fn func(importer.Row) error) (sheet.Read
 		return c.result, c.each(ctx, fn)
 	}
 	c := &sheetCache{sheet: j.sheet, header: j.headerRow, width: len(j.header.Names)}
-	if c.width == 0 {
+	if !j.recheck || c.width == 0 || j.estimatedRows() > cacheRows {
 		c = nil
 	}
 	res, err := j.wb.Read(ctx, j.sheet, j.headerRow, func(r importer.Row) error {
@@ -87,4 +92,15 @@ func (j *Job) scan(ctx context.Context, fn func(importer.Row) error) (sheet.Read
 		j.cache = c
 	}
 	return res, err
+}
+
+// estimatedRows is the selected sheet's row count as the file states or
+// suggests it; 0 when unknown.
+func (j *Job) estimatedRows() int {
+	for _, s := range j.wb.Sheets() {
+		if s.Name == j.sheet {
+			return s.EstimatedRows
+		}
+	}
+	return 0
 }

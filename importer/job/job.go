@@ -32,6 +32,11 @@ type Options struct {
 	Password  string // for an encrypted workbook; the results copy gets it too
 	Sheet     string // empty: the first visible sheet
 	HeaderRow int    // 0: detected
+	// Recheck says the caller will check the sheet again and again (a
+	// window, on every mapping change): a small sheet's cells are then
+	// kept in memory after the first read, so later checks need not read
+	// the file. A one-pass caller leaves it off and keeps memory flat.
+	Recheck bool
 }
 
 // Job is one open input file and the sheet and header row chosen in it. Its
@@ -46,7 +51,8 @@ type Job struct {
 	sheet     string
 	headerRow int
 	guess     sheet.HeaderGuess // how the header row was chosen; Sure when given
-	cache     *sheetCache       // the selected sheet's cells, when they fit; see scan
+	recheck   bool
+	cache     *sheetCache // the selected sheet's cells, when they fit; see scan
 	header    sheet.Header
 }
 
@@ -55,7 +61,7 @@ type Job struct {
 // means a save between the two shows up later as a changed file, never as a
 // journal keyed on content that was not read.
 func Open(ctx context.Context, path string, opts Options) (*Job, error) {
-	j, err := OpenFile(ctx, path, opts.Password)
+	j, err := OpenFile(ctx, path, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -68,8 +74,8 @@ func Open(ctx context.Context, path string, opts Options) (*Job, error) {
 
 // OpenFile hashes and opens the file without choosing a sheet, for a window
 // that lets the operator look at every sheet first; call [Job.Select]
-// before checking.
-func OpenFile(ctx context.Context, path, password string) (*Job, error) {
+// before checking. opts.Sheet and opts.HeaderRow are not used.
+func OpenFile(ctx context.Context, path string, opts Options) (*Job, error) {
 	if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
 		return nil, &Error{Kind: NotAFile, Path: path}
 	}
@@ -77,11 +83,11 @@ func OpenFile(ctx context.Context, path, password string) (*Job, error) {
 	if err != nil {
 		return nil, &Error{Kind: Unreadable, Path: path, Err: err}
 	}
-	wb, err := sheet.Open(ctx, path, sheet.OpenOptions{Password: password})
+	wb, err := sheet.Open(ctx, path, sheet.OpenOptions{Password: opts.Password})
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	return &Job{path: path, password: password, sum: sum, wb: wb}, nil
+	return &Job{path: path, password: opts.Password, sum: sum, wb: wb, recheck: opts.Recheck}, nil
 }
 
 func openError(path string, err error) error {

@@ -81,7 +81,7 @@ func checked(t *testing.T, n int, opts ...excelize.Options) (*Job, *Report) {
 		pw = opts[0].Password
 	}
 	ctx := context.Background()
-	j, err := Open(ctx, in, Options{Password: pw})
+	j, err := Open(ctx, in, Options{Password: pw, Recheck: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,5 +300,13 @@ func TestCheckFromCacheMatchesFile(t *testing.T) {
 	}
 	if j.cache != nil {
 		t.Error("the cache survived a change of header row")
+	}
+	once, err := Open(context.Background(), j.Path(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer once.Close()
+	if _, err := once.Check(context.Background(), first.Settings(), nil); err != nil || once.cache != nil {
+		t.Errorf("a one-pass job (leadsheet sync) kept the sheet in memory (err %v)", err)
 	}
 }

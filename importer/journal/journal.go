@@ -180,7 +180,7 @@ type Journal struct {
 
 	mu        sync.Mutex
 	f         *os.File
-	confirmed map[int]importer.RowResult
+	confirmed importer.RowTable
 	inFlight  map[int]bool
 	finished  bool
 }
@@ -306,7 +306,7 @@ func openLocked(dir string, key JournalKey, id string) (*Journal, error) {
 	if err := adoptLegacy(path, filepath.Join(dir, key.LegacyID()+".journal")); err != nil {
 		return nil, err
 	}
-	j := &Journal{path: path, confirmed: make(map[int]importer.RowResult), inFlight: make(map[int]bool)}
+	j := &Journal{path: path, inFlight: make(map[int]bool)}
 	good, err := j.load()
 	if err != nil {
 		return nil, err
@@ -315,7 +315,7 @@ func openLocked(dir string, key JournalKey, id string) (*Journal, error) {
 		if err := os.Rename(path, filepath.Join(dir, id+".finished")); err != nil {
 			return nil, fmt.Errorf("set aside finished journal: %w", err)
 		}
-		j.confirmed, j.inFlight, j.finished, good = make(map[int]importer.RowResult), make(map[int]bool), false, 0
+		j.confirmed, j.inFlight, j.finished, good = importer.RowTable{}, make(map[int]bool), false, 0
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -364,7 +364,7 @@ func PeekJournal(dir string, key JournalKey) (confirmed int, exists bool, err er
 	if err := key.check(); err != nil {
 		return 0, false, err
 	}
-	j := &Journal{confirmed: make(map[int]importer.RowResult), inFlight: make(map[int]bool)}
+	j := &Journal{inFlight: make(map[int]bool)}
 	for _, id := range []string{key.ID(), key.LegacyID()} {
 		p := filepath.Join(dir, id+".journal")
 		if _, err := os.Stat(p); err == nil {
@@ -383,7 +383,7 @@ func PeekJournal(dir string, key JournalKey) (confirmed int, exists bool, err er
 	if j.finished {
 		return 0, false, nil
 	}
-	return len(j.confirmed), true, nil
+	return j.confirmed.Len(), true, nil
 }
 
 // load replays the journal file, if any, and returns the length of its
@@ -435,9 +435,9 @@ func (j *Journal) replay(rec record) {
 			// again, so a retry after a stop does not skip it.
 			// CreatedOrUpdated is confirmed too: Marketo has the lead.
 			if r.State == importer.Created || r.State == importer.Updated || r.State == importer.CreatedOrUpdated {
-				j.confirmed[r.Row] = importer.RowResult(r)
+				j.confirmed.Set(importer.RowResult(r))
 			} else {
-				delete(j.confirmed, r.Row)
+				j.confirmed.Delete(r.Row)
 			}
 		}
 	case recFinish:
@@ -453,7 +453,7 @@ func (j *Journal) Path() string { return j.path }
 func (j *Journal) Confirmed() int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return len(j.confirmed)
+	return j.confirmed.Len()
 }
 
 // InFlight is how many rows were sent without an answer being recorded.
@@ -465,13 +465,10 @@ func (j *Journal) InFlight() int {
 
 // ResumeState is a copy of the rows already created or updated and those
 // in flight.
-func (j *Journal) ResumeState() (map[int]importer.RowResult, map[int]bool) {
+func (j *Journal) ResumeState() (*importer.RowTable, map[int]bool) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	c := make(map[int]importer.RowResult, len(j.confirmed))
-	for k, v := range j.confirmed {
-		c[k] = v
-	}
+	c := j.confirmed.Clone()
 	f := make(map[int]bool, len(j.inFlight))
 	for k := range j.inFlight {
 		f[k] = true

@@ -75,7 +75,7 @@ func TestJournalReplay(t *testing.T) {
 	must(err)
 	confirmed, inFlight := j2.ResumeState()
 	// Row 3 Marketo refused: it changed nothing, so it is sent again.
-	if len(confirmed) != 1 || confirmed[2] != (importer.RowResult{Row: 2, State: importer.Created, LeadID: 10}) {
+	if got, _ := confirmed.Get(2); confirmed.Len() != 1 || got != (importer.RowResult{Row: 2, State: importer.Created, LeadID: 10}) {
 		t.Errorf("confirmed = %+v", confirmed)
 	}
 	if len(inFlight) != 2 || !inFlight[4] || !inFlight[5] {
@@ -91,8 +91,9 @@ func TestJournalReplay(t *testing.T) {
 	if j3.Confirmed() != 3 || j3.InFlight() != 0 {
 		t.Errorf("after repair: %d confirmed, %d in flight", j3.Confirmed(), j3.InFlight())
 	}
-	if c, _ := j3.ResumeState(); c[5].State != importer.CreatedOrUpdated {
-		t.Errorf("row 5 read back as %v, want CreatedOrUpdated", c[5].State)
+	c, _ := j3.ResumeState()
+	if r5, _ := c.Get(5); r5.State != importer.CreatedOrUpdated {
+		t.Errorf("row 5 read back as %v, want CreatedOrUpdated", r5.State)
 	}
 	// A finished run is set aside; the next run starts afresh.
 	must(j3.Finish())
@@ -419,7 +420,7 @@ func TestJournalAdoptsLegacy(t *testing.T) {
 	}
 	confirmed, inFlight := j.ResumeState()
 	j.Close()
-	if len(confirmed) != 2 || confirmed[3] != (importer.RowResult{Row: 3, State: importer.Updated, LeadID: 11}) || len(inFlight) != 1 || !inFlight[4] {
+	if got, _ := confirmed.Get(3); confirmed.Len() != 2 || got != (importer.RowResult{Row: 3, State: importer.Updated, LeadID: 11}) || len(inFlight) != 1 || !inFlight[4] {
 		t.Errorf("resumed confirmed %+v, in flight %v", confirmed, inFlight)
 	}
 	if _, err := os.Stat(legacy); !errors.Is(err, os.ErrNotExist) {

@@ -198,7 +198,6 @@ func RunStream(ctx context.Context, s marketo.Syncer, src BatchSource, opts RunO
 		opts:   opts,
 		budget: newBudget(opts.CallsPerWindow, opts.Window, opts.Concurrency),
 		events: newEventQueue(emit),
-		res:    make(map[int]importer.RowResult),
 		stop:   make(chan struct{}),
 	}
 	r.start()
@@ -215,11 +214,11 @@ type runner struct {
 	events *eventQueue
 
 	mu        sync.Mutex // guards res, totals, unseen and the order of queued events
-	res       map[int]importer.RowResult
+	res       importer.RowTable
 	totals    importer.Totals
 	resumed   int
-	unseen    int // rows of opts.Rows not produced yet, counted as Waiting
-	confirmed map[int]importer.RowResult
+	unseen    int                // rows of opts.Rows not produced yet, counted as Waiting
+	confirmed *importer.RowTable // nil without a journal
 	inFlight  map[int]bool
 
 	stopOnce  sync.Once
@@ -247,8 +246,8 @@ func (r *runner) start() {
 	r.unseen = max(0, r.opts.Rows-len(r.opts.Skipped))
 	r.totals.Waiting += r.unseen
 	var msg string
-	if len(r.confirmed) > 0 {
-		msg = fmt.Sprintf("Resuming: %s of %s rows already confirmed", commas(len(r.confirmed)), commas(max(r.opts.Rows, len(r.confirmed))))
+	if n := r.confirmedRows(); n > 0 {
+		msg = fmt.Sprintf("Resuming: %s of %s rows already confirmed", commas(n), commas(max(r.opts.Rows, n)))
 	}
 	if len(initial) > 0 || msg != "" {
 		r.pushLocked(importer.BatchDone, -1, msg, initial)
@@ -267,7 +266,7 @@ func (r *runner) admit(b importer.Batch) *importer.Batch {
 			r.unseen--
 			r.totals.Waiting--
 		}
-		if c, ok := r.confirmed[row]; ok {
+		if c, ok := r.confirmedRow(row); ok {
 			initial = append(initial, c)
 			r.resumed++
 			continue
@@ -278,7 +277,7 @@ func (r *runner) admit(b importer.Batch) *importer.Batch {
 		}
 		keep.Rows = append(keep.Rows, row)
 		keep.Leads = append(keep.Leads, b.Leads[i])
-		r.res[row] = importer.RowResult{Row: row, State: importer.Waiting}
+		r.res.Set(importer.RowResult{Row: row, State: importer.Waiting})
 		r.totals.Waiting++
 	}
 	if len(initial) > 0 {
@@ -674,13 +673,27 @@ func (r *runner) note(kind importer.EventKind, seq int, msg string) {
 	r.mu.Unlock()
 }
 
+// confirmedRow is what the journal holds for row as created or updated.
+func (r *runner) confirmedRow(row int) (importer.RowResult, bool) {
+	if r.confirmed == nil {
+		return importer.RowResult{}, false
+	}
+	return r.confirmed.Get(row)
+}
+
+func (r *runner) confirmedRows() int {
+	if r.confirmed == nil {
+		return 0
+	}
+	return r.confirmed.Len()
+}
+
 // applyLocked moves rows to their new states and keeps the totals in step.
 func (r *runner) applyLocked(rs []importer.RowResult) {
 	for _, n := range rs {
-		if old, ok := r.res[n.Row]; ok {
+		if old, ok := r.res.Set(n); ok {
 			*count(&r.totals, old.State)--
 		}
-		r.res[n.Row] = n
 		*count(&r.totals, n.State)++
 	}
 }
@@ -718,13 +731,12 @@ func count(t *importer.Totals, s importer.RowState) *int {
 func (r *runner) finish(ctx context.Context) Outcome {
 	r.mu.Lock()
 	out := Outcome{Totals: r.totals, Stopped: r.stopCause, Message: r.stopMsg, Resumed: r.resumed}
-	out.Results = make([]importer.RowResult, 0, len(r.res))
-	for _, rr := range r.res {
+	out.Results = make([]importer.RowResult, 0, r.res.Len())
+	for rr := range r.res.All() { // in row order
 		out.Results = append(out.Results, rr)
 	}
 	r.pushLocked(importer.Finished, -1, Summary(out.Totals), nil)
 	r.mu.Unlock()
-	slices.SortFunc(out.Results, func(a, b importer.RowResult) int { return a.Row - b.Row })
 	t := out.Totals
 	if j := r.opts.Journal; j != nil && !r.opts.KeepJournalOpen && out.Stopped == NotStopped && ctx.Err() == nil &&
 		t.Unknown == 0 && t.Waiting == 0 && t.Sending == 0 && t.NotSent == 0 {

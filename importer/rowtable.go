@@ -1,0 +1,101 @@
+package importer
+
+import "iter"
+
+// RowTable holds at most one RowResult per sheet row, compactly: 16 bytes
+// a row where a map entry costs 80 or more, so the states of a million
+// rows take 16 MB. Each distinct reason is kept once. The zero value is
+// empty and ready to use. Not safe for concurrent use.
+type RowTable struct {
+	cells   []rowCell // by sheet row number
+	reasons []string  // reasons[0] is ""
+	index   map[string]uint32
+	n       int
+}
+
+type rowCell struct {
+	lead   int64
+	reason uint32
+	state  uint8 // RowState+1; 0: no result for the row
+}
+
+// Set records r for its row and returns what the row held before.
+func (t *RowTable) Set(r RowResult) (old RowResult, had bool) {
+	if r.Row < 0 {
+		return RowResult{}, false
+	}
+	if r.Row >= len(t.cells) {
+		t.cells = append(t.cells, make([]rowCell, r.Row+1-len(t.cells))...)
+		t.cells = t.cells[:cap(t.cells)]
+	}
+	old, had = t.Get(r.Row)
+	if !had {
+		t.n++
+	}
+	t.cells[r.Row] = rowCell{lead: int64(r.LeadID), reason: t.intern(r.Reason), state: uint8(r.State) + 1}
+	return old, had
+}
+
+func (t *RowTable) intern(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	if t.index == nil {
+		t.index = map[string]uint32{}
+		t.reasons = []string{""}
+	}
+	if i, ok := t.index[s]; ok {
+		return i
+	}
+	i := uint32(len(t.reasons))
+	t.reasons = append(t.reasons, s)
+	t.index[s] = i
+	return i
+}
+
+// Get returns row's result, if it has one.
+func (t *RowTable) Get(row int) (RowResult, bool) {
+	if row < 0 || row >= len(t.cells) || t.cells[row].state == 0 {
+		return RowResult{}, false
+	}
+	c := t.cells[row]
+	r := RowResult{Row: row, State: RowState(c.state - 1), LeadID: int(c.lead)}
+	if c.reason != 0 {
+		r.Reason = t.reasons[c.reason]
+	}
+	return r, true
+}
+
+// Delete forgets row's result.
+func (t *RowTable) Delete(row int) {
+	if row >= 0 && row < len(t.cells) && t.cells[row].state != 0 {
+		t.cells[row] = rowCell{}
+		t.n--
+	}
+}
+
+// Len is the number of rows with a result.
+func (t *RowTable) Len() int { return t.n }
+
+// All yields every result in row order.
+func (t *RowTable) All() iter.Seq[RowResult] {
+	return func(yield func(RowResult) bool) {
+		for row := range t.cells {
+			if r, ok := t.Get(row); ok && !yield(r) {
+				return
+			}
+		}
+	}
+}
+
+// Clone returns a copy that shares nothing mutable with t.
+func (t *RowTable) Clone() *RowTable {
+	c := &RowTable{cells: append([]rowCell(nil), t.cells...), reasons: append([]string(nil), t.reasons...), n: t.n}
+	if t.index != nil {
+		c.index = make(map[string]uint32, len(t.index))
+		for k, v := range t.index {
+			c.index[k] = v
+		}
+	}
+	return c
+}
