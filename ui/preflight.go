@@ -55,18 +55,12 @@ func (p *Preflight) Summary() string {
 	return s
 }
 
-// ProblemLine is one line of the report list.
+// ProblemLine is one line of the report list, placed as leadsheet sync
+// places it ("Row 12, Email").
 func ProblemLine(pr importer.Problem) string {
-	where := "Whole sheet"
-	if pr.Row > 0 {
-		where = fmt.Sprintf("Row %d", pr.Row)
-	}
-	if pr.Column != "" {
-		where += " · " + pr.Column
-	}
 	sev := "Warning"
 	if pr.Severity == importer.Invalid {
 		sev = "Not sent"
 	}
-	return fmt.Sprintf("%s — %s: %s", where, sev, pr.Message)
+	return fmt.Sprintf("%s — %s: %s", job.ProblemWhere(pr), sev, pr.Message)
 }

@@ -129,23 +129,14 @@ func (ui *App) mappingChanged() {
 	s.cancelCheck, s.checkDone = cancel, done
 	s.checked.Store(0)
 	j := f.Job()
-	go func() {
-		t := time.NewTicker(checkProgressEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				n := s.checked.Load()
-				ui.opts.Do(func() {
-					if s.checkDone == done {
-						ui.mapping.showChecking(int(n))
-					}
-				})
+	go every(checkProgressEvery, done, func() {
+		n := s.checked.Load()
+		ui.opts.Do(func() {
+			if s.checkDone == done {
+				ui.mapping.showChecking(int(n))
 			}
-		}
-	}()
+		})
+	})
 	go func() {
 		rows := make([]SyncRow, 0, max(0, estimatedRows(f)))
 		rep, err := j.Check(ctx, settings, func(rc job.RowCheck) {

@@ -599,20 +599,11 @@ func (v *syncView) launch(req RunRequest) {
 	v.refresh()
 	model, plan := v.model, v.plan
 	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(refreshEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if model.TakeDirty() {
-					v.do(v.refresh)
-				}
-			}
+	go every(refreshEvery, done, func() {
+		if model.TakeDirty() {
+			v.do(v.refresh)
 		}
-	}()
+	})
 	go func() {
 		err := plan.Run(ctx, req, model.Apply)
 		close(done)
@@ -682,4 +673,19 @@ func resultsSummary(p SyncProgress) string {
 		parts = append(parts, count(n)+" to check in Marketo")
 	}
 	return strings.Join(parts, " · ")
+}
+
+// every calls fn every d until done is closed: the one ticker behind a
+// coalesced refresh, so background work never calls into Fyne per item.
+func every(d time.Duration, done <-chan struct{}, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			fn()
+		}
+	}
 }

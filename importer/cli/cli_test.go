@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 
 	"leadsheet/importer/journal"
 	"leadsheet/marketo/marketotest"
+	"leadsheet/marketo/marketotest/sandboxtest"
 )
 
 // A test binary started with childEnv set runs Main with the arguments in
@@ -34,18 +34,6 @@ func TestMain(m *testing.M) {
 		os.Exit(Main(context.Background(), args, Env{Stdout: os.Stdout, Stderr: os.Stderr, ConfigDir: os.Getenv(childConfig)}))
 	}
 	os.Exit(m.Run())
-}
-
-func startSandbox(t testing.TB, cfg marketotest.Config) *marketotest.Server {
-	t.Helper()
-	srv := marketotest.NewHandler(cfg)
-	ts := httptest.NewServer(srv)
-	srv.URL = ts.URL
-	t.Cleanup(func() {
-		ts.Close()
-		srv.Close()
-	})
-	return srv
 }
 
 // writeWorkbook writes n lead rows under a title row; the emails of the
@@ -135,7 +123,7 @@ func readResults(t *testing.T, stdout string) map[string]string {
 }
 
 func TestSync(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	dir := t.TempDir()
 	in := filepath.Join(dir, "fair.xlsx")
 	writeWorkbook(t, in, 1000, map[int]bool{10: true, 500: true})
@@ -172,7 +160,7 @@ func TestSync(t *testing.T) {
 }
 
 func TestSyncAllGood(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	dir := t.TempDir()
 	in := filepath.Join(dir, "ok.xlsx")
 	writeWorkbook(t, in, 50, nil)
@@ -186,7 +174,7 @@ func TestSyncAllGood(t *testing.T) {
 }
 
 func TestSyncDryRun(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	dir := t.TempDir()
 	in := filepath.Join(dir, "fair.xlsx")
 	writeWorkbook(t, in, 20, map[int]bool{3: true})
@@ -263,7 +251,7 @@ func TestSyncStops(t *testing.T) {
 			if tc.cfg != nil {
 				tc.cfg(&cfg)
 			}
-			srv := startSandbox(t, cfg)
+			srv := sandboxtest.Start(t, cfg)
 			dir := t.TempDir()
 			in := filepath.Join(dir, "fair.xlsx")
 			writeWorkbook(t, in, 500, nil)
@@ -287,7 +275,7 @@ func TestSyncKilledAndResumed(t *testing.T) {
 			// Long calls next to the 100 calls/20 s pace keep about three
 			// batches on the wire at any moment, so the kill catches some.
 			cfg.Latency = 600 * time.Millisecond
-			srv := startSandbox(t, cfg)
+			srv := sandboxtest.Start(t, cfg)
 			dir := t.TempDir()
 			in := filepath.Join(dir, "fair.xlsx")
 			const rows = 2000
@@ -362,7 +350,7 @@ func TestSyncKilledAndResumed(t *testing.T) {
 }
 
 func TestSyncREST(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	dir := t.TempDir()
 	in := filepath.Join(dir, "fair.xlsx")
 	writeWorkbook(t, in, 400, nil)
@@ -384,7 +372,7 @@ func TestSyncREST(t *testing.T) {
 }
 
 func TestSyncDryRunREST(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	dir := t.TempDir()
 	in := filepath.Join(dir, "fair.xlsx")
 	writeWorkbook(t, in, 5, nil)
@@ -418,7 +406,7 @@ func TestSyncDryRunREST(t *testing.T) {
 // TestSyncPlainFileErrors: a file or folder Leadsheet cannot use is
 // reported in plain words, without Go's error text.
 func TestSyncPlainFileErrors(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	dir := t.TempDir()
 	in := filepath.Join(dir, "fair.xlsx")
 	writeWorkbook(t, in, 5, nil)

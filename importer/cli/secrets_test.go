@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"leadsheet/marketo/marketotest"
+	"leadsheet/marketo/marketotest/sandboxtest"
 )
 
 // TestSecretsNeverLeak runs full syncs in child processes — SOAP and REST,
@@ -43,7 +44,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	cfg := marketotest.DefaultConfig()
 	cfg.EncryptionKey = encKey
 	cfg.ClientSecret = clientSecret
-	srv := startSandbox(t, cfg)
+	srv := sandboxtest.Start(t, cfg)
 	// Trouble starts once the child has connected (the field list call is
 	// not retried, and one failure there ends the run before any batch).
 	trouble := marketotest.Faults{FaultRate5xx: 0.2, MalformedRate: 0.1, SlowBodyDuration: time.Second}

@@ -15,6 +15,7 @@ import (
 
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
+	"leadsheet/marketo/marketotest/sandboxtest"
 )
 
 // TestSyncDryRunReport: a dry run exits as a sync would for invalid rows
@@ -82,7 +83,7 @@ func TestSyncConnectRetries(t *testing.T) {
 		{"nothing listens", 0, "http://127.0.0.1:1/soap/mktows/2_2", ExitConnect, []string{"Nothing answered at 127.0.0.1:1", "leadsheet sandbox"}, "dial tcp"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startSandbox(t, marketotest.DefaultConfig())
+			srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 			dir := t.TempDir()
 			in := filepath.Join(dir, "fair.xlsx")
 			writeWorkbook(t, in, 20, nil)
@@ -121,7 +122,7 @@ func (c cancelOnCall) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 func TestSyncCancelWhileConnecting(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	dir := t.TempDir()
 	in := filepath.Join(dir, "fair.xlsx")
 	writeWorkbook(t, in, 5, nil)
@@ -166,7 +167,7 @@ func TestSyncRefusesGuessedKey(t *testing.T) {
 		{"skipped by the operator", []string{"--map", "ID=skip"}, ExitOK, "3 rows: 3 created", 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startSandbox(t, marketotest.DefaultConfig())
+			srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 			dir := t.TempDir()
 			in := writeCSV(t, dir, "fair.csv", sheet)
 			r := runMain(t, Env{Getenv: keyEnv(marketotest.DefaultEncryptionKey), ConfigDir: dir}, soapArgs(srv, in, tc.extra...)...)
@@ -187,7 +188,7 @@ func TestSyncRefusesGuessedKey(t *testing.T) {
 // refused keeps its journal, so running the same file again sends only
 // those rows and creates no lead twice (issue 11, defect 3).
 func TestSyncRerunAfterFailedRowsDedupOff(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	dir := t.TempDir()
 	// The last row is keyed by a Marketo Id the instance does not have:
 	// Marketo refuses it, the others are created.
@@ -222,7 +223,7 @@ func TestSyncChecksResultsPathFirst(t *testing.T) {
 		{"a folder", dir, "that is a folder"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := startSandbox(t, marketotest.DefaultConfig())
+			srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 			r := runMain(t, Env{Getenv: keyEnv(marketotest.DefaultEncryptionKey), ConfigDir: dir}, soapArgs(srv, in, "--results", tc.results)...)
 			if r.code != ExitUsage || !strings.Contains(r.stderr, tc.want) || !strings.Contains(r.stderr, "Nothing was sent") {
 				t.Errorf("exit %d, want %d and %q\nstderr:\n%s", r.code, ExitUsage, tc.want, r.stderr)
@@ -238,7 +239,7 @@ func TestSyncChecksResultsPathFirst(t *testing.T) {
 // Marketo does not have stops the run before sending, naming the field and
 // the closest real ones (issue 11, defect 7).
 func TestSyncExplicitMissingField(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	dir := t.TempDir()
 	in := writeCSV(t, dir, "fair.csv", "Email,Org\na@example.com,Acme\n")
 	r := runMain(t, Env{Getenv: keyEnv(marketotest.DefaultEncryptionKey), ConfigDir: dir}, soapArgs(srv, in, "--map", "Org=Compnay")...)
@@ -253,7 +254,7 @@ func TestSyncExplicitMissingField(t *testing.T) {
 // TestSyncMessagesPointTheRightWay: each mistake is named for what it is
 // (issue 11, defect 14).
 func TestSyncMessagesPointTheRightWay(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	dir := t.TempDir()
 	in := writeCSV(t, dir, "fair.csv", "Email\na@example.com\n")
 	httpsToHTTP := strings.Replace(srv.SOAPEndpoint(), "http://", "https://", 1)
@@ -288,7 +289,7 @@ func TestSyncMessagesPointTheRightWay(t *testing.T) {
 func TestSyncTwiceAtOnceRefusesSecond(t *testing.T) {
 	cfg := marketotest.DefaultConfig()
 	cfg.Latency = 300 * time.Millisecond
-	srv := startSandbox(t, cfg)
+	srv := sandboxtest.Start(t, cfg)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "fair.xlsx")
 	writeWorkbook(t, in, 600, nil)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"leadsheet/marketo/marketotest"
+	"leadsheet/marketo/marketotest/sandboxtest"
 )
 
 // soakPlan sizes a kill-and-resume soak.
@@ -52,7 +53,7 @@ func soakOnce(t *testing.T, p soakPlan, dedup bool) {
 	cfg.Latency = p.latency
 	cfg.FaultRate5xx, cfg.DropRate, cfg.MalformedRate, cfg.SlowBodyRate = p.faults.FaultRate5xx, p.faults.DropRate, p.faults.MalformedRate, p.faults.SlowBodyRate
 	cfg.SlowBodyDuration = 300 * time.Millisecond
-	srv := startSandbox(t, cfg)
+	srv := sandboxtest.Start(t, cfg)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "fair.xlsx")
 	writeWorkbook(t, in, p.rows, nil)

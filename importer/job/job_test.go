@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 	"leadsheet/importer/journal"
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
+	"leadsheet/marketo/marketotest/sandboxtest"
 )
 
 // writeWorkbook writes n lead rows under a title row, optionally
@@ -46,18 +46,6 @@ func writeWorkbook(t testing.TB, path string, n int, bad map[int]bool, opts ...e
 		must(f.SetSheetRow("Sheet1", cell, &[]any{email, fmt.Sprintf("Name%d", i), "Acme"}))
 	}
 	must(f.SaveAs(path, opts...))
-}
-
-func startSandbox(t testing.TB) *marketotest.Server {
-	t.Helper()
-	srv := marketotest.NewHandler(marketotest.DefaultConfig())
-	ts := httptest.NewServer(srv)
-	srv.URL = ts.URL
-	t.Cleanup(func() {
-		ts.Close()
-		srv.Close()
-	})
-	return srv
 }
 
 func soapClient(t testing.TB, srv *marketotest.Server) marketo.Client {
@@ -138,7 +126,7 @@ func TestRereadMatchesPreflight(t *testing.T) {
 // beside rows they do not belong to. The window had neither guard (issue
 // 12); both front ends now go through these.
 func TestChangedFileStopsSendAndResults(t *testing.T) {
-	srv := startSandbox(t)
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	j, rep := checked(t, 20)
 	dirs := Dirs{Root: t.TempDir()}
 	out := j.Outputs("", time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
@@ -163,7 +151,7 @@ func TestChangedFileStopsSendAndResults(t *testing.T) {
 // workbook are written, protected with the same password (the window
 // could not: issue 12).
 func TestResultsOfEncryptedWorkbook(t *testing.T) {
-	srv := startSandbox(t)
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	j, rep := checked(t, 12, excelize.Options{Password: "pw"})
 	dirs := Dirs{Root: t.TempDir()}
 	out := j.Outputs("", time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
@@ -196,7 +184,7 @@ func TestResultsOfEncryptedWorkbook(t *testing.T) {
 // not confirmed (issue 11, defect 3); a run that confirms every valid row
 // finishes it.
 func TestJournalKeptWhileRowsFailed(t *testing.T) {
-	srv := startSandbox(t)
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	j, rep := checked(t, 30)
 	dirs := Dirs{Root: t.TempDir()}
 	acct := Account{API: "soap", Endpoint: srv.SOAPEndpoint()}

@@ -134,19 +134,14 @@ func DescribeTarget(t importer.Target) string {
 }
 
 // ParseTarget reads a field as the operator writes it: a lead field's API
-// name, or email, id, foreignsyspersonid, foreignsystype or skip.
+// name, or email, id (also marketoid, leadid), foreignsyspersonid,
+// foreignsystype or skip.
 func ParseTarget(field string) importer.Target {
 	switch strings.ToLower(strings.NewReplacer(" ", "", "_", "", "-", "").Replace(field)) {
 	case "skip", "":
 		return importer.Target{Kind: importer.Skip}
-	case "id", "marketoid", "leadid":
+	case "marketoid", "leadid":
 		return importer.Target{Kind: importer.ToID}
-	case "email":
-		return importer.Target{Kind: importer.ToEmail}
-	case "foreignsyspersonid":
-		return importer.Target{Kind: importer.ToForeignSysPersonID}
-	case "foreignsystype":
-		return importer.Target{Kind: importer.ToForeignSysType}
 	}
-	return importer.Target{Kind: importer.ToAttribute, Field: field}
+	return mapping.TargetFor(field)
 }

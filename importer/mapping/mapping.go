@@ -205,10 +205,10 @@ func mapOne(header string, byNorm map[string]marketo.Field) (importer.Target, Ma
 	}
 	// Exact: the header is a field's API name or label.
 	if f, ok := byNorm[n]; ok {
-		return targetFor(f.Name), Match{Exact, fmt.Sprintf("%q is the name of the Marketo field %s", header, f.Name)}
+		return TargetFor(f.Name), Match{Exact, fmt.Sprintf("%q is the name of the Marketo field %s", header, f.Name)}
 	}
 	if canon, ok := bareKeyField(n); ok { // keys exist even when the field list omits them
-		return targetFor(canon), Match{Exact, fmt.Sprintf("%q is the Marketo key %s", header, targetName(targetFor(canon)))}
+		return TargetFor(canon), Match{Exact, fmt.Sprintf("%q is the Marketo key %s", header, targetName(TargetFor(canon)))}
 	}
 	// Synonym: a known spelling of a field the instance has.
 	for canon, syns := range synonyms {
@@ -255,7 +255,7 @@ func bareKeyField(n string) (string, bool) {
 // spelling of the field when the list has it. Keys are always available.
 func resolveCanon(canon string, byNorm map[string]marketo.Field) (importer.Target, string, bool) {
 	if _, ok := bareKeyField(canon); ok {
-		t := targetFor(canon)
+		t := TargetFor(canon)
 		return t, targetName(t), true
 	}
 	if f, ok := byNorm[canon]; ok {
@@ -264,9 +264,10 @@ func resolveCanon(canon string, byNorm map[string]marketo.Field) (importer.Targe
 	return importer.Target{}, "", false
 }
 
-// targetFor maps a field name to a target: the key fields get their own
-// kinds, anything else is an attribute.
-func targetFor(name string) importer.Target {
+// TargetFor maps a field name to a target: the key fields get their own
+// kinds (whatever their case and punctuation), anything else is an
+// attribute of that name.
+func TargetFor(name string) importer.Target {
 	switch normalizeHeader(name) {
 	case "id":
 		return importer.Target{Kind: importer.ToID}

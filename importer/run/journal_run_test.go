@@ -10,6 +10,7 @@ import (
 	"leadsheet/importer"
 	"leadsheet/importer/journal"
 	"leadsheet/marketo/marketotest"
+	"leadsheet/marketo/marketotest/sandboxtest"
 )
 
 // TestRunResumes runs with a journal an earlier run left: confirmed rows are
@@ -17,7 +18,7 @@ import (
 // again with dedup on and reported Unknown with dedup off.
 func TestRunResumes(t *testing.T) {
 	for _, dedup := range []bool{true, false} {
-		srv := startSandbox(t, marketotest.DefaultConfig())
+		srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 		dir := t.TempDir()
 		j, err := journal.OpenJournal(dir, testKey(dedup))
 		if err != nil {
@@ -59,7 +60,7 @@ func TestRunResumes(t *testing.T) {
 
 // TestJournalHoldsNoSecret: the journal records rows and states only.
 func TestJournalHoldsNoSecret(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	dir := t.TempDir()
 	j, err := journal.OpenJournal(dir, testKey(true))
 	if err != nil {
@@ -86,7 +87,7 @@ func TestJournalHoldsNoSecret(t *testing.T) {
 // sending the confirmed rows again; a whole run finishes it.
 func TestRunKeepJournalOpen(t *testing.T) {
 	for _, keep := range []bool{true, false} {
-		srv := startSandbox(t, marketotest.DefaultConfig())
+		srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 		dir := t.TempDir()
 		j, err := journal.OpenJournal(dir, testKey(false))
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
+	"leadsheet/marketo/marketotest/sandboxtest"
 )
 
 // TestMeasureSustainedRate runs 100,000 rows (334 calls) against a sandbox
@@ -23,7 +24,7 @@ func TestMeasureSustainedRate(t *testing.T) {
 	}
 	cfg := marketotest.DefaultConfig()
 	cfg.Latency = 1500 * time.Millisecond
-	srv := startSandbox(t, cfg)
+	srv := sandboxtest.Start(t, cfg)
 	const rows = 100_000
 	batches := testBatches(rows, marketo.MaxBatch, "m%06d@example.com")
 	start := time.Now()

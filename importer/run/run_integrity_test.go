@@ -10,6 +10,7 @@ import (
 	"leadsheet/importer/journal"
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
+	"leadsheet/marketo/marketotest/sandboxtest"
 )
 
 // longAddressBatch is one batch of n rows keyed by email, each with an
@@ -35,7 +36,7 @@ func TestRunSplitsBatchMarketoFindsTooLarge(t *testing.T) {
 	}
 	cfg := marketotest.DefaultConfig()
 	cfg.CustomFields = huge
-	srv := startSandbox(t, cfg)
+	srv := sandboxtest.Start(t, cfg)
 
 	b := longAddressBatch(300, 4000, "long%03d@example.com")
 	// Row 150 alone is over 1 MB: 40 fields of 29,000 characters.
@@ -76,7 +77,7 @@ func TestRunReportsWhatItKnowsAfterLostAnswers(t *testing.T) {
 	for _, api := range []string{"soap", "rest"} {
 		t.Run(api, func(t *testing.T) {
 			cfg := marketotest.DefaultConfig()
-			srv := startSandbox(t, cfg)
+			srv := sandboxtest.Start(t, cfg)
 			var s marketo.Syncer
 			field := "FirstName"
 			if api == "soap" {
@@ -133,7 +134,7 @@ func TestRunReportsWhatItKnowsAfterLostAnswers(t *testing.T) {
 func TestRunDedupOffResendsWhatMarketoDidNotRun(t *testing.T) {
 	cfg := marketotest.DefaultConfig()
 	cfg.TimeoutRate = 0.3
-	srv := startSandbox(t, cfg)
+	srv := sandboxtest.Start(t, cfg)
 	const rows = 600
 	log := newEventLog()
 	out, err := Run(context.Background(), restClient(t, srv), testBatchesField(rows, 20, "busy%04d@example.com", "firstName"), fastOpts(false), log.emit)
@@ -159,7 +160,7 @@ func TestRunDedupOffResendsWhatMarketoDidNotRun(t *testing.T) {
 // updated is confirmed in the journal, so a resume neither sends it again
 // nor reports it as something more definite.
 func TestRunResumeKeepsCreatedOrUpdated(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	srv.SetFaults(marketotest.Faults{ApplyThen5xxRate: 0.3})
 	batches := testBatches(400, 20, "resume%04d@example.com")
 	dir := t.TempDir()

@@ -9,6 +9,7 @@ import (
 	"leadsheet/importer"
 	"leadsheet/importer/journal"
 	"leadsheet/marketo/marketotest"
+	"leadsheet/marketo/marketotest/sandboxtest"
 )
 
 // chanSource streams batches that a goroutine produces into a small
@@ -41,7 +42,7 @@ func chanSource(batches []importer.Batch, failAfter int, failErr error) BatchSou
 // and the Waiting count covers rows not produced yet.
 func TestRunStreamResumes(t *testing.T) {
 	for _, dedup := range []bool{true, false} {
-		srv := startSandbox(t, marketotest.DefaultConfig())
+		srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 		dir := t.TempDir()
 		j, err := journal.OpenJournal(dir, testKey(dedup))
 		if err != nil {
@@ -97,7 +98,7 @@ func TestRunStreamResumes(t *testing.T) {
 // TestRunStreamSourceFails: a source that gives up mid-way stops the run
 // with its reason; the rows it yielded still end in exactly one state.
 func TestRunStreamSourceFails(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	log := newEventLog()
 	opts := fastOpts(true)
 	opts.Rows = 100
@@ -139,7 +140,7 @@ func atoiEmail(email string) int {
 func TestRunStreamStopsMidStream(t *testing.T) {
 	cfg := marketotest.DefaultConfig()
 	cfg.DailyQuota = 4
-	srv := startSandbox(t, cfg)
+	srv := sandboxtest.Start(t, cfg)
 	log := newEventLog()
 	opts := fastOpts(true)
 	opts.Rows, opts.Concurrency = 1000, 2

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"leadsheet/importer"
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
+	"leadsheet/marketo/marketotest/sandboxtest"
 )
 
 // testBatches makes n leads keyed by email, one per sheet row from row 2,
@@ -37,21 +37,6 @@ func testBatchesField(n, size int, emailFmt, field string) []importer.Batch {
 		out = append(out, b)
 	}
 	return out
-}
-
-// startSandbox serves a sandbox through httptest, whose Close waits for
-// every connection, so no handler outlives the test (the sandbox's own
-// Close can race a request that is still arriving after a cancelled run).
-func startSandbox(t testing.TB, cfg marketotest.Config) *marketotest.Server {
-	t.Helper()
-	srv := marketotest.NewHandler(cfg)
-	ts := httptest.NewServer(srv)
-	srv.URL = ts.URL
-	t.Cleanup(func() {
-		ts.Close()
-		srv.Close()
-	})
-	return srv
 }
 
 func soapClient(t testing.TB, srv *marketotest.Server, key string) marketo.Syncer {
@@ -179,7 +164,7 @@ func TestRunWithFaults(t *testing.T) {
 			cfg.FaultRate5xx, cfg.DropRate, cfg.MalformedRate = 0.06, 0.04, 0.04
 			cfg.RateLimit, cfg.RateWindow = 5, 100*time.Millisecond // half what the run is told: rate faults
 			cfg.MaxConcurrent = 4                                   // below the run's 10: concurrency faults
-			srv := startSandbox(t, cfg)
+			srv := sandboxtest.Start(t, cfg)
 			var s marketo.Syncer
 			field := "FirstName"
 			if tc.api == "soap" {
@@ -237,7 +222,7 @@ func TestRunWithFaults(t *testing.T) {
 func TestRunDedupOffLostAnswers(t *testing.T) {
 	cfg := marketotest.DefaultConfig()
 	cfg.DropRate, cfg.MalformedRate, cfg.FaultRate5xx = 0.1, 0.1, 0.1
-	srv := startSandbox(t, cfg)
+	srv := sandboxtest.Start(t, cfg)
 	const rows = 2000
 	log := newEventLog()
 	out, err := Run(context.Background(), soapClient(t, srv, marketotest.DefaultEncryptionKey),
@@ -270,7 +255,7 @@ func TestRunDedupOffLostAnswers(t *testing.T) {
 func TestRunStaysWithinRateLimit(t *testing.T) {
 	cfg := marketotest.DefaultConfig()
 	cfg.RateLimit, cfg.RateWindow = 10, time.Second
-	srv := startSandbox(t, cfg)
+	srv := sandboxtest.Start(t, cfg)
 	opts := RunOptions{Dedup: true, CallsPerWindow: 10, Window: time.Second, Concurrency: 10}
 	log := newEventLog()
 	out, err := Run(context.Background(), soapClient(t, srv, marketotest.DefaultEncryptionKey),
@@ -309,7 +294,7 @@ func TestRunStops(t *testing.T) {
 			if tc.configure != nil {
 				tc.configure(&cfg)
 			}
-			srv := startSandbox(t, cfg)
+			srv := sandboxtest.Start(t, cfg)
 			log := newEventLog()
 			opts := fastOpts(true)
 			opts.Concurrency = 2
@@ -344,7 +329,7 @@ func TestRunCancel(t *testing.T) {
 		t.Run(fmt.Sprintf("dedup=%v", dedup), func(t *testing.T) {
 			cfg := marketotest.DefaultConfig()
 			cfg.Latency = 20 * time.Millisecond
-			srv := startSandbox(t, cfg)
+			srv := sandboxtest.Start(t, cfg)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			log := newEventLog()
@@ -384,7 +369,7 @@ func TestRunCancel(t *testing.T) {
 // TestRunBadBatch: Marketo refusing one whole call (unknown field) fails
 // that batch's rows with its reason and the others go through.
 func TestRunBadBatch(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	batches := testBatches(300, 100, "bad%03d@example.com")
 	for i := range batches[1].Leads {
 		batches[1].Leads[i].Attributes = append(batches[1].Leads[i].Attributes, marketo.Attribute{Name: "NoSuchField", Value: "x"})
@@ -426,7 +411,7 @@ func TestRunBadBatch(t *testing.T) {
 // TestRunSlowConsumer: a consumer that does not return until the whole
 // sync reached Marketo must not hold the senders up.
 func TestRunSlowConsumer(t *testing.T) {
-	srv := startSandbox(t, marketotest.DefaultConfig())
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
 	const rows = 1000
 	release := make(chan struct{})
 	var once sync.Once
