@@ -24,10 +24,13 @@ type FileModel struct {
 	Sheet     string
 	HeaderRow int // sheet row number of the header; the detected one unless changed
 	Detected  int // what detection found
-	Preview   []importer.Row
-	Header    sheet.Header
-	Notes     []string // what the operator should know about the file (format surprises, merged cells, ...)
-	DataRows  int      // data rows below the header once read; -1 until then
+	// HeaderDoubt, when set, says detection was not sure of the header row
+	// and how to pick another; it goes once the operator picks one.
+	HeaderDoubt string
+	Preview     []importer.Row
+	Header      sheet.Header
+	Notes       []string // what the operator should know about the file (format surprises, merged cells, ...)
+	DataRows    int      // data rows below the header once read; -1 until then
 
 	job *job.Job
 	wb  *sheet.Workbook
@@ -75,9 +78,14 @@ func (m *FileModel) SheetNames() []string {
 
 // SelectSheet switches to a sheet, detects its header row and reloads the preview.
 func (m *FileModel) SelectSheet(ctx context.Context, name string) error {
-	h, err := m.wb.DetectHeader(ctx, name)
+	g, err := m.wb.GuessHeader(ctx, name)
 	if err != nil {
 		return err
+	}
+	h := g.Row
+	m.HeaderDoubt = ""
+	if !g.Sure && h > 0 {
+		m.HeaderDoubt = fmt.Sprintf("Leadsheet took row %d as the header (%s). Pick another in Header row if that is wrong.", h, g.Reason)
 	}
 	prev, err := m.wb.Preview(ctx, name, previewRows)
 	if err != nil {
@@ -96,8 +104,20 @@ func (m *FileModel) SetHeaderRow(ctx context.Context, row int) error {
 	if err := m.job.Select(ctx, m.Sheet, row); err != nil {
 		return err
 	}
+	if row != m.Detected {
+		m.HeaderDoubt = ""
+	}
 	m.HeaderRow, m.Header, m.DataRows = row, m.job.Header(), -1
 	return nil
+}
+
+// FileNotes are what the File step lists under the preview: a doubt about
+// the header row first, then what reading the file noticed.
+func (m *FileModel) FileNotes(read []string) []string {
+	if m.HeaderDoubt == "" {
+		return read
+	}
+	return append([]string{m.HeaderDoubt}, read...)
 }
 
 // Ready reports whether the step is complete: a sheet with a header.

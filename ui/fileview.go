@@ -321,6 +321,7 @@ func (v *fileView) afterChange() {
 		msg = fmt.Sprintf("Sheet %q has no rows to import. Pick the sheet that holds your leads.", m.Sheet)
 	}
 	setShown(v.message, msg)
+	v.showNotes(m.FileNotes(m.Notes))
 	var choices []string
 	for _, r := range m.Preview {
 		if len(r.Cells) > 0 {

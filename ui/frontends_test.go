@@ -5,6 +5,8 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -136,5 +138,65 @@ func TestSandboxURLUsesRunningSandbox(t *testing.T) {
 	}
 	if n := len(srv.Leads()); n != 477 {
 		t.Errorf("the running sandbox holds %d leads, want 477", n)
+	}
+}
+
+// TestGuessedKeyNeedsConfirm: a column headed "ID" that AutoMap only
+// guessed to be the Marketo Id blocks the sync until the operator
+// confirms it (issue 11, defect 2); the report says why.
+func TestGuessedKeyNeedsConfirm(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "fair.csv")
+	if err := os.WriteFile(in, []byte("ID,Email,First Name\n1,new1@example.com,Ann\n2,new2@example.com,Bo\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ui, loop := newTestApp(t, Options{Sandbox: true, Open: in})
+	loop.pump(t, "pre-flight with the account's fields", func() bool {
+		c := ui.accounts.conn
+		return c != nil && c.fields != nil && ui.sess.pre != nil && ui.mapping.model != nil && ui.mapping.model.Fields != nil
+	})
+	if ui.sync.plan != nil {
+		t.Fatal("a guessed key column can be synced without a confirm")
+	}
+	if !ui.mapping.confirmKey.Visible() || !strings.Contains(ui.mapping.confirmKey.Text, "ID") {
+		t.Fatalf("no confirm offered for the guessed key (button %q, visible %v)", ui.mapping.confirmKey.Text, ui.mapping.confirmKey.Visible())
+	}
+	found := false
+	for _, pr := range ui.sess.pre.Problems {
+		found = found || strings.Contains(pr.Message, "was guessed to be the Marketo Id key")
+	}
+	if !found {
+		t.Errorf("the report does not say the key was guessed: %+v", ui.sess.pre.Problems)
+	}
+	test.Tap(ui.mapping.confirmKey)
+	loop.pump(t, "the plan once confirmed", func() bool { return ui.sync.plan != nil })
+	if ui.mapping.confirmKey.Visible() {
+		t.Error("the confirm stays offered after confirming")
+	}
+}
+
+// TestFileStepSaysWhenTheHeaderIsAGuess: a group row over the header makes
+// the header row a guess; the File step says which row it took and how to
+// pick another, until the operator picks one (issue 11, defect 11).
+func TestFileStepSaysWhenTheHeaderIsAGuess(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "groups.csv")
+	if err := os.WriteFile(in, []byte("Contact,,Company\nEmail,First Name,Company Name\na@example.com,Ann,Acme\nb@example.com,Bo,Beta\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := OpenFile(t.Context(), in, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.HeaderRow != 2 || !strings.Contains(m.HeaderDoubt, "took row 2 as the header") || !strings.Contains(m.HeaderDoubt, "Pick another in Header row") {
+		t.Fatalf("header row %d, doubt %q", m.HeaderRow, m.HeaderDoubt)
+	}
+	if notes := m.FileNotes(nil); len(notes) != 1 || notes[0] != m.HeaderDoubt {
+		t.Errorf("notes = %q", notes)
+	}
+	if err := m.SetHeaderRow(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if m.HeaderDoubt != "" {
+		t.Errorf("the doubt stays after the operator picked row 1: %q", m.HeaderDoubt)
 	}
 }

@@ -165,7 +165,7 @@ func (ui *App) mappingChanged() {
 			s.pre, s.preFor = newPreflight(rep, rows), f
 			f.DataRows = rep.Rows
 			ui.file.summary.SetText(f.Summary())
-			ui.file.showNotes(rep.Notes)
+			ui.file.showNotes(f.FileNotes(rep.Notes))
 			ui.preflightDone()
 		})
 	}()
