@@ -298,3 +298,41 @@ func TestCheckFromCacheMatchesFile(t *testing.T) {
 		t.Errorf("a one-pass job (leadsheet sync) kept the sheet in memory (err %v)", err)
 	}
 }
+
+// TestAdoptMovesOldFolderOnce: journals and presets the window kept in its
+// old folder move to the shared one; a file already there wins, and the
+// old copy is left, so nothing is lost either way.
+func TestAdoptMovesOldFolderOnce(t *testing.T) {
+	old, shared := t.TempDir(), Dirs{Root: t.TempDir()}
+	write := func(path, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(old, "journals", "abc.journal"), "old journal")
+	write(filepath.Join(old, "presets", "fair.json"), "old preset")
+	write(filepath.Join(shared.Presets(), "fair.json"), "new preset")
+	if err := shared.Adopt(old); err != nil {
+		t.Fatal(err)
+	}
+	read := func(path string) string {
+		b, _ := os.ReadFile(path)
+		return string(b)
+	}
+	if got := read(filepath.Join(shared.Journals(), "abc.journal")); got != "old journal" {
+		t.Errorf("journal not moved: %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(old, "journals", "abc.journal")); err == nil {
+		t.Error("the moved journal is still in the old folder too")
+	}
+	if got := read(filepath.Join(shared.Presets(), "fair.json")); got != "new preset" {
+		t.Errorf("the shared preset was overwritten: %q", got)
+	}
+	if got := read(filepath.Join(old, "presets", "fair.json")); got != "old preset" {
+		t.Errorf("the old preset that could not move was lost: %q", got)
+	}
+}
