@@ -23,6 +23,7 @@ import (
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
 	"leadsheet/ui"
+	"leadsheet/ui/viewmodel"
 	// Before Fyne reads the locale: no locale error under C.UTF-8.
 	_ "leadsheet/ui/fynelocale"
 )
@@ -113,7 +114,7 @@ func gui(args []string, stderr io.Writer) int {
 
 // accountStore is where saved accounts live (secrets in the OS keyring),
 // or nil when the settings folder cannot be found; the sandbox works anyway.
-func accountStore(stderr io.Writer) ui.AccountStore {
+func accountStore(stderr io.Writer) viewmodel.AccountStore {
 	s, err := marketo.DefaultCredentialStore()
 	if err != nil {
 		fmt.Fprintln(stderr, "leadsheet: saved accounts are unavailable:", err)

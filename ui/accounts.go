@@ -17,6 +17,7 @@ import (
 	"leadsheet/importer/job"
 	"leadsheet/marketo"
 	"leadsheet/marketo/marketotest"
+	"leadsheet/ui/viewmodel"
 )
 
 // sandboxAccount is the name the in-process sandbox goes by in the picker.
@@ -26,15 +27,15 @@ const sandboxAccount = "Local sandbox (demo)"
 type connection struct {
 	name   string
 	acct   job.Account // the API and where it sends, for the journal key
-	client Client
+	client viewmodel.Client
 	fields []marketo.Field
 }
 
 // accountsView is the account picker in the header and the account dialog.
 type accountsView struct {
 	ui       *App
-	store    AccountStore // nil: the keyring-backed store could not be set up
-	names    []string     // saved account names
+	store    viewmodel.AccountStore // nil: the keyring-backed store could not be set up
+	names    []string               // saved account names
 	picker   *widget.Select
 	manage   *widget.Button
 	sandbox  *marketotest.Server
@@ -85,9 +86,9 @@ func (v *accountsView) useSandbox() {
 // sandboxClient starts the local Marketo (once) and returns a REST client
 // for it. Its credentials are the sandbox's public demo values, so nothing
 // touches the keyring: the tour works where no keyring exists.
-func (v *accountsView) sandboxClient() (Client, Account, error) {
+func (v *accountsView) sandboxClient() (viewmodel.Client, viewmodel.Account, error) {
 	if u := strings.TrimSuffix(v.ui.opts.SandboxURL, "/"); u != "" {
-		acc := Account{Name: sandboxAccount, Kind: KindREST, BaseURL: u + marketotest.RESTPath, IdentityURL: u + marketotest.IdentityPath,
+		acc := viewmodel.Account{Name: sandboxAccount, Kind: viewmodel.KindREST, BaseURL: u + marketotest.RESTPath, IdentityURL: u + marketotest.IdentityPath,
 			ClientID: marketotest.DefaultClientID}
 		c, err := acc.Connect(marketotest.DefaultClientSecret, nil)
 		return c, acc, err
@@ -100,7 +101,7 @@ func (v *accountsView) sandboxClient() (Client, Account, error) {
 		v.sandbox = marketotest.NewServer(cfg)
 	}
 	cfg := v.sandbox.Config()
-	acc := Account{Name: sandboxAccount, Kind: KindREST, BaseURL: v.sandbox.RESTBaseURL(), IdentityURL: v.sandbox.IdentityURL(), ClientID: cfg.ClientID}
+	acc := viewmodel.Account{Name: sandboxAccount, Kind: viewmodel.KindREST, BaseURL: v.sandbox.RESTBaseURL(), IdentityURL: v.sandbox.IdentityURL(), ClientID: cfg.ClientID}
 	c, err := acc.Connect(cfg.ClientSecret, nil)
 	return c, acc, err
 }
@@ -109,8 +110,8 @@ func (v *accountsView) sandboxClient() (Client, Account, error) {
 // field list for the Map step.
 func (v *accountsView) choose(name string) {
 	var (
-		client Client
-		acc    Account
+		client viewmodel.Client
+		acc    viewmodel.Account
 		err    error
 	)
 	if name == sandboxAccount {
@@ -134,7 +135,7 @@ func (v *accountsView) choose(name string) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		_, fields, err := TestConnection(ctx, client)
+		_, fields, err := viewmodel.TestConnection(ctx, client)
 		v.ui.opts.Do(func() {
 			if v.conn != conn {
 				return
@@ -157,20 +158,20 @@ func (v *accountsView) setConn(c *connection) {
 }
 
 // load reads a saved account with its secret, turning keyring trouble into advice.
-func (v *accountsView) load(name string) (Account, string, error) {
+func (v *accountsView) load(name string) (viewmodel.Account, string, error) {
 	if v.store == nil {
-		return Account{}, "", errKeyring(nil)
+		return viewmodel.Account{}, "", errKeyring(nil)
 	}
 	p, err := v.store.Load(name)
 	switch {
 	case errors.Is(err, marketo.ErrSecretMissing):
-		return Account{}, "", fmt.Errorf("the secret of %q is not in this computer's keyring any more: open Accounts and enter it again", name)
+		return viewmodel.Account{}, "", fmt.Errorf("the secret of %q is not in this computer's keyring any more: open Accounts and enter it again", name)
 	case errors.Is(err, marketo.ErrKeyringUnavailable):
-		return Account{}, "", errKeyring(err)
+		return viewmodel.Account{}, "", errKeyring(err)
 	case err != nil:
-		return Account{}, "", err
+		return viewmodel.Account{}, "", err
 	}
-	acc, secret := AccountOf(p)
+	acc, secret := viewmodel.AccountOf(p)
 	return acc, secret, nil
 }
 
@@ -195,7 +196,7 @@ type accountForm struct {
 // fill in REST or SOAP details, test, save.
 func (v *accountsView) showDialog() *accountForm {
 	name := newDialogEntry(false, v.ui.dismissTop)
-	kind := widget.NewRadioGroup([]string{KindREST, KindSOAP}, nil)
+	kind := widget.NewRadioGroup([]string{viewmodel.KindREST, viewmodel.KindSOAP}, nil)
 	kind.Horizontal = true
 	base := newDialogEntry(false, v.ui.dismissTop)
 	base.SetPlaceHolder("https://123-ABC-456.mktorest.com/rest")
@@ -215,7 +216,7 @@ func (v *accountsView) showDialog() *accountForm {
 	form := widget.NewForm()
 	kind.OnChanged = func(k string) {
 		items := []*widget.FormItem{widget.NewFormItem("Name", name), widget.NewFormItem("API", kind)}
-		if k == KindSOAP {
+		if k == viewmodel.KindSOAP {
 			items = append(items, widget.NewFormItem("SOAP endpoint", endpoint), widget.NewFormItem("User ID", userID),
 				widget.NewFormItem("Encryption key", secret))
 		} else {
@@ -226,11 +227,11 @@ func (v *accountsView) showDialog() *accountForm {
 		form.Items = items
 		form.Refresh()
 	}
-	read := func() Account {
-		return Account{Name: name.Text, Kind: kind.Selected, BaseURL: base.Text, IdentityURL: ident.Text, ClientID: clientID.Text,
+	read := func() viewmodel.Account {
+		return viewmodel.Account{Name: name.Text, Kind: kind.Selected, BaseURL: base.Text, IdentityURL: ident.Text, ClientID: clientID.Text,
 			LookupField: lookup.Text, Endpoint: endpoint.Text, UserID: userID.Text}
 	}
-	load := func(acc Account) {
+	load := func(acc viewmodel.Account) {
 		name.SetText(acc.Name)
 		base.SetText(acc.BaseURL)
 		ident.SetText(acc.IdentityURL)
@@ -241,7 +242,7 @@ func (v *accountsView) showDialog() *accountForm {
 		secret.SetText("")
 		status.SetText("")
 		if acc.Kind == "" {
-			acc.Kind = KindREST
+			acc.Kind = viewmodel.KindREST
 		}
 		kind.SetSelected(acc.Kind)
 	}
@@ -256,7 +257,7 @@ func (v *accountsView) showDialog() *accountForm {
 			if ps, lerr := v.store.List(); lerr == nil {
 				for _, p := range ps {
 					if p.Name == n {
-						acc, _ = AccountOf(p)
+						acc, _ = viewmodel.AccountOf(p)
 					}
 				}
 			}
@@ -270,7 +271,7 @@ func (v *accountsView) showDialog() *accountForm {
 	existing.PlaceHolder = "New account"
 	newBtn := widget.NewButtonWithIcon("New", theme.ContentAddIcon(), func() {
 		existing.ClearSelected()
-		load(Account{})
+		load(viewmodel.Account{})
 	})
 	test := widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), nil)
 	test.OnTapped = func() {
@@ -285,7 +286,7 @@ func (v *accountsView) showDialog() *accountForm {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			msg, _, err := TestConnection(ctx, client)
+			msg, _, err := viewmodel.TestConnection(ctx, client)
 			if err != nil {
 				msg = err.Error()
 			}
@@ -334,7 +335,7 @@ func (v *accountsView) showDialog() *accountForm {
 		v.refreshPicker()
 		existing.SetOptions(v.names)
 		existing.ClearSelected()
-		load(Account{})
+		load(viewmodel.Account{})
 	})
 	del.Importance = widget.DangerImportance
 	del.Disable()
@@ -352,7 +353,7 @@ func (v *accountsView) showDialog() *accountForm {
 	if v.store == nil {
 		status.SetText(errKeyring(nil).Error())
 	}
-	load(Account{})
+	load(viewmodel.Account{})
 	if sel := v.picker.Selected; sel != "" && sel != sandboxAccount {
 		existing.SetSelected(sel)
 	}

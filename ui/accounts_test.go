@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"leadsheet/marketo"
+	"leadsheet/ui/viewmodel"
 )
 
 // memStore is an AccountStore in memory, so these tests swap no global
@@ -78,7 +79,7 @@ func TestAccountSavedAndTested(t *testing.T) {
 
 	f := ui.accounts.showDialog()
 	f.name.SetText("Acme sandbox")
-	f.kind.SetSelected(KindREST)
+	f.kind.SetSelected(viewmodel.KindREST)
 	f.base.SetText(srv.RESTBaseURL())
 	f.ident.SetText(srv.IdentityURL())
 	f.clientID.SetText(srv.Config().ClientID)

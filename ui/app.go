@@ -18,6 +18,7 @@ import (
 	"leadsheet/assets"
 	"leadsheet/importer/job"
 	"leadsheet/marketo/marketotest"
+	"leadsheet/ui/viewmodel"
 )
 
 // Options configure the window.
@@ -43,7 +44,7 @@ type Options struct {
 	// Accounts saves Marketo accounts with their secrets in the OS keyring
 	// (a *marketo.CredentialStore); nil means no store could be set up:
 	// accounts cannot be saved, the sandbox still works.
-	Accounts AccountStore
+	Accounts viewmodel.AccountStore
 	// Dirs is where journals and presets live, shared with `leadsheet
 	// sync` (job.DefaultDirs); empty means the app's own storage folder.
 	Dirs job.Dirs

@@ -6,6 +6,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"leadsheet/importer"
+	"leadsheet/ui/viewmodel"
 )
 
 // benchSyncView is a Sync step with n rows in a window the size of the
@@ -73,7 +74,7 @@ func BenchmarkSyncTick100kProblemsOnly(b *testing.B) {
 // BenchmarkModelApply100k is the run-side cost of recording one batch.
 func BenchmarkModelApply100k(b *testing.B) {
 	const n = 100_000
-	m := NewSyncModel(sampleRows(n), nil)
+	m := viewmodel.NewSyncModel(sampleRows(n), nil)
 	ev := batchDone(0, n)
 	b.ReportAllocs()
 	for b.Loop() {

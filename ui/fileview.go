@@ -18,12 +18,13 @@ import (
 
 	"leadsheet/assets"
 	"leadsheet/importer/sheet"
+	"leadsheet/ui/viewmodel"
 )
 
 // fileView is the File step.
 type fileView struct {
 	ui    *App
-	model *FileModel
+	model *viewmodel.FileModel
 
 	name, summary, message *widget.Label
 	notes                  *widget.Label // reading notes: not errors, but worth knowing
@@ -127,7 +128,7 @@ func (v *fileView) lock(locked bool) {
 
 func (v *fileView) refreshRecent() {
 	v.recent.Objects = nil
-	files := RecentFiles(v.ui.fyne.Preferences())
+	files := viewmodel.RecentFiles(v.ui.fyne.Preferences())
 	if len(files) == 0 {
 		v.recent.Refresh()
 		return
@@ -201,7 +202,7 @@ func (v *fileView) browse() {
 		v.open(path, "")
 	}, v.ui.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".xlsx", ".xlsm", ".csv", ".txt"}))
-	if files := RecentFiles(v.ui.fyne.Preferences()); len(files) > 0 {
+	if files := viewmodel.RecentFiles(v.ui.fyne.Preferences()); len(files) > 0 {
 		if dir, err := storage.ListerForURI(storage.NewFileURI(filepath.Dir(files[0]))); err == nil {
 			d.SetLocation(dir)
 		}
@@ -235,7 +236,7 @@ func (v *fileView) open(path, password string) {
 	v.name.SetText(filepath.Base(path))
 	v.summary.SetText("Opening…")
 	go func() {
-		m, err := OpenFile(context.Background(), path, password)
+		m, err := viewmodel.OpenFile(context.Background(), path, password)
 		v.ui.opts.Do(func() {
 			v.busy = false
 			switch {
@@ -244,10 +245,10 @@ func (v *fileView) open(path, password string) {
 				v.askPassword(path, errors.Is(err, sheet.ErrWrongPassword))
 			case err != nil:
 				v.summary.SetText("")
-				v.fail(OpenTrouble(path, err))
+				v.fail(viewmodel.OpenTrouble(path, err))
 			default:
 				v.setModel(m)
-				AddRecent(v.ui.fyne.Preferences(), path)
+				viewmodel.AddRecent(v.ui.fyne.Preferences(), path)
 				v.refreshRecent()
 			}
 		})
@@ -276,7 +277,7 @@ func (v *fileView) askPassword(path string, wrong bool) {
 	v.ui.win.Canvas().Focus(pw)
 }
 
-func (v *fileView) setModel(m *FileModel) {
+func (v *fileView) setModel(m *viewmodel.FileModel) {
 	// The background read of the old sheet may still be using its workbook.
 	v.ui.sess.stopRead()
 	if v.model != nil {
@@ -295,7 +296,7 @@ func (v *fileView) changeSheet(s string) {
 	}
 	v.ui.sess.stopRead()
 	if err := v.model.SelectSheet(context.Background(), s); err != nil {
-		v.fail(OpenTrouble(v.model.Path, err))
+		v.fail(viewmodel.OpenTrouble(v.model.Path, err))
 	}
 	v.afterChange()
 }
@@ -306,7 +307,7 @@ func (v *fileView) changeHeader(n int) {
 	}
 	v.ui.sess.stopRead()
 	if err := v.model.SetHeaderRow(context.Background(), n); err != nil {
-		v.fail(OpenTrouble(v.model.Path, err))
+		v.fail(viewmodel.OpenTrouble(v.model.Path, err))
 	}
 	v.afterChange()
 }

@@ -9,6 +9,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"github.com/xuri/excelize/v2"
+
+	"leadsheet/ui/viewmodel"
 )
 
 // newTestApp starts the window on the test driver with its storage in a
@@ -54,10 +56,10 @@ func TestFullFlowWithSandbox(t *testing.T) {
 	// Map: the e-mail column is the key, matched with confidence.
 	mm := ui.mapping.model
 	col := indexOf(mm.Header.Names, "E-mail")
-	if col < 0 || mm.Label(col) != labelEmail || mm.Badge(col) == "" {
-		t.Fatalf("E-mail column maps to %q (%q), want %q with a confidence badge", mm.Label(col), mm.Badge(col), labelEmail)
+	if col < 0 || mm.Label(col) != viewmodel.LabelEmail || mm.Badge(col) == "" {
+		t.Fatalf("E-mail column maps to %q (%q), want %q with a confidence badge", mm.Label(col), mm.Badge(col), viewmodel.LabelEmail)
 	}
-	if badge := mm.Badge(indexOf(mm.Header.Names, "Badge No.")); badge != "" || mm.Label(indexOf(mm.Header.Names, "Badge No.")) != labelSkip {
+	if badge := mm.Badge(indexOf(mm.Header.Names, "Badge No.")); badge != "" || mm.Label(indexOf(mm.Header.Names, "Badge No.")) != viewmodel.LabelSkip {
 		t.Errorf("Badge No. should be skipped, got %q", mm.Label(indexOf(mm.Header.Names, "Badge No.")))
 	}
 	pre := ui.sess.pre

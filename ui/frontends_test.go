@@ -173,30 +173,3 @@ func TestGuessedKeyNeedsConfirm(t *testing.T) {
 		t.Error("the confirm stays offered after confirming")
 	}
 }
-
-// TestFileStepSaysWhenTheHeaderIsAGuess: a group row over the header makes
-// the header row a guess; the File step says which row it took and how to
-// pick another, until the operator picks one (issue 11, defect 11).
-func TestFileStepSaysWhenTheHeaderIsAGuess(t *testing.T) {
-	in := filepath.Join(t.TempDir(), "groups.csv")
-	if err := os.WriteFile(in, []byte("Contact,,Company\nEmail,First Name,Company Name\na@example.com,Ann,Acme\nb@example.com,Bo,Beta\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	m, err := OpenFile(t.Context(), in, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if m.HeaderRow != 2 || !strings.Contains(m.HeaderDoubt, "took row 2 as the header") || !strings.Contains(m.HeaderDoubt, "Pick another in Header row") {
-		t.Fatalf("header row %d, doubt %q", m.HeaderRow, m.HeaderDoubt)
-	}
-	if notes := m.FileNotes(nil); len(notes) != 1 || notes[0] != m.HeaderDoubt {
-		t.Errorf("notes = %q", notes)
-	}
-	if err := m.SetHeaderRow(t.Context(), 1); err != nil {
-		t.Fatal(err)
-	}
-	if m.HeaderDoubt != "" {
-		t.Errorf("the doubt stays after the operator picked row 1: %q", m.HeaderDoubt)
-	}
-}

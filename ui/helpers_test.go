@@ -1,12 +1,15 @@
 package ui
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/widget"
+
+	"leadsheet/ui/viewmodel"
 )
 
 // uiLoop stands in for the Fyne event loop in tests: background goroutines
@@ -67,3 +70,12 @@ func (l *uiLoop) pump(t *testing.T, what string, cond func() bool) {
 func sizeOf(w, h float32) fyne.Size { return fyne.NewSize(w, h) }
 
 func widgetCell(row int) widget.TableCellID { return widget.TableCellID{Row: row} }
+
+// sampleRows are n rows of the live table, keyed by email.
+func sampleRows(n int) []viewmodel.SyncRow {
+	rows := make([]viewmodel.SyncRow, n)
+	for i := range rows {
+		rows[i] = viewmodel.SyncRow{Row: i + 2, Key: fmt.Sprintf("lead%d@example.com", i)}
+	}
+	return rows
+}

@@ -13,6 +13,7 @@ import (
 
 	"leadsheet/importer"
 	"leadsheet/importer/mapping"
+	"leadsheet/ui/viewmodel"
 )
 
 // batchSizes are the batch sizes offered; Marketo takes at most 300.
@@ -21,8 +22,8 @@ var batchSizes = []string{"50", "100", "200", "300"}
 // mapView is the Map step.
 type mapView struct {
 	ui    *App
-	model *MapModel
-	pre   *Preflight
+	model *viewmodel.MapModel
+	pre   *viewmodel.Preflight
 
 	keyLine, dedupWarn, reportHead, presetNote, status *widget.Label
 	dedup, validOnly                                   *widget.Check
@@ -90,7 +91,7 @@ func newMapView(ui *App) *mapView {
 			if pr.Severity == importer.Invalid {
 				imp = widget.DangerImportance
 			}
-			if s := ProblemLine(pr); l.Text != s || l.Importance != imp {
+			if s := viewmodel.ProblemLine(pr); l.Text != s || l.Importance != imp {
 				l.Importance = imp
 				l.SetText(s)
 			}
@@ -129,7 +130,7 @@ func bold(s string) *widget.Label {
 }
 
 // setModel shows a new mapping (nil: no file yet).
-func (v *mapView) setModel(m *MapModel) {
+func (v *mapView) setModel(m *viewmodel.MapModel) {
 	v.model = m
 	v.pre = nil
 	v.columns.Objects = nil
@@ -167,7 +168,7 @@ func (v *mapView) setModel(m *MapModel) {
 	v.refresh()
 }
 
-func badgeImportance(m *MapModel, col int) widget.Importance {
+func badgeImportance(m *viewmodel.MapModel, col int) widget.Importance {
 	switch m.Matches[col].Confidence {
 	case mapping.Exact:
 		return widget.SuccessImportance
@@ -236,12 +237,12 @@ func (v *mapView) confirmGuessedKey() {
 // showChecking says how far a running pre-flight has read.
 func (v *mapView) showChecking(rows int) {
 	if v.model != nil && v.pre == nil {
-		setText(v.reportHead, fmt.Sprintf("Pre-flight check: checking the rows… %s read", count(rows)))
+		setText(v.reportHead, fmt.Sprintf("Pre-flight check: checking the rows… %s read", viewmodel.Count(rows)))
 	}
 }
 
 // setPreflight shows a new pre-flight report.
-func (v *mapView) setPreflight(p *Preflight) {
+func (v *mapView) setPreflight(p *viewmodel.Preflight) {
 	v.pre = p
 	v.refresh()
 }
@@ -265,7 +266,7 @@ func (v *mapView) refresh() {
 	}
 	warn := ""
 	if !m.Dedup {
-		warn = "⚠ " + DedupWarning
+		warn = "⚠ " + viewmodel.DedupWarning
 	}
 	setShown(v.dedupWarn, warn)
 	note := ""
@@ -284,7 +285,7 @@ func (v *mapView) refresh() {
 	}
 	setShown(v.status, status)
 	if col := m.GuessedKey(); col >= 0 {
-		v.confirmKey.SetText(fmt.Sprintf("Yes, %s holds the %s", strconvQuote(m.Header.Names[col]), m.Label(col)))
+		v.confirmKey.SetText(fmt.Sprintf("Yes, %s holds the %s", viewmodel.Quote(m.Header.Names[col]), m.Label(col)))
 		v.confirmKey.Show()
 	} else {
 		v.confirmKey.Hide()

@@ -14,6 +14,7 @@ import (
 	"leadsheet/importer/journal"
 	"leadsheet/importer/mapping"
 	"leadsheet/marketo/marketotest"
+	"leadsheet/ui/viewmodel"
 )
 
 func TestCanarySendsFirstBatchThenAsks(t *testing.T) {
@@ -167,7 +168,7 @@ func TestMapChooserSearchesFields(t *testing.T) {
 	}
 	// Turning dedup off shows the warning and changes the plan.
 	test.Tap(mv.dedup)
-	if !mv.dedupWarn.Visible() || mv.dedupWarn.Text != "⚠ "+DedupWarning {
+	if !mv.dedupWarn.Visible() || mv.dedupWarn.Text != "⚠ "+viewmodel.DedupWarning {
 		t.Errorf("dedup warning %q visible=%v", mv.dedupWarn.Text, mv.dedupWarn.Visible())
 	}
 	loop.pump(t, "pre-flight to run again with dedup off", func() bool { return ui.sync.plan != nil && !ui.sync.plan.Dedup })
@@ -207,7 +208,7 @@ func TestDropOpensWorkbook(t *testing.T) {
 	if !ui.file.notes.Visible() || !strings.Contains(ui.file.notes.Text, "without a header") {
 		t.Errorf("notes %q", ui.file.notes.Text)
 	}
-	if got := RecentFiles(ui.fyne.Preferences()); len(got) != 1 || got[0] != path {
+	if got := viewmodel.RecentFiles(ui.fyne.Preferences()); len(got) != 1 || got[0] != path {
 		t.Errorf("recent files %q", got)
 	}
 }
@@ -228,7 +229,7 @@ func TestPresetRecalledForSameHeaders(t *testing.T) {
 	ui.file.open(ui.file.model.Path, "")
 	loop.pump(t, "the file to reopen", func() bool { return ui.sync.plan != nil && ui.mapping.model != before })
 	m := ui.mapping.model
-	if m.PresetName != "Booth scans" || m.BatchSize != 100 || m.Label(col) == labelSkip {
+	if m.PresetName != "Booth scans" || m.BatchSize != 100 || m.Label(col) == viewmodel.LabelSkip {
 		t.Errorf("recalled: preset %q, batch %d, Badge No. -> %q", m.PresetName, m.BatchSize, m.Label(col))
 	}
 	if !strings.Contains(ui.mapping.presetNote.Text, "Booth scans") || ui.sync.plan.Batches != 5 {

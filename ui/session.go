@@ -13,13 +13,14 @@ import (
 	"leadsheet/importer/job"
 	"leadsheet/importer/mapping"
 	"leadsheet/marketo"
+	"leadsheet/ui/viewmodel"
 )
 
 // session ties the steps to the import job: the latest pre-flight report
 // for the open sheet and mapping, and the background check that makes it.
 type session struct {
-	pre         *Preflight
-	preFor      *FileModel
+	pre         *viewmodel.Preflight
+	preFor      *viewmodel.FileModel
 	cancelCheck context.CancelFunc
 	checkDone   chan struct{} // closed once the background check no longer uses the workbook
 	checked     atomic.Int64  // rows the running check has read, for its progress line
@@ -54,7 +55,7 @@ func (ui *App) dirs() job.Dirs {
 
 // fileChanged is called when the file, sheet or header row changes: the
 // mapping is redone and pre-flight runs again.
-func (ui *App) fileChanged(m *FileModel) {
+func (ui *App) fileChanged(m *viewmodel.FileModel) {
 	s := &ui.sess
 	s.stopRead()
 	s.pre, s.preFor = nil, nil
@@ -92,7 +93,7 @@ func (ui *App) remap() {
 		ui.sync.setPlan(nil)
 		return
 	}
-	m := NewMapModel(f.Header, f.Preview, ui.fields())
+	m := viewmodel.NewMapModel(f.Header, f.Preview, ui.fields())
 	if p, ok, err := mapping.FindPreset(ui.dirs().Presets(), f.Header.Names); err == nil && ok {
 		m.ApplyPreset(p)
 	}
@@ -138,11 +139,11 @@ func (ui *App) mappingChanged() {
 		})
 	})
 	go func() {
-		rows := make([]SyncRow, 0, max(0, estimatedRows(f)))
+		rows := make([]viewmodel.SyncRow, 0, max(0, estimatedRows(f)))
 		rep, err := j.Check(ctx, settings, func(rc job.RowCheck) {
 			// Cloned: the key may share memory with the row's cells, which
 			// would otherwise stay alive for every row of the sheet.
-			r := SyncRow{Row: rc.Row, Key: strings.Clone(rc.Key)}
+			r := viewmodel.SyncRow{Row: rc.Row, Key: strings.Clone(rc.Key)}
 			if rc.Invalid {
 				r.State, r.Reason = importer.Skipped, rc.Reason
 			}
@@ -159,10 +160,10 @@ func (ui *App) mappingChanged() {
 			}
 			s.cancelCheck, s.checkDone = nil, nil
 			if err != nil {
-				ui.file.fail(OpenTrouble(f.Path, err))
+				ui.file.fail(viewmodel.OpenTrouble(f.Path, err))
 				return
 			}
-			s.pre, s.preFor = newPreflight(rep, rows), f
+			s.pre, s.preFor = viewmodel.NewPreflight(rep, rows), f
 			f.DataRows = rep.Rows
 			ui.file.summary.SetText(f.Summary())
 			ui.file.showNotes(f.FileNotes(rep.Notes))
@@ -172,7 +173,7 @@ func (ui *App) mappingChanged() {
 }
 
 // estimatedRows sizes the row list from the sheet's stored dimension.
-func estimatedRows(f *FileModel) int {
+func estimatedRows(f *viewmodel.FileModel) int {
 	for _, sh := range f.Sheets {
 		if sh.Name == f.Sheet {
 			return min(sh.EstimatedRows, 1<<20)
@@ -182,7 +183,7 @@ func estimatedRows(f *FileModel) int {
 }
 
 // settings are the job's view of the Map step.
-func (ui *App) settings(mm *MapModel) job.Settings {
+func (ui *App) settings(mm *viewmodel.MapModel) job.Settings {
 	api := ""
 	if c := ui.accounts.conn; c != nil {
 		api = c.acct.API
@@ -207,7 +208,7 @@ func (ui *App) preflightDone() {
 }
 
 // buildPlan turns the pre-flight report into what the Sync step runs.
-func (ui *App) buildPlan(mm *MapModel, pre *Preflight) *SyncPlan {
+func (ui *App) buildPlan(mm *viewmodel.MapModel, pre *viewmodel.Preflight) *SyncPlan {
 	conn := ui.accounts.conn
 	rep := pre.Report
 	if pre.Sendable == 0 || rep.Fatal != nil {

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"leadsheet/importer"
+	"leadsheet/ui/viewmodel"
 )
 
 // refreshEvery is the period of the one ticker that turns model changes
@@ -39,8 +40,8 @@ type RunFunc func(ctx context.Context, req RunRequest, emit func(importer.Event)
 // SyncPlan is what the Sync step shows and runs, built from the File and
 // Map steps.
 type SyncPlan struct {
-	Rows    []SyncRow // every data row, invalid ones already Skipped
-	Batches int       // batches a full run sends
+	Rows    []viewmodel.SyncRow // every data row, invalid ones already Skipped
+	Batches int                 // batches a full run sends
 	Dedup   bool
 	KeyName string // header of the key column most rows match on
 	Run     RunFunc
@@ -67,7 +68,7 @@ type syncView struct {
 	open func(path string)
 
 	plan  *SyncPlan
-	model *SyncModel
+	model *viewmodel.SyncModel
 
 	planLabel                               *widget.Label
 	start, cancelBtn, results, retry        *widget.Button
@@ -378,7 +379,7 @@ func (v *syncView) setPlan(p *SyncPlan) {
 	if p == nil {
 		v.model = nil
 	} else {
-		v.model = NewSyncModel(p.Rows, nil)
+		v.model = viewmodel.NewSyncModel(p.Rows, nil)
 	}
 	if v.laidOut() {
 		v.table.ScrollToTop()
@@ -391,26 +392,13 @@ func (v *syncView) setPlan(p *SyncPlan) {
 
 func (v *syncView) offerResume(r *ResumeOffer) {
 	msg := fmt.Sprintf("Leadsheet sent part of this file before (%s) and Marketo confirmed %s rows.\n"+
-		"Continue sends only the rows that were not confirmed.", r.When, count(r.Confirmed))
+		"Continue sends only the rows that were not confirmed.", r.When, viewmodel.Count(r.Confirmed))
 	v.confirm(dialog.NewCustomConfirm("Continue the earlier sync?", "Continue", "Not now", widget.NewLabel(msg), func(ok bool) {
 		v.ask = nil
 		if ok {
 			v.launch(RunRequest{Rows: v.model.RowsIn(importer.Waiting, importer.NotSent)})
 		}
 	}, v.win))
-}
-
-// PlanSentence says what pressing Start will do, in one line.
-func PlanSentence(rows, batches int, dedup bool, key string) string {
-	d := "dedup on"
-	if !dedup {
-		d = "dedup OFF: every row creates a new lead"
-	}
-	s := fmt.Sprintf("Sync %s %s in %s %s, %s", count(rows), plural(rows, "row", "rows"), count(batches), plural(batches, "batch", "batches"), d)
-	if key != "" {
-		s += ", key: " + key
-	}
-	return s
 }
 
 // refresh brings every widget in line with the model. It runs on the Fyne
@@ -444,13 +432,13 @@ func (v *syncView) refresh() {
 	case p.Totals.Waiting == 0 && p.Totals.Sending == 0 && !v.running:
 		plan = "Done: " + resultsSummary(p)
 	case p.Totals.Waiting < p.Total && !v.running:
-		plan = fmt.Sprintf("%s of %s rows still to send · %s", count(p.Totals.Waiting), count(p.Total), resultsSummary(p))
+		plan = fmt.Sprintf("%s of %s rows still to send · %s", viewmodel.Count(p.Totals.Waiting), viewmodel.Count(p.Total), resultsSummary(p))
 	case v.plan.Blocked != "" && !v.running:
 		plan = v.plan.Blocked
 	default:
-		plan = PlanSentence(p.Total, v.plan.Batches, v.plan.Dedup, v.plan.KeyName)
+		plan = viewmodel.PlanSentence(p.Total, v.plan.Batches, v.plan.Dedup, v.plan.KeyName)
 		if invalid > 0 {
-			plan += fmt.Sprintf(" (%s invalid %s left out)", count(invalid), plural(invalid, "row", "rows"))
+			plan += fmt.Sprintf(" (%s invalid %s left out)", viewmodel.Count(invalid), viewmodel.Plural(invalid, "row", "rows"))
 		}
 	}
 	setText(v.planLabel, plan)
@@ -459,7 +447,7 @@ func (v *syncView) refresh() {
 	if p.Total > 0 {
 		done = float64(p.Done) / float64(p.Total)
 	}
-	setText(v.barText, fmt.Sprintf("%s / %s", count(p.Done), count(p.Total)))
+	setText(v.barText, fmt.Sprintf("%s / %s", viewmodel.Count(p.Done), viewmodel.Count(p.Total)))
 	if v.bar.Value != done {
 		v.bar.SetValue(done)
 	} else {
@@ -468,25 +456,25 @@ func (v *syncView) refresh() {
 	var eta string
 	switch {
 	case p.Running && p.ETA > 0:
-		eta = fmt.Sprintf("Elapsed %s · about %s left", clock(p.Elapsed), clock(p.ETA))
+		eta = fmt.Sprintf("Elapsed %s · about %s left", viewmodel.Clock(p.Elapsed), viewmodel.Clock(p.ETA))
 	case p.Running || p.Elapsed > 0:
-		eta = "Elapsed " + clock(p.Elapsed)
+		eta = "Elapsed " + viewmodel.Clock(p.Elapsed)
 	}
 	setText(v.eta, eta)
-	setText(v.created, count(p.Totals.Created)+" created")
-	updated := count(p.Totals.Updated) + " updated"
+	setText(v.created, viewmodel.Count(p.Totals.Created)+" created")
+	updated := viewmodel.Count(p.Totals.Updated) + " updated"
 	if n := p.Totals.CreatedOrUpdated; n > 0 {
-		updated += " · " + count(n) + " created or updated"
+		updated += " · " + viewmodel.Count(n) + " created or updated"
 	}
 	setText(v.updated, updated)
-	setText(v.failed, fmt.Sprintf("%s failed · %s invalid", count(p.Totals.Failed), count(p.Totals.Skipped)))
-	notSent := count(p.Totals.NotSent) + " not sent"
+	setText(v.failed, fmt.Sprintf("%s failed · %s invalid", viewmodel.Count(p.Totals.Failed), viewmodel.Count(p.Totals.Skipped)))
+	notSent := viewmodel.Count(p.Totals.NotSent) + " not sent"
 	if n := p.Totals.Unknown; n > 0 {
 		// These may have reached Marketo: they are not "not sent".
-		notSent += " · " + count(n) + " to check in Marketo"
+		notSent += " · " + viewmodel.Count(n) + " to check in Marketo"
 	}
 	setText(v.notSent, notSent)
-	setText(v.wait, count(p.Totals.Waiting+p.Totals.Sending)+" waiting")
+	setText(v.wait, viewmodel.Count(p.Totals.Waiting+p.Totals.Sending)+" waiting")
 	throttle := ""
 	if p.Throttle != "" {
 		throttle = "ⓘ " + p.Throttle
@@ -647,7 +635,7 @@ func (v *syncView) finish(req RunRequest, path string, err error) {
 	p := v.model.Progress()
 	if req.FirstBatch && p.Totals.Waiting > 0 {
 		msg := fmt.Sprintf("The first batch is done: %s created, %s updated, %s failed.\nSend the remaining %s rows?",
-			count(p.Totals.Created), count(p.Totals.Updated), count(p.Totals.Failed), count(p.Totals.Waiting))
+			viewmodel.Count(p.Totals.Created), viewmodel.Count(p.Totals.Updated), viewmodel.Count(p.Totals.Failed), viewmodel.Count(p.Totals.Waiting))
 		v.confirm(dialog.NewConfirm("Send the rest?", msg, func(ok bool) {
 			v.ask = nil
 			if ok {
@@ -658,19 +646,19 @@ func (v *syncView) finish(req RunRequest, path string, err error) {
 }
 
 // resultsSummary is the outcome of the runs so far, in one line.
-func resultsSummary(p SyncProgress) string {
-	parts := []string{count(p.Totals.Created) + " created", count(p.Totals.Updated) + " updated"}
+func resultsSummary(p viewmodel.SyncProgress) string {
+	parts := []string{viewmodel.Count(p.Totals.Created) + " created", viewmodel.Count(p.Totals.Updated) + " updated"}
 	if n := p.Totals.Failed; n > 0 {
-		parts = append(parts, count(n)+" failed")
+		parts = append(parts, viewmodel.Count(n)+" failed")
 	}
 	if n := p.Totals.Skipped; n > 0 {
-		parts = append(parts, count(n)+" invalid (not sent)")
+		parts = append(parts, viewmodel.Count(n)+" invalid (not sent)")
 	}
 	if n := p.Totals.NotSent; n > 0 {
-		parts = append(parts, count(n)+" not sent")
+		parts = append(parts, viewmodel.Count(n)+" not sent")
 	}
 	if n := p.Totals.Unknown; n > 0 {
-		parts = append(parts, count(n)+" to check in Marketo")
+		parts = append(parts, viewmodel.Count(n)+" to check in Marketo")
 	}
 	return strings.Join(parts, " · ")
 }

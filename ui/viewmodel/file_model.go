@@ -1,4 +1,4 @@
-package ui
+package viewmodel
 
 import (
 	"context"
@@ -125,14 +125,14 @@ func (m *FileModel) Ready() bool { return m != nil && m.HeaderRow > 0 && len(m.H
 
 // Summary is the one-line description of the open file under its name.
 func (m *FileModel) Summary() string {
-	parts := []string{fmt.Sprintf("%s %s", count(len(m.Sheets)), plural(len(m.Sheets), "sheet", "sheets"))}
+	parts := []string{fmt.Sprintf("%s %s", Count(len(m.Sheets)), Plural(len(m.Sheets), "sheet", "sheets"))}
 	if m.DataRows >= 0 {
-		parts = append(parts, fmt.Sprintf("%s data rows in %q", count(m.DataRows), m.Sheet))
+		parts = append(parts, fmt.Sprintf("%s data rows in %q", Count(m.DataRows), m.Sheet))
 	} else {
 		parts = append(parts, fmt.Sprintf("counting the rows of %q…", m.Sheet))
 	}
 	if m.HeaderRow > 0 {
-		parts = append(parts, fmt.Sprintf("%s columns, header in row %d", count(len(m.Header.Names)), m.HeaderRow))
+		parts = append(parts, fmt.Sprintf("%s columns, header in row %d", Count(len(m.Header.Names)), m.HeaderRow))
 	} else {
 		parts = append(parts, "this sheet looks empty")
 	}
@@ -158,7 +158,7 @@ const maxRecent = 8
 const recentKey = "recentFiles"
 
 // RecentFiles returns the remembered files, newest first.
-func RecentFiles(p prefs) []string {
+func RecentFiles(p Prefs) []string {
 	s := p.String(recentKey)
 	if s == "" {
 		return nil
@@ -167,7 +167,7 @@ func RecentFiles(p prefs) []string {
 }
 
 // AddRecent puts path first in the recent files.
-func AddRecent(p prefs, path string) {
+func AddRecent(p Prefs, path string) {
 	list := slices.DeleteFunc(RecentFiles(p), func(x string) bool { return x == path })
 	list = append([]string{path}, list...)
 	if len(list) > maxRecent {

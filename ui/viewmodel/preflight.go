@@ -1,4 +1,4 @@
-package ui
+package viewmodel
 
 import (
 	"fmt"
@@ -23,7 +23,7 @@ type Preflight struct {
 	Fatal    bool // the mapping itself stops every row (e.g. no key column)
 }
 
-func newPreflight(rep *job.Report, rows []SyncRow) *Preflight {
+func NewPreflight(rep *job.Report, rows []SyncRow) *Preflight {
 	p := &Preflight{Report: rep, Rows: rows, Sendable: rep.Valid, Invalid: rep.Rows - rep.Valid, Warned: rep.Warned,
 		ByKey: rep.ByKey, Fatal: rep.Fatal != nil, Problems: rep.Problems}
 	if rep.Fatal != nil {
@@ -45,12 +45,12 @@ func newPreflight(rep *job.Report, rows []SyncRow) *Preflight {
 // Summary is the pre-flight report's headline.
 func (p *Preflight) Summary() string {
 	ready := p.Sendable
-	s := fmt.Sprintf("%s %s ready to send", count(ready), plural(ready, "row", "rows"))
+	s := fmt.Sprintf("%s %s ready to send", Count(ready), Plural(ready, "row", "rows"))
 	if p.Invalid > 0 {
-		s += fmt.Sprintf(" · %s %s with problems will not be sent", count(p.Invalid), plural(p.Invalid, "row", "rows"))
+		s += fmt.Sprintf(" · %s %s with problems will not be sent", Count(p.Invalid), Plural(p.Invalid, "row", "rows"))
 	}
 	if p.Warned > 0 {
-		s += fmt.Sprintf(" · %s with warnings (sent anyway)", count(p.Warned))
+		s += fmt.Sprintf(" · %s with warnings (sent anyway)", Count(p.Warned))
 	}
 	return s
 }

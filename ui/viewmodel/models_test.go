@@ -1,4 +1,4 @@
-package ui
+package viewmodel
 
 import (
 	"errors"
@@ -35,10 +35,10 @@ func TestMapModel(t *testing.T) {
 		name      string
 		got, want string
 	}{
-		{"email is the key", m.Label(0), labelEmail},
+		{"email is the key", m.Label(0), LabelEmail},
 		{"first name", m.Label(1), "First Name (FirstName)"},
 		{"german synonym for company", m.Label(2), "Company Name (Company)"},
-		{"unknown column skipped", m.Label(4), labelSkip},
+		{"unknown column skipped", m.Label(4), LabelSkip},
 		{"badge of an exact match", m.Badge(1), "auto · exact"},
 		{"samples skip the header and blanks", strings.Join(m.Samples[2], "|"), "Acme"},
 		{"search narrows the options", strings.Join(m.Search("job tit"), "|"), "Job Title (Title)"},
@@ -50,8 +50,8 @@ func TestMapModel(t *testing.T) {
 	}
 
 	// Choosing a target another column has clears that column.
-	cleared, err := m.Set(4, labelEmail)
-	if err != nil || cleared != 0 || m.Label(0) != labelSkip || m.Label(4) != labelEmail || m.Badge(4) != "set by you" {
+	cleared, err := m.Set(4, LabelEmail)
+	if err != nil || cleared != 0 || m.Label(0) != LabelSkip || m.Label(4) != LabelEmail || m.Badge(4) != "set by you" {
 		t.Errorf("Set moved the key badly: cleared=%d err=%v col0=%q col4=%q", cleared, err, m.Label(0), m.Label(4))
 	}
 	if _, err := m.Set(1, "No Such Field"); err == nil {
@@ -63,7 +63,7 @@ func TestMapModel(t *testing.T) {
 	p.Dedup, p.BatchSize = false, 100
 	m2 := NewMapModel(sampleHeader(), preview, nil)
 	m2.ApplyPreset(p)
-	if m2.Label(4) != labelEmail || m2.Dedup || m2.BatchSize != 100 || m2.PresetName != "Booth scans" || m2.Badge(4) != "saved mapping" {
+	if m2.Label(4) != LabelEmail || m2.Dedup || m2.BatchSize != 100 || m2.PresetName != "Booth scans" || m2.Badge(4) != "saved mapping" {
 		t.Errorf("preset not applied: %q dedup=%v batch=%d name=%q", m2.Label(4), m2.Dedup, m2.BatchSize, m2.PresetName)
 	}
 }
@@ -106,7 +106,7 @@ func TestPreflight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newPreflight(rep, rows)
+	p := NewPreflight(rep, rows)
 	if p.Invalid != 2 || p.Warned != 1 || p.Sendable != 2 || p.ByKey[marketo.KeyEmail] != 2 {
 		t.Fatalf("invalid=%d warned=%d leads=%d byKey=%v", p.Invalid, p.Warned, p.Sendable, p.ByKey)
 	}
@@ -164,7 +164,7 @@ func TestAccounts(t *testing.T) {
 
 func TestConnectionTrouble(t *testing.T) {
 	auth := &marketo.Error{API: "REST", Code: "601", Message: "Access token invalid"}
-	if err := connectionTrouble(auth); !strings.HasPrefix(err.Error(), "Marketo refused the login") || !errors.Is(err, auth) {
+	if err := ConnectionTrouble(auth); !strings.HasPrefix(err.Error(), "Marketo refused the login") || !errors.Is(err, auth) {
 		t.Errorf("auth: %v", err)
 	}
 }
@@ -182,5 +182,32 @@ func TestRecentFiles(t *testing.T) {
 	}
 	if n := len(RecentFiles(p)); n != maxRecent {
 		t.Errorf("%d recent files kept, want %d", n, maxRecent)
+	}
+}
+
+// TestFileStepSaysWhenTheHeaderIsAGuess: a group row over the header makes
+// the header row a guess; the File step says which row it took and how to
+// pick another, until the operator picks one (issue 11, defect 11).
+func TestFileStepSaysWhenTheHeaderIsAGuess(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "groups.csv")
+	if err := os.WriteFile(in, []byte("Contact,,Company\nEmail,First Name,Company Name\na@example.com,Ann,Acme\nb@example.com,Bo,Beta\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := OpenFile(t.Context(), in, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.HeaderRow != 2 || !strings.Contains(m.HeaderDoubt, "took row 2 as the header") || !strings.Contains(m.HeaderDoubt, "Pick another in Header row") {
+		t.Fatalf("header row %d, doubt %q", m.HeaderRow, m.HeaderDoubt)
+	}
+	if notes := m.FileNotes(nil); len(notes) != 1 || notes[0] != m.HeaderDoubt {
+		t.Errorf("notes = %q", notes)
+	}
+	if err := m.SetHeaderRow(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if m.HeaderDoubt != "" {
+		t.Errorf("the doubt stays after the operator picked row 1: %q", m.HeaderDoubt)
 	}
 }

@@ -1,4 +1,4 @@
-package ui
+package viewmodel
 
 import (
 	"fmt"
@@ -17,11 +17,11 @@ const samplesPerColumn = 3
 
 // Target labels of the chooser that are not Marketo fields.
 const (
-	labelSkip        = "Skip (don't send)"
-	labelID          = "Marketo Id (key)"
-	labelEmail       = "Email (key)"
-	labelFSPI        = "ForeignSysPersonId (key)"
-	labelForeignType = "ForeignSysType"
+	LabelSkip        = "Skip (don't send)"
+	LabelID          = "Marketo Id (key)"
+	LabelEmail       = "Email (key)"
+	LabelFSPI        = "ForeignSysPersonId (key)"
+	LabelForeignType = "ForeignSysType"
 )
 
 // MapModel is the Map step without widgets: the mapping of each column, the
@@ -61,13 +61,13 @@ func NewMapModel(h sheet.Header, preview []importer.Row, fields []marketo.Field)
 }
 
 func (m *MapModel) buildOptions() {
-	m.labels = []string{labelSkip, labelID, labelEmail, labelFSPI, labelForeignType}
+	m.labels = []string{LabelSkip, LabelID, LabelEmail, LabelFSPI, LabelForeignType}
 	m.targets = map[string]importer.Target{
-		labelSkip:        {Kind: importer.Skip},
-		labelID:          {Kind: importer.ToID},
-		labelEmail:       {Kind: importer.ToEmail},
-		labelFSPI:        {Kind: importer.ToForeignSysPersonID},
-		labelForeignType: {Kind: importer.ToForeignSysType},
+		LabelSkip:        {Kind: importer.Skip},
+		LabelID:          {Kind: importer.ToID},
+		LabelEmail:       {Kind: importer.ToEmail},
+		LabelFSPI:        {Kind: importer.ToForeignSysPersonID},
+		LabelForeignType: {Kind: importer.ToForeignSysType},
 	}
 	fields := m.Fields
 	if fields == nil {
@@ -135,7 +135,7 @@ func (m *MapModel) Label(col int) string {
 	if t.Kind == importer.ToAttribute {
 		return t.Field // a field the connected Marketo does not list
 	}
-	return labelSkip
+	return LabelSkip
 }
 
 // Set maps a column to the target named by label. A key or field can feed
@@ -151,7 +151,7 @@ func (m *MapModel) Set(col int, label string) (cleared int, err error) {
 		for i, other := range m.Mapping.Columns {
 			if i != col && other == t {
 				m.Mapping.Columns[i] = importer.Target{}
-				m.Matches[i] = mapping.Match{Confidence: mapping.None, Reason: "cleared: " + label + " is now mapped from " + strconvQuote(m.Header.Names[col])}
+				m.Matches[i] = mapping.Match{Confidence: mapping.None, Reason: "cleared: " + label + " is now mapped from " + Quote(m.Header.Names[col])}
 				cleared = i
 			}
 		}
@@ -162,7 +162,8 @@ func (m *MapModel) Set(col int, label string) (cleared int, err error) {
 	return cleared, nil
 }
 
-func strconvQuote(s string) string { return "\u201c" + s + "\u201d" }
+// Quote puts s in typographic quotes, as the window quotes headers.
+func Quote(s string) string { return "\u201c" + s + "\u201d" }
 
 // Origins says who chose each column's target, as the job weighs it: a
 // guessed key column stops the run until the operator confirms it.
@@ -275,11 +276,11 @@ func (m *MapModel) KeySentence(counts map[marketo.KeyKind]int) string {
 		var parts []string
 		for _, k := range []marketo.KeyKind{marketo.KeyID, marketo.KeyForeignSysPersonID, marketo.KeyEmail} {
 			if n := counts[k]; n > 0 {
-				parts = append(parts, fmt.Sprintf("%s by %s", count(n), k))
+				parts = append(parts, fmt.Sprintf("%s by %s", Count(n), k))
 			}
 		}
 		if n := counts[marketo.KeyNone]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s without any key (not sent)", count(n)))
+			parts = append(parts, fmt.Sprintf("%s without any key (not sent)", Count(n)))
 		}
 		if len(parts) > 0 {
 			s += " Rows: " + strings.Join(parts, ", ") + "."

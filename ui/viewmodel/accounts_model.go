@@ -1,4 +1,4 @@
-package ui
+package viewmodel
 
 import (
 	"context"
@@ -81,17 +81,17 @@ func (a Account) Connect(secret string, hc *http.Client) (Client, error) {
 func TestConnection(ctx context.Context, c marketo.FieldLister) (string, []marketo.Field, error) {
 	fields, err := c.LeadFields(ctx)
 	if err != nil {
-		return "", nil, connectionTrouble(err)
+		return "", nil, ConnectionTrouble(err)
 	}
-	return fmt.Sprintf("Connected: Marketo knows %s lead fields.", count(len(fields))), fields, nil
+	return fmt.Sprintf("Connected: Marketo knows %s lead fields.", Count(len(fields))), fields, nil
 }
 
-// connectionTrouble turns a failed connection into advice, worded as
+// ConnectionTrouble turns a failed connection into advice, worded as
 // leadsheet sync words it.
-func connectionTrouble(err error) error { return &job.ConnectError{Err: err, Tries: 1} }
+func ConnectionTrouble(err error) error { return &job.ConnectError{Err: err, Tries: 1} }
 
-// prefs is the part of fyne.Preferences the window keeps its own settings in.
-type prefs interface {
+// Prefs is the part of fyne.Preferences the window keeps its own settings in.
+type Prefs interface {
 	String(key string) string
 	SetString(key, value string)
 }

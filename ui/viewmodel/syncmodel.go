@@ -1,6 +1,7 @@
-package ui
+package viewmodel
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
@@ -41,8 +42,8 @@ type SyncModel struct {
 }
 
 // NewSyncModel returns a model for rows, which must be in sheet order. Rows
-// already in the Skipped state (invalid in pre-flight) count as done from
-// the start and never move the progress bar. now is the clock; nil means
+// already in the Skipped state (invalid in pre-flight) Count as done from
+// the start and never move the progress bar. now is the Clock; nil means
 // time.Now.
 func NewSyncModel(rows []SyncRow, now func() time.Time) *SyncModel {
 	if now == nil {
@@ -248,4 +249,17 @@ func (m *SyncModel) Results() []importer.RowResult {
 		out[i] = importer.RowResult{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason}
 	}
 	return out
+}
+
+// PlanSentence says what pressing Start will do, in one line.
+func PlanSentence(rows, batches int, dedup bool, key string) string {
+	d := "dedup on"
+	if !dedup {
+		d = "dedup OFF: every row creates a new lead"
+	}
+	s := fmt.Sprintf("Sync %s %s in %s %s, %s", Count(rows), Plural(rows, "row", "rows"), Count(batches), Plural(batches, "batch", "batches"), d)
+	if key != "" {
+		s += ", key: " + key
+	}
+	return s
 }

@@ -1,4 +1,4 @@
-package ui
+package viewmodel
 
 import (
 	"fmt"
@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// count formats n with thousands separators, the way an operator reads a
+// Count formats n with thousands separators, the way an operator reads a
 // row count ("9,812").
-func count(n int) string {
+func Count(n int) string {
 	s := strconv.Itoa(n)
 	neg := n < 0
 	if neg {
@@ -27,16 +27,16 @@ func count(n int) string {
 	return string(out)
 }
 
-// plural picks the singular or plural noun for n.
-func plural(n int, one, many string) string {
+// Plural picks the singular or plural noun for n.
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return one
 	}
 	return many
 }
 
-// clock formats a duration as m:ss, or h:mm:ss past an hour.
-func clock(d time.Duration) string {
+// Clock formats a duration as m:ss, or h:mm:ss past an hour.
+func Clock(d time.Duration) string {
 	if d < 0 {
 		d = 0
 	}

@@ -1,4 +1,4 @@
-package ui
+package viewmodel
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 	"leadsheet/importer"
 )
 
-// fakeClock is a clock the test moves by hand.
+// fakeClock is a Clock the test moves by hand.
 type fakeClock struct{ t time.Time }
 
 func (c *fakeClock) now() time.Time { return c.t }
@@ -105,8 +105,8 @@ func TestSyncModelRetryResetsRows(t *testing.T) {
 
 func TestFormatting(t *testing.T) {
 	tests := []struct{ got, want string }{
-		{count(0), "0"}, {count(999), "999"}, {count(9812), "9,812"}, {count(1234567), "1,234,567"}, {count(-4200), "-4,200"},
-		{clock(41 * time.Second), "0:41"}, {clock(61*time.Minute + 5*time.Second), "1:01:05"}, {clock(-time.Second), "0:00"},
+		{Count(0), "0"}, {Count(999), "999"}, {Count(9812), "9,812"}, {Count(1234567), "1,234,567"}, {Count(-4200), "-4,200"},
+		{Clock(41 * time.Second), "0:41"}, {Clock(61*time.Minute + 5*time.Second), "1:01:05"}, {Clock(-time.Second), "0:00"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
