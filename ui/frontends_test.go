@@ -173,3 +173,33 @@ func TestGuessedKeyNeedsConfirm(t *testing.T) {
 		t.Error("the confirm stays offered after confirming")
 	}
 }
+
+// TestWindowStopsOnChangedFile: a file saved again after pre-flight is not
+// sent, and no results are written against it (the window had neither
+// guard before the job: issue 12).
+func TestWindowStopsOnChangedFile(t *testing.T) {
+	ui, loop := newTestApp(t, Options{Sandbox: true})
+	waitReady(t, ui, loop)
+	path := ui.file.model.Path
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("saved again"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	ui.show(stepSync)
+	test.Tap(ui.sync.start)
+	loop.pump(t, "the run to stop", func() bool { return !ui.sync.running })
+	if n := len(ui.accounts.sandbox.Leads()); n != 0 {
+		t.Errorf("%d leads sent from a file changed after pre-flight", n)
+	}
+	if len(ui.dialogs) == 0 {
+		t.Fatal("no message about the changed file")
+	}
+	results, _ := filepath.Glob(strings.TrimSuffix(path, filepath.Ext(path)) + "-results-*")
+	if len(results) != 0 {
+		t.Errorf("results written against the changed file: %v", results)
+	}
+}
