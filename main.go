@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"fyne.io/fyne/v2/app"
@@ -52,6 +53,14 @@ func isSubcommand(arg string) bool {
 	return false
 }
 
+// syncMemoryLimit is the heap size a headless run aims to stay under
+// (GOMEMLIMIT, when set, wins). Without it the garbage collector lets the
+// heap grow to twice what is live: a million-row import holding about
+// 80 MB (the workbook's shared strings, every row's state) peaked at
+// 220 MB; with it, 141 MB, at no measurable cost in time. It is a soft
+// limit: a bigger import still runs, with more frequent collections.
+const syncMemoryLimit = 110 << 20
+
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		switch args[0] {
@@ -59,6 +68,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout, "leadsheet", version)
 			return 0
 		case "sync":
+			if os.Getenv("GOMEMLIMIT") == "" {
+				debug.SetMemoryLimit(syncMemoryLimit)
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return cli.Main(ctx, args[1:], cli.Env{Stdout: stdout, Stderr: stderr, StderrIsTerminal: isTerminal(os.Stderr)})
