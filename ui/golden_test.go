@@ -35,8 +35,7 @@ func TestSyncTableGoldenMarkup(t *testing.T) {
 	w := test.NewTempWindow(t, nil)
 	v := newSyncView(w, func(f func()) { f() }, func(string) {})
 	w.SetContent(v.content)
-	rows := sampleRows(8)
-	rows[5].State, rows[5].Reason = importer.Skipped, "Email \"zoë@exämple.com\" has a character Marketo does not accept"
+	rows := sampleRows(8, viewmodel.SyncRow{Row: 7, State: importer.Skipped, Reason: "Email \"zoë@exämple.com\" has a character Marketo does not accept"})
 	v.setPlan(&SyncPlan{Rows: rows, Batches: 1, Dedup: true, KeyName: "Email"})
 	v.model.Apply(importer.Event{Kind: importer.BatchDone, Results: []importer.RowResult{
 		{Row: 2, State: importer.Created, LeadID: 1001},

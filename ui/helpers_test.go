@@ -71,11 +71,16 @@ func sizeOf(w, h float32) fyne.Size { return fyne.NewSize(w, h) }
 
 func widgetCell(row int) widget.TableCellID { return widget.TableCellID{Row: row} }
 
-// sampleRows are n rows of the live table, keyed by email.
-func sampleRows(n int) []viewmodel.SyncRow {
-	rows := make([]viewmodel.SyncRow, n)
-	for i := range rows {
-		rows[i] = viewmodel.SyncRow{Row: i + 2, Key: fmt.Sprintf("lead%d@example.com", i)}
+// sampleRows are n rows of the live table (sheet rows 2 on), keyed by
+// email, with the given lines in place of theirs.
+func sampleRows(n int, change ...viewmodel.SyncRow) *viewmodel.Rows {
+	lines := make([]viewmodel.SyncRow, n)
+	for i := range lines {
+		lines[i] = viewmodel.SyncRow{Row: i + 2, Key: fmt.Sprintf("lead%d@example.com", i)}
 	}
-	return rows
+	for _, c := range change {
+		c.Key = lines[c.Row-2].Key
+		lines[c.Row-2] = c
+	}
+	return viewmodel.RowsOf(lines...)
 }

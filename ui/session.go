@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -139,15 +138,13 @@ func (ui *App) mappingChanged() {
 		})
 	})
 	go func() {
-		rows := make([]viewmodel.SyncRow, 0, max(0, estimatedRows(f)))
+		rows := &viewmodel.Rows{} // copies each key, so no row's cells stay alive
 		rep, err := j.Check(ctx, settings, func(rc job.RowCheck) {
-			// Cloned: the key may share memory with the row's cells, which
-			// would otherwise stay alive for every row of the sheet.
-			r := viewmodel.SyncRow{Row: rc.Row, Key: strings.Clone(rc.Key)}
+			r := viewmodel.SyncRow{Row: rc.Row, Key: rc.Key}
 			if rc.Invalid {
 				r.State, r.Reason = importer.Skipped, rc.Reason
 			}
-			rows = append(rows, r)
+			rows.Add(r)
 			s.checked.Add(1)
 		})
 		close(done)
@@ -170,16 +167,6 @@ func (ui *App) mappingChanged() {
 			ui.preflightDone()
 		})
 	}()
-}
-
-// estimatedRows sizes the row list from the sheet's stored dimension.
-func estimatedRows(f *viewmodel.FileModel) int {
-	for _, sh := range f.Sheets {
-		if sh.Name == f.Sheet {
-			return min(sh.EstimatedRows, 1<<20)
-		}
-	}
-	return 0
 }
 
 // settings are the job's view of the Map step.

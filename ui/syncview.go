@@ -40,8 +40,8 @@ type RunFunc func(ctx context.Context, req RunRequest, emit func(importer.Event)
 // SyncPlan is what the Sync step shows and runs, built from the File and
 // Map steps.
 type SyncPlan struct {
-	Rows    []viewmodel.SyncRow // every data row, invalid ones already Skipped
-	Batches int                 // batches a full run sends
+	Rows    *viewmodel.Rows // every data row, invalid ones already Skipped
+	Batches int             // batches a full run sends
 	Dedup   bool
 	KeyName string // header of the key column most rows match on
 	Run     RunFunc

@@ -95,13 +95,13 @@ func TestPreflight(t *testing.T) {
 	}
 	defer j.Close()
 	mapping, _ := mapping.AutoMap(j.Header().Names, nil)
-	var rows []SyncRow
+	rows := &Rows{}
 	rep, err := j.Check(t.Context(), job.Settings{Mapping: mapping, Dedup: true}, func(rc job.RowCheck) {
 		r := SyncRow{Row: rc.Row, Key: rc.Key}
 		if rc.Invalid {
 			r.State, r.Reason = importer.Skipped, rc.Reason
 		}
-		rows = append(rows, r)
+		rows.Add(r)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -112,13 +112,13 @@ func TestPreflight(t *testing.T) {
 	}
 	states := []importer.RowState{importer.Waiting, importer.Skipped, importer.Skipped, importer.Waiting}
 	nums := []int{2, 3, 5, 6}
-	for i, r := range p.Rows {
-		if r.State != states[i] || r.Row != nums[i] {
+	for i := range p.Rows.Len() {
+		if r := p.Rows.At(i); r.State != states[i] || r.Row != nums[i] {
 			t.Errorf("row %d state %d, want row %d state %d", r.Row, r.State, nums[i], states[i])
 		}
 	}
-	if p.Rows[0].Key != "anna@example.com" || p.Rows[1].Reason == "" {
-		t.Errorf("rows: %+v", p.Rows[:2])
+	if p.Rows.At(0).Key != "anna@example.com" || p.Rows.At(1).Reason == "" {
+		t.Errorf("rows: %+v, %+v", p.Rows.At(0), p.Rows.At(1))
 	}
 	if got := p.Summary(); got != "2 rows ready to send · 2 rows with problems will not be sent · 1 with warnings (sent anyway)" {
 		t.Errorf("summary %q", got)

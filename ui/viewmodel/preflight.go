@@ -14,7 +14,7 @@ import (
 // stay small).
 type Preflight struct {
 	Report   *job.Report
-	Rows     []SyncRow          // every data row, in sheet order; invalid ones Skipped
+	Rows     *Rows              // every data row, in sheet order; invalid ones Skipped
 	Sendable int                // rows that will be sent
 	Problems []importer.Problem // why the mapping cannot work first, then sheet and row problems
 	Invalid  int                // rows that will not be sent
@@ -23,7 +23,7 @@ type Preflight struct {
 	Fatal    bool // the mapping itself stops every row (e.g. no key column)
 }
 
-func NewPreflight(rep *job.Report, rows []SyncRow) *Preflight {
+func NewPreflight(rep *job.Report, rows *Rows) *Preflight {
 	p := &Preflight{Report: rep, Rows: rows, Sendable: rep.Valid, Invalid: rep.Rows - rep.Valid, Warned: rep.Warned,
 		ByKey: rep.ByKey, Fatal: rep.Fatal != nil, Problems: rep.Problems}
 	if rep.Fatal != nil {

@@ -25,7 +25,7 @@ type SyncRow struct {
 // refreshes a second rather than one UI call per row.
 type SyncModel struct {
 	mu       sync.Mutex
-	rows     []SyncRow
+	rows     *Rows
 	first    int     // sheet row number of pos[0]
 	pos      []int32 // sheet row - first -> index in rows, -1 when absent
 	counts   [importer.CreatedOrUpdated + 1]int
@@ -45,21 +45,24 @@ type SyncModel struct {
 // already in the Skipped state (invalid in pre-flight) Count as done from
 // the start and never move the progress bar. now is the Clock; nil means
 // time.Now.
-func NewSyncModel(rows []SyncRow, now func() time.Time) *SyncModel {
+func NewSyncModel(rows *Rows, now func() time.Time) *SyncModel {
 	if now == nil {
 		now = time.Now
 	}
+	if rows == nil {
+		rows = &Rows{}
+	}
 	m := &SyncModel{rows: rows, now: now, dirty: true}
-	if len(rows) > 0 {
-		m.first = rows[0].Row
-		m.pos = make([]int32, rows[len(rows)-1].Row-m.first+1)
+	if n := rows.Len(); n > 0 {
+		m.first = int(rows.row[0])
+		m.pos = make([]int32, int(rows.row[n-1])-m.first+1)
 		for i := range m.pos {
 			m.pos[i] = -1
 		}
 	}
-	for i, r := range rows {
-		m.pos[r.Row-m.first] = int32(i)
-		m.counts[r.State]++
+	for i, row := range rows.row {
+		m.pos[int(row)-m.first] = int32(i)
+		m.counts[rows.state[i]]++
 	}
 	m.skipped0 = m.counts[importer.Skipped]
 	return m
@@ -72,14 +75,14 @@ func (m *SyncModel) Start(rows []int) {
 	m.mu.Lock()
 	for _, r := range rows {
 		if i := m.index(r); i >= 0 {
-			m.counts[m.rows[i].State]--
+			m.counts[m.rows.state[i]]--
 			m.counts[importer.Waiting]++
-			m.rows[i].State, m.rows[i].LeadID, m.rows[i].Reason = importer.Waiting, 0, ""
+			m.rows.set(i, importer.Waiting, 0, "")
 		}
 	}
 	m.started = m.now()
 	m.ended = time.Time{}
-	m.done0 = len(m.rows) - m.skipped0 - m.counts[importer.Waiting] - m.counts[importer.Sending]
+	m.done0 = m.rows.Len() - m.skipped0 - m.counts[importer.Waiting] - m.counts[importer.Sending]
 	m.finished, m.stopped, m.throttle = false, "", ""
 	m.dirty = true
 	m.mu.Unlock()
@@ -103,10 +106,9 @@ func (m *SyncModel) Apply(ev importer.Event) {
 		if i < 0 {
 			continue
 		}
-		row := &m.rows[i]
-		m.counts[row.State]--
+		m.counts[m.rows.state[i]]--
 		m.counts[r.State]++
-		row.State, row.LeadID, row.Reason = r.State, r.LeadID, r.Reason
+		m.rows.set(i, r.State, r.LeadID, r.Reason)
 	}
 	switch ev.Kind {
 	case importer.Throttled:
@@ -137,14 +139,14 @@ func (m *SyncModel) TakeDirty() bool {
 func (m *SyncModel) Len() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return len(m.rows)
+	return m.rows.Len()
 }
 
 // Row returns the row at index i of the table.
 func (m *SyncModel) Row(i int) SyncRow {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.rows[i]
+	return m.rows.At(i)
 }
 
 // NeedsAttention reports whether a row's state is one the operator has to
@@ -163,8 +165,8 @@ func (m *SyncModel) Problems(dst []int) []int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	dst = dst[:0]
-	for i := range m.rows {
-		if NeedsAttention(m.rows[i].State) {
+	for i, st := range m.rows.state {
+		if NeedsAttention(st) {
 			dst = append(dst, i)
 		}
 	}
@@ -177,10 +179,10 @@ func (m *SyncModel) RowsIn(states ...importer.RowState) []int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []int
-	for _, r := range m.rows {
+	for i, st := range m.rows.state {
 		for _, s := range states {
-			if r.State == s {
-				out = append(out, r.Row)
+			if st == s {
+				out = append(out, int(m.rows.row[i]))
 				break
 			}
 		}
@@ -215,7 +217,7 @@ func (m *SyncModel) Progress() SyncProgress {
 			Updated: c[importer.Updated], Failed: c[importer.Failed], Skipped: c[importer.Skipped],
 			NotSent: c[importer.NotSent], Unknown: c[importer.Unknown], CreatedOrUpdated: c[importer.CreatedOrUpdated],
 		},
-		Total:    len(m.rows) - m.skipped0,
+		Total:    m.rows.Len() - m.skipped0,
 		Stopped:  m.stopped,
 		Finished: m.finished,
 	}
@@ -244,8 +246,9 @@ func (m *SyncModel) Progress() SyncProgress {
 func (m *SyncModel) Results() []importer.RowResult {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	out := make([]importer.RowResult, len(m.rows))
-	for i, r := range m.rows {
+	out := make([]importer.RowResult, m.rows.Len())
+	for i := range out {
+		r := m.rows.At(i)
 		out[i] = importer.RowResult{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason}
 	}
 	return out

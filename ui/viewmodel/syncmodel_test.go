@@ -13,10 +13,10 @@ type fakeClock struct{ t time.Time }
 
 func (c *fakeClock) now() time.Time { return c.t }
 
-func sampleRows(n int) []SyncRow {
-	rows := make([]SyncRow, n)
-	for i := range rows {
-		rows[i] = SyncRow{Row: i + 2, Key: fmt.Sprintf("lead%d@example.com", i)}
+func sampleRows(n int) *Rows {
+	rows := &Rows{}
+	for i := range n {
+		rows.Add(SyncRow{Row: i + 2, Key: fmt.Sprintf("lead%d@example.com", i)})
 	}
 	return rows
 }
@@ -24,7 +24,7 @@ func sampleRows(n int) []SyncRow {
 func TestSyncModelApply(t *testing.T) {
 	clk := &fakeClock{t: time.Date(2026, 6, 12, 10, 0, 0, 0, time.UTC)}
 	rows := sampleRows(10)
-	rows[3].State, rows[3].Reason = importer.Skipped, "no key"
+	rows.set(3, importer.Skipped, 0, "no key")
 	m := NewSyncModel(rows, clk.now)
 	if !m.TakeDirty() {
 		t.Fatal("a new model must ask for a first refresh")
@@ -112,5 +112,29 @@ func TestFormatting(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
+	}
+}
+
+// TestRowsKeepEveryLine: the column-wise table gives back each line as it
+// was added and as it was last set.
+func TestRowsKeepEveryLine(t *testing.T) {
+	lines := []SyncRow{
+		{Row: 2, Key: "anna@example.com"},
+		{Row: 3, Key: "", State: importer.Skipped, Reason: "no key"},
+		{Row: 7, Key: "zoë@exämple.com", State: importer.Skipped, Reason: "no key"},
+		{Row: 8, Key: "li@example.cn", State: importer.Created, LeadID: 1 << 40},
+	}
+	rows := RowsOf(lines...)
+	for i, want := range lines {
+		if got := rows.At(i); got != want {
+			t.Errorf("line %d = %+v, want %+v", i, got, want)
+		}
+	}
+	rows.set(0, importer.Failed, 0, "Marketo said no")
+	if got := rows.At(0); got.State != importer.Failed || got.Reason != "Marketo said no" || got.Key != "anna@example.com" {
+		t.Errorf("after set: %+v", got)
+	}
+	if rows.Len() != 4 || len(rows.reasons) != 3 {
+		t.Errorf("%d lines, %d reasons kept; want 4 and 3 (each reason once)", rows.Len(), len(rows.reasons))
 	}
 }
