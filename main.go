@@ -87,7 +87,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return gui(args, stderr)
 }
 
+// windowMemoryLimit is the heap size the window aims to stay under
+// (GOMEMLIMIT, when set, wins): its live table, the workbook's shared
+// strings and every row's state for a million rows come to about 150 MB,
+// which the collector would otherwise let double. Soft, like
+// syncMemoryLimit.
+const windowMemoryLimit = 200 << 20
+
 func gui(args []string, stderr io.Writer) int {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(windowMemoryLimit)
+	}
 	fs := flag.NewFlagSet("leadsheet", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	sandbox := fs.Bool("sandbox", false, "start with the local sandbox Marketo and the sample workbook")

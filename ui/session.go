@@ -11,6 +11,7 @@ import (
 	"leadsheet/importer"
 	"leadsheet/importer/job"
 	"leadsheet/importer/mapping"
+	"leadsheet/importer/run"
 	"leadsheet/marketo"
 	"leadsheet/ui/viewmodel"
 )
@@ -235,8 +236,9 @@ func (ui *App) buildPlan(mm *viewmodel.MapModel, pre *viewmodel.Preflight) *Sync
 		if len(only) >= rep.Valid && !req.FirstBatch {
 			only = nil // every valid row: stream the sheet's batches as checked
 		}
+		// The live table keeps every row's state from the events.
 		_, err := j.Send(ctx, rep, job.SendOptions{Client: conn.client, Account: acct, Dirs: dirs, Holder: "the Leadsheet window",
-			Only: only, FirstBatch: req.FirstBatch}, emit)
+			Only: only, FirstBatch: req.FirstBatch, Run: run.RunOptions{ResultsFromEvents: true}}, emit)
 		if errors.Is(err, context.Canceled) {
 			err = nil // the table says which rows were not sent
 		}

@@ -59,6 +59,11 @@ type RunOptions struct {
 	// never sent and end as Skipped with their Reason. See [SkippedRows].
 	Skipped []importer.RowResult
 
+	// ResultsFromEvents leaves Outcome.Results empty: the caller keeps
+	// every row's state from the events as they come (a live table), so a
+	// second copy of a million rows' states is not built at the end.
+	ResultsFromEvents bool
+
 	// Rows is how many data rows the run covers, Skipped included. With
 	// [RunStream] it lets the Waiting count include rows not yet produced;
 	// 0 means count only rows produced so far. [Run] fills it in itself.
@@ -118,7 +123,7 @@ func (e *StopError) Unwrap() error { return e.Err }
 // Outcome is the end of a run: one final result per row, by sheet row.
 type Outcome struct {
 	Totals  importer.Totals
-	Results []importer.RowResult // sorted by Row; every row of the run exactly once
+	Results []importer.RowResult // sorted by Row; every row of the run exactly once (none with RunOptions.ResultsFromEvents)
 	Stopped StopCause
 	Message string // why the run stopped, in plain words; empty when it did not
 	Resumed int    // rows restored from the journal as already confirmed
@@ -731,9 +736,11 @@ func count(t *importer.Totals, s importer.RowState) *int {
 func (r *runner) finish(ctx context.Context) Outcome {
 	r.mu.Lock()
 	out := Outcome{Totals: r.totals, Stopped: r.stopCause, Message: r.stopMsg, Resumed: r.resumed}
-	out.Results = make([]importer.RowResult, 0, r.res.Len())
-	for rr := range r.res.All() { // in row order
-		out.Results = append(out.Results, rr)
+	if !r.opts.ResultsFromEvents {
+		out.Results = make([]importer.RowResult, 0, r.res.Len())
+		for rr := range r.res.All() { // in row order
+			out.Results = append(out.Results, rr)
+		}
 	}
 	r.pushLocked(importer.Finished, -1, Summary(out.Totals), nil)
 	r.mu.Unlock()

@@ -458,3 +458,26 @@ func TestSummary(t *testing.T) {
 		t.Errorf("Summary = %q", got)
 	}
 }
+
+// TestRunResultsFromEvents: a caller that keeps the rows from the events
+// gets every row's final state there, and no second copy in the outcome.
+func TestRunResultsFromEvents(t *testing.T) {
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
+	log := newEventLog()
+	out, err := Run(context.Background(), soapClient(t, srv, marketotest.DefaultEncryptionKey), testBatches(450, 300, "ev%d@example.com"),
+		RunOptions{Dedup: true, ResultsFromEvents: true}, log.emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Results) != 0 || out.Totals.Created != 450 {
+		t.Fatalf("outcome: %d results, %+v; want none and 450 created", len(out.Results), out.Totals)
+	}
+	if len(log.last) != 450 {
+		t.Errorf("events gave %d rows their final state, want 450", len(log.last))
+	}
+	for row, r := range log.last {
+		if r.State != importer.Created || r.LeadID == 0 || log.final[row] != 1 {
+			t.Errorf("row %d: %+v, final %d times", row, r, log.final[row])
+		}
+	}
+}
