@@ -155,7 +155,7 @@ func (j *Job) MappingProblem(s Settings) *Error {
 			return &Error{Kind: BadMapping, Detail: fmt.Sprintf(
 				"column %s was guessed to be the %s key, and a wrong key updates other people's leads. "+
 					"Confirm it if it really holds Marketo's %s, or skip the column.",
-				col(i), keyWord(t.Kind), keyWord(t.Kind))}
+				col(i), mapping.TargetName(t), mapping.TargetName(t))}
 		}
 	}
 	seen := map[importer.Target]int{}
@@ -166,7 +166,7 @@ func (j *Job) MappingProblem(s Settings) *Error {
 		if first, dup := seen[t]; dup {
 			return &Error{Kind: BadMapping, Detail: fmt.Sprintf(
 				"columns %s and %s are both mapped to %s, so Leadsheet cannot tell which to send. Map one of them to Skip.",
-				col(first), col(i), targetWord(t))}
+				col(first), col(i), mapping.TargetName(t))}
 		}
 		seen[t] = i
 	}
@@ -195,26 +195,6 @@ func (j *Job) MappingProblem(s Settings) *Error {
 
 func isKey(k importer.TargetKind) bool {
 	return k == importer.ToID || k == importer.ToEmail || k == importer.ToForeignSysPersonID
-}
-
-func keyWord(k importer.TargetKind) string {
-	switch k {
-	case importer.ToID:
-		return "Marketo Id"
-	case importer.ToEmail:
-		return "Email"
-	}
-	return "ForeignSysPersonId"
-}
-
-func targetWord(t importer.Target) string {
-	switch t.Kind {
-	case importer.ToAttribute:
-		return t.Field
-	case importer.ToForeignSysType:
-		return "ForeignSysType"
-	}
-	return keyWord(t.Kind)
 }
 
 // closest names up to n fields whose API names are nearest to name.

@@ -161,7 +161,7 @@ func AutoMap(headers []string, fields []marketo.Field) (importer.Mapping, []Matc
 				continue
 			}
 			if j, ok := taken[c.t]; ok {
-				matches[i] = Match{None, fmt.Sprintf("%s is already mapped from column %q", targetName(c.t), headers[j])}
+				matches[i] = Match{None, fmt.Sprintf("%s is already mapped from column %q", TargetName(c.t), headers[j])}
 				continue
 			}
 			taken[c.t] = i
@@ -176,8 +176,9 @@ func AutoMap(headers []string, fields []marketo.Field) (importer.Mapping, []Matc
 	return m, matches
 }
 
-// targetName names a target in words for messages.
-func targetName(t importer.Target) string {
+// TargetName names a target in words for messages: "Marketo Id",
+// "Email", a field's API name.
+func TargetName(t importer.Target) string {
 	switch t.Kind {
 	case importer.ToID:
 		return "Marketo Id"
@@ -208,7 +209,7 @@ func mapOne(header string, byNorm map[string]marketo.Field) (importer.Target, Ma
 		return TargetFor(f.Name), Match{Exact, fmt.Sprintf("%q is the name of the Marketo field %s", header, f.Name)}
 	}
 	if canon, ok := bareKeyField(n); ok { // keys exist even when the field list omits them
-		return TargetFor(canon), Match{Exact, fmt.Sprintf("%q is the Marketo key %s", header, targetName(TargetFor(canon)))}
+		return TargetFor(canon), Match{Exact, fmt.Sprintf("%q is the Marketo key %s", header, TargetName(TargetFor(canon)))}
 	}
 	// Synonym: a known spelling of a field the instance has.
 	for canon, syns := range synonyms {
@@ -256,7 +257,7 @@ func bareKeyField(n string) (string, bool) {
 func resolveCanon(canon string, byNorm map[string]marketo.Field) (importer.Target, string, bool) {
 	if _, ok := bareKeyField(canon); ok {
 		t := TargetFor(canon)
-		return t, targetName(t), true
+		return t, TargetName(t), true
 	}
 	if f, ok := byNorm[canon]; ok {
 		return importer.Target{Kind: importer.ToAttribute, Field: f.Name}, f.Name, true

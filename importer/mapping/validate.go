@@ -224,7 +224,7 @@ func sharedTargets(m importer.Mapping) []importer.Problem {
 		key := strconv.Itoa(int(t.Kind)) + "\x00" + strings.ToLower(t.Field)
 		u, ok := uses[key]
 		if !ok {
-			u = &use{name: targetName(t)}
+			u = &use{name: TargetName(t)}
 			uses[key] = u
 			order = append(order, key)
 		}
