@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -176,7 +177,11 @@ func (ui *App) settings(mm *viewmodel.MapModel) job.Settings {
 	if c := ui.accounts.conn; c != nil {
 		api = c.acct.API
 	}
-	return job.Settings{Mapping: mm.Mapping, Origins: mm.Origins(), Fields: ui.fields(), Dedup: mm.Dedup, BatchSize: mm.BatchSize, API: api}
+	// A copy of the mapping: the choosers keep editing theirs on the Fyne
+	// goroutine while the check reads this one in the background.
+	m := mm.Mapping
+	m.Headers, m.Columns = slices.Clone(m.Headers), slices.Clone(m.Columns)
+	return job.Settings{Mapping: m, Origins: mm.Origins(), Fields: ui.fields(), Dedup: mm.Dedup, BatchSize: mm.BatchSize, API: api}
 }
 
 // preflightDone shows a finished pre-flight and builds the sync plan.

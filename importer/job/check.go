@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -250,6 +251,11 @@ func distance(a, b string) int {
 // still reads every row, so a window can show them all as not sent, and
 // sets Report.Fatal.
 func (j *Job) Check(ctx context.Context, s Settings, onRow func(RowCheck)) (*Report, error) {
+	// The report keeps its own copy: a window may edit its mapping while
+	// this pass or a run of this report reads it.
+	s.Mapping.Headers = slices.Clone(s.Mapping.Headers)
+	s.Mapping.Columns = slices.Clone(s.Mapping.Columns)
+	s.Origins = slices.Clone(s.Origins)
 	rep := &Report{ByKey: map[marketo.KeyKind]int{}, settings: s, headers: j.header}
 	if s.Fields == nil {
 		rep.Unchecked = "Marketo's field list is not known, so field names, types and lengths were not checked (only keys and emails)."

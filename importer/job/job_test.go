@@ -336,3 +336,22 @@ func TestAdoptMovesOldFolderOnce(t *testing.T) {
 		t.Errorf("the old preset that could not move was lost: %q", got)
 	}
 }
+
+// TestReportKeepsItsMapping: a mapping edited after pre-flight (the
+// window's choosers write into the mapping they hold) changes neither the
+// report nor what its send step will read.
+func TestReportKeepsItsMapping(t *testing.T) {
+	j, rep := checked(t, 20)
+	s := rep.Settings()
+	caller := Settings{Mapping: importer.Mapping{Headers: s.Mapping.Headers, Columns: append([]importer.Target(nil), s.Mapping.Columns...)},
+		Origins: s.Origins, Dedup: true, BatchSize: 50, API: marketo.ProfileSOAP}
+	again, err := j.Check(context.Background(), caller, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fmt.Sprint(again.Settings().Mapping.Columns)
+	caller.Mapping.Columns[1] = importer.Target{Kind: importer.ToAttribute, Field: "Company"}
+	if after := fmt.Sprint(again.Settings().Mapping.Columns); after != before {
+		t.Errorf("editing the caller's mapping changed the report's: %s -> %s", before, after)
+	}
+}
