@@ -118,19 +118,13 @@ func TargetFlag(t importer.Target) string {
 
 // DescribeTarget names a target for a mapping listing.
 func DescribeTarget(t importer.Target) string {
-	switch t.Kind {
-	case importer.ToID:
-		return "Marketo Id (key)"
-	case importer.ToEmail:
-		return "Email (key)"
-	case importer.ToForeignSysPersonID:
-		return "ForeignSysPersonId (key)"
-	case importer.ToForeignSysType:
-		return "ForeignSysType"
-	case importer.ToAttribute:
-		return t.Field
+	switch {
+	case t.Kind == importer.Skip:
+		return "(not sent)"
+	case isKey(t.Kind):
+		return mapping.TargetName(t) + " (key)"
 	}
-	return "(not sent)"
+	return mapping.TargetName(t)
 }
 
 // ParseTarget reads a field as the operator writes it: a lead field's API
