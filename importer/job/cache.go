@@ -74,7 +74,7 @@ func (c *sheetCache) each(ctx context.Context, fn func(importer.Row) error) erro
 // the last complete read filled one, else from the file, filling the cache
 // as it goes while the sheet stays within budget.
 func (j *Job) scan(ctx context.Context, fn func(importer.Row) error) (sheet.ReadResult, error) {
-	if c := j.cache; c != nil && c.sheet == j.sheet && c.header == j.headerRow {
+	if c := j.cache.Load(); c != nil && c.sheet == j.sheet && c.header == j.headerRow {
 		return c.result, c.each(ctx, fn)
 	}
 	c := &sheetCache{sheet: j.sheet, header: j.headerRow, width: len(j.header.Names)}
@@ -89,10 +89,15 @@ func (j *Job) scan(ctx context.Context, fn func(importer.Row) error) (sheet.Read
 	})
 	if err == nil && c != nil {
 		c.result = res
-		j.cache = c
+		j.cache.Store(c)
 	}
 	return res, err
 }
+
+// dropCache frees the cached cells while a send runs, which reads the file
+// anyway: the run's own state then has the memory, and only a check after
+// the send reads the file again.
+func (j *Job) dropCache() { j.cache.Store(nil) }
 
 // estimatedRows is the selected sheet's row count as the file states or
 // suggests it; 0 when unknown.

@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 
 	"leadsheet/importer/journal"
 	"leadsheet/importer/sheet"
@@ -52,7 +53,7 @@ type Job struct {
 	headerRow int
 	guess     sheet.HeaderGuess // how the header row was chosen; Sure when given
 	recheck   bool
-	cache     *sheetCache // the selected sheet's cells, when they fit; see scan
+	cache     atomic.Pointer[sheetCache] // the selected sheet's cells, when they fit; see scan
 	header    sheet.Header
 }
 
@@ -136,8 +137,8 @@ func (j *Job) Select(ctx context.Context, name string, headerRow int) error {
 		return &Error{Kind: Unreadable, Path: j.path, Sheet: name, Err: err, Detail: readDetail(err)}
 	}
 	j.sheet, j.headerRow, j.guess, j.header = name, headerRow, guess, header
-	if c := j.cache; c != nil && (c.sheet != name || c.header != headerRow) {
-		j.cache = nil
+	if c := j.cache.Load(); c != nil && (c.sheet != name || c.header != headerRow) {
+		j.cache.Store(nil)
 	}
 	return nil
 }

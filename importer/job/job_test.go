@@ -272,7 +272,7 @@ func TestChangedWhileSending(t *testing.T) {
 // batch's digest, and a changed header row is read from the file again.
 func TestCheckFromCacheMatchesFile(t *testing.T) {
 	j, first := checked(t, 700)
-	if j.cache == nil {
+	if j.cache.Load() == nil {
 		t.Fatal("a 700-row sheet was not cached")
 	}
 	again, err := j.Check(context.Background(), first.Settings(), nil)
@@ -286,7 +286,7 @@ func TestCheckFromCacheMatchesFile(t *testing.T) {
 	if err := j.Select(context.Background(), "", 1); err != nil {
 		t.Fatal(err)
 	}
-	if j.cache != nil {
+	if j.cache.Load() != nil {
 		t.Error("the cache survived a change of header row")
 	}
 	once, err := Open(context.Background(), j.Path(), Options{})
@@ -294,8 +294,36 @@ func TestCheckFromCacheMatchesFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer once.Close()
-	if _, err := once.Check(context.Background(), first.Settings(), nil); err != nil || once.cache != nil {
+	if _, err := once.Check(context.Background(), first.Settings(), nil); err != nil || once.cache.Load() != nil {
 		t.Errorf("a one-pass job (leadsheet sync) kept the sheet in memory (err %v)", err)
+	}
+}
+
+// TestSendFreesCache: a send gives the cached cells back (it reads the
+// file itself, and the window's run needs the memory), and the next check
+// reads the file again to the same result and caches it anew.
+func TestSendFreesCache(t *testing.T) {
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
+	j, first := checked(t, 40)
+	if j.cache.Load() == nil {
+		t.Fatal("a 40-row sheet was not cached")
+	}
+	_, err := j.Send(context.Background(), first, SendOptions{Client: soapClient(t, srv), Dirs: Dirs{Root: t.TempDir()}, Account: Account{API: "soap", Endpoint: srv.SOAPEndpoint()}}, func(importer.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.cache.Load() != nil {
+		t.Error("the sheet's cells stayed cached through the send")
+	}
+	again, err := j.Check(context.Background(), first.Settings(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(again.digests) != fmt.Sprint(first.digests) || again.Valid != first.Valid {
+		t.Errorf("check after the send differs: %d/%d valid, %d/%d batches", again.Valid, first.Valid, again.Batches(), first.Batches())
+	}
+	if j.cache.Load() == nil {
+		t.Error("the check after the send did not cache the sheet again")
 	}
 }
 

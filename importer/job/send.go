@@ -101,6 +101,7 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 		return run.Outcome{}, journalError(j.path, opts.Dirs.Journals(), err)
 	}
 	defer jr.Close()
+	j.dropCache()
 	if opts.RequireResume && jr.Confirmed()+jr.InFlight() == 0 {
 		return run.Outcome{}, &Error{Kind: NoRunToResume, Path: j.path}
 	}
