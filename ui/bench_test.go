@@ -1,6 +1,10 @@
 package ui
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
@@ -79,5 +83,45 @@ func BenchmarkModelApply100k(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.Apply(ev)
+	}
+}
+
+// BenchmarkMappingChange100k is what the operator waits for in the window
+// after changing one column's mapping on a 100,000-row sheet: pre-flight
+// again in the background, then the Map step's counts and the Sync step's
+// plan rebuilt. The sheet is a CSV written here; once the first check has
+// read it, a re-check reads the job's cache whatever the format.
+//
+//	go test -tags migrated_fynedo -run '^$' -bench MappingChange100k -benchtime 5x ./ui/
+func BenchmarkMappingChange100k(b *testing.B) {
+	const n = 100_000
+	in := filepath.Join(b.TempDir(), "l100k.csv")
+	var sb strings.Builder
+	sb.WriteString("Email,First Name,Last Name,Company,Job Title,Phone,City,Postal Code,Country,Notes\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&sb, "lead%07d@example.com,Zoë,Müller,Acme Logistics GmbH,Head of Sales,+4930%07d,Berlin,01067,Germany,met at the fair\n", i, i)
+	}
+	if err := os.WriteFile(in, []byte(sb.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	ui, loop := newTestApp(b, Options{Sandbox: true, Open: in})
+	waitReady(b, ui, loop)
+	mv := ui.mapping
+	col := indexOf(mv.model.Header.Names, "City")
+	labels := [2]string{viewmodel.LabelSkip, mv.model.Label(col)}
+	if labels[1] == labels[0] {
+		b.Fatalf("City maps to %q: nothing to change", labels[1])
+	}
+	for i := 0; b.Loop(); i++ {
+		want := labels[i%2]
+		before := ui.sync.plan
+		mv.choose(col, want)
+		loop.pump(b, "pre-flight after the mapping change", func() bool {
+			return ui.sync.plan != nil && ui.sync.plan != before
+		})
+		pre := ui.sess.pre
+		if skip := pre.Report.Settings().Mapping.Columns[col].Kind == importer.Skip; skip != (want == viewmodel.LabelSkip) || pre.Sendable != n {
+			b.Fatalf("pre-flight after mapping City to %q: skipped %v, %d rows to send", want, skip, pre.Sendable)
+		}
 	}
 }

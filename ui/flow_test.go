@@ -15,7 +15,7 @@ import (
 
 // newTestApp starts the window on the test driver with its storage in a
 // fresh temporary folder (presets, journals, the sample copy).
-func newTestApp(t *testing.T, opts Options) (*App, *uiLoop) {
+func newTestApp(t testing.TB, opts Options) (*App, *uiLoop) {
 	t.Helper()
 	t.Setenv("TMPDIR", t.TempDir())
 	a := test.NewTempApp(t)
@@ -33,7 +33,7 @@ func newTestApp(t *testing.T, opts Options) (*App, *uiLoop) {
 
 // waitReady pumps until the sample is open, read, mapped against the
 // connected Marketo's fields and planned.
-func waitReady(t *testing.T, ui *App, loop *uiLoop) {
+func waitReady(t testing.TB, ui *App, loop *uiLoop) {
 	t.Helper()
 	loop.pump(t, "the sample to be read and mapped", func() bool {
 		c := ui.accounts.conn

@@ -50,7 +50,7 @@ func (l *uiLoop) runQueued() {
 
 // pump runs queued UI work until cond holds, failing the test after a
 // generous deadline (a deadline, not a timing assertion).
-func (l *uiLoop) pump(t *testing.T, what string, cond func() bool) {
+func (l *uiLoop) pump(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.After(60 * time.Second)
 	for {
