@@ -83,6 +83,15 @@ type Config struct {
 	// MaxBatch records per sync call (Marketo: 300); zero disables.
 	MaxBatch int
 
+	// UpsertRace, when positive, emulates what Adobe's Sync Leads docs
+	// warn of: concurrent or closely timed upserts with the same key can
+	// create duplicate leads. An upsert call (REST createOrUpdate, SOAP
+	// syncMultipleLeads with dedupEnabled true, the default) waits this
+	// long between noting which leads exist and writing its records, and
+	// does not match leads other calls created in that time. Zero, the
+	// default, applies each call atomically.
+	UpsertRace time.Duration
+
 	// CustomFields are added to the standard lead fields.
 	CustomFields []FieldDef
 

@@ -86,4 +86,18 @@
 //     the leads were written, the cases in which a client must not assume
 //     nothing happened. A REST time-out is Marketo's 604 without
 //     processing, which Marketo documents as "not executed".
+//   - Calls are applied one at a time, each atomically, unless UpsertRace
+//     (`--upsert-race`) is set; it is off by default. It stands for the
+//     Sync Leads docs' warning that "concurrent or closely timed upsert
+//     requests can create duplicate records when multiple requests use the
+//     same key value before the first request returns". An upsert (REST
+//     createOrUpdate, SOAP dedupEnabled true) then notes which leads exist,
+//     waits UpsertRace without holding the store, and applies its records
+//     as usual except that leads other calls created during the wait are
+//     not matched: a key that was new when the call arrived creates another
+//     lead. Keys of existing leads still match them (leads are never
+//     deleted), and records of one call still see each other's new leads.
+//     createOnly, updateOnly, createDuplicate and dedupEnabled false do not
+//     wait: Adobe's remedy for the duplicates is createOnly or updateOnly.
+//     A client that hangs up during the wait has nothing written.
 package marketotest

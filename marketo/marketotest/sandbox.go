@@ -30,6 +30,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fl.Float64Var(&cfg.SlowBodyRate, "slow-body", 0, "fraction of calls whose answer trickles out slowly")
 	fl.Float64Var(&cfg.ApplyThen5xxRate, "apply-then-5xx", 0, "fraction of calls processed, then answered with a 502/503/504 (the answer lost after the leads were written)")
 	fl.Float64Var(&cfg.TimeoutRate, "timeout-604", 0, "fraction of REST calls answered with 604 Request time-out, not processed")
+	fl.DurationVar(&cfg.UpsertRace, "upsert-race", 0, "make each upsert take this long between looking its keys up and writing, so closely timed upserts of one new key create duplicate leads as in Marketo (0 = off)")
 	fl.IntVar(&cfg.RateLimit, "rate-limit", cfg.RateLimit, "calls allowed per rate window (0 = no limit)")
 	fl.DurationVar(&cfg.RateWindow, "rate-window", cfg.RateWindow, "length of the sliding rate window")
 	fl.IntVar(&cfg.MaxConcurrent, "max-concurrent", cfg.MaxConcurrent, "calls allowed in flight at once (0 = no limit)")
@@ -51,6 +52,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if r.v < 0 || r.v > 1 {
 			return fmt.Errorf("sandbox: %s must be between 0 and 1, not %g", r.name, r.v)
 		}
+	}
+	if cfg.UpsertRace < 0 {
+		return fmt.Errorf("sandbox: --upsert-race must not be negative, not %s", cfg.UpsertRace)
 	}
 	if *noLimits {
 		cfg.RateLimit, cfg.MaxConcurrent, cfg.DailyQuota = 0, 0, 0

@@ -2,6 +2,7 @@ package marketotest
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/hex"
@@ -108,7 +109,7 @@ func (s *Server) serveSOAP(w http.ResponseWriter, r *http.Request) {
 	refuse := func() reply {
 		return s.soapFaultCounted(20024, fmt.Sprintf("The number of concurrent calls was greater than %d", cfg.MaxConcurrent))
 	}
-	s.serveCall(w, r, cfg, 0, refuse, nil, func() reply { return s.handleSOAP(req, cfg, fs) })
+	s.serveCall(w, r, cfg, 0, refuse, nil, func() reply { return s.handleSOAP(r.Context(), req, cfg, fs) })
 }
 
 // soapRequest is a request parsed on arrival: either the envelope and its
@@ -161,7 +162,7 @@ func parseSOAPRequest(r *http.Request) soapRequest {
 	return soapRequest{root: root, params: params, op: op}
 }
 
-func (s *Server) handleSOAP(req soapRequest, cfg Config, fs *fieldSet) reply {
+func (s *Server) handleSOAP(ctx context.Context, req soapRequest, cfg Config, fs *fieldSet) reply {
 	switch {
 	case req.tooBig:
 		s.rec.fault("http-413")
@@ -181,7 +182,7 @@ func (s *Server) handleSOAP(req soapRequest, cfg Config, fs *fieldSet) reply {
 	}
 	switch op {
 	case "syncMultipleLeads":
-		return s.syncMultipleLeads(params, cfg, fs)
+		return s.syncMultipleLeads(ctx, params, cfg, fs)
 	case "describeMObject":
 		return s.describeMObject(params, fs)
 	}
@@ -277,7 +278,7 @@ type syncOutcome struct {
 	reason string
 }
 
-func (s *Server) syncMultipleLeads(params *xnode, cfg Config, fs *fieldSet) reply {
+func (s *Server) syncMultipleLeads(ctx context.Context, params *xnode, cfg Config, fs *fieldSet) reply {
 	list := params.child("", "leadRecordList")
 	if list == nil || list.isNil() {
 		return s.soapFaultCounted(20109, "syncMultipleLeads operation failed: leadRecordList is required")
@@ -315,9 +316,18 @@ func (s *Server) syncMultipleLeads(params *xnode, cfg Config, fs *fieldSet) repl
 	now := s.now()
 	out := make([]syncOutcome, len(records))
 	created, updated, failed := 0, 0, 0
-	s.store.mu.Lock()
+	race := time.Duration(0)
+	if dedup {
+		race = cfg.UpsertRace
+	}
+	unseen, ok := s.store.lockForUpsert(ctx, race)
+	if !ok {
+		// Nobody reads this answer; like a call abandoned during the
+		// latency wait, it is not counted as a fault.
+		return soapFault(10001, "Internal error: the client went away")
+	}
 	for i, rec := range records {
-		out[i] = s.syncRecord(rec, dedup, fs, now)
+		out[i] = s.syncRecord(rec, dedup, fs, now, unseen)
 		switch out[i].status {
 		case "CREATED":
 			created++
@@ -354,14 +364,17 @@ func (s *Server) syncMultipleLeads(params *xnode, cfg Config, fs *fieldSet) repl
 	return reply{status: http.StatusOK, contentType: "text/xml; charset=utf-8", body: b.Bytes()}
 }
 
-// syncRecord applies one record; the caller holds the store lock.
+// syncRecord applies one record; the caller holds the store lock. Leads in
+// unseen are not matched by ForeignSysPersonId or Email (see
+// [store.lockForUpsert]); an Id cannot name them, as the client has not
+// been told it.
 //
 // Keys follow the syncMultipleLeads docs: Id wins over ForeignSysPersonId,
 // which wins over Email; a lead matched by Id or ForeignSysPersonId keeps
 // its email unless Email is also sent as an attribute; with dedup on and
 // no other key the Email element finds the lead; with dedup off a record
 // keyed by Email always creates a new lead.
-func (s *Server) syncRecord(rec soapRecord, dedup bool, fs *fieldSet, now time.Time) syncOutcome {
+func (s *Server) syncRecord(rec soapRecord, dedup bool, fs *fieldSet, now time.Time, unseen idRange) syncOutcome {
 	fail := func(id int, reason string) syncOutcome {
 		return syncOutcome{leadID: id, status: "FAILED", reason: reason}
 	}
@@ -428,14 +441,14 @@ func (s *Server) syncRecord(rec soapRecord, dedup bool, fs *fieldSet, now time.T
 			return fail(id, fmt.Sprintf("Lead not found: no lead has Id %d", id))
 		}
 	case rec.fspi != "":
-		if lid, ok := st.byFSPI[rec.fspi]; ok {
+		if lid, ok := st.byFSPI[rec.fspi]; ok && !unseen.has(lid) {
 			l = st.leads[lid]
 		} else if !setEmail && rec.email != "" {
 			newEmail, setEmail = rec.email, true
 		}
 	case rec.email != "":
 		if dedup {
-			l = st.mostRecent(st.findEmail(rec.email))
+			l = st.mostRecent(unseen.without(st.findEmail(rec.email)))
 		}
 		if l == nil && !setEmail {
 			newEmail, setEmail = rec.email, true

@@ -1,6 +1,7 @@
 package marketotest
 
 import (
+	"context"
 	"maps"
 	"sort"
 	"strings"
@@ -78,7 +79,9 @@ type lead struct {
 
 // store is the lead database shared by SOAP and REST. Callers hold mu for
 // a whole call so the records of one call are applied in order, atomically
-// with respect to other calls.
+// with respect to other calls; only the UpsertRace emulation
+// ([store.lockForUpsert]) lets calls overlap. Leads are never deleted, and
+// ids only grow, which that emulation relies on.
 type store struct {
 	mu      sync.Mutex
 	nextID  int
@@ -148,6 +151,51 @@ func (st *store) mostRecent(ids []int) *lead {
 		}
 	}
 	return best
+}
+
+// idRange is the lead ids from up to, not including, to; the zero value is
+// empty.
+type idRange struct{ from, to int }
+
+func (r idRange) has(id int) bool { return r.from <= id && id < r.to }
+
+// without returns ids minus those in r, leaving ids itself untouched: it is
+// an index slice.
+func (r idRange) without(ids []int) []int {
+	if r.from == r.to {
+		return ids
+	}
+	var out []int
+	for _, id := range ids {
+		if !r.has(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// lockForUpsert takes mu to apply a call's records. With race > 0 it
+// emulates Marketo's duplicates from closely timed upserts: it notes which
+// leads exist, waits race without the lock, then takes it and returns the
+// ids of the leads other calls created meanwhile, which the call must not
+// match, as if it had looked its keys up before they existed. Looking up
+// after the wait rather than before keeps the records of one call seeing
+// each other's leads, as they do without the race. It returns false, not
+// holding mu, if ctx ends while waiting: the client went away, so nothing
+// is written.
+func (st *store) lockForUpsert(ctx context.Context, race time.Duration) (idRange, bool) {
+	if race <= 0 {
+		st.mu.Lock()
+		return idRange{}, true
+	}
+	st.mu.Lock()
+	from := st.nextID
+	st.mu.Unlock()
+	if sleepCtx(ctx, race) != nil {
+		return idRange{}, false
+	}
+	st.mu.Lock()
+	return idRange{from, st.nextID}, true
 }
 
 func (st *store) create(now time.Time) *lead {
