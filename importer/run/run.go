@@ -298,12 +298,18 @@ func (r *runner) admit(b importer.Batch) *importer.Batch {
 // send runs the workers over what src produces and ends NotSent whatever
 // comes after the run stopped.
 func (r *runner) send(ctx context.Context, src BatchSource) {
-	feed := make(chan *importer.Batch)
+	type gated struct {
+		b    *importer.Batch
+		keys []leadKey
+	}
+	feed := make(chan gated)
+	gate := newKeyGate()
 	var wg sync.WaitGroup
 	for range r.opts.Concurrency {
 		wg.Go(func() {
-			for b := range feed {
-				r.sendBatch(ctx, b)
+			for g := range feed {
+				r.sendBatch(ctx, g.b)
+				gate.leave(g.keys)
 			}
 		})
 	}
@@ -316,11 +322,18 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 			r.notSent(keep)
 			return
 		}
+		keys := keysOf(keep)
+		if !gate.enter(ctx, r.stop, keys) {
+			r.notSent(keep)
+			return
+		}
 		select {
-		case feed <- keep:
+		case feed <- gated{keep, keys}:
 		case <-r.stop:
+			gate.leave(keys)
 			r.notSent(keep)
 		case <-ctx.Done():
+			gate.leave(keys)
 			r.notSent(keep)
 		}
 	})
