@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -181,7 +182,7 @@ type Journal struct {
 	mu        sync.Mutex
 	f         *os.File
 	confirmed importer.RowTable
-	inFlight  map[int]bool
+	inFlight  map[int]time.Time // when each row was first sent; zero from journals before v2 of the records
 	finished  bool
 }
 
@@ -306,7 +307,7 @@ func openLocked(dir string, key JournalKey, id string) (*Journal, error) {
 	if err := adoptLegacy(path, filepath.Join(dir, key.LegacyID()+".journal")); err != nil {
 		return nil, err
 	}
-	j := &Journal{path: path, inFlight: make(map[int]bool)}
+	j := &Journal{path: path, inFlight: make(map[int]time.Time)}
 	good, err := j.load()
 	if err != nil {
 		return nil, err
@@ -315,7 +316,7 @@ func openLocked(dir string, key JournalKey, id string) (*Journal, error) {
 		if err := os.Rename(path, filepath.Join(dir, id+".finished")); err != nil {
 			return nil, fmt.Errorf("set aside finished journal: %w", err)
 		}
-		j.confirmed, j.inFlight, j.finished, good = importer.RowTable{}, make(map[int]bool), false, 0
+		j.confirmed, j.inFlight, j.finished, good = importer.RowTable{}, make(map[int]time.Time), false, 0
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -364,7 +365,7 @@ func PeekJournal(dir string, key JournalKey) (confirmed int, exists bool, err er
 	if err := key.check(); err != nil {
 		return 0, false, err
 	}
-	j := &Journal{inFlight: make(map[int]bool)}
+	j := &Journal{inFlight: make(map[int]time.Time)}
 	for _, id := range []string{key.ID(), key.LegacyID()} {
 		p := filepath.Join(dir, id+".journal")
 		if _, err := os.Stat(p); err == nil {
@@ -421,8 +422,11 @@ func (j *Journal) load() (int64, error) {
 func (j *Journal) replay(rec record) {
 	switch rec.Kind {
 	case recSent:
+		at, _ := time.Parse(time.RFC3339Nano, rec.At)
 		for _, r := range rec.Rows {
-			j.inFlight[r] = true
+			if _, ok := j.inFlight[r]; !ok {
+				j.inFlight[r] = at
+			}
 		}
 	case recClear:
 		for _, r := range rec.Rows {
@@ -463,17 +467,13 @@ func (j *Journal) InFlight() int {
 	return len(j.inFlight)
 }
 
-// ResumeState is a copy of the rows already created or updated and those
-// in flight.
-func (j *Journal) ResumeState() (*importer.RowTable, map[int]bool) {
+// ResumeState is a copy of the rows already created or updated and of
+// those in flight, with when each was first sent (zero when the journal
+// did not say): a lead created since may be the row's.
+func (j *Journal) ResumeState() (*importer.RowTable, map[int]time.Time) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	c := j.confirmed.Clone()
-	f := make(map[int]bool, len(j.inFlight))
-	for k := range j.inFlight {
-		f[k] = true
-	}
-	return c, f
+	return j.confirmed.Clone(), maps.Clone(j.inFlight)
 }
 
 // Sent records rows about to go out. It is written before the call so a
@@ -482,7 +482,7 @@ func (j *Journal) ResumeState() (*importer.RowTable, map[int]bool) {
 // so it must survive a power loss. With dedup on a lost record only means
 // an idempotent re-send, and the next fsync (an answer) makes it durable.
 func (j *Journal) Sent(rows []int, durable bool) error {
-	return j.append(record{Kind: recSent, Rows: rows}, durable)
+	return j.append(record{Kind: recSent, At: time.Now().UTC().Format(time.RFC3339Nano), Rows: rows}, durable)
 }
 
 // Confirm records Marketo's answer for rows and syncs the file.

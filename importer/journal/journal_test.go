@@ -78,7 +78,7 @@ func TestJournalReplay(t *testing.T) {
 	if got, _ := confirmed.Get(2); confirmed.Len() != 1 || got != (importer.RowResult{Row: 2, State: importer.Created, LeadID: 10}) {
 		t.Errorf("confirmed = %+v", confirmed)
 	}
-	if len(inFlight) != 2 || !inFlight[4] || !inFlight[5] {
+	if len(inFlight) != 2 || inFlight[4].IsZero() || inFlight[5].IsZero() {
 		t.Errorf("in flight = %v", inFlight)
 	}
 	// The torn tail is cut, so the next record starts on its own line.
@@ -420,7 +420,7 @@ func TestJournalAdoptsLegacy(t *testing.T) {
 	}
 	confirmed, inFlight := j.ResumeState()
 	j.Close()
-	if got, _ := confirmed.Get(3); confirmed.Len() != 2 || got != (importer.RowResult{Row: 3, State: importer.Updated, LeadID: 11}) || len(inFlight) != 1 || !inFlight[4] {
+	if got, _ := confirmed.Get(3); confirmed.Len() != 2 || got != (importer.RowResult{Row: 3, State: importer.Updated, LeadID: 11}) || len(inFlight) != 1 || !hasRow(inFlight, 4) {
 		t.Errorf("resumed confirmed %+v, in flight %v", confirmed, inFlight)
 	}
 	if _, err := os.Stat(legacy); !errors.Is(err, os.ErrNotExist) {
@@ -441,5 +441,41 @@ func TestJournalAdoptsLegacy(t *testing.T) {
 	j.Close()
 	if b, err := os.ReadFile(legacy); err != nil || string(b) != old {
 		t.Errorf("legacy journal beside a current one changed: %v", err)
+	}
+}
+
+func hasRow(m map[int]time.Time, row int) bool {
+	_, ok := m[row]
+	return ok
+}
+
+// TestInFlightKeepsFirstSend: a row sent twice without an answer is in
+// flight since the first send (a lead created after it may be the row's),
+// and a row cleared and sent again since the second.
+func TestInFlightKeepsFirstSend(t *testing.T) {
+	dir := t.TempDir()
+	j, err := OpenJournal(dir, testKey(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for _, step := range []func() error{
+		func() error { return j.Sent([]int{2, 3}, true) },
+		func() error { time.Sleep(5 * time.Millisecond); return j.Clear([]int{3}) },
+		func() error { return j.Sent([]int{2, 3}, true) },
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	j, err = OpenJournal(dir, testKey(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	_, in := j.ResumeState()
+	if len(in) != 2 || in[2].Before(start) || !in[2].Before(in[3]) {
+		t.Errorf("in flight since %v, want row 2 since the first send, row 3 since the second", in)
 	}
 }

@@ -224,7 +224,7 @@ type runner struct {
 	resumed   int
 	unseen    int                // rows of opts.Rows not produced yet, counted as Waiting
 	confirmed *importer.RowTable // nil without a journal
-	inFlight  map[int]bool
+	inFlight  map[int]time.Time
 
 	stopOnce  sync.Once
 	stop      chan struct{}
@@ -276,7 +276,7 @@ func (r *runner) admit(b importer.Batch) *importer.Batch {
 			r.resumed++
 			continue
 		}
-		if r.inFlight[row] && !r.opts.Dedup {
+		if _, sent := r.inFlight[row]; sent && !r.opts.Dedup {
 			initial = append(initial, importer.RowResult{Row: row, State: importer.Unknown, Reason: msgInFlightUnknown})
 			continue
 		}
