@@ -1,6 +1,6 @@
 // Package marketotest is a local Marketo: a real HTTP server speaking the
-// SOAP syncMultipleLeads call and the REST Sync Leads call over one lead
-// store, with Marketo's authentication, limits and faults, plus injected
+// SOAP syncMultipleLeads call and the REST Sync Leads and Get Leads by
+// Filter Type calls over one lead store, with Marketo's authentication, limits and faults, plus injected
 // trouble (latency, 5xx, dropped connections, malformed and slow bodies).
 //
 // It runs in-process for tests, like net/http/httptest ([NewServer]), on a
@@ -15,6 +15,8 @@
 //	GET  <url>/soap/mktows/2_2?WSDL     WSDL of what is implemented
 //	GET|POST <url>/identity/oauth/token OAuth2 client credentials
 //	POST <url>/rest/v1/leads.json       Sync Leads
+//	GET  <url>/rest/v1/leads.json?filterType=…   Get Leads by Filter Type
+//	POST <url>/rest/v1/leads.json?_method=GET    the same, query as a form body
 //	GET  <url>/rest/v1/leads/describe.json
 //	GET  <url>/sandbox/leads, <url>/sandbox/stats   inspection (JSON)
 //
@@ -69,6 +71,30 @@
 //     createOnly on an existing lead 1005, updateOnly on a missing one 1004,
 //     several matches 1007. Field names are case-sensitive; lookups by
 //     email and custom text fields are case-insensitive.
+//   - REST Get Leads by Filter Type: filterType must be a searchable field
+//     (email, id, custom fields marked Searchable); a known unsearchable
+//     one is 1011 "Field '…' not supported" (error-codes.md), an unknown
+//     one 1003 "Invalid filterType '…'" (undocumented wording). Missing
+//     filterType or filterValues is 1002, except that a GET with no
+//     filterType at all stays 605, not being a call the sandbox knows.
+//     filterValues and fields split on commas, repeated parameters join,
+//     empty items are dropped; over 300 values 1003; an unknown name in
+//     fields 1006; more than 1,000 matching leads 1003 "Too many results
+//     match the filter". Values compare as Sync Leads looks keys up
+//     (email and custom text case-insensitively, integers by value).
+//     Leads come back by ascending id, in pages of batchSize (1 to 300,
+//     default 300) with moreResult and a nextPageToken bound to the
+//     filter (1003 for another filter's token or a broken one). Fields
+//     asked for and empty are null; numbers and booleans are JSON-typed;
+//     createdAt and updatedAt are RFC 3339 UTC to the second. Without
+//     fields: id, email, updatedAt, createdAt, firstName, lastName. The
+//     POST form (_method=GET in the URL) is read from an
+//     application/x-www-form-urlencoded body only (612 otherwise); a
+//     request URI over 8,192 bytes gets HTTP 414, uncounted, like 413.
+//     Stats count the two forms as "REST getLeadsByFilter" and "REST
+//     getLeadsByFilter via POST", apart from Sync Leads ("REST
+//     leads.json"); they count against the same limits and quota and
+//     suffer the same injected trouble.
 //   - Limits are shared by SOAP and REST. Concurrency is checked as a call
 //     arrives (20024/615); refused calls are not in flight. Rate window and
 //     daily quota count only calls that passed authentication and were

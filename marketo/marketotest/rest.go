@@ -3,14 +3,17 @@ package marketotest
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/base32"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"maps"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +26,12 @@ import (
 // bytes: the sandbox takes the smaller, so a client that counts on the
 // larger is caught here rather than by a live instance.
 const maxRESTBody = 1_000_000
+
+// maxRESTURI is Marketo's limit on a request's address: a GET whose URI
+// exceeds 8 KB gets 414 (error-codes.md). Marketo's "total GET request"
+// may count headers too; the sandbox counts only the URI, as sent in the
+// request line, so a client must keep its own margin.
+const maxRESTURI = 8192
 
 // maxTokens bounds remembered tokens; an evicted expired token reads as
 // invalid (601) instead of expired (602), which clients treat alike.
@@ -98,6 +107,9 @@ type restEnvelope struct {
 	Success   bool        `json:"success"`
 	Errors    []restError `json:"errors,omitempty"`
 	Result    any         `json:"result,omitempty"`
+	// Paged answers (Get Leads by Filter Type) only.
+	MoreResult    bool   `json:"moreResult,omitempty"`
+	NextPageToken string `json:"nextPageToken,omitempty"`
 }
 
 func (s *Server) requestID() string {
@@ -165,13 +177,23 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	var handle func() reply
 	switch r.URL.Path {
 	case RESTPath + "/v1/leads.json":
-		op = "leads.json"
-		if r.Method != http.MethodPost {
-			handle = func() reply {
-				return s.restFail(605, "HTTP Method not supported: Sync Leads is called with POST")
-			}
-		} else {
+		// One path, three calls: Sync Leads, Get Leads by Filter Type,
+		// and the same Get as a POST for queries too long for a URL.
+		switch {
+		case r.Method == http.MethodGet && r.URL.Query().Has("filterType"):
+			op = "getLeadsByFilter"
+			handle = func() reply { return s.findLeadsREST(r, fs, r.URL.Query()) }
+		case r.Method == http.MethodPost && r.URL.Query().Get("_method") == "GET":
+			op = "getLeadsByFilter via POST"
+			handle = func() reply { return s.findLeadsFormREST(r, fs) }
+		case r.Method == http.MethodPost:
+			op = "leads.json"
 			handle = func() reply { return s.syncLeadsREST(r, cfg, fs) }
+		default:
+			op = "leads.json"
+			handle = func() reply {
+				return s.restFail(605, "HTTP Method not supported: Sync Leads is called with POST, Get Leads by Filter Type with GET and a filterType")
+			}
 		}
 	case RESTPath + "/v1/leads/describe.json":
 		op = "describe.json"
@@ -184,6 +206,11 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	refuse := func() reply { return s.restFail(615, "Concurrent access limit reached") }
 	timeout := func() reply { return s.restFail(604, "Request time-out") }
 	s.serveCall(w, r, cfg, maxRESTBody+1, refuse, timeout, func() reply {
+		if len(r.RequestURI) > maxRESTURI {
+			s.rec.fault("http-414")
+			return reply{status: http.StatusRequestURITooLong, contentType: "text/html",
+				body: []byte("<html><head><title>414 Request-URI Too Long</title></head><body><h1>414 Request-URI Too Long</h1></body></html>\n")}
+		}
 		if rep, big := s.tooLarge(r); big {
 			return rep
 		}
@@ -446,4 +473,191 @@ func (s *Server) describeREST(fs *fieldSet) reply {
 		}
 	}
 	return jsonReply(http.StatusOK, restEnvelope{RequestID: s.requestID(), Success: true, Result: out})
+}
+
+// Get Leads by Filter Type limits, as leads.md documents them: "up to 300
+// comma-separated values", more than 1,000 matches is "1003, Too many
+// results match the filter", and pages of at most (and by default) 300.
+const (
+	maxFilterValues  = 300
+	maxFilterMatches = 1000
+	maxFindBatch     = 300
+)
+
+// defaultFindFields are the fields an answer carries when the call names
+// none (leads.md).
+var defaultFindFields = []string{"id", "email", "updatedAt", "createdAt", "firstName", "lastName"}
+
+// findLeadsFormREST is Get Leads by Filter Type sent as POST with
+// _method=GET: the query string travels as a form body, the only place the
+// sandbox reads it from, since that is where Marketo says to put it.
+func (s *Server) findLeadsFormREST(r *http.Request, fs *fieldSet) reply {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
+		return s.restFail(612, "Invalid Content Type")
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return s.restFail(611, "System error: could not read the request")
+	}
+	q, err := url.ParseQuery(string(body))
+	if err != nil {
+		return s.restFail(1003, "Invalid data: the form body is not URL-encoded")
+	}
+	return s.findLeadsREST(r, fs, q)
+}
+
+// findLeadsREST answers Get Leads by Filter Type from the query q. Leads
+// come back by ascending id, so a page token can be an offset: new leads
+// get higher ids and nothing is deleted, so earlier pages stay put.
+func (s *Server) findLeadsREST(r *http.Request, fs *fieldSet, q url.Values) reply {
+	filterType := q.Get("filterType")
+	if filterType == "" {
+		return s.restFail(1002, "Missing value for the required parameter 'filterType'")
+	}
+	by := fs.byREST[filterType]
+	switch {
+	case by == nil:
+		return s.restFail(1003, fmt.Sprintf("Invalid filterType '%s'", clip(filterType)))
+	case !by.Searchable:
+		return s.restFail(1011, fmt.Sprintf("Field '%s' not supported", filterType))
+	}
+	values := splitList(q["filterValues"])
+	switch {
+	case len(values) == 0:
+		return s.restFail(1002, "Missing value for the required parameter 'filterValues'")
+	case len(values) > maxFilterValues:
+		return s.restFail(1003, fmt.Sprintf("Invalid data: %d filterValues, at most %d are allowed", len(values), maxFilterValues))
+	}
+	names := splitList(q["fields"])
+	if len(names) == 0 {
+		names = defaultFindFields
+	}
+	want := make([]*FieldDef, len(names))
+	for i, n := range names {
+		if want[i] = fs.byREST[n]; want[i] == nil {
+			return s.restFail(1006, fmt.Sprintf("Field '%s' not found", clip(n)))
+		}
+	}
+	batch := maxFindBatch
+	if b := q.Get("batchSize"); b != "" {
+		n, err := strconv.Atoi(b)
+		if err != nil || n < 1 || n > maxFindBatch {
+			return s.restFail(1003, fmt.Sprintf("Invalid data: batchSize '%s', 1 to %d expected", clip(b), maxFindBatch))
+		}
+		batch = n
+	}
+	key := filterType + "\x00" + strings.Join(values, ",")
+	offset := 0
+	if tok := q.Get("nextPageToken"); tok != "" {
+		var ok bool
+		if offset, ok = readPageToken(tok, key); !ok {
+			return s.restFail(1003, "Invalid data: nextPageToken does not belong to this filter")
+		}
+	}
+
+	st := s.store
+	st.mu.Lock()
+	seen := map[int]bool{}
+	var ids []int
+	for _, v := range values {
+		// Compare as the store keeps values, so 007 finds an integer 7.
+		if norm, reason := checkValue(by, v); reason == "" {
+			v = norm
+		}
+		for _, id := range st.findField(by, v) {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) > maxFilterMatches {
+		st.mu.Unlock()
+		return s.restFail(1003, "Too many results match the filter")
+	}
+	slices.Sort(ids)
+	page := ids[min(offset, len(ids)):min(offset+batch, len(ids))]
+	records := make([]map[string]any, len(page))
+	for i, id := range page {
+		l := st.leads[id]
+		rec := make(map[string]any, len(want))
+		for _, f := range want {
+			rec[f.RESTName] = findValue(l, f)
+		}
+		records[i] = rec
+	}
+	st.mu.Unlock()
+	env := restEnvelope{RequestID: s.requestID(), Success: true, Result: records}
+	if end := offset + len(page); end < len(ids) {
+		env.MoreResult, env.NextPageToken = true, pageToken(end, key)
+	}
+	return jsonReply(http.StatusOK, env)
+}
+
+// splitList reads a comma-separated parameter, given once or repeated;
+// empty items are dropped, as they could match nothing.
+func splitList(params []string) []string {
+	var out []string
+	for _, p := range params {
+		for _, v := range strings.Split(p, ",") {
+			if v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// findValue is a stored value as Marketo types it in JSON; null for a field
+// the lead has no value in.
+func findValue(l *lead, f *FieldDef) any {
+	switch f.SOAPName {
+	case "Id":
+		return l.id
+	case "Email":
+		if l.email == "" {
+			return nil
+		}
+		return l.email
+	case "CreatedAt":
+		return l.createdAt.UTC().Format("2006-01-02T15:04:05Z")
+	case "UpdatedAt":
+		return l.updatedAt.UTC().Format("2006-01-02T15:04:05Z")
+	}
+	v, ok := l.fields[f.SOAPName]
+	if !ok {
+		return nil
+	}
+	switch f.DataType {
+	case TypeInteger, TypeFloat, TypeCurrency:
+		return json.Number(v) // checkValue normalised it to a JSON number
+	case TypeBoolean:
+		return v == "true"
+	}
+	return v
+}
+
+// pageToken encodes where the next page starts and which filter it
+// belongs to, in the base32 look of Marketo's tokens.
+func pageToken(offset int, key string) string {
+	return base32.StdEncoding.EncodeToString(fmt.Appendf(nil, "%d:%x", offset, filterHash(key)))
+}
+
+func readPageToken(tok, key string) (int, bool) {
+	raw, err := base32.StdEncoding.DecodeString(tok)
+	if err != nil {
+		return 0, false
+	}
+	off, hash, ok := strings.Cut(string(raw), ":")
+	n, err := strconv.Atoi(off)
+	if !ok || err != nil || n < 0 || hash != fmt.Sprintf("%x", filterHash(key)) {
+		return 0, false
+	}
+	return n, true
+}
+
+func filterHash(key string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(key)) //nolint:errcheck // hash writes never fail
+	return h.Sum64()
 }
