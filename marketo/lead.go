@@ -1,6 +1,9 @@
 package marketo
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // MaxBatch is the largest number of leads Marketo accepts in one sync call,
 // over SOAP (documented recommendation) and REST (hard limit) alike.
@@ -109,4 +112,29 @@ type Field struct {
 // FieldLister lists the lead fields an instance knows.
 type FieldLister interface {
 	LeadFields(ctx context.Context) ([]Field, error)
+}
+
+// MaxFindValues is the most values one FindLeads call takes (Marketo's limit).
+const MaxFindValues = 300
+
+// FoundLead is a lead a lookup found.
+type FoundLead struct {
+	ID        int
+	Email     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Fields    map[string]string // the extra fields asked for, by REST name; absent or null ones left out
+}
+
+// LeadFinder looks leads up by one field. RESTClient implements it.
+//
+// FindLeads returns every lead whose field (a REST name: "email", "id" or a
+// searchable custom field) equals one of values, in no promised order.
+// Values may not contain commas, and a call takes 1 to [MaxFindValues] of
+// them. fields names extra fields to return in [FoundLead.Fields]. Marketo
+// refuses a lookup matching more than 1,000 leads (1003); that and
+// call-level failures come back as the errors [Syncer] returns, so
+// [ClassOf] and friends classify them.
+type LeadFinder interface {
+	FindLeads(ctx context.Context, field string, values []string, fields []string) ([]FoundLead, error)
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,7 +67,7 @@ const (
 )
 
 // RESTClient calls Marketo's REST API: Sync Leads (POST
-// /rest/v1/leads.json) and Describe Leads. It fetches OAuth2 access tokens
+// /rest/v1/leads.json), Get Leads by Filter Type and Describe Leads. It fetches OAuth2 access tokens
 // with the client credentials grant, caches one until shortly before it
 // expires, and sends it only in the Authorization header. It is safe for
 // concurrent use; concurrent calls share one token refresh.
@@ -202,7 +203,7 @@ func (c *RESTClient) SyncLeads(ctx context.Context, leads []Lead, dedup bool) ([
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	body := c.appendSyncBody(make([]byte, 0, restRequestSize(leads, c.fspiField)), p, leads)
-	r, err := callREST[restRecord](ctx, c, op, http.MethodPost, c.leadsURL, body)
+	r, err := callREST[restRecord](ctx, c, op, http.MethodPost, c.leadsURL, body, "application/json")
 	if err != nil {
 		return nil, err
 	}
@@ -327,7 +328,7 @@ func repeatedLater(as []Attribute, name string) bool {
 // by REST name ("firstName").
 func (c *RESTClient) LeadFields(ctx context.Context) ([]Field, error) {
 	const op = "Marketo REST Describe Leads"
-	r, err := callREST[restField](ctx, c, op, http.MethodGet, c.describeURL, nil)
+	r, err := callREST[restField](ctx, c, op, http.MethodGet, c.describeURL, nil, "")
 	if err != nil {
 		return nil, err
 	}
@@ -345,12 +346,170 @@ func (c *RESTClient) LeadFields(ctx context.Context) ([]Field, error) {
 	return out, nil
 }
 
+// findMaxURL is the longest Get Leads by Filter Type address sent as a GET.
+// Marketo answers 414 when "the total GET request exceeds 8KB"; the request
+// line's method and version and the headers (Host, the token, User-Agent)
+// share that budget, so 1 KB of it is left to them.
+const findMaxURL = 8192 - 1024
+
+// findMaxMatches is the most leads one filter can return: Marketo refuses a
+// filter matching more with 1003, so an answer adding up to more is broken.
+const findMaxMatches = 1000
+
+// findBaseFields are asked for on every lookup to fill [FoundLead].
+var findBaseFields = []string{"id", "email", "createdAt", "updatedAt"}
+
+// FindLeads runs Get Leads by Filter Type: the leads whose field equals one
+// of values (see [LeadFinder]). Values are checked before any call, since
+// Marketo reads filterValues as one comma-separated list and a comma or an
+// empty value would silently look up something else. It follows Marketo's
+// paging until every page is read.
+func (c *RESTClient) FindLeads(ctx context.Context, field string, values []string, fields []string) ([]FoundLead, error) {
+	const op = "Marketo REST Get Leads by Filter Type"
+	if err := checkFind(field, values, fields); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	params := url.Values{
+		"filterType":   {field},
+		"filterValues": {strings.Join(values, ",")},
+		"fields":       {strings.Join(findFieldList(fields), ",")},
+	}
+	var out []FoundLead
+	for {
+		r, err := c.findPage(ctx, op, params)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range r.Result {
+			l, err := foundLead(rec, fields)
+			if err != nil {
+				return nil, fmt.Errorf("%s: lead %d of the answer: %w", op, len(out)+1, err)
+			}
+			out = append(out, l)
+		}
+		if len(out) > findMaxMatches {
+			return nil, fmt.Errorf("%s: Marketo returned more than %d leads for one filter: %w", op, findMaxMatches, ErrMismatchedAnswer)
+		}
+		// Marketo's docs name both nextPageToken and moreResult without
+		// saying which one ends a lookup. Following any token until a page
+		// comes back empty costs at most one call and never drops leads,
+		// which would make the caller create them twice.
+		switch {
+		case r.NextPageToken == "" && r.MoreResult:
+			return nil, fmt.Errorf("%s: Marketo says more leads follow but gave no nextPageToken: %w", op, ErrMismatchedAnswer)
+		case r.NextPageToken == "" || len(r.Result) == 0:
+			return out, nil
+		}
+		params.Set("nextPageToken", r.NextPageToken)
+	}
+}
+
+// findPage fetches one page: a GET while the address fits Marketo's limit,
+// else the POST with _method=GET and the query as a form body that Marketo
+// prescribes in place of a GET it would answer with 414.
+func (c *RESTClient) findPage(ctx context.Context, op string, params url.Values) (*restResponse[map[string]json.RawMessage], error) {
+	q := params.Encode()
+	if u := c.leadsURL + "?" + q; len(u) <= findMaxURL {
+		return callREST[map[string]json.RawMessage](ctx, c, op, http.MethodGet, u, nil, "")
+	}
+	return callREST[map[string]json.RawMessage](ctx, c, op, http.MethodPost, c.leadsURL+"?_method=GET", []byte(q), "application/x-www-form-urlencoded")
+}
+
+func checkFind(field string, values, fields []string) error {
+	switch {
+	case field == "" || strings.Contains(field, ","):
+		return fmt.Errorf("%q is not a field name to look leads up by", field)
+	case len(values) == 0:
+		return errors.New("no values to look up")
+	case len(values) > MaxFindValues:
+		return fmt.Errorf("%d values in one call; Marketo takes at most %d", len(values), MaxFindValues)
+	}
+	for i, v := range values {
+		if v == "" {
+			return fmt.Errorf("value %d is empty; Marketo cannot look up an empty value", i+1)
+		}
+		if strings.Contains(v, ",") {
+			return fmt.Errorf("value %d (%q) contains a comma, which Marketo takes for a separator; it cannot be looked up", i+1, v)
+		}
+	}
+	for _, f := range fields {
+		if f == "" || strings.Contains(f, ",") {
+			return fmt.Errorf("%q is not a field name to return", f)
+		}
+	}
+	return nil
+}
+
+// findFieldList is the fields parameter: the base fields, then the extra
+// ones not already among them.
+func findFieldList(extra []string) []string {
+	out := slices.Clone(findBaseFields)
+	for _, f := range extra {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// foundLead reads one record of a Get Leads answer.
+func foundLead(rec map[string]json.RawMessage, extra []string) (FoundLead, error) {
+	var l FoundLead
+	if err := json.Unmarshal(rec["id"], &l.ID); err != nil || l.ID <= 0 {
+		return FoundLead{}, fmt.Errorf("no valid lead id (%s): %w", rec["id"], ErrMismatchedAnswer)
+	}
+	if email, ok := fieldText(rec["email"]); ok {
+		l.Email = email
+	}
+	for _, ts := range []struct {
+		name string
+		dst  *time.Time
+	}{{"createdAt", &l.CreatedAt}, {"updatedAt", &l.UpdatedAt}} {
+		text, ok := fieldText(rec[ts.name])
+		if !ok {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, text)
+		if err != nil {
+			return FoundLead{}, fmt.Errorf("lead %d: %s %q is not an RFC 3339 time: %w", l.ID, ts.name, text, ErrMismatchedAnswer)
+		}
+		*ts.dst = t
+	}
+	if len(extra) > 0 {
+		l.Fields = make(map[string]string, len(extra))
+		for _, name := range extra {
+			if text, ok := fieldText(rec[name]); ok {
+				l.Fields[name] = text
+			}
+		}
+	}
+	return l, nil
+}
+
+// fieldText is a field value as text: strings unquoted, numbers and
+// booleans as Marketo wrote them, anything else as its JSON. It reports
+// false for a missing or null value.
+func fieldText(raw json.RawMessage) (string, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", false
+	}
+	var s string
+	if raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	return string(raw), true
+}
+
 // restResponse is the envelope of every REST answer.
 type restResponse[T any] struct {
 	RequestID string      `json:"requestId"`
 	Success   bool        `json:"success"`
 	Errors    []restError `json:"errors"`
 	Result    []T         `json:"result"`
+	// Paged reads (Get Leads by Filter Type) say whether more follows.
+	MoreResult    bool   `json:"moreResult"`
+	NextPageToken string `json:"nextPageToken"`
 }
 
 type restError struct {
@@ -395,14 +554,14 @@ type restField struct {
 // callREST runs one API call with a cached token. If Marketo says the token
 // is invalid or expired (601, 602), it drops that token, fetches a new one
 // and tries once more. Each attempt decodes into a fresh answer.
-func callREST[T any](ctx context.Context, c *RESTClient, op, method, endpoint string, body []byte) (*restResponse[T], error) {
+func callREST[T any](ctx context.Context, c *RESTClient, op, method, endpoint string, body []byte, contentType string) (*restResponse[T], error) {
 	for attempt := 0; ; attempt++ {
 		tok, err := c.accessToken(ctx)
 		if err != nil {
 			return nil, err
 		}
 		r := new(restResponse[T])
-		err = c.send(ctx, op, method, endpoint, body, tok, r)
+		err = c.send(ctx, op, method, endpoint, body, contentType, tok, r)
 		var me *Error
 		if attempt == 0 && errors.As(err, &me) && (me.Code == "601" || me.Code == "602") {
 			c.dropToken(tok)
@@ -430,7 +589,7 @@ func (r *restResponse[T]) apiErr(status int) *Error {
 }
 
 // send makes one HTTP exchange and decodes the JSON answer into out.
-func (c *RESTClient) send(ctx context.Context, op, method, endpoint string, body []byte, tok string, out interface{ apiErr(int) *Error }) error {
+func (c *RESTClient) send(ctx context.Context, op, method, endpoint string, body []byte, contentType, tok string, out interface{ apiErr(int) *Error }) error {
 	var rd io.Reader // stays a nil interface for GET
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -440,7 +599,7 @@ func (c *RESTClient) send(ctx context.Context, op, method, endpoint string, body
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Authorization", "Bearer "+tok)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -438,5 +439,79 @@ func TestRESTCancelWhileWaitingForToken(t *testing.T) {
 	}
 	if n := f.tokens.Load(); n != 1 {
 		t.Errorf("%d token fetches, want 1", n)
+	}
+}
+
+func TestFoundLead(t *testing.T) {
+	at := time.Date(2026, 12, 1, 10, 15, 30, 0, time.UTC)
+	tests := []struct {
+		name    string
+		rec     string
+		want    FoundLead
+		wantErr error
+	}{
+		{"typed values as text", `{"id":7,"email":"a@x.com","createdAt":"2026-12-01T10:15:30Z","updatedAt":"2026-12-01T04:15:30-06:00","leadScore":42,"unsubscribed":false,"firstName":"Zoë","ecids":["x"]}`,
+			FoundLead{ID: 7, Email: "a@x.com", CreatedAt: at, UpdatedAt: at, Fields: map[string]string{"leadScore": "42", "unsubscribed": "false", "firstName": "Zoë", "ecids": `["x"]`}}, nil},
+		{"nulls left out", `{"id":7,"email":null,"createdAt":null,"leadScore":null}`,
+			FoundLead{ID: 7, Fields: map[string]string{}}, nil},
+		{"no id", `{"email":"a@x.com"}`, FoundLead{}, ErrMismatchedAnswer},
+		{"not RFC 3339", `{"id":7,"createdAt":"2026-12-01 10:15:30"}`, FoundLead{}, ErrMismatchedAnswer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rec map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(tt.rec), &rec); err != nil {
+				t.Fatal(err)
+			}
+			got, err := foundLead(rec, []string{"leadScore", "unsubscribed", "firstName", "ecids"})
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("error %v, want %v", err, tt.wantErr)
+			}
+			if !got.CreatedAt.Equal(tt.want.CreatedAt) || !got.UpdatedAt.Equal(tt.want.UpdatedAt) {
+				t.Errorf("times %v, %v, want %v, %v", got.CreatedAt, got.UpdatedAt, tt.want.CreatedAt, tt.want.UpdatedAt)
+			}
+			got.CreatedAt, got.UpdatedAt, tt.want.CreatedAt, tt.want.UpdatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRESTFindLeadsPagingAnswers(t *testing.T) {
+	page := func(more bool, token string, ids ...int) string {
+		recs := make([]string, len(ids))
+		for i, id := range ids {
+			recs[i] = fmt.Sprintf(`{"id":%d}`, id)
+		}
+		return fmt.Sprintf(`{"requestId":"r","success":true,"moreResult":%v,"nextPageToken":%q,"result":[%s]}`, more, token, strings.Join(recs, ","))
+	}
+	tests := []struct {
+		name    string
+		pages   []string
+		want    int
+		wantErr error
+	}{
+		{"token without moreResult is followed", []string{page(false, "T1", 1, 2), page(false, "", 3)}, 3, nil},
+		{"an empty page ends", []string{page(true, "T1", 1), page(true, "T2")}, 1, nil},
+		{"moreResult without a token", []string{page(true, "", 1)}, 0, ErrMismatchedAnswer},
+		{"endless pages", slices.Repeat([]string{page(true, "T", 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)}, 101), 0, ErrMismatchedAnswer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := 0
+			_, c := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+				if r.Method != http.MethodGet || r.URL.Query().Get("filterValues") != "a@x.com" ||
+					(n > 0) != r.URL.Query().Has("nextPageToken") {
+					t.Errorf("page %d asked as %s %s", n+1, r.Method, r.URL.RawQuery)
+				}
+				_, _ = io.WriteString(w, tt.pages[min(n, len(tt.pages)-1)])
+				n++
+			})
+			got, err := c.FindLeads(context.Background(), "email", []string{"a@x.com"}, nil)
+			if !errors.Is(err, tt.wantErr) || len(got) != tt.want {
+				t.Errorf("%d leads, error %v; want %d, %v", len(got), err, tt.want, tt.wantErr)
+			}
+		})
 	}
 }
