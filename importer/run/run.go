@@ -41,6 +41,9 @@ type RunOptions struct {
 	BackoffBase    time.Duration // first retry waits up to this; 0 means 500 ms
 	BackoffCap     time.Duration // no retry waits longer; 0 means 30 s
 	CallTimeout    time.Duration // one call's limit; 0 means 2 min
+	// Settle is how long after a call whose answer was lost (dedup off)
+	// Leadsheet waits before looking its leads up; 0 means [DefaultSettle].
+	Settle time.Duration
 
 	// Journal, when set, records the run so a crash or quit resumes without
 	// sending a confirmed row twice. Rows it holds as created or updated
@@ -92,6 +95,9 @@ func (o RunOptions) withDefaults() RunOptions {
 	}
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = DefaultCallTimeout
+	}
+	if o.Settle <= 0 {
+		o.Settle = DefaultSettle
 	}
 	return o
 }
@@ -224,7 +230,7 @@ type runner struct {
 	resumed   int
 	unseen    int                // rows of opts.Rows not produced yet, counted as Waiting
 	confirmed *importer.RowTable // nil without a journal
-	inFlight  map[int]time.Time
+	inFlight  map[int]time.Time  // rows a stopped run sent, and when, as the journal has them
 
 	stopOnce  sync.Once
 	stop      chan struct{}
@@ -260,12 +266,16 @@ func (r *runner) start() {
 }
 
 // admit sets the starting state of b's rows: rows the journal already knows
-// are final; the rest wait in the batch returned (nil when none is left).
-func (r *runner) admit(b importer.Batch) *importer.Batch {
+// are final; the rest wait in keep, or, when a stopped run sent them with
+// dedup off and Marketo can be asked whether they created leads, in lost
+// (each nil when empty).
+func (r *runner) admit(b importer.Batch) (keep, lost *importer.Batch) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var initial []importer.RowResult
-	keep := &importer.Batch{Seq: b.Seq, Key: b.Key}
+	keep = &importer.Batch{Seq: b.Seq, Key: b.Key}
+	lost = &importer.Batch{Seq: b.Seq, Key: b.Key}
+	findable := r.canFindLost(b)
 	for i, row := range b.Rows {
 		if r.unseen > 0 {
 			r.unseen--
@@ -276,12 +286,16 @@ func (r *runner) admit(b importer.Batch) *importer.Batch {
 			r.resumed++
 			continue
 		}
+		into := keep
 		if _, sent := r.inFlight[row]; sent && !r.opts.Dedup {
-			initial = append(initial, importer.RowResult{Row: row, State: importer.Unknown, Reason: msgInFlightUnknown})
-			continue
+			if !findable {
+				initial = append(initial, importer.RowResult{Row: row, State: importer.Unknown, Reason: msgInFlightUnknown})
+				continue
+			}
+			into = lost
 		}
-		keep.Rows = append(keep.Rows, row)
-		keep.Leads = append(keep.Leads, b.Leads[i])
+		into.Rows = append(into.Rows, row)
+		into.Leads = append(into.Leads, b.Leads[i])
 		r.res.Set(importer.RowResult{Row: row, State: importer.Waiting})
 		r.totals.Waiting++
 	}
@@ -290,10 +304,16 @@ func (r *runner) admit(b importer.Batch) *importer.Batch {
 		r.pushLocked(importer.BatchDone, b.Seq, "", initial)
 	}
 	if len(keep.Rows) == 0 {
-		return nil
+		keep = nil
 	}
-	return keep
+	if len(lost.Rows) == 0 {
+		lost = nil
+	}
+	return keep, lost
 }
+
+// sentAt is when a stopped run first sent row, as its journal says.
+func (r *runner) sentAt(row int) time.Time { return r.inFlight[row] }
 
 // send runs the workers over what src produces and ends NotSent whatever
 // comes after the run stopped.
@@ -313,11 +333,7 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 			}
 		})
 	}
-	srcErr := src(func(b importer.Batch) {
-		keep := r.admit(b)
-		if keep == nil {
-			return
-		}
+	dispatch := func(keep *importer.Batch) {
 		if r.stopped() || ctx.Err() != nil {
 			r.notSent(keep)
 			return
@@ -335,6 +351,17 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 		case <-ctx.Done():
 			gate.leave(keys)
 			r.notSent(keep)
+		}
+	}
+	srcErr := src(func(b importer.Batch) {
+		keep, lost := r.admit(b)
+		if lost != nil {
+			if rest := r.settleLost(ctx, lost, r.sentAt, msgInFlightUnknown); rest != nil {
+				dispatch(rest)
+			}
+		}
+		if keep != nil {
+			dispatch(keep)
 		}
 	})
 	close(feed)
@@ -360,10 +387,11 @@ func (r *runner) sendBatch(ctx context.Context, b *importer.Batch) {
 // tries is what earlier attempts at a batch (or at the batch a part was
 // split from) leave for the next.
 type tries struct {
-	announced bool  // the rows are in the journal as sent and shown Sending
-	lost      error // the first failure after which Marketo may have applied the call
-	split604  bool  // the batch was already halved once after a 604
-	attempt   int   // tries made so far, carried into halves after a 604
+	announced bool      // the rows are in the journal as sent and shown Sending
+	lost      error     // the first failure after which Marketo may have applied the call
+	split604  bool      // the batch was already halved once after a 604
+	attempt   int       // tries made so far, carried into halves after a 604
+	sentAt    time.Time // when the rows were first announced
 }
 
 // sendPart sends b, retrying passing failures, until each of its rows is
@@ -392,7 +420,7 @@ func (r *runner) sendPart(ctx context.Context, b *importer.Batch, tr *tries) {
 				return
 			}
 			r.started(b)
-			tr.announced = true
+			tr.announced, tr.sentAt = true, time.Now()
 		}
 		statuses, err := r.call(ctx, b)
 		r.budget.release()
@@ -436,7 +464,12 @@ func (r *runner) sendPart(ctx context.Context, b *importer.Batch, tr *tries) {
 		case class == marketo.ClassTransient:
 			if !marketo.NotApplied(err) {
 				if !r.opts.Dedup {
-					r.unknown(b, fmt.Sprintf(msgAnswerLost, describe(err)))
+					at := tr.sentAt
+					rest := r.settleLost(ctx, b, func(int) time.Time { return at }, fmt.Sprintf(msgAnswerLost, describe(err)))
+					if rest != nil {
+						// Cleared in the journal: announced afresh, with the tries left.
+						r.sendPart(ctx, rest, &tries{attempt: attempt})
+					}
 					return
 				}
 				if tr.lost == nil {
