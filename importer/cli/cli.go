@@ -99,6 +99,7 @@ type options struct {
 	dedup       bool
 	batchSize   int
 	concurrency int
+	lostWait    time.Duration
 	api         string
 	profile     string
 	endpoint    string
@@ -138,6 +139,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.dedup, "dedup", true, "update leads that already exist (false: every row creates a new lead)")
 	fs.IntVar(&o.batchSize, "batch-size", marketo.MaxBatch, "leads per call, 1-300")
 	fs.IntVar(&o.concurrency, "concurrency", run.DefaultConcurrency, "calls at once, 1-10")
+	fs.DurationVar(&o.lostWait, "lost-answer-wait", run.DefaultSettle, "with --dedup=false over REST: how long after a call whose answer was lost to look in Marketo for the leads it may have created")
 	fs.StringVar(&o.api, "api", "", "Marketo API: soap or rest (default: the account's, else soap)")
 	fs.StringVar(&o.profile, "profile", "", "saved Marketo account to use")
 	fs.StringVar(&o.endpoint, "endpoint", "", "SOAP endpoint URL")
@@ -195,6 +197,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.concurrency < 1 || o.concurrency > run.DefaultConcurrency {
 		return o, &usageError{msg: "--concurrency must be between 1 and 10 (Marketo allows 10 calls at once)"}
+	}
+	if o.lostWait <= 0 {
+		return o, &usageError{msg: "--lost-answer-wait must be a duration such as 1m or 30s"}
 	}
 	if o.headerRow < 0 {
 		return o, &usageError{msg: "--header-row must be a row number, 1 or more"}

@@ -243,7 +243,10 @@ func (h *harness) command(ctx context.Context, file string, extra ...string) *ex
 	var secret string
 	switch h.api {
 	case "rest":
-		args = append(args, "--api", "rest", "--rest-url", h.sb.root+marketotest.RESTPath, "--client-id", marketotest.DefaultClientID)
+		// The sandbox applies a call before answering or not at all, so
+		// a lost answer settles at once.
+		args = append(args, "--api", "rest", "--rest-url", h.sb.root+marketotest.RESTPath, "--client-id", marketotest.DefaultClientID,
+			"--lost-answer-wait", "50ms")
 		secret = cli.EnvClientSecret + "=" + marketotest.DefaultClientSecret
 	default:
 		args = append(args, "--api", "soap", "--endpoint", h.sb.root+marketotest.SOAPPath, "--user-id", marketotest.DefaultUserID)

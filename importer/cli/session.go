@@ -440,7 +440,7 @@ var errDryRun = errors.New("dry run: not sent")
 func (s *session) send(ctx context.Context, rep *job.Report, outputs job.Outputs) error {
 	prog := newProgress(s.env.Stderr, s.env.StderrIsTerminal)
 	out, runErr := s.j.Send(ctx, rep, job.SendOptions{Client: s.client, Account: job.AccountOf(s.profile), Dirs: s.dirs,
-		Holder: "leadsheet sync", RequireResume: s.o.resume, Run: run.RunOptions{Concurrency: s.o.concurrency}}, prog.event)
+		Holder: "leadsheet sync", RequireResume: s.o.resume, Run: run.RunOptions{Concurrency: s.o.concurrency, Settle: s.o.lostWait}}, prog.event)
 	prog.done()
 	var je *job.Error
 	if errors.As(runErr, &je) {
