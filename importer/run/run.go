@@ -183,13 +183,15 @@ type BatchSource func(yield func(importer.Batch)) error
 // and concurrency limits) are retried with exponential backoff and full
 // jitter, and a rate or concurrency fault slows the whole run for a window.
 // With dedup off, a batch whose answer was lost may have created its leads,
-// so it is not sent again: its rows end Unknown. A quota or login failure
+// so it is not sent again blindly: over REST its emails are looked up once
+// the call has settled (see settleLost), else its rows end Unknown. Rows
+// sharing a key are never in two calls at once. A quota or login failure
 // stops the run: answers already received are kept and every row not yet
 // confirmed ends NotSent with the reason. Cancelling ctx does the same; with
 // dedup off the calls already on the wire are let finish so their outcome
 // is known. Rows the journal holds as confirmed are restored as each batch
 // arrives and not sent again; rows it holds in flight are sent again with
-// dedup on and end Unknown with dedup off.
+// dedup on, and with dedup off looked up like a lost answer.
 //
 // A src error stops the run like a quota failure (cause StopSource, its
 // text in the message) unless ctx was cancelled.
