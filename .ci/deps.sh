@@ -2,14 +2,15 @@
 # Installs the Debian/Ubuntu packages Leadsheet needs that are missing.
 #   .ci/deps.sh app    building and running the desktop app (cgo, X11/GL headers)
 #   .ci/deps.sh test   the above plus what the test suite uses (Xvfb, a real
-#                      keyring, xmllint, PHP's SoapClient, ImageMagick)
+#                      keyring, xmllint, PHP's SoapClient, ImageMagick,
+#                      node and npm for node-marketo-rest)
 # Uses sudo when not run as root.
 set -euo pipefail
 
 app=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
   libxinerama-dev libxi-dev libxxf86vm-dev)
 test=("${app[@]}" xvfb xauth xdotool imagemagick dbus gnome-keyring libsecret-tools
-  libxml2-utils php-cli php-soap python3)
+  libxml2-utils php-cli php-soap python3 nodejs npm)
 
 case "${1:-}" in
 app) wanted=("${app[@]}") ;;
