@@ -84,8 +84,10 @@
 //     (email and custom text case-insensitively, integers by value).
 //     Leads come back by ascending id, in pages of batchSize (1 to 300,
 //     default 300) with moreResult and a nextPageToken bound to the
-//     filter (1003 for another filter's token or a broken one). Fields
-//     asked for and empty are null; numbers and booleans are JSON-typed;
+//     filter (1003 for another filter's token or a broken one). Every
+//     lead has its id, asked for or not, as a live instance recorded in
+//     node-marketo-rest's fixtures answers. Fields asked for and empty are
+//     null; numbers and booleans are JSON-typed;
 //     createdAt and updatedAt are RFC 3339 UTC to the second. Without
 //     fields: id, email, updatedAt, createdAt, firstName, lastName. The
 //     POST form (_method=GET in the URL) is read from an

@@ -580,7 +580,10 @@ func (s *Server) findLeadsREST(r *http.Request, fs *fieldSet, q url.Values) repl
 	records := make([]map[string]any, len(page))
 	for i, id := range page {
 		l := st.leads[id]
-		rec := make(map[string]any, len(want))
+		// Marketo always answers with the id, asked for or not (as a
+		// recording in node-marketo-rest's fixtures shows).
+		rec := make(map[string]any, len(want)+1)
+		rec["id"] = l.id
 		for _, f := range want {
 			rec[f.RESTName] = findValue(l, f)
 		}

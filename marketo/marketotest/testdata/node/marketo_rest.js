@@ -46,12 +46,10 @@ readStdin().then(function (text) {
   return marketo.lead.createOrUpdate(spec.leads, { lookupField: 'email' })
     .then(function (data) {
       out.sync = data;
-      // Marketo returns id whether or not fields names it: the library's
+      // id is not asked for: Marketo returns it anyway, as the library's
       // recording of a live instance (fixtures/…/find-by-multiple-ids-and-
-      // retrieve-a-subset-of-fields) asked for email,lastName and got id.
-      // The sandbox returns only what is named, so id is named here until
-      // the sandbox follows Marketo.
-      return marketo.lead.find('email', spec.find, { fields: ['id', 'email', 'firstName', 'createdAt'] });
+      // retrieve-a-subset-of-fields) shows, and so must the sandbox.
+      return marketo.lead.find('email', spec.find, { fields: ['email', 'firstName', 'createdAt'] });
     })
     .then(function (data) {
       out.find = data;
