@@ -21,8 +21,14 @@ test) wanted=("${test[@]}") ;;
   ;;
 esac
 
+# A package whose command is already here counts as installed: NodeSource's
+# nodejs, for one, brings npm, and installing Debian's npm beside it fails.
+declare -A provides=([nodejs]=node [npm]=npm [python3]=python3 [php-cli]=php)
 missing=()
 for p in "${wanted[@]}"; do
+  if [ -n "${provides[$p]:-}" ] && command -v "${provides[$p]}" >/dev/null; then
+    continue
+  fi
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
