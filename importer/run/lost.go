@@ -71,8 +71,12 @@ func (r *runner) settleLost(ctx context.Context, b *importer.Batch, sentAt func(
 		r.unknown(b, fmt.Sprintf(msgLookupLost, describe(err)))
 		return nil
 	}
+	held := r.leadsHeld(found)
 	byEmail := map[string][]marketo.FoundLead{}
 	for _, l := range found {
+		if held[l.ID] {
+			continue // another row of this import made it, earlier
+		}
 		k := strings.ToLower(l.Email)
 		byEmail[k] = append(byEmail[k], l)
 	}
@@ -149,6 +153,35 @@ func (r *runner) settleLost(ctx context.Context, b *importer.Batch, sentAt func(
 		return nil
 	}
 	return absent
+}
+
+// leadsHeld tells which of found are already some row's lead, in this run
+// or in one the journal resumes: with dedup off a sheet may hold an email
+// twice, and the other row's lead is no proof that this row made one. It
+// scans every row's state, which only a lost answer costs.
+func (r *runner) leadsHeld(found []marketo.FoundLead) map[int]bool {
+	held := map[int]bool{}
+	if len(found) == 0 {
+		return held
+	}
+	want := make(map[int]bool, len(found))
+	for _, l := range found {
+		want[l.ID] = true
+	}
+	mark := func(t *importer.RowTable) {
+		for rr := range t.All() {
+			if rr.LeadID != 0 && want[rr.LeadID] {
+				held[rr.LeadID] = true
+			}
+		}
+	}
+	r.mu.Lock()
+	mark(&r.res)
+	r.mu.Unlock()
+	if r.confirmed != nil {
+		mark(r.confirmed)
+	}
+	return held
 }
 
 // findByEmail looks up every lead with an email of b's rows, retrying what

@@ -152,3 +152,61 @@ func TestLostRowsStayUnknownWithoutLookup(t *testing.T) {
 		t.Errorf("totals %+v with %d leads stored; want 20 unknown, 20 created", out.Totals, len(srv.Leads()))
 	}
 }
+
+// TestResumeDoesNotTakeAnotherRowsLead: with dedup off a sheet may hold an
+// email twice. The first row's lead, made moments before, must not pass
+// for the lead of the second row, whose call a crash cut off before
+// Marketo saw it: the second row is sent, and Marketo holds both.
+func TestResumeDoesNotTakeAnotherRowsLead(t *testing.T) {
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
+	client := restClient(t, srv)
+	ctx := context.Background()
+	batches := testBatchesField(40, 20, "twice%03d@example.com", "firstName")
+	batches[1].Leads[5].Email = batches[0].Leads[3].Email // rows 5 and 27
+
+	dir := t.TempDir()
+	key := testKey(false)
+	key.API, key.Endpoint = "REST", srv.RESTBaseURL()
+	j, err := journal.OpenJournal(dir, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Sent(batches[0].Rows, true); err != nil {
+		t.Fatal(err)
+	}
+	st, err := client.SyncLeads(ctx, batches[0].Leads, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done []importer.RowResult
+	for i, s := range st {
+		done = append(done, importer.RowResult{Row: batches[0].Rows[i], State: importer.Created, LeadID: s.LeadID})
+	}
+	if err := j.Confirm(done); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Sent(batches[1].Rows, true); err != nil { // and then the crash
+		t.Fatal(err)
+	}
+	j.Close()
+
+	j, err = journal.OpenJournal(dir, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	opts := fastOpts(false)
+	opts.Journal, opts.Settle = j, time.Millisecond
+	out, err := RunStream(ctx, client, chanSource(batches, -1, nil), opts, func(importer.Event) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Totals.Created != 40 {
+		t.Fatalf("totals %+v, want all 40 created", out.Totals)
+	}
+	ids := storeByEmail(srv)["twice003@example.com"]
+	r5, r27 := out.Results[3], out.Results[25]
+	if len(ids) != 2 || r5.LeadID == r27.LeadID || r5.LeadID != ids[0] || r27.LeadID != ids[1] {
+		t.Errorf("email on leads %v; row 5 says %d, row 27 says %d (%q): want two leads, one each", ids, r5.LeadID, r27.LeadID, r27.Reason)
+	}
+}

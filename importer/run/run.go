@@ -358,8 +358,17 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 	srcErr := src(func(b importer.Batch) {
 		keep, lost := r.admit(b)
 		if lost != nil {
-			if rest := r.settleLost(ctx, lost, r.sentAt, msgInFlightUnknown); rest != nil {
-				dispatch(rest)
+			// Held through the lookup: an earlier row with the same email
+			// still on the wire would make a lead that looks like this one's.
+			keys := keysOf(lost)
+			if !gate.enter(ctx, r.stop, keys) {
+				r.unknown(lost, msgInFlightUnknown)
+			} else {
+				rest := r.settleLost(ctx, lost, r.sentAt, msgInFlightUnknown)
+				gate.leave(keys)
+				if rest != nil {
+					dispatch(rest)
+				}
 			}
 		}
 		if keep != nil {
@@ -444,7 +453,7 @@ func (r *runner) sendPart(ctx context.Context, b *importer.Batch, tr *tries) {
 			// Marketo refused the request at the door: nothing was applied,
 			// and no try is spent; each half starts afresh.
 			r.note(importer.Retrying, b.Seq, fmt.Sprintf("Batch %d (%s) is larger than Marketo takes in one call; sending it in two parts", b.Seq+1, rowSpan(b.Rows)))
-			r.sendHalves(ctx, b, tries{announced: true, lost: tr.lost, split604: tr.split604})
+			r.sendHalves(ctx, b, tries{announced: true, lost: tr.lost, split604: tr.split604, sentAt: tr.sentAt})
 			return
 		}
 		class := marketo.ClassOf(err)
@@ -500,7 +509,7 @@ func (r *runner) sendPart(ctx context.Context, b *importer.Batch, tr *tries) {
 		if isTimeout604(err) && !tr.split604 && len(b.Rows) > 1 {
 			// The halves share the tries left, so a 604 that does not pass
 			// costs no more calls than retrying the whole batch would.
-			r.sendHalves(ctx, b, tries{announced: true, lost: tr.lost, split604: true, attempt: attempt - limitFaults})
+			r.sendHalves(ctx, b, tries{announced: true, lost: tr.lost, split604: true, attempt: attempt - limitFaults, sentAt: tr.sentAt})
 			return
 		}
 	}
