@@ -56,7 +56,7 @@ func (r *runner) settleLost(ctx context.Context, b *importer.Batch, sentAt func(
 		}
 	}
 	if wait := time.Until(latest.Add(r.opts.Settle)); wait > 0 {
-		r.note(importer.Retrying, b.Seq, fmt.Sprintf("Batch %d (%s): Marketo's answer was lost; checking in %s whether it created the leads", b.Seq+1, rowSpan(b.Rows), wait.Round(time.Second)))
+		r.note(importer.Retrying, b.Seq, fmt.Sprintf("Batch %d (%s): no answer came for these rows; Leadsheet checks in Marketo in %s whether they created leads, then sends the ones that did not", b.Seq+1, rowSpan(b.Rows), wait.Round(time.Second)))
 		if !r.sleep(ctx, wait) {
 			r.unknown(b, why)
 			return nil
