@@ -15,7 +15,11 @@ import (
 // DefaultSettle is how long Leadsheet lets a call whose answer was lost
 // settle before looking its leads up: Marketo may still be applying it, and
 // a lookup made too soon would call a lead absent that is about to exist.
-const DefaultSettle = time.Minute
+// It counts from the loss (or, for a stopped run's calls, from the resume),
+// as a gateway error or a timeout can come long after the call went out.
+// Marketo does not say how long a call may run on after its connection is
+// gone; two minutes is a guess on the safe side, and costs one wait.
+const DefaultSettle = 2 * time.Minute
 
 // clockSkew is how far this computer's clock and Marketo's may disagree: a
 // lead Marketo says it created up to this long before a row was sent may
@@ -41,21 +45,16 @@ func (r *runner) canFindLost(b importer.Batch) bool {
 // before the answer was recorded): a row is Created when Marketo has a lead
 // with its email created since the row was first sent (sentAt), sent again
 // (in the batch returned) when it has none, and Unknown, with why or the
-// lookup's trouble, when Leadsheet cannot tell. Found rows are confirmed in
-// the journal and absent ones cleared, so a stop now loses neither.
-func (r *runner) settleLost(ctx context.Context, b *importer.Batch, sentAt func(row int) time.Time, why string) *importer.Batch {
+// lookup's trouble, when Leadsheet cannot tell. The lookup waits until
+// lookAfter, when Marketo is done with the call. Found rows are confirmed
+// in the journal and absent ones cleared, so a stop now loses neither.
+func (r *runner) settleLost(ctx context.Context, b *importer.Batch, sentAt func(row int) time.Time, lookAfter time.Time, why string) *importer.Batch {
 	finder, ok := r.s.(marketo.LeadFinder)
 	if !ok || !r.canFindLost(*b) {
 		r.unknown(b, why)
 		return nil
 	}
-	var latest time.Time
-	for _, row := range b.Rows {
-		if t := sentAt(row); t.After(latest) {
-			latest = t
-		}
-	}
-	if wait := time.Until(latest.Add(r.opts.Settle)); wait > 0 {
+	if wait := time.Until(lookAfter); wait > 0 {
 		r.note(importer.Retrying, b.Seq, fmt.Sprintf("Batch %d (%s): no answer came for these rows; Leadsheet checks in Marketo in %s whether they created leads, then sends the ones that did not", b.Seq+1, rowSpan(b.Rows), wait.Round(time.Second)))
 		if !r.sleep(ctx, wait) {
 			r.unknown(b, why)

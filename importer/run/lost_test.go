@@ -2,7 +2,10 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -208,5 +211,96 @@ func TestResumeDoesNotTakeAnotherRowsLead(t *testing.T) {
 	r5, r27 := out.Results[3], out.Results[25]
 	if len(ids) != 2 || r5.LeadID == r27.LeadID || r5.LeadID != ids[0] || r27.LeadID != ids[1] {
 		t.Errorf("email on leads %v; row 5 says %d, row 27 says %d (%q): want two leads, one each", ids, r5.LeadID, r27.LeadID, r27.Reason)
+	}
+}
+
+// gateway stands between the run and the sandbox: lookups go through, and
+// a test decides what a sync meets (a gateway that gives up while the
+// backend still works, or one that never lets a call through).
+type gateway struct {
+	real marketo.Syncer
+	sync func(ctx context.Context, leads []marketo.Lead, dedup bool) ([]marketo.SyncStatus, error)
+}
+
+func (w *gateway) SyncLeads(ctx context.Context, leads []marketo.Lead, dedup bool) ([]marketo.SyncStatus, error) {
+	return w.sync(ctx, leads, dedup)
+}
+func (w *gateway) FindLeads(ctx context.Context, f string, v []string, fs []string) ([]marketo.FoundLead, error) {
+	return w.real.(marketo.LeadFinder).FindLeads(ctx, f, v, fs)
+}
+
+// TestLostAnswersUseUpTries: a gateway that keeps answering 502 without
+// the backend ever applying the call. Each lookup finds nothing and the
+// rows are sent again, but only MaxAttempts times: then they end Failed,
+// free to send later (the loop was endless; found in review).
+func TestLostAnswersUseUpTries(t *testing.T) {
+	cfg := marketotest.DefaultConfig()
+	cfg.RateLimit = 0
+	srv := sandboxtest.Start(t, cfg)
+	var calls atomic.Int64
+	w := &gateway{real: restClient(t, srv), sync: func(ctx context.Context, leads []marketo.Lead, dedup bool) ([]marketo.SyncStatus, error) {
+		calls.Add(1)
+		return nil, &marketo.TransportError{Op: "read answer", HTTPStatus: 502, Err: errors.New("bad gateway")}
+	}}
+	opts := fastOpts(false)
+	opts.Settle = time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	log := newEventLog()
+	out, err := Run(ctx, w, testBatchesField(5, 5, "loop%03d@example.com", "firstName"), opts, log.emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.check(t, out, 5)
+	if out.Totals.Failed != 5 || !strings.Contains(out.Results[0].Reason, "did not reach it") {
+		t.Errorf("totals %+v, first reason %q; want 5 failed, known not sent", out.Totals, out.Results[0].Reason)
+	}
+	if calls.Load() > int64(opts.MaxAttempts) {
+		t.Errorf("%d calls for one batch, MaxAttempts is %d: the lost-answer path never counts tries", calls.Load(), opts.MaxAttempts)
+	}
+}
+
+// TestLostAnswerSettlesFromTheLoss: the backend is still applying the
+// call when the gateway gives up (504 after 500 ms, the leads written 300
+// ms later). With Settle 400 ms counted from the loss, the lookup finds
+// the leads; counted from the send, it looked at once and sent the rows
+// again, doubling every lead (found in review).
+func TestLostAnswerSettlesFromTheLoss(t *testing.T) {
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
+	real := restClient(t, srv)
+	var first sync.Once
+	var bg sync.WaitGroup
+	w := &gateway{real: real}
+	w.sync = func(ctx context.Context, leads []marketo.Lead, dedup bool) ([]marketo.SyncStatus, error) {
+		lost := false
+		first.Do(func() { lost = true })
+		if !lost {
+			return real.SyncLeads(ctx, leads, dedup)
+		}
+		bg.Go(func() {
+			time.Sleep(800 * time.Millisecond)
+			if _, err := real.SyncLeads(context.Background(), leads, dedup); err != nil {
+				t.Error(err)
+			}
+		})
+		time.Sleep(500 * time.Millisecond)
+		return nil, &marketo.TransportError{Op: "read answer", HTTPStatus: 504, Err: errors.New("gateway timeout")}
+	}
+	opts := fastOpts(false)
+	opts.Settle = 400 * time.Millisecond
+	log := newEventLog()
+	out, err := Run(context.Background(), w, testBatchesField(5, 5, "slow%03d@example.com", "firstName"), opts, log.emit)
+	bg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.check(t, out, 5)
+	for email, ids := range storeByEmail(srv) {
+		if len(ids) != 1 {
+			t.Errorf("%s on %d leads %v", email, len(ids), ids)
+		}
+	}
+	if out.Totals.Created != 5 {
+		t.Errorf("totals %+v, want 5 created", out.Totals)
 	}
 }

@@ -239,6 +239,7 @@ type runner struct {
 	stopCause StopCause
 	stopMsg   string
 	stopErr   error
+	startedAt time.Time
 }
 
 // start makes pre-flight rejects final, loads what the journal knows and
@@ -246,6 +247,7 @@ type runner struct {
 func (r *runner) start() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.startedAt = time.Now()
 	var initial []importer.RowResult
 	for _, sk := range r.opts.Skipped {
 		sk.State = importer.Skipped
@@ -323,6 +325,7 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 	type gated struct {
 		b    *importer.Batch
 		keys []leadKey
+		lost bool // rows a stopped run sent with dedup off: looked up first
 	}
 	feed := make(chan gated)
 	gate := newKeyGate()
@@ -330,49 +333,54 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 	for range r.opts.Concurrency {
 		wg.Go(func() {
 			for g := range feed {
-				r.sendBatch(ctx, g.b)
+				if g.lost {
+					// The keys stay held through the lookup: an earlier row
+					// with the same email on the wire would make a lead that
+					// looks like this one's. The stopped run's calls may still
+					// be applied for a while after this run started.
+					if rest := r.settleLost(ctx, g.b, r.sentAt, r.startedAt.Add(r.opts.Settle), msgInFlightUnknown); rest != nil {
+						r.sendBatch(ctx, rest)
+					}
+				} else {
+					r.sendBatch(ctx, g.b)
+				}
 				gate.leave(g.keys)
 			}
 		})
 	}
-	dispatch := func(keep *importer.Batch) {
+	dispatch := func(b *importer.Batch, lost bool) {
+		// Rows that may have reached Marketo are Unknown, not "not sent",
+		// when the run stops before they are looked up.
+		end := r.notSent
+		if lost {
+			end = func(b *importer.Batch) { r.unknown(b, msgInFlightUnknown) }
+		}
 		if r.stopped() || ctx.Err() != nil {
-			r.notSent(keep)
+			end(b)
 			return
 		}
-		keys := keysOf(keep)
+		keys := keysOf(b)
 		if !gate.enter(ctx, r.stop, keys) {
-			r.notSent(keep)
+			end(b)
 			return
 		}
 		select {
-		case feed <- gated{keep, keys}:
+		case feed <- gated{b, keys, lost}:
 		case <-r.stop:
 			gate.leave(keys)
-			r.notSent(keep)
+			end(b)
 		case <-ctx.Done():
 			gate.leave(keys)
-			r.notSent(keep)
+			end(b)
 		}
 	}
 	srcErr := src(func(b importer.Batch) {
 		keep, lost := r.admit(b)
 		if lost != nil {
-			// Held through the lookup: an earlier row with the same email
-			// still on the wire would make a lead that looks like this one's.
-			keys := keysOf(lost)
-			if !gate.enter(ctx, r.stop, keys) {
-				r.unknown(lost, msgInFlightUnknown)
-			} else {
-				rest := r.settleLost(ctx, lost, r.sentAt, msgInFlightUnknown)
-				gate.leave(keys)
-				if rest != nil {
-					dispatch(rest)
-				}
-			}
+			dispatch(lost, true)
 		}
 		if keep != nil {
-			dispatch(keep)
+			dispatch(keep, false)
 		}
 	})
 	close(feed)
@@ -476,10 +484,14 @@ func (r *runner) sendPart(ctx context.Context, b *importer.Batch, tr *tries) {
 			if !marketo.NotApplied(err) {
 				if !r.opts.Dedup {
 					at := tr.sentAt
-					rest := r.settleLost(ctx, b, func(int) time.Time { return at }, fmt.Sprintf(msgAnswerLost, describe(err)))
-					if rest != nil {
+					rest := r.settleLost(ctx, b, func(int) time.Time { return at }, time.Now().Add(r.opts.Settle), fmt.Sprintf(msgAnswerLost, describe(err)))
+					switch {
+					case rest == nil:
+					case attempt-limitFaults >= r.opts.MaxAttempts:
+						r.refused(rest, fmt.Sprintf("Marketo did not accept this batch after %d tries (last: %s). Leadsheet checked in Marketo: these rows did not reach it; send them again later.", attempt, describe(err)), nil)
+					default:
 						// Cleared in the journal: announced afresh, with the tries left.
-						r.sendPart(ctx, rest, &tries{attempt: attempt})
+						r.sendPart(ctx, rest, &tries{attempt: attempt, split604: tr.split604})
 					}
 					return
 				}
