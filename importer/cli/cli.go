@@ -139,7 +139,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.dedup, "dedup", true, "update leads that already exist (false: every row creates a new lead)")
 	fs.IntVar(&o.batchSize, "batch-size", marketo.MaxBatch, "leads per call, 1-300")
 	fs.IntVar(&o.concurrency, "concurrency", run.DefaultConcurrency, "calls at once, 1-10")
-	fs.DurationVar(&o.lostWait, "lost-answer-wait", run.DefaultSettle, "with --dedup=false over REST: how long after a call whose answer was lost to look in Marketo for the leads it may have created")
+	fs.DurationVar(&o.lostWait, "lost-answer-wait", run.DefaultSettle, "with --dedup=false over REST: how long to wait, after a lost answer or on resuming a stopped run, before looking in Marketo for the leads those calls may have created")
 	fs.StringVar(&o.api, "api", "", "Marketo API: soap or rest (default: the account's, else soap)")
 	fs.StringVar(&o.profile, "profile", "", "saved Marketo account to use")
 	fs.StringVar(&o.endpoint, "endpoint", "", "SOAP endpoint URL")
