@@ -44,6 +44,7 @@ func TestIntegrity(t *testing.T) {
 			t.Run("wrong-mapping/"+api, func(t *testing.T) { t.Parallel(); wrongMapping(t, s, api) })
 			t.Run("two-columns-one-key/"+api, func(t *testing.T) { t.Parallel(); twoKeys(t, s, api) })
 			t.Run("id-too-big/"+api, func(t *testing.T) { t.Parallel(); idTooBig(t, s, api) })
+			t.Run("shared-keys-race/"+api, func(t *testing.T) { t.Parallel(); sharedKeysRace(t, s, api) })
 		}
 		t.Run("quotes/unterminated", func(t *testing.T) { t.Parallel(); unterminatedQuote(t, s) })
 	})
@@ -465,4 +466,44 @@ func idTooBig(t *testing.T, s *suite, api string) {
 	writeXLSX(t, in, recs)
 	r := h.sync(t, in, "--map", "Marketo Id=id", "--results", h.out("results.xlsx"))
 	verify(t, h, r, expect{rows: rows, emailHeader: "Email", before: before, code: cli.ExitRows})
+}
+
+// sharedKeysRace (issue 14, item 4): a file naming each person twice, in
+// neighbouring batches, sent ten calls at once to a sandbox that makes two
+// leads of closely timed upserts on one new email, as Adobe warns Marketo
+// does. Each person must end in Marketo once, with the later row's values.
+func sharedKeysRace(t *testing.T, s *suite, api string) {
+	h := newHarness(t, s, api, "--no-limits", "--upsert-race", "100ms")
+	var recs [][]string
+	want := map[string]string{} // email -> first name of its last row
+	for b := range 20 {
+		for k := range 10 {
+			// The second half of batch b names the people of the first
+			// half of batch b+1, so every person is in two batches.
+			n := b*5 + k
+			email := fmt.Sprintf("twice%03d@example.com", n)
+			first := fmt.Sprintf("Batch%d", b)
+			recs = append(recs, []string{email, first, "Last", "Acme"})
+			want[email] = first
+		}
+	}
+	in := h.path("twice.csv")
+	writeCSV(t, in, withHeader(peopleHeader, recs))
+	r := h.sync(t, in, "--batch-size", "10", "--concurrency", "10", "--results", h.out("twice.csv"))
+	if r.code != cli.ExitOK {
+		t.Fatalf("sync: %s", r)
+	}
+	seen := map[string]int{}
+	for _, l := range h.sb.leads(t) {
+		seen[l.Email]++
+		if got := l.Fields["FirstName"]; got != want[l.Email] {
+			t.Errorf("%s holds first name %q, want %q from the file's last row with it", l.Email, got, want[l.Email])
+		}
+	}
+	for email := range want {
+		if seen[email] != 1 {
+			t.Errorf("%s is on %d leads, want 1", email, seen[email])
+		}
+	}
+	s.compared.Add(int64(len(recs)))
 }
