@@ -8,8 +8,7 @@ import "iter"
 // empty and ready to use. Not safe for concurrent use.
 type RowTable struct {
 	cells   []rowCell // by sheet row number
-	reasons []string  // reasons[0] is ""
-	index   map[string]uint32
+	reasons Reasons
 	n       int
 }
 
@@ -32,25 +31,8 @@ func (t *RowTable) Set(r RowResult) (old RowResult, had bool) {
 	if !had {
 		t.n++
 	}
-	t.cells[r.Row] = rowCell{lead: int64(r.LeadID), reason: t.intern(r.Reason), state: uint8(r.State) + 1}
+	t.cells[r.Row] = rowCell{lead: int64(r.LeadID), reason: t.reasons.Intern(r.Reason), state: uint8(r.State) + 1}
 	return old, had
-}
-
-func (t *RowTable) intern(s string) uint32 {
-	if s == "" {
-		return 0
-	}
-	if t.index == nil {
-		t.index = map[string]uint32{}
-		t.reasons = []string{""}
-	}
-	if i, ok := t.index[s]; ok {
-		return i
-	}
-	i := uint32(len(t.reasons))
-	t.reasons = append(t.reasons, s)
-	t.index[s] = i
-	return i
 }
 
 // Get returns row's result, if it has one.
@@ -59,11 +41,7 @@ func (t *RowTable) Get(row int) (RowResult, bool) {
 		return RowResult{}, false
 	}
 	c := t.cells[row]
-	r := RowResult{Row: row, State: RowState(c.state - 1), LeadID: int(c.lead)}
-	if c.reason != 0 {
-		r.Reason = t.reasons[c.reason]
-	}
-	return r, true
+	return RowResult{Row: row, State: RowState(c.state - 1), LeadID: int(c.lead), Reason: t.reasons.Text(c.reason)}, true
 }
 
 // Delete forgets row's result.
@@ -90,12 +68,5 @@ func (t *RowTable) All() iter.Seq[RowResult] {
 
 // Clone returns a copy that shares nothing mutable with t.
 func (t *RowTable) Clone() *RowTable {
-	c := &RowTable{cells: append([]rowCell(nil), t.cells...), reasons: append([]string(nil), t.reasons...), n: t.n}
-	if t.index != nil {
-		c.index = make(map[string]uint32, len(t.index))
-		for k, v := range t.index {
-			c.index[k] = v
-		}
-	}
-	return c
+	return &RowTable{cells: append([]rowCell(nil), t.cells...), reasons: t.reasons.Clone(), n: t.n}
 }

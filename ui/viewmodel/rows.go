@@ -13,9 +13,8 @@ type Rows struct {
 	keys    []byte
 	state   []importer.RowState
 	lead    []int64
-	reason  []uint32 // index in reasons; 0 is ""
-	reasons []string
-	index   map[string]uint32
+	reason  []uint32 // number in reasons
+	reasons importer.Reasons
 }
 
 // RowsOf returns rows holding the given lines, in order.
@@ -34,23 +33,7 @@ func (l *Rows) Add(r SyncRow) {
 	l.keyEnd = append(l.keyEnd, uint32(len(l.keys)))
 	l.state = append(l.state, r.State)
 	l.lead = append(l.lead, int64(r.LeadID))
-	l.reason = append(l.reason, l.intern(r.Reason))
-}
-
-func (l *Rows) intern(s string) uint32 {
-	if s == "" {
-		return 0
-	}
-	if l.index == nil {
-		l.index, l.reasons = map[string]uint32{}, []string{""}
-	}
-	if i, ok := l.index[s]; ok {
-		return i
-	}
-	i := uint32(len(l.reasons))
-	l.reasons = append(l.reasons, s)
-	l.index[s] = i
-	return i
+	l.reason = append(l.reason, l.reasons.Intern(r.Reason))
 }
 
 // Len is the number of lines.
@@ -62,14 +45,10 @@ func (l *Rows) At(i int) SyncRow {
 	if i > 0 {
 		start = l.keyEnd[i-1]
 	}
-	r := SyncRow{Row: int(l.row[i]), Key: string(l.keys[start:l.keyEnd[i]]), State: l.state[i], LeadID: int(l.lead[i])}
-	if l.reason[i] != 0 {
-		r.Reason = l.reasons[l.reason[i]]
-	}
-	return r
+	return SyncRow{Row: int(l.row[i]), Key: string(l.keys[start:l.keyEnd[i]]), State: l.state[i], LeadID: int(l.lead[i]), Reason: l.reasons.Text(l.reason[i])}
 }
 
 // set changes where line i stands.
 func (l *Rows) set(i int, state importer.RowState, lead int, reason string) {
-	l.state[i], l.lead[i], l.reason[i] = state, int64(lead), l.intern(reason)
+	l.state[i], l.lead[i], l.reason[i] = state, int64(lead), l.reasons.Intern(reason)
 }

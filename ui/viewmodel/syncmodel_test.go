@@ -134,7 +134,7 @@ func TestRowsKeepEveryLine(t *testing.T) {
 	if got := rows.At(0); got.State != importer.Failed || got.Reason != "Marketo said no" || got.Key != "anna@example.com" {
 		t.Errorf("after set: %+v", got)
 	}
-	if rows.Len() != 4 || len(rows.reasons) != 3 {
-		t.Errorf("%d lines, %d reasons kept; want 4 and 3 (each reason once)", rows.Len(), len(rows.reasons))
+	if rows.Len() != 4 || rows.reasons.Len() != 3 {
+		t.Errorf("%d lines, %d reasons kept; want 4 and 3 (each reason once)", rows.Len(), rows.reasons.Len())
 	}
 }
