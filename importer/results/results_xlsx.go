@@ -137,20 +137,19 @@ type extraRows struct {
 }
 
 func newExtraRows(headerRow, firstCol int, results []importer.RowResult) *extraRows {
-	byRow := func(a, b importer.RowResult) int { return a.Row - b.Row }
-	// Results come sorted and without the header row from both front
-	// ends: read them in place, as a copy of a million would be 40 MB.
-	rs := results
-	if slices.ContainsFunc(results, func(r importer.RowResult) bool { return r.Row == headerRow }) || !slices.IsSortedFunc(results, byRow) {
-		rs = make([]importer.RowResult, 0, len(results))
-		for _, r := range results {
-			if r.Row != headerRow {
-				rs = append(rs, r)
-			}
+	// Sorted results, as both front ends pass them, are read in place: a
+	// copy of a million would be 40 MB.
+	rs := []importer.RowResult(sortedResults(results))
+	byRow := func(r importer.RowResult, row int) int { return r.Row - row }
+	h, found := slices.BinarySearchFunc(rs, headerRow, byRow)
+	if found {
+		// The header row gets its own cells; a result for it is dropped,
+		// from a copy, as the caller's slice is not ours to change.
+		rs = slices.Clone(rs)
+		for ; found; h, found = slices.BinarySearchFunc(rs, headerRow, byRow) {
+			rs = slices.Delete(rs, h, h+1)
 		}
-		slices.SortFunc(rs, byRow)
 	}
-	h, _ := slices.BinarySearchFunc(rs, headerRow, func(r importer.RowResult, row int) int { return r.Row - row })
 	return &extraRows{headerRow: headerRow, firstCol: firstCol, results: rs, header: h}
 }
 
