@@ -49,8 +49,7 @@ func (r *runner) canFindLost(b importer.Batch) bool {
 // lookAfter, when Marketo is done with the call. Found rows are confirmed
 // in the journal and absent ones cleared, so a stop now loses neither.
 func (r *runner) settleLost(ctx context.Context, b *importer.Batch, sentAt func(row int) time.Time, lookAfter time.Time, why string) *importer.Batch {
-	finder, ok := r.s.(marketo.LeadFinder)
-	if !ok || !r.canFindLost(*b) {
+	if !r.canFindLost(*b) {
 		r.unknown(b, why)
 		return nil
 	}
@@ -65,7 +64,7 @@ func (r *runner) settleLost(ctx context.Context, b *importer.Batch, sentAt func(
 		r.unknown(b, why) // still in flight in the journal: the next run looks
 		return nil
 	}
-	found, err := r.findByEmail(ctx, finder, b)
+	found, err := r.findByEmail(ctx, r.s.(marketo.LeadFinder), b)
 	if err != nil {
 		r.unknown(b, fmt.Sprintf(msgLookupLost, describe(err)))
 		return nil
