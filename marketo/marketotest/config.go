@@ -20,7 +20,8 @@ const (
 	IdentityPath = "/identity"
 )
 
-// Data types a field can have, as Marketo names them in describe answers.
+// Data types a field can have, as Marketo names them in describe answers
+// (Adobe's field-types.md lists them all).
 const (
 	TypeString   = "string"
 	TypeText     = "text"
@@ -33,6 +34,17 @@ const (
 	TypeDate     = "date"
 	TypeDateTime = "datetime"
 	TypeBoolean  = "boolean"
+	// TypePercent is "a percentage expressed as an integer": 30, not
+	// "30%" (a live instance skips "100%" with 1003).
+	TypePercent = "percent"
+	// TypeScore is an integer a Change Score flow step can add to.
+	TypeScore = "score"
+	// TypeReference is a string holding a key to another record, such as
+	// acquisitionProgramId.
+	TypeReference = "reference"
+	// TypeFormula is computed by Marketo from other fields, so it is
+	// always read-only.
+	TypeFormula = "formula"
 )
 
 // FieldDef is one lead field the sandbox knows.
@@ -48,6 +60,10 @@ type FieldDef struct {
 	// TypeText); 0 means no limit is checked.
 	Length   int
 	ReadOnly bool
+	// CRMManaged fields are written by the instance's CRM sync. describe2
+	// reports them crmManaged and not updateable, and Sync Leads refuses
+	// them like a ReadOnly field.
+	CRMManaged bool
 	// Searchable fields may be used as a REST lookupField.
 	Searchable bool
 	Custom     bool
@@ -176,7 +192,14 @@ func (c *Config) setFaults(f Faults) {
 
 // StandardFields returns the standard lead fields the sandbox knows, in the
 // order describe lists them. Names, types and lengths follow Marketo's
-// describe and schema answers in the REST docs.
+// describe and schema answers in the REST docs and a live instance's
+// describe recorded in grouparoo's Marketo test fixtures: that is where
+// unsubscribedReason is a string of 2,000, leadScore an integer (not a
+// score) and acquisitionProgramId and contactCompany references, the
+// latter read-only. SOAP names of the references are guesses (PascalCase,
+// as for the other fields). No standard field is a percent, score or
+// formula, nor CRM-managed in an instance without a CRM; declare those in
+// Config.CustomFields.
 func StandardFields() []FieldDef {
 	s := func(soap, rest, display, typ string, length int) FieldDef {
 		return FieldDef{SOAPName: soap, RESTName: rest, DisplayName: display, DataType: typ, Length: length}
@@ -206,9 +229,11 @@ func StandardFields() []FieldDef {
 		s("AnnualRevenue", "annualRevenue", "Annual Revenue", TypeCurrency, 0),
 		s("DateOfBirth", "dateOfBirth", "Date of Birth", TypeDate, 0),
 		s("Unsubscribed", "unsubscribed", "Unsubscribed", TypeBoolean, 0),
-		s("UnsubscribedReason", "unsubscribedReason", "Unsubscribed Reason", TypeText, 30000),
+		s("UnsubscribedReason", "unsubscribedReason", "Unsubscribed Reason", TypeString, 2000),
 		s("DoNotCall", "doNotCall", "Do Not Call", TypeBoolean, 0),
 		s("LeadScore", "leadScore", "Lead Score", TypeInteger, 0),
+		s("AcquisitionProgramId", "acquisitionProgramId", "Acquisition Program", TypeReference, 0),
+		{SOAPName: "ContactCompany", RESTName: "contactCompany", DisplayName: "Contact Company", DataType: TypeReference, ReadOnly: true},
 		{SOAPName: "CreatedAt", RESTName: "createdAt", DisplayName: "Created At", DataType: TypeDateTime, ReadOnly: true},
 		{SOAPName: "UpdatedAt", RESTName: "updatedAt", DisplayName: "Updated At", DataType: TypeDateTime, ReadOnly: true},
 	}

@@ -1,7 +1,8 @@
 // Package marketotest is a local Marketo: a real HTTP server speaking the
-// SOAP syncMultipleLeads call and the REST Sync Leads and Get Leads by
-// Filter Type calls over one lead store, with Marketo's authentication, limits and faults, plus injected
-// trouble (latency, 5xx, dropped connections, malformed and slow bodies).
+// SOAP syncMultipleLeads call and the REST Sync Leads, Get Leads by Filter
+// Type and Describe Lead calls over one lead store, with Marketo's
+// authentication, limits, field types and faults, plus injected trouble
+// (latency, 5xx, dropped connections, malformed and slow bodies).
 //
 // It runs in-process for tests, like net/http/httptest ([NewServer]), on a
 // caller's listener ([NewHandler]), and standalone as `leadsheet sandbox`
@@ -17,7 +18,8 @@
 //	POST <url>/rest/v1/leads.json       Sync Leads
 //	GET  <url>/rest/v1/leads.json?filterType=…   Get Leads by Filter Type
 //	POST <url>/rest/v1/leads.json?_method=GET    the same, query as a form body
-//	GET  <url>/rest/v1/leads/describe.json
+//	GET  <url>/rest/v1/leads/describe.json    (superseded; kept for old clients)
+//	GET  <url>/rest/v1/leads/describe2.json   Describe Lead2
 //	GET  <url>/sandbox/leads, <url>/sandbox/stats   inspection (JSON)
 //
 // # What the sandbox decides where Marketo's documentation is silent
@@ -47,11 +49,10 @@
 //     Attribute names are case-sensitive.
 //   - Per record (FAILED with a reason, nothing stored): Id not found; no
 //     key; ForeignSysPersonId without ForeignSysType or with a value other
-//     than CUSTOM, SFDC, NETSUITE; a read-only field; a value that does not
-//     fit its field (integer, float/currency, date YYYY-MM-DD, datetime
-//     RFC 3339, boolean true/false/1/0/yes/no, ASCII email with one @,
-//     length). An empty value clears a field. leadId of a FAILED record is
-//     the Id sent, else 0.
+//     than CUSTOM, SFDC, NETSUITE; a read-only or CRM-managed field; a
+//     value that does not fit its field (see Field types below), with a
+//     sentence saying why. An empty value clears a field. leadId of a
+//     FAILED record is the Id sent, else 0.
 //   - Keys: Id, then ForeignSysPersonId, then Email. A lead matched by Id or
 //     ForeignSysPersonId keeps its email unless Email is an attribute; an
 //     unknown ForeignSysPersonId creates a lead (no email dedup), taking the
@@ -67,10 +68,46 @@
 //     Searchable), lookupField id outside updateOnly 1003, >MaxBatch 1003,
 //     no input 701, wrong Content-Type 612, bad JSON 609, GET 605 — all
 //     call-level, HTTP 200, success false. Per record: unknown field 1006,
-//     bad value, id outside updateOnly, missing lookup value 1003,
-//     createOnly on an existing lead 1005, updateOnly on a missing one 1004,
-//     several matches 1007. Field names are case-sensitive; lookups by
-//     email and custom text fields are case-insensitive.
+//     a value that does not fit its field 1003 "Invalid value for field
+//     '<REST name>'" whatever the type or the reason (the one sentence a
+//     live instance answered), a read-only or CRM-managed field 1003
+//     "Invalid data: field '…' is read-only" (Adobe does not record this
+//     answer), id outside updateOnly, missing lookup value 1003, createOnly
+//     on an existing lead 1005 "Lead already exists", updateOnly on a
+//     missing one 1004 "Lead not found", several matches 1007; other
+//     records of the call are applied. JSON null or "" clears a field.
+//     Field names are case-sensitive; lookups by email and custom text
+//     fields are case-insensitive, and a key is compared as the store
+//     keeps it (memberNo "007" finds 7).
+//   - Field types (shared by SOAP and REST; Adobe's field-types.md where
+//     it says, a guess where it does not): integer, percent and score take
+//     whole numbers of 32 bits, as JSON numbers or strings, surrounding
+//     spaces ignored ("100%", 14.1, 14.0 and 1e3 are refused); float and
+//     currency a plain decimal (no exponent, hex, Inf, NaN, thousands
+//     separator); boolean true/false, 1/0 and yes/no in any case, as JSON
+//     or strings (y/n, x, checked are refused); date exactly yyyy-mm-dd
+//     and a real day; datetime ISO 8601 to the minute or second with an
+//     offset or Z (no offset is refused, not read as Central time), kept
+//     and answered in UTC to the second, as a live instance answered;
+//     email ASCII with one @ and no spaces; string-like fields (string,
+//     email, phone, url, reference) at most Length characters, text at
+//     most Length bytes (custom string, email, phone and url fields
+//     default to 255 characters, text to 30,000 bytes; a custom reference
+//     has no limit unless given one); phone and url are not checked
+//     beyond length; reference takes any text; formula fields are always
+//     read-only. A boolean never set or cleared reads false in Get Leads,
+//     not null, as a live instance answered; other cleared fields read
+//     null. "A live instance" here is the Sync Leads and Get Leads answers
+//     recorded in grouparoo's Marketo test fixtures (2020).
+//   - Describe Lead2 answers result[0] = {name "API Lead",
+//     searchableFields, fields}: each searchable field is a key of its own
+//     ([["id"],["email"],…], no compound keys), fields in describe order
+//     with name (the REST name), displayName, dataType, length (only when
+//     the field has one), updateable (false for read-only, formula and
+//     CRM-managed fields) and crmManaged. It needs a token and counts
+//     against the limits and quota like every call ("REST
+//     describe2.json" in Stats). describeMObject marks a CRM-managed field
+//     isUpdateBlocked but not isReadonly.
 //   - REST Get Leads by Filter Type: filterType must be a searchable field
 //     (email, id, custom fields marked Searchable); a known unsearchable
 //     one is 1011 "Field '…' not supported" (error-codes.md), an unknown
@@ -87,7 +124,7 @@
 //     filter (1003 for another filter's token or a broken one). Every
 //     lead has its id, asked for or not, as a live instance recorded in
 //     node-marketo-rest's fixtures answers. Fields asked for and empty are
-//     null; numbers and booleans are JSON-typed;
+//     null (booleans false); numbers and booleans are JSON-typed;
 //     createdAt and updatedAt are RFC 3339 UTC to the second. Without
 //     fields: id, email, updatedAt, createdAt, firstName, lastName. The
 //     POST form (_method=GET in the URL) is read from an

@@ -198,6 +198,9 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	case RESTPath + "/v1/leads/describe.json":
 		op = "describe.json"
 		handle = func() reply { return s.describeREST(fs) }
+	case RESTPath + "/v1/leads/describe2.json":
+		op = "describe2.json"
+		handle = func() reply { return s.describe2REST(fs) }
 	default:
 		op = "unknown"
 		handle = func() reply { return s.restFail(610, "Requested resource not found") }
@@ -340,6 +343,13 @@ func skipped(code, message string) restResult {
 	return restResult{Status: "skipped", Reasons: []restError{{code, message}}}
 }
 
+// invalidValue is how a live instance skips a record with a value that
+// does not fit its field: this one sentence, whatever the type or the
+// reason.
+func invalidValue(field string) restResult {
+	return skipped("1003", fmt.Sprintf("Invalid value for field '%s'", field))
+}
+
 // restValue turns one JSON member into the text the store keeps.
 func restValue(raw json.RawMessage) (string, bool) {
 	raw = bytes.TrimSpace(raw)
@@ -384,23 +394,28 @@ func (s *Server) syncRecordREST(raw json.RawMessage, action string, lookup *Fiel
 		}
 		text, ok := restValue(v)
 		if !ok {
-			return skipped("1003", fmt.Sprintf("Invalid value for field '%s'", name))
-		}
-		if f == lookup && action != "createDuplicate" {
-			keyValue, hasKey = text, text != ""
+			return invalidValue(name)
 		}
 		if f.RESTName == "id" {
 			if action != "updateOnly" {
 				return skipped("1003", "Invalid data: id is only allowed with action 'updateOnly'")
 			}
+			if f == lookup {
+				keyValue, hasKey = text, text != ""
+			}
 			continue
 		}
-		if f.ReadOnly {
+		if !f.updateable() {
 			return skipped("1003", fmt.Sprintf("Invalid data: field '%s' is read-only", name))
 		}
 		norm, reason := checkValue(f, text)
 		if reason != "" {
-			return skipped("1003", reason)
+			return invalidValue(name)
+		}
+		// The key is looked up as the store keeps it, so "007" finds an
+		// integer 7.
+		if f == lookup && action != "createDuplicate" {
+			keyValue, hasKey = norm, norm != ""
 		}
 		changes = append(changes, change{f, norm})
 	}
@@ -448,6 +463,42 @@ func (s *Server) syncRecordREST(raw json.RawMessage, action string, lookup *Fiel
 	}
 	l.updatedAt = now
 	return restResult{ID: l.id, Status: status}
+}
+
+// describe2Result is Describe Lead2's one result, LeadAttribute2 in the
+// Swagger spec.
+type describe2Result struct {
+	Name             string           `json:"name"`
+	SearchableFields [][]string       `json:"searchableFields"`
+	Fields           []describe2Field `json:"fields"`
+}
+
+// describe2Field is LeadAttribute2Fields: length is optional there, and a
+// live describe gives it only for string-like fields.
+type describe2Field struct {
+	Name        string `json:"name"`
+	DisplayName string `json:"displayName"`
+	DataType    string `json:"dataType"`
+	Length      int    `json:"length,omitempty"`
+	Updateable  bool   `json:"updateable"`
+	CRMManaged  bool   `json:"crmManaged"`
+}
+
+// describe2REST answers Describe Lead2. Each searchable field is a key of
+// its own; Marketo's compound keys (several names in one entry) belong to
+// objects the sandbox does not have.
+func (s *Server) describe2REST(fs *fieldSet) reply {
+	out := describe2Result{Name: "API Lead", SearchableFields: [][]string{}, Fields: make([]describe2Field, len(fs.list))}
+	for i, f := range fs.list {
+		out.Fields[i] = describe2Field{
+			Name: f.RESTName, DisplayName: f.DisplayName, DataType: f.DataType, Length: f.Length,
+			Updateable: f.updateable(), CRMManaged: f.CRMManaged,
+		}
+		if f.Searchable {
+			out.SearchableFields = append(out.SearchableFields, []string{f.RESTName})
+		}
+	}
+	return jsonReply(http.StatusOK, restEnvelope{RequestID: s.requestID(), Success: true, Result: []describe2Result{out}})
 }
 
 type describeField struct {
@@ -628,14 +679,16 @@ func findValue(l *lead, f *FieldDef) any {
 		return l.updatedAt.UTC().Format("2006-01-02T15:04:05Z")
 	}
 	v, ok := l.fields[f.SOAPName]
-	if !ok {
-		return nil
-	}
-	switch f.DataType {
-	case TypeInteger, TypeFloat, TypeCurrency:
-		return json.Number(v) // checkValue normalised it to a JSON number
-	case TypeBoolean:
+	switch {
+	case f.DataType == TypeBoolean:
+		// A live instance answered false, not null, for a boolean never
+		// set and for one cleared with null.
 		return v == "true"
+	case !ok:
+		return nil
+	case f.DataType == TypeInteger || f.DataType == TypeFloat || f.DataType == TypeCurrency ||
+		f.DataType == TypePercent || f.DataType == TypeScore:
+		return json.Number(v) // checkValue normalised it to a JSON number
 	}
 	return v
 }

@@ -400,6 +400,9 @@ func (s *Server) syncRecord(rec soapRecord, dedup bool, fs *fieldSet, now time.T
 		if !a.hasValue {
 			return fail(id, fmt.Sprintf("Attribute '%s' has no attrValue", a.name))
 		}
+		if f.CRMManaged {
+			return fail(id, fmt.Sprintf("Field '%s' is managed by the CRM and cannot be updated", a.name))
+		}
 		if f.ReadOnly {
 			return fail(id, fmt.Sprintf("Field '%s' is read-only", a.name))
 		}
@@ -508,7 +511,7 @@ func (s *Server) describeMObject(params *xnode, fs *fieldSet) reply {
 			nilEl("size")
 		}
 		el("isReadonly", strconv.FormatBool(f.ReadOnly))
-		el("isUpdateBlocked", strconv.FormatBool(f.ReadOnly))
+		el("isUpdateBlocked", strconv.FormatBool(!f.updateable()))
 		el("isName", strconv.FormatBool(f.SOAPName == "FirstName" || f.SOAPName == "LastName"))
 		el("isPrimaryKey", strconv.FormatBool(f.SOAPName == "Id"))
 		el("isCustom", strconv.FormatBool(f.Custom))

@@ -46,8 +46,15 @@ func newFieldSet(custom []FieldDef) *fieldSet {
 		if f.DataType == "" {
 			f.DataType = TypeString
 		}
-		if f.Length == 0 && (f.DataType == TypeString || f.DataType == TypeEmail || f.DataType == TypePhone || f.DataType == TypeURL) {
+		switch {
+		case f.Length != 0:
+		case f.DataType == TypeString || f.DataType == TypeEmail || f.DataType == TypePhone || f.DataType == TypeURL:
 			f.Length = 255
+		case f.DataType == TypeText:
+			f.Length = 30000
+		}
+		if f.DataType == TypeFormula {
+			f.ReadOnly = true // Marketo computes it; nothing writes it
 		}
 		if f.SOAPName == "" || fs.bySOAP[f.SOAPName] != nil || fs.byREST[f.RESTName] != nil {
 			continue // a custom field cannot shadow a known one
@@ -56,6 +63,10 @@ func newFieldSet(custom []FieldDef) *fieldSet {
 	}
 	return fs
 }
+
+// updateable reports whether Sync Leads may write f: describe2's
+// updateable, false for read-only and CRM-managed fields.
+func (f *FieldDef) updateable() bool { return !f.ReadOnly && !f.CRMManaged }
 
 func (fs *fieldSet) add(f FieldDef) {
 	fs.list = append(fs.list, f)

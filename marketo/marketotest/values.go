@@ -10,7 +10,15 @@ import (
 
 // checkValue validates a value for a field and returns it in the form the
 // store keeps. An empty value clears the field and is always accepted. The
-// reason, when not empty, is the sentence a FAILED or skipped record carries.
+// reason, when not empty, is the sentence a SOAP FAILED record carries;
+// REST answers every refusal with Marketo's recorded 1003 "Invalid value
+// for field" instead.
+//
+// The rules are Adobe's field-types.md where it has one and the sandbox's
+// guess (doc.go) where it is silent: whole numbers for integer, percent
+// and score; plain decimals for float and currency; true/false, 1/0 or
+// yes/no for boolean; yyyy-mm-dd for date; ISO 8601 with an offset or Z
+// for datetime, kept in UTC to the second as Marketo answers it.
 func checkValue(f *FieldDef, v string) (string, string) {
 	if v == "" {
 		return "", ""
@@ -19,15 +27,16 @@ func checkValue(f *FieldDef, v string) (string, string) {
 		return "", fmt.Sprintf("Invalid value '%s' for field '%s': %s expected", clip(v), f.SOAPName, want)
 	}
 	switch f.DataType {
-	case TypeInteger:
+	case TypeInteger, TypePercent, TypeScore:
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 32)
 		if err != nil {
 			return bad("a whole number")
 		}
 		return strconv.FormatInt(n, 10), ""
 	case TypeFloat, TypeCurrency:
-		x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || strings.ContainsAny(v, "eEnN") {
+		t := strings.TrimSpace(v)
+		x, err := strconv.ParseFloat(t, 64)
+		if err != nil || !isDecimal(t) {
 			return bad("a number")
 		}
 		return strconv.FormatFloat(x, 'f', -1, 64), ""
@@ -45,10 +54,11 @@ func checkValue(f *FieldDef, v string) (string, string) {
 		}
 		return v, ""
 	case TypeDateTime:
-		if _, err := time.Parse(time.RFC3339, v); err != nil {
-			return bad("a date and time like 2010-05-07T15:41:32-05:00")
+		t, ok := parseDateTime(v)
+		if !ok {
+			return bad("a date and time with its offset, like 2010-05-07T15:41:32-05:00")
 		}
-		return v, ""
+		return t.UTC().Format("2006-01-02T15:04:05Z"), ""
 	case TypeEmail:
 		if reason := checkEmail(v); reason != "" {
 			return "", fmt.Sprintf("Invalid value '%s' for field '%s': %s", clip(v), f.SOAPName, reason)
@@ -56,17 +66,53 @@ func checkValue(f *FieldDef, v string) (string, string) {
 	}
 	if f.Length > 0 {
 		n := utf8.RuneCountInString(v)
+		unit := "characters"
 		if f.DataType == TypeText {
-			n = len(v)
+			n, unit = len(v), "bytes" // Adobe: text areas hold 30,000 bytes
 		}
 		if n > f.Length {
-			return "", fmt.Sprintf("Value for field '%s' is too long: %d characters, at most %d", f.SOAPName, n, f.Length)
+			return "", fmt.Sprintf("Value for field '%s' is too long: %d %s, at most %d", f.SOAPName, n, unit, f.Length)
 		}
 	}
 	if !utf8.ValidString(v) {
 		return "", fmt.Sprintf("Value for field '%s' is not valid UTF-8", f.SOAPName)
 	}
 	return v, ""
+}
+
+// isDecimal reports whether v is a plain decimal number: an optional sign,
+// digits and at most one point. strconv.ParseFloat also takes exponents,
+// hex floats, Inf and NaN, which a Marketo number field is not documented
+// to take.
+func isDecimal(v string) bool {
+	if v != "" && (v[0] == '+' || v[0] == '-') {
+		v = v[1:]
+	}
+	digits, point := 0, false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !point:
+			point = true
+		default:
+			return false
+		}
+	}
+	return digits > 0
+}
+
+// parseDateTime reads an ISO 8601 date and time with an offset or Z, to the
+// minute or the second, with an optional fraction of a second (W3C's
+// profile, which Adobe's field-types.md names). Without an offset the
+// instant is ambiguous, so it is refused.
+func parseDateTime(v string) (time.Time, bool) {
+	for _, layout := range []string{"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04Z07:00"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
 }
 
 // checkEmail applies the rules Marketo documents: one address, ASCII only.
