@@ -15,10 +15,10 @@ func benchLeads(n int) []Lead {
 		leads[i] = Lead{
 			Email: fmt.Sprintf("visitor%04d@example-company.com", i),
 			Attributes: []Attribute{
-				{"FirstName", "Anna"}, {"LastName", fmt.Sprintf("Müller-%d", i)},
-				{"Company", "Smith & Sons GmbH"}, {"Title", "Head of Marketing"},
-				{"Phone", "+49 30 1234567"}, {"City", "Berlin"},
-				{"Country", "Germany"}, {"LeadSource", "Trade Show <Berlin 2026>"},
+				{Name: "FirstName", Value: "Anna"}, {Name: "LastName", Value: fmt.Sprintf("Müller-%d", i)},
+				{Name: "Company", Value: "Smith & Sons GmbH"}, {Name: "Title", Value: "Head of Marketing"},
+				{Name: "Phone", Value: "+49 30 1234567"}, {Name: "City", Value: "Berlin"},
+				{Name: "Country", Value: "Germany"}, {Name: "LeadSource", Value: "Trade Show <Berlin 2026>"},
 			},
 		}
 	}
@@ -68,7 +68,7 @@ func BenchmarkDecodeSyncMultipleLeads300(b *testing.B) {
 func BenchmarkEncodeRESTSync300(b *testing.B) {
 	c := &RESTClient{}
 	leads := benchLeads(MaxBatch)
-	p, err := c.plan(leads, true)
+	p, err := c.plan(leads, true, CreateOrUpdate)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -503,3 +503,51 @@ func TestRESTSandboxCancellation(t *testing.T) {
 	}
 	settle(t, srv, "REST leads.json", 2)
 }
+
+// The modes and clearing, checked in the sandbox's store: create only
+// leaves a known person alone (1005), update only creates nobody (1004),
+// and a Clear attribute empties the field.
+func TestRESTSandboxModesAndClear(t *testing.T) {
+	srv := sandbox(t, nil)
+	rc := restClient(t, srv)
+	known := mustSync(t, rc, []marketo.Lead{{Email: "known@example.com", Attributes: []marketo.Attribute{{Name: "city", Value: "Lyon"}, {Name: "title", Value: "CEO"}}}}, true)[0].LeadID
+
+	st, err := rc.SyncLeadsMode(context.Background(), []marketo.Lead{
+		{Email: "known@example.com", Attributes: []marketo.Attribute{{Name: "city", Value: "Paris"}}},
+		{Email: "new@example.com", Attributes: []marketo.Attribute{{Name: "city", Value: "Nice"}}},
+	}, marketo.CreateOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st[0].Status != marketo.Failed || st[0].Code != "1005" || st[1].Status != marketo.Created {
+		t.Errorf("create only: %+v", st)
+	}
+	if got := storedLead(t, srv, known).Fields["City"]; got != "Lyon" {
+		t.Errorf("create only changed the known lead's city to %q", got)
+	}
+
+	before := len(srv.Leads())
+	st, err = rc.SyncLeadsMode(context.Background(), []marketo.Lead{
+		{Email: "known@example.com", Attributes: []marketo.Attribute{{Name: "city", Value: "Paris"}}},
+		{Email: "nobody@example.com", Attributes: []marketo.Attribute{{Name: "city", Value: "Metz"}}},
+	}, marketo.UpdateOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st[0] != (marketo.SyncStatus{LeadID: known, Status: marketo.Updated}) || st[1].Status != marketo.Failed || st[1].Code != "1004" {
+		t.Errorf("update only: %+v", st)
+	}
+	if after := len(srv.Leads()); after != before {
+		t.Errorf("update only created %d leads", after-before)
+	}
+
+	mustSync(t, rc, []marketo.Lead{{Email: "known@example.com", Attributes: []marketo.Attribute{{Name: "title", Clear: true}}}}, true)
+	got := storedLead(t, srv, known)
+	if got.Fields["Title"] != "" || got.Fields["City"] != "Paris" {
+		t.Errorf("after clearing the title: %+v", got.Fields)
+	}
+
+	if _, err := soapClient(t, srv).SyncLeads(context.Background(), []marketo.Lead{{Email: "known@example.com", Attributes: []marketo.Attribute{{Name: "Title", Clear: true}}}}, true); !errors.Is(err, marketo.ErrClearNeedsREST) {
+		t.Errorf("SOAP with a cleared field: %v", err)
+	}
+}

@@ -14,6 +14,10 @@ const MaxBatch = 300
 type Attribute struct {
 	Name  string
 	Value string
+	// Clear empties the field in Marketo instead of setting Value: REST
+	// sends JSON null. SOAP has no way to say it, so the SOAP client
+	// refuses a lead with a Clear attribute.
+	Clear bool
 }
 
 // Foreign system types accepted with a ForeignSysPersonId.
@@ -87,6 +91,9 @@ type SyncStatus struct {
 	LeadID int
 	Status Status
 	Error  string // Marketo's reason when Status is Failed; empty otherwise
+	// Code is Marketo's first reason code when Status is Failed over REST
+	// ("1004"); empty otherwise.
+	Code string
 }
 
 // Syncer creates or updates leads in Marketo.
@@ -100,6 +107,37 @@ type Syncer interface {
 	SyncLeads(ctx context.Context, leads []Lead, dedup bool) ([]SyncStatus, error)
 }
 
+// SyncMode says which leads a sync may touch when dedup is on.
+type SyncMode int
+
+// Sync modes. CreateOnly and UpdateOnly are REST Sync Leads' createOnly and
+// updateOnly actions; SOAP's syncMultipleLeads has only CreateOrUpdate.
+const (
+	CreateOrUpdate SyncMode = iota // update the lead that matches, else create one
+	CreateOnly                     // create leads that do not match; leave matches alone (1005)
+	UpdateOnly                     // update leads that match; create nobody (1004)
+)
+
+func (m SyncMode) String() string {
+	switch m {
+	case CreateOnly:
+		return "create only"
+	case UpdateOnly:
+		return "update only"
+	default:
+		return "create or update"
+	}
+}
+
+// ModeSyncer is a Syncer that can also restrict a sync with a [SyncMode].
+// SyncLeadsMode always dedupes: a mode only makes sense when leads are
+// matched. Rows a mode leaves alone come back Failed with Marketo's reason
+// and Code "1005" (exists, CreateOnly) or "1004" (not found, UpdateOnly).
+type ModeSyncer interface {
+	Syncer
+	SyncLeadsMode(ctx context.Context, leads []Lead, mode SyncMode) ([]SyncStatus, error)
+}
+
 // Field describes one lead field of a Marketo instance.
 type Field struct {
 	Name        string // API name, as sent in attributes
@@ -107,6 +145,13 @@ type Field struct {
 	Type        string // Marketo data type: string, email, integer, date, datetime, boolean, ...
 	Length      int    // maximum length for text types; 0 when unknown or not applicable
 	ReadOnly    bool
+	// CRMManaged fields are written by the instance's CRM sync (Salesforce,
+	// Dynamics); Marketo keeps them for the CRM, so an import must not map
+	// them.
+	CRMManaged bool
+	// Searchable fields can be a lookup field (REST describe2's
+	// searchableFields).
+	Searchable bool
 }
 
 // FieldLister lists the lead fields an instance knows.

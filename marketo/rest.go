@@ -56,6 +56,9 @@ var (
 	// ErrNoForeignKeyField: leads keyed by ForeignSysPersonId need
 	// RESTOptions.ForeignSysPersonIDField.
 	ErrNoForeignKeyField = errors.New("no custom field is set up to stand in for ForeignSysPersonId")
+	// ErrModeNotPossible: a [SyncMode] that cannot apply to these leads
+	// (create only with dedup off, or for leads keyed by Marketo Id).
+	ErrModeNotPossible = errors.New("this sync mode cannot be used here")
 )
 
 // REST Sync Leads actions.
@@ -67,7 +70,7 @@ const (
 )
 
 // RESTClient calls Marketo's REST API: Sync Leads (POST
-// /rest/v1/leads.json), Get Leads by Filter Type and Describe Leads. It fetches OAuth2 access tokens
+// /rest/v1/leads.json), Get Leads by Filter Type and Describe Lead2. It fetches OAuth2 access tokens
 // with the client credentials grant, caches one until shortly before it
 // expires, and sends it only in the Authorization header. It is safe for
 // concurrent use; concurrent calls share one token refresh.
@@ -128,7 +131,7 @@ func NewRESTClient(cred RESTCredentials, opts RESTOptions) (*RESTClient, error) 
 	}
 	return &RESTClient{
 		leadsURL:    joinURL(base, "/v1/leads.json"),
-		describeURL: joinURL(base, "/v1/leads/describe.json"),
+		describeURL: joinURL(base, "/v1/leads/describe2.json"),
 		tokenURL:    joinURL(id, "/oauth/token"),
 		clientID:    strings.TrimSpace(cred.ClientID),
 		secret:      cred.ClientSecret,
@@ -152,7 +155,7 @@ type syncPlan struct {
 //     only with updateOnly, and a lead id always names an existing lead, so
 //     there is nothing to create; an unknown id comes back as skipped (1004),
 //     as SOAP reports it FAILED.
-func (c *RESTClient) plan(leads []Lead, dedup bool) (syncPlan, error) {
+func (c *RESTClient) plan(leads []Lead, dedup bool, mode SyncMode) (syncPlan, error) {
 	key := leads[0].Key()
 	for i := range leads {
 		k := leads[i].Key()
@@ -164,8 +167,21 @@ func (c *RESTClient) plan(leads []Lead, dedup bool) (syncPlan, error) {
 				key, i+1, k, ErrMixedKeys)
 		}
 	}
+	if mode != CreateOrUpdate && !dedup {
+		return syncPlan{}, fmt.Errorf("%w: %s needs dedup on", ErrModeNotPossible, mode)
+	}
+	action := ActionCreateOrUpdate
+	switch mode {
+	case CreateOnly:
+		action = ActionCreateOnly
+	case UpdateOnly:
+		action = ActionUpdateOnly
+	}
 	switch key {
 	case KeyID:
+		if mode == CreateOnly {
+			return syncPlan{}, fmt.Errorf("%w: a Marketo Id names a lead that exists, so there is nothing to create", ErrModeNotPossible)
+		}
 		return syncPlan{action: ActionUpdateOnly, lookupField: "id", key: key}, nil
 	case KeyForeignSysPersonID:
 		if c.fspiField == "" {
@@ -174,12 +190,12 @@ func (c *RESTClient) plan(leads []Lead, dedup bool) (syncPlan, error) {
 		if !dedup {
 			return syncPlan{action: ActionCreateDuplicate, key: key}, nil
 		}
-		return syncPlan{action: ActionCreateOrUpdate, lookupField: c.fspiField, key: key}, nil
+		return syncPlan{action: action, lookupField: c.fspiField, key: key}, nil
 	default:
 		if !dedup {
 			return syncPlan{action: ActionCreateDuplicate, key: key}, nil
 		}
-		return syncPlan{action: ActionCreateOrUpdate, lookupField: "email", key: key}, nil
+		return syncPlan{action: action, lookupField: "email", key: key}, nil
 	}
 }
 
@@ -191,6 +207,16 @@ func (c *RESTClient) plan(leads []Lead, dedup bool) (syncPlan, error) {
 // (as over SOAP, where Email changes only when sent as an attribute);
 // ForeignSysType has no REST counterpart and is not sent.
 func (c *RESTClient) SyncLeads(ctx context.Context, leads []Lead, dedup bool) ([]SyncStatus, error) {
+	return c.syncLeads(ctx, leads, dedup, CreateOrUpdate)
+}
+
+// SyncLeadsMode is [RESTClient.SyncLeads] with dedup on and the action of
+// mode: createOnly leaves matching leads alone, updateOnly creates nobody.
+func (c *RESTClient) SyncLeadsMode(ctx context.Context, leads []Lead, mode SyncMode) ([]SyncStatus, error) {
+	return c.syncLeads(ctx, leads, true, mode)
+}
+
+func (c *RESTClient) syncLeads(ctx context.Context, leads []Lead, dedup bool, mode SyncMode) ([]SyncStatus, error) {
 	const op = "Marketo REST Sync Leads"
 	if len(leads) == 0 {
 		return nil, nil
@@ -198,7 +224,7 @@ func (c *RESTClient) SyncLeads(ctx context.Context, leads []Lead, dedup bool) ([
 	if len(leads) > MaxBatch {
 		return nil, fmt.Errorf("%s: %d leads in one call; Marketo takes at most %d", op, len(leads), MaxBatch)
 	}
-	p, err := c.plan(leads, dedup)
+	p, err := c.plan(leads, dedup, mode)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -221,6 +247,9 @@ func (c *RESTClient) SyncLeads(ctx context.Context, leads []Lead, dedup bool) ([
 		case "skipped":
 			st.Status = Failed
 			st.Error = reasonText(rec.Reasons)
+			if len(rec.Reasons) > 0 {
+				st.Code = string(rec.Reasons[0].Code)
+			}
 		default:
 			return nil, fmt.Errorf("%s: result %d has status %q: %w", op, i+1, rec.Status, ErrMismatchedAnswer)
 		}
@@ -293,7 +322,12 @@ func (c *RESTClient) appendSyncBody(dst []byte, p syncPlan, leads []Lead) []byte
 			if a.Name == "" || repeatedLater(l.Attributes[j+1:], a.Name) {
 				continue
 			}
-			if field(a.Name) {
+			if !field(a.Name) {
+				continue
+			}
+			if a.Clear {
+				dst = append(dst, "null"...)
+			} else {
 				dst = appendJSONString(dst, a.Value)
 			}
 		}
@@ -324,20 +358,33 @@ func repeatedLater(as []Attribute, name string) bool {
 	return false
 }
 
-// LeadFields lists the lead fields open to the REST API (Describe Leads),
-// by REST name ("firstName").
+// LeadFields lists the lead fields open to the REST API with Describe Lead2
+// (describe2.json; describe.json is superseded), by REST name
+// ("firstName"). A field Marketo does not let an API user write
+// (updateable false) is ReadOnly; Searchable fields can be a lookup field.
 func (c *RESTClient) LeadFields(ctx context.Context) ([]Field, error) {
-	const op = "Marketo REST Describe Leads"
-	r, err := callREST[restField](ctx, c, op, http.MethodGet, c.describeURL, nil, "")
+	const op = "Marketo REST Describe Lead2"
+	r, err := callREST[restDescribe2](ctx, c, op, http.MethodGet, c.describeURL, nil, "")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Field, 0, len(r.Result))
-	for _, f := range r.Result {
-		if f.REST == nil || f.REST.Name == "" {
-			continue // not usable over REST
+	if len(r.Result) != 1 {
+		return nil, fmt.Errorf("%s: Marketo answered with %d descriptions instead of 1: %w", op, len(r.Result), ErrMismatchedAnswer)
+	}
+	d := r.Result[0]
+	searchable := make(map[string]bool, len(d.SearchableFields))
+	for _, key := range d.SearchableFields {
+		if len(key) == 1 { // compound keys cannot be one lookup field
+			searchable[strings.ToLower(key[0])] = true
 		}
-		fl := Field{Name: f.REST.Name, DisplayName: f.DisplayName, Type: f.DataType, Length: f.Length, ReadOnly: f.REST.ReadOnly}
+	}
+	out := make([]Field, 0, len(d.Fields))
+	for _, f := range d.Fields {
+		if f.Name == "" {
+			continue
+		}
+		fl := Field{Name: f.Name, DisplayName: f.DisplayName, Type: f.DataType, Length: f.Length,
+			ReadOnly: !f.Updateable, CRMManaged: f.CRMManaged, Searchable: searchable[strings.ToLower(f.Name)]}
 		if fl.DisplayName == "" {
 			fl.DisplayName = fl.Name
 		}
@@ -541,14 +588,18 @@ type restRecord struct {
 	Reasons []restError `json:"reasons"`
 }
 
-type restField struct {
-	DisplayName string `json:"displayName"`
-	DataType    string `json:"dataType"`
-	Length      int    `json:"length"`
-	REST        *struct {
-		Name     string `json:"name"`
-		ReadOnly bool   `json:"readOnly"`
-	} `json:"rest"`
+// restDescribe2 is one result of Describe Lead2 (LeadAttribute2 in the
+// Swagger spec).
+type restDescribe2 struct {
+	SearchableFields [][]string `json:"searchableFields"`
+	Fields           []struct {
+		Name        string `json:"name"`
+		DisplayName string `json:"displayName"`
+		DataType    string `json:"dataType"`
+		Length      int    `json:"length"`
+		Updateable  bool   `json:"updateable"`
+		CRMManaged  bool   `json:"crmManaged"`
+	} `json:"fields"`
 }
 
 // callREST runs one API call with a cached token. If Marketo says the token

@@ -33,8 +33,8 @@ func TestRESTFindLeads(t *testing.T) {
 	srv, at := findSandbox(t, nil)
 	c := restClient(t, srv)
 	st := mustSync(t, c, []marketo.Lead{
-		{Email: "Anna@Example.com", Attributes: []marketo.Attribute{{"firstName", "Anna"}, {"leadScore", "42"}, {"crmPersonId", "P-1"}}},
-		{Email: "bo@example.com", Attributes: []marketo.Attribute{{"crmPersonId", "P-2"}}},
+		{Email: "Anna@Example.com", Attributes: []marketo.Attribute{{Name: "firstName", Value: "Anna"}, {Name: "leadScore", Value: "42"}, {Name: "crmPersonId", Value: "P-1"}}},
+		{Email: "bo@example.com", Attributes: []marketo.Attribute{{Name: "crmPersonId", Value: "P-2"}}},
 	}, false)
 	anna, bo := st[0].LeadID, st[1].LeadID
 

@@ -28,22 +28,31 @@ func TestRESTPlan(t *testing.T) {
 		c       *RESTClient
 		leads   []Lead
 		dedup   bool
+		mode    SyncMode
 		want    syncPlan
 		wantErr error
 	}{
-		{"email dedup", c, email, true, syncPlan{ActionCreateOrUpdate, "email", KeyEmail}, nil},
-		{"email no dedup", c, email, false, syncPlan{ActionCreateDuplicate, "", KeyEmail}, nil},
-		{"id dedup", c, ids, true, syncPlan{ActionUpdateOnly, "id", KeyID}, nil},
-		{"id no dedup still updates", c, ids, false, syncPlan{ActionUpdateOnly, "id", KeyID}, nil},
-		{"fspi dedup", c, fspi, true, syncPlan{ActionCreateOrUpdate, "crmPersonId", KeyForeignSysPersonID}, nil},
-		{"fspi no dedup", c, fspi, false, syncPlan{ActionCreateDuplicate, "", KeyForeignSysPersonID}, nil},
-		{"fspi without field", noField, fspi, true, syncPlan{}, ErrNoForeignKeyField},
-		{"mixed", c, []Lead{{Email: "a@x.com"}, {ID: 3}}, true, syncPlan{}, ErrMixedKeys},
-		{"no key", c, []Lead{{Email: "a@x.com"}, {Attributes: []Attribute{{"FirstName", "x"}}}}, true, syncPlan{}, ErrNoKey},
+		{"email dedup", c, email, true, CreateOrUpdate, syncPlan{ActionCreateOrUpdate, "email", KeyEmail}, nil},
+		{"email no dedup", c, email, false, CreateOrUpdate, syncPlan{ActionCreateDuplicate, "", KeyEmail}, nil},
+		{"id dedup", c, ids, true, CreateOrUpdate, syncPlan{ActionUpdateOnly, "id", KeyID}, nil},
+		{"id no dedup still updates", c, ids, false, CreateOrUpdate, syncPlan{ActionUpdateOnly, "id", KeyID}, nil},
+		{"fspi dedup", c, fspi, true, CreateOrUpdate, syncPlan{ActionCreateOrUpdate, "crmPersonId", KeyForeignSysPersonID}, nil},
+		{"fspi no dedup", c, fspi, false, CreateOrUpdate, syncPlan{ActionCreateDuplicate, "", KeyForeignSysPersonID}, nil},
+		{"fspi without field", noField, fspi, true, CreateOrUpdate, syncPlan{}, ErrNoForeignKeyField},
+		{"mixed", c, []Lead{{Email: "a@x.com"}, {ID: 3}}, true, CreateOrUpdate, syncPlan{}, ErrMixedKeys},
+		{"no key", c, []Lead{{Email: "a@x.com"}, {Attributes: []Attribute{{Name: "FirstName", Value: "x"}}}}, true, CreateOrUpdate, syncPlan{}, ErrNoKey},
+		{"email create only", c, email, true, CreateOnly, syncPlan{ActionCreateOnly, "email", KeyEmail}, nil},
+		{"email update only", c, email, true, UpdateOnly, syncPlan{ActionUpdateOnly, "email", KeyEmail}, nil},
+		{"fspi create only", c, fspi, true, CreateOnly, syncPlan{ActionCreateOnly, "crmPersonId", KeyForeignSysPersonID}, nil},
+		{"fspi update only", c, fspi, true, UpdateOnly, syncPlan{ActionUpdateOnly, "crmPersonId", KeyForeignSysPersonID}, nil},
+		{"id update only", c, ids, true, UpdateOnly, syncPlan{ActionUpdateOnly, "id", KeyID}, nil},
+		{"id create only", c, ids, true, CreateOnly, syncPlan{}, ErrModeNotPossible},
+		{"create only without dedup", c, email, false, CreateOnly, syncPlan{}, ErrModeNotPossible},
+		{"update only without dedup", c, email, false, UpdateOnly, syncPlan{}, ErrModeNotPossible},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := tt.c.plan(tt.leads, tt.dedup)
+			got, err := tt.c.plan(tt.leads, tt.dedup, tt.mode)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("error %v, want %v", err, tt.wantErr)
 			}
@@ -52,7 +61,7 @@ func TestRESTPlan(t *testing.T) {
 			}
 		})
 	}
-	_, err := c.plan([]Lead{{Email: "a@x.com"}, {Email: "b@x.com"}, {ID: 3}}, true)
+	_, err := c.plan([]Lead{{Email: "a@x.com"}, {Email: "b@x.com"}, {ID: 3}}, true, CreateOrUpdate)
 	if err == nil || !strings.Contains(err.Error(), "lead 3") || !strings.Contains(err.Error(), "Lead.Key") {
 		t.Errorf("mixed-key error does not say which lead or how to group: %v", err)
 	}
@@ -67,20 +76,22 @@ func TestRESTSyncBody(t *testing.T) {
 		want  string
 	}{
 		{"email", []Lead{
-			{Email: "a@x.com", Attributes: []Attribute{{"firstName", "Zoë \"Z\""}, {"company", "A&B\n"}}},
-			{Email: "b@x.com", Attributes: []Attribute{{"email", "other@x.com"}, {"city", "old"}, {"city", "new"}}},
+			{Email: "a@x.com", Attributes: []Attribute{{Name: "firstName", Value: "Zoë \"Z\""}, {Name: "company", Value: "A&B\n"}}},
+			{Email: "b@x.com", Attributes: []Attribute{{Name: "email", Value: "other@x.com"}, {Name: "city", Value: "old"}, {Name: "city", Value: "new"}}},
 		}, true,
 			`{"action":"createOrUpdate","lookupField":"email","input":[{"email":"a@x.com","firstName":"Zoë \"Z\"","company":"A&B\n"},{"email":"b@x.com","city":"new"}]}`},
-		{"id leaves email alone", []Lead{{ID: 42, Email: "a@x.com", Attributes: []Attribute{{"lastName", "L"}}}}, true,
+		{"id leaves email alone", []Lead{{ID: 42, Email: "a@x.com", Attributes: []Attribute{{Name: "lastName", Value: "L"}}}}, true,
 			`{"action":"updateOnly","lookupField":"id","input":[{"id":42,"lastName":"L"}]}`},
 		{"fspi", []Lead{{ForeignSysPersonID: "P-1", ForeignSysType: "SFDC", Email: "a@x.com"}, {ForeignSysPersonID: "P-2"}}, true,
 			`{"action":"createOrUpdate","lookupField":"crmPersonId","input":[{"crmPersonId":"P-1","email":"a@x.com"},{"crmPersonId":"P-2"}]}`},
 		{"duplicates", []Lead{{Email: "a@x.com"}}, false,
 			`{"action":"createDuplicate","input":[{"email":"a@x.com"}]}`},
+		{"clear sends null", []Lead{{Email: "a@x.com", Attributes: []Attribute{{Name: "city", Value: "ignored", Clear: true}, {Name: "title", Value: "CEO"}}}}, true,
+			`{"action":"createOrUpdate","lookupField":"email","input":[{"email":"a@x.com","city":null,"title":"CEO"}]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := c.plan(tt.leads, tt.dedup)
+			p, err := c.plan(tt.leads, tt.dedup, CreateOrUpdate)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -172,8 +183,8 @@ func TestRESTResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []SyncStatus{
-		{50, Created, ""}, {51, Updated, ""}, {0, Failed, "1006: Field 'pants' not found"},
-		{0, Failed, "1004: Lead not found; 1003: Invalid data"}, {0, Failed, "Marketo skipped this lead without giving a reason"},
+		{50, Created, "", ""}, {51, Updated, "", ""}, {0, Failed, "1006: Field 'pants' not found", "1006"},
+		{0, Failed, "1004: Lead not found; 1003: Invalid data", "1004"}, {0, Failed, "Marketo skipped this lead without giving a reason", ""},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
@@ -368,16 +379,21 @@ func TestRESTIdentityErrors(t *testing.T) {
 	}
 }
 
-func TestRESTDescribe(t *testing.T) {
+func TestRESTDescribe2(t *testing.T) {
 	_, c := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
-		if r.Method != http.MethodGet || r.URL.Path != "/rest/v1/leads/describe.json" {
+		if r.Method != http.MethodGet || r.URL.Path != "/rest/v1/leads/describe2.json" {
 			t.Errorf("describe as %s %s", r.Method, r.URL)
 		}
-		_, _ = io.WriteString(w, `{"requestId":"37ca#1475b74e276","success":true,"result":[
-			{"id":2,"displayName":"Company Name","dataType":"string","length":255,"rest":{"name":"company","readOnly":false},"soap":{"name":"Company","readOnly":false}},
-			{"id":3,"displayName":"Updated","dataType":"datetime","rest":{"name":"updatedAt","readOnly":true}},
-			{"id":4,"displayName":"SOAP only","dataType":"string","soap":{"name":"Legacy","readOnly":false}},
-			{"id":5,"dataType":"email","length":255,"rest":{"name":"email"}}]}`)
+		// The shape of Adobe's LeadAttribute2 (Swagger) with the kinds of
+		// fields a live instance has.
+		_, _ = io.WriteString(w, `{"requestId":"e42b#14272d07d78","success":true,"result":[{"name":"API Lead",
+			"searchableFields":[["email"],["id"],["sfdcLeadId"],["firstName","lastName"]],
+			"fields":[
+			{"name":"company","displayName":"Company Name","dataType":"string","length":255,"updateable":true,"crmManaged":false},
+			{"name":"updatedAt","displayName":"Updated","dataType":"datetime","updateable":false,"crmManaged":false},
+			{"name":"sfdcLeadId","displayName":"SFDC Lead ID","dataType":"string","length":18,"updateable":false,"crmManaged":true},
+			{"name":"","displayName":"nameless","dataType":"string","updateable":true,"crmManaged":false},
+			{"name":"email","dataType":"email","length":255,"updateable":true,"crmManaged":false}]}]}`)
 	})
 	got, err := c.LeadFields(context.Background())
 	if err != nil {
@@ -386,10 +402,20 @@ func TestRESTDescribe(t *testing.T) {
 	want := []Field{
 		{Name: "company", DisplayName: "Company Name", Type: "string", Length: 255},
 		{Name: "updatedAt", DisplayName: "Updated", Type: "datetime", ReadOnly: true},
-		{Name: "email", DisplayName: "email", Type: "email", Length: 255},
+		{Name: "sfdcLeadId", DisplayName: "SFDC Lead ID", Type: "string", Length: 18, ReadOnly: true, CRMManaged: true, Searchable: true},
+		{Name: "email", DisplayName: "email", Type: "email", Length: 255, Searchable: true},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestRESTDescribe2RefusesOddAnswer(t *testing.T) {
+	_, c := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		_, _ = io.WriteString(w, `{"requestId":"1","success":true,"result":[]}`)
+	})
+	if _, err := c.LeadFields(context.Background()); !errors.Is(err, ErrMismatchedAnswer) {
+		t.Errorf("empty describe2 answer: %v", err)
 	}
 }
 

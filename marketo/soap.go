@@ -80,6 +80,10 @@ func NewSOAPClient(cred SOAPCredentials, hc *http.Client) (*SOAPClient, error) {
 	}, nil
 }
 
+// ErrClearNeedsREST: syncMultipleLeads cannot say "empty this field", so
+// clearing fields needs a REST account.
+var ErrClearNeedsREST = errors.New("clearing a field needs a REST account: SOAP cannot send an empty value")
+
 // SyncLeads sends leads in one syncMultipleLeads call and returns Marketo's
 // status for each, in input order. dedup is always sent as dedupEnabled.
 // A lead with a ForeignSysPersonId but no ForeignSysType is sent as CUSTOM.
@@ -95,6 +99,11 @@ func (c *SOAPClient) SyncLeads(ctx context.Context, leads []Lead, dedup bool) ([
 		return nil, fmt.Errorf("%s: %d leads in one call; Marketo takes at most %d", op, len(leads), MaxBatch)
 	}
 	for i := range leads {
+		for _, a := range leads[i].Attributes {
+			if a.Clear {
+				return nil, fmt.Errorf("%s: lead %d: %w", op, i+1, ErrClearNeedsREST)
+			}
+		}
 		if !validForeignSysType(leads[i].ForeignSysType) {
 			return nil, fmt.Errorf("%s: lead %d has ForeignSysType %q; Marketo accepts CUSTOM, SFDC or NETSUITE",
 				op, i+1, leads[i].ForeignSysType)

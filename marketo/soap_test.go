@@ -116,8 +116,8 @@ func TestEnvelopeMatchesMarketoSample(t *testing.T) {
 </SOAP-ENV:Envelope>`
 	h := authHeader{userID: "demo17_1_809934544BFABAE58E5D27", signature: "b5e21953ae9f1b263e644da5eccce9ff33802513", timestamp: "2013-08-01T18:22:30-07:00"}
 	leads := []Lead{
-		{Email: "em1000@etestd.marketo.net", Attributes: []Attribute{{"Company", "Marketo1000"}, {"Phone", "650-555-1000"}}},
-		{Email: "em1001@etestd.marketo.net", Attributes: []Attribute{{"Company", "Marketo1001"}, {"Phone", "650-555-1001"}}},
+		{Email: "em1000@etestd.marketo.net", Attributes: []Attribute{{Name: "Company", Value: "Marketo1000"}, {Name: "Phone", Value: "650-555-1000"}}},
+		{Email: "em1001@etestd.marketo.net", Attributes: []Attribute{{Name: "Company", Value: "Marketo1001"}, {Name: "Phone", Value: "650-555-1001"}}},
 	}
 	got := string(appendSyncMultipleLeads(nil, h, leads, true))
 	if want := compact(sample); compact(got) != want {
@@ -131,13 +131,13 @@ func TestEnvelopeMatchesMarketoSample(t *testing.T) {
 // goldenLeads covers every LeadRecord member, escaping and unicode.
 func goldenLeads() []Lead {
 	return []Lead{
-		{ID: 1090240, Email: "anna@example.com", Attributes: []Attribute{{"FirstName", "Anna"}}},
+		{ID: 1090240, Email: "anna@example.com", Attributes: []Attribute{{Name: "FirstName", Value: "Anna"}}},
 		{ForeignSysPersonID: "CRM-77", ForeignSysType: ForeignSysSFDC, Email: "jo@example.de"},
 		{ForeignSysPersonID: "X-1"},
 		{Email: "zoë@example.com", Attributes: []Attribute{
-			{"Company", `Smith & Sons <"Ltd"> 'n' co`},
-			{"LastName", "Müller 山田 😀"},
-			{"Notes", "line1\r\nline2\ttab\x00nul\x1besc\xffbad\uFFFEnon"},
+			{Name: "Company", Value: `Smith & Sons <"Ltd"> 'n' co`},
+			{Name: "LastName", Value: "Müller 山田 😀"},
+			{Name: "Notes", Value: "line1\r\nline2\ttab\x00nul\x1besc\xffbad\uFFFEnon"},
 		}},
 		{Email: "empty@example.com"},
 	}
@@ -279,11 +279,11 @@ func TestDecodeSyncStatuses(t *testing.T) {
       </result>
     </ns1:successSyncMultipleLeads>
   </SOAP-ENV:Body>
-</SOAP-ENV:Envelope>`, []SyncStatus{{1090240, Updated, ""}, {1090239, Created, ""}}},
+</SOAP-ENV:Envelope>`, []SyncStatus{{1090240, Updated, "", ""}, {1090239, Created, "", ""}}},
 		{"other prefixes, failed with reason", `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:i="http://www.w3.org/2001/XMLSchema-instance"><soap:Header/><soap:Body><m:successSyncMultipleLeads xmlns:m="http://www.marketo.com/mktows/"><result><syncStatusList><syncStatus><leadId>0</leadId><status>FAILED</status><error>Lead Not Found &amp; gone</error></syncStatus><syncStatus><leadId>7</leadId><status>UPDATED</status><error i:nil="1"></error></syncStatus></syncStatusList></result></m:successSyncMultipleLeads></soap:Body></soap:Envelope>`,
-			[]SyncStatus{{0, Failed, "Lead Not Found & gone"}, {7, Updated, ""}}},
+			[]SyncStatus{{0, Failed, "Lead Not Found & gone", ""}, {7, Updated, "", ""}}},
 		{"default namespace for the success element, extra elements ignored", `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><successSyncMultipleLeads xmlns="http://www.marketo.com/mktows/"><result xmlns=""><syncStatusList><syncStatus><extra>x</extra><leadId> 12 </leadId><status>CREATED</status></syncStatus></syncStatusList></result></successSyncMultipleLeads></e:Body></e:Envelope>`,
-			[]SyncStatus{{12, Created, ""}}},
+			[]SyncStatus{{12, Created, "", ""}}},
 		{"empty list", `<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><ns1:successSyncMultipleLeads xmlns:ns1="http://www.marketo.com/mktows/"><result><syncStatusList/></result></ns1:successSyncMultipleLeads></e:Body></e:Envelope>`, nil},
 	}
 	for _, tt := range tests {
@@ -590,7 +590,7 @@ func TestSOAPRequestHeadersAndFreshSignature(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(st) != 2 || st[0] != (SyncStatus{100, Created, ""}) || st[1].LeadID != 101 {
+		if len(st) != 2 || st[0] != (SyncStatus{100, Created, "", ""}) || st[1].LeadID != 101 {
 			t.Fatalf("statuses %+v", st)
 		}
 	}

@@ -54,7 +54,7 @@ func TestSyncLimitsBoundTheBody(t *testing.T) {
 		}
 		for key, group := range byKey {
 			for _, dedup := range []bool{true, false} {
-				p, err := rc.plan(group, dedup)
+				p, err := rc.plan(group, dedup, CreateOrUpdate)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -204,7 +204,7 @@ func TestRequestsValidateAgainstWSDLSchema(t *testing.T) {
 		{goldenLeads(), true},
 		{goldenLeads(), false},
 		{[]Lead{{ID: 2147483647, Email: "max@example.com", ForeignSysPersonID: "F", ForeignSysType: ForeignSysNetSuite,
-			Attributes: []Attribute{{"Company", "<b>&amp;</b>"}, {"Empty", ""}}}}, true},
+			Attributes: []Attribute{{Name: "Company", Value: "<b>&amp;</b>"}, {Name: "Empty", Value: ""}}}}, true},
 		{[]Lead{{Email: "plain@example.com"}}, false},
 	}
 	for _, b := range batches {

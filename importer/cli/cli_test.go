@@ -398,7 +398,7 @@ func TestSyncDryRunREST(t *testing.T) {
 			t.Errorf("dry run output shows %q:\n%s", leak, all)
 		}
 	}
-	if st := srv.Stats(); st.Calls["REST leads.json"] != 0 || st.Calls["REST describe.json"] != 1 {
+	if st := srv.Stats(); st.Calls["REST leads.json"] != 0 || st.Calls["REST describe2.json"] != 1 {
 		t.Errorf("dry run calls: %v, want the field list only", st.Calls)
 	}
 }

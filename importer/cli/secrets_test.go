@@ -61,7 +61,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		{"soap", "SOAP describeMObject", func(in string) []string {
 			return []string{"sync", in, "--endpoint", srv.SOAPEndpoint(), "--user-id", cfg.UserID, "--batch-size", "25"}
 		}, []string{EnvEncryptionKey + "=" + encKey}, ExitRows, []string{encKey}, false},
-		{"rest", "REST describe.json", func(in string) []string {
+		{"rest", "REST describe2.json", func(in string) []string {
 			return []string{"sync", in, "--api", "rest", "--rest-url", srv.RESTBaseURL(), "--client-id", cfg.ClientID, "--batch-size", "25"}
 		}, []string{EnvClientSecret + "=" + clientSecret}, ExitRows, []string{clientSecret}, true},
 		{"rest-refused", "", func(in string) []string {
