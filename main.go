@@ -16,6 +16,9 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	// Windows and some slim Linux images have no zone database, and the
+	// operator picks the time zone of a sheet's times by name.
+	_ "time/tzdata"
 
 	"fyne.io/fyne/v2/app"
 

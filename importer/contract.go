@@ -34,6 +34,11 @@ type Mapping struct {
 	// ForeignSysType applies to every row whose ForeignSysType column is
 	// empty or absent; empty means marketo.ForeignSysCustom.
 	ForeignSysType string
+	// ClearBlanks makes a blank cell in an attribute column empty that
+	// field in Marketo (REST sends null) instead of leaving Marketo's value
+	// as it is. It is never saved with a preset: the operator asks for it,
+	// and confirms it, for each import.
+	ClearBlanks bool `json:"-"`
 }
 
 // Severity says whether a problem stops a row from being sent.
@@ -82,6 +87,10 @@ const (
 	// have been applied, and the retry found the lead there: Leadsheet may
 	// have created it, or it may have existed before.
 	CreatedOrUpdated
+	// LeftAlone: the import's mode told Marketo not to touch this person
+	// (create only found the lead, update only did not); Reason says which.
+	// Nothing changed in Marketo, as the operator asked.
+	LeftAlone
 )
 
 // RowResult is the final or current state of one row.
@@ -95,7 +104,7 @@ type RowResult struct {
 // Totals counts rows by state.
 type Totals struct {
 	Waiting, Sending, Created, Updated, Failed, Skipped, NotSent, Unknown int
-	CreatedOrUpdated                                                      int
+	CreatedOrUpdated, LeftAlone                                           int
 }
 
 // EventKind says what happened in a run.
@@ -122,5 +131,5 @@ type Event struct {
 
 // Total is the number of rows counted, in any state.
 func (t Totals) Total() int {
-	return t.Waiting + t.Sending + t.Created + t.Updated + t.Failed + t.Skipped + t.NotSent + t.Unknown + t.CreatedOrUpdated
+	return t.Waiting + t.Sending + t.Created + t.Updated + t.Failed + t.Skipped + t.NotSent + t.Unknown + t.CreatedOrUpdated + t.LeftAlone
 }

@@ -9,17 +9,24 @@ import (
 
 // Lead builds the lead for one row's cells (one per mapped column). Values
 // are trimmed; empty cells are not sent, so they never blank a field in
-// Marketo. An Id that is not a whole number is left out (the validator
+// Marketo, unless ClearBlanks asks that an empty attribute cell clear its
+// field (an Attribute with Clear set). An Id that is not a whole number is left out (the validator
 // reports it). ForeignSysType comes from its column, else the mapping's
 // default, else CUSTOM when the row has a ForeignSysPersonId.
 func (m Mapping) Lead(cells []string) marketo.Lead {
 	var l marketo.Lead
 	for i, t := range m.Columns {
-		if i >= len(cells) || t.Kind == Skip {
+		if t.Kind == Skip {
 			continue
 		}
-		v := strings.TrimSpace(cells[i])
+		v := "" // a row shorter than the header ends in blank cells
+		if i < len(cells) {
+			v = strings.TrimSpace(cells[i])
+		}
 		if v == "" {
+			if t.Kind == ToAttribute && m.ClearBlanks {
+				l.Attributes = append(l.Attributes, marketo.Attribute{Name: t.Field, Clear: true})
+			}
 			continue
 		}
 		switch t.Kind {

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"leadsheet/importer/fieldtype"
 	"leadsheet/importer/job"
 	"leadsheet/importer/run"
 	"leadsheet/importer/sheet"
@@ -111,6 +112,11 @@ type options struct {
 	results     string
 	resume      bool
 	dryRun      bool
+	preview     bool
+	mode        marketo.SyncMode
+	clearBlanks bool
+	fillEmpty   bool
+	values      fieldtype.Options
 	set         map[string]bool // flags given explicitly
 }
 
@@ -150,6 +156,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.fspiField, "fspi-field", "", "REST custom field standing in for ForeignSysPersonId")
 	fs.StringVar(&o.results, "results", "", "results workbook to write (default: FILE-results-DATE-TIME.xlsx beside FILE)")
 	fs.BoolVar(&o.resume, "resume", false, "continue an earlier run of the same file that stopped (a run always resumes one; this makes it an error if there is none)")
+	fs.BoolVar(&o.preview, "preview", false, "REST: look every row up in Marketo and write what the import would do (create, update with old and new values, leave alone) to FILE-preview-DATE-TIME.csv; change nothing")
+	modeName := fs.String("mode", "create-or-update", "which people the import may touch: create-or-update, create-only (leave people already in Marketo alone) or update-only (create nobody); REST, dedup on")
+	fs.BoolVar(&o.clearBlanks, "clear-blanks", false, "REST: a blank cell in a mapped column empties that field in Marketo (default: blank cells leave Marketo's value as it is)")
+	fs.BoolVar(&o.fillEmpty, "fill-empty", false, "REST: only fill fields that are empty in Marketo, leaving values already there as they are (looks each batch up first: one more call per batch)")
+	dateOrder := fs.String("date-order", "", "how text dates like 03/05/2024 are written: day-first (3 May) or month-first (March 5); without it such dates are refused rather than guessed")
+	zone := fs.String("time-zone", "", "time zone of dates and times written without one, e.g. America/Chicago (default: this computer's)")
+	yesNo := fs.String("yes-no", "words", "how yes/no columns are written: words (yes/no, true/false, 1/0) or marks (x means yes, a blank cell means no)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "read, map and validate, print the report and the first request (SOAP envelope, or REST leads.json body); send nothing")
 	var secret string
 	for _, name := range secretFlags {
@@ -203,6 +216,42 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.headerRow < 0 {
 		return o, &usageError{msg: "--header-row must be a row number, 1 or more"}
+	}
+	switch strings.ToLower(*modeName) {
+	case "create-or-update":
+		o.mode = marketo.CreateOrUpdate
+	case "create-only":
+		o.mode = marketo.CreateOnly
+	case "update-only":
+		o.mode = marketo.UpdateOnly
+	default:
+		return o, &usageError{msg: "--mode must be create-or-update, create-only or update-only"}
+	}
+	switch strings.ToLower(*dateOrder) {
+	case "":
+	case "day-first", "dmy":
+		o.values.DateOrder = fieldtype.DayFirst
+	case "month-first", "mdy":
+		o.values.DateOrder = fieldtype.MonthFirst
+	default:
+		return o, &usageError{msg: "--date-order must be day-first or month-first"}
+	}
+	if *zone != "" {
+		loc, err := time.LoadLocation(*zone)
+		if err != nil || strings.EqualFold(*zone, "local") {
+			return o, &usageError{msg: fmt.Sprintf("--time-zone %q is not a time zone Leadsheet knows; use a name such as America/Chicago, Europe/Berlin or UTC", *zone)}
+		}
+		o.values.Zone = loc
+	}
+	switch strings.ToLower(*yesNo) {
+	case "words":
+	case "marks":
+		o.values.Booleans = fieldtype.BoolMarks
+	default:
+		return o, &usageError{msg: "--yes-no must be words or marks"}
+	}
+	if o.preview && o.dryRun {
+		return o, &usageError{msg: "--preview and --dry-run are two different checks: give one of them"}
 	}
 	o.api = strings.ToLower(o.api)
 	if o.api != "" && o.api != marketo.ProfileSOAP && o.api != marketo.ProfileREST {

@@ -84,6 +84,9 @@ func (p *progress) draw() {
 	if t.CreatedOrUpdated > 0 {
 		status += fmt.Sprintf(" · %d created or updated", t.CreatedOrUpdated)
 	}
+	if t.LeftAlone > 0 {
+		status += fmt.Sprintf(" · %d left alone", t.LeftAlone)
+	}
 	if t.Unknown > 0 {
 		status += fmt.Sprintf(" · %d unknown", t.Unknown)
 	}

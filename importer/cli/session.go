@@ -16,6 +16,7 @@ import (
 	"leadsheet/importer"
 	"leadsheet/importer/job"
 	"leadsheet/importer/mapping"
+	"leadsheet/importer/results"
 	"leadsheet/importer/run"
 	"leadsheet/marketo"
 )
@@ -87,6 +88,9 @@ func (s *session) sync(ctx context.Context) error {
 	}
 	if rep.Valid == 0 {
 		return fail(ExitRows, "No row can be sent: fix the problems above and run again.")
+	}
+	if s.o.preview {
+		return s.preview(ctx, rep, outputs)
 	}
 	return s.send(ctx, rep, outputs)
 }
@@ -254,8 +258,10 @@ func (s *session) mapColumns() error {
 }
 
 func (s *session) settings() job.Settings {
-	return job.Settings{Mapping: s.mapping.Mapping, Origins: s.mapping.Origins, Fields: s.fields,
-		Dedup: s.o.dedup, BatchSize: s.o.batchSize, API: s.profile.API}
+	m := s.mapping.Mapping
+	m.ClearBlanks = s.o.clearBlanks
+	return job.Settings{Mapping: m, Origins: s.mapping.Origins, Fields: s.fields,
+		Dedup: s.o.dedup, Mode: s.o.mode, FillEmpty: s.o.fillEmpty, Values: s.o.values, BatchSize: s.o.batchSize, API: s.profile.API}
 }
 
 // mappingHint says how to fix a mapping from the command line.
@@ -435,6 +441,49 @@ func (c *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 }
 
 var errDryRun = errors.New("dry run: not sent")
+
+// preview looks every row up and writes what the import would do, sending
+// nothing. It exits like a dry run: ExitRows when some rows are invalid.
+func (s *session) preview(ctx context.Context, rep *job.Report, outputs job.Outputs) error {
+	finder, ok := s.client.(marketo.LeadFinder)
+	if !ok {
+		return fail(ExitUsage, "The preview needs a REST account: SOAP has no way to look many leads up at once. Connect with REST (--api rest).")
+	}
+	calls := run.PreviewCost(rep.Batches(), s.o.dedup)
+	if s.o.fillEmpty {
+		fmt.Fprintf(s.env.Stderr, "Only fields empty in Marketo will be filled: the import itself looks each batch up again just before sending it (%s more).\n", job.Plural(calls, "call"))
+	}
+	fmt.Fprintf(s.env.Stderr, "Preview: looking %s up in Marketo costs %s of the day's API quota; nothing is changed.\n", job.Plural(rep.Valid, "row"), job.Plural(calls, "call"))
+	w, err := results.CreatePreview(outputs.Preview)
+	if err != nil {
+		return fail(ExitUsage, "%w", err)
+	}
+	var werr error
+	tot, err := s.j.Preview(ctx, rep, finder, job.SendOptions{Account: job.AccountOf(s.profile), Run: run.RunOptions{Concurrency: s.o.concurrency}}, func(p run.RowPreview) {
+		if werr == nil {
+			werr = w.Add(p)
+		}
+	})
+	if err == nil {
+		err = werr
+	}
+	if err != nil {
+		w.Abort()
+		if errors.Is(err, context.Canceled) {
+			return &failure{code: ExitRows, err: err, msg: "Preview stopped; nothing was changed in Marketo."}
+		}
+		return s.jobFailure(err)
+	}
+	if err := w.Close(); err != nil {
+		return fail(ExitRows, "%w", err)
+	}
+	fmt.Fprintln(s.env.Stdout, job.PreviewSummary(tot))
+	fmt.Fprintf(s.env.Stdout, "Preview: %s\n", outputs.Preview)
+	if invalid := rep.Rows - rep.Valid; invalid > 0 {
+		return fail(ExitRows, "Preview: %s would not be sent; fix the problems above and run again.", job.Plural(invalid, "invalid row"))
+	}
+	return nil
+}
 
 // send runs the sync and writes the results.
 func (s *session) send(ctx context.Context, rep *job.Report, outputs job.Outputs) error {

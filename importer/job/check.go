@@ -9,8 +9,10 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"leadsheet/importer"
+	"leadsheet/importer/fieldtype"
 	"leadsheet/importer/mapping"
 	"leadsheet/importer/run"
 	"leadsheet/importer/sheet"
@@ -36,11 +38,83 @@ type Settings struct {
 	Mapping importer.Mapping
 	// Origins says, per column, who chose its target; missing entries
 	// count as Operator.
-	Origins   []Origin
-	Fields    []marketo.Field // the instance's field list; nil when not connected
-	Dedup     bool
+	Origins []Origin
+	Fields  []marketo.Field // the instance's field list; nil when not connected
+	Dedup   bool
+	// Mode restricts which people the import may touch (create only,
+	// update only); it needs dedup on and a REST account.
+	Mode marketo.SyncMode
+	// FillEmpty sends a value only where the field is empty in Marketo
+	// (REST): each batch is looked up just before it is sent.
+	FillEmpty bool
+	// Values are the operator's choices for reading cells that do not say
+	// it themselves: day/month order, time zone, yes/no style.
+	Values    fieldtype.Options
 	BatchSize int    // 1..300; 0 means 300
 	API       string // marketo.ProfileSOAP or marketo.ProfileREST; sizes batches for that API
+}
+
+// journalSettings spells out, canonically, the settings beyond the
+// mapping and dedup that change what is sent: an import run with other
+// ones is another import, with its own journal.
+func (s Settings) journalSettings() string {
+	var parts []string
+	if s.Mode != marketo.CreateOrUpdate {
+		parts = append(parts, "mode="+s.Mode.String())
+	}
+	if s.Mapping.ClearBlanks {
+		parts = append(parts, "blanks=clear")
+	}
+	if s.FillEmpty {
+		parts = append(parts, "fill=empty")
+	}
+	if v := s.Values; v.DateOrder != fieldtype.DateOrderUnset {
+		parts = append(parts, fmt.Sprintf("dates=%d", v.DateOrder))
+	}
+	if v := s.Values; v.Zone != nil && v.Zone != time.Local {
+		parts = append(parts, "zone="+v.Zone.String())
+	}
+	if v := s.Values; v.Booleans != fieldtype.BoolWords {
+		parts = append(parts, fmt.Sprintf("booleans=%d", v.Booleans))
+	}
+	return strings.Join(parts, ";")
+}
+
+// sendProblem is why these settings cannot be sent at all, or "".
+func (s Settings) sendProblem() string {
+	rest := strings.EqualFold(s.API, marketo.ProfileREST)
+	if s.Mode != marketo.CreateOrUpdate {
+		if !s.Dedup {
+			return fmt.Sprintf("%s needs dedup on: with dedup off every row creates a new lead. Turn dedup on, or choose create or update.", capitalize(s.Mode.String()))
+		}
+		if !rest && s.API != "" {
+			return fmt.Sprintf("%s needs a REST account: SOAP's syncMultipleLeads always creates or updates. Connect with REST (--api rest), or choose create or update.", capitalize(s.Mode.String()))
+		}
+	}
+	if s.Mode == marketo.CreateOnly {
+		for _, t := range s.Mapping.Columns {
+			if t.Kind == importer.ToID {
+				return "Create only cannot match on Marketo Id: an Id names a lead that already exists, so there is nothing to create. Skip the Id column, or choose create or update."
+			}
+		}
+	}
+	if s.FillEmpty && !rest && s.API != "" {
+		return "Filling only empty fields needs a REST account: SOAP cannot look the leads up first. Connect with REST (--api rest), or update every mapped field."
+	}
+	if s.FillEmpty && s.Mapping.ClearBlanks {
+		return "Filling only empty fields and clearing fields from blank cells contradict each other: a field that is empty needs no clearing. Choose one."
+	}
+	if s.Mapping.ClearBlanks && !rest && s.API != "" {
+		return "Clearing fields from blank cells needs a REST account: SOAP cannot send an empty value. Connect with REST (--api rest), or leave blank cells alone."
+	}
+	return ""
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func (s Settings) origin(i int) Origin {
@@ -130,6 +204,9 @@ func digestOf(b importer.Batch) digest {
 		for _, a := range l.Attributes {
 			str(a.Name)
 			str(a.Value)
+			if a.Clear {
+				num(-1)
+			}
 		}
 		h.Write(buf)
 		buf = buf[:0]
@@ -151,6 +228,9 @@ func (j *Job) MappingProblem(s Settings) *Error {
 		}
 		return fmt.Sprintf("column %d", i+1)
 	}
+	if msg := s.sendProblem(); msg != "" {
+		return &Error{Kind: BadMapping, Detail: msg}
+	}
 	for i, t := range s.Mapping.Columns {
 		if isKey(t.Kind) && s.origin(i) == Guessed {
 			return &Error{Kind: BadMapping, Detail: fmt.Sprintf(
@@ -171,7 +251,7 @@ func (j *Job) MappingProblem(s Settings) *Error {
 		}
 		seen[t] = i
 	}
-	v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup)
+	v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup, s.Values)
 	for _, sp := range v.SheetProblems() {
 		if sp.Severity != importer.Invalid {
 			continue
@@ -261,7 +341,7 @@ func (j *Job) Check(ctx context.Context, s Settings, onRow func(RowCheck)) (*Rep
 		rep.Unchecked = "Marketo's field list is not known, so field names, types and lengths were not checked (only keys and emails)."
 	}
 	rep.Fatal = j.MappingProblem(s)
-	v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup)
+	v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup, s.Values)
 	for _, sp := range v.SheetProblems() {
 		rep.add(sp)
 	}

@@ -19,6 +19,7 @@ import (
 type Outputs struct {
 	Results  string // the results workbook or CSV
 	Failures string // the CSV of rows to fix and send again
+	Preview  string // the CSV of what a preview found
 }
 
 // Outputs names the results files for a run starting at now: results as
@@ -35,14 +36,15 @@ func (j *Job) Outputs(name string, now time.Time) Outputs {
 		name = results.DefaultResultsPath(j.path, now, ext)
 	}
 	base := strings.TrimSuffix(j.path, filepath.Ext(j.path))
-	return Outputs{Results: name, Failures: fmt.Sprintf("%s-failed-%s.csv", base, now.Format("20060102-150405"))}
+	stamp := now.Format("20060102-150405")
+	return Outputs{Results: name, Failures: fmt.Sprintf("%s-failed-%s.csv", base, stamp), Preview: fmt.Sprintf("%s-preview-%s.csv", base, stamp)}
 }
 
 // CheckOutputs makes sure the results files can be written, before anything
 // is sent: otherwise the answers (statuses, lead ids) would be lost after
 // the rows were sent.
 func (j *Job) CheckOutputs(o Outputs) error {
-	for _, p := range []string{o.Results, o.Failures} {
+	for _, p := range []string{o.Results, o.Failures, o.Preview} {
 		if p == "" {
 			continue
 		}

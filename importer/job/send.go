@@ -20,12 +20,15 @@ import (
 type Account struct {
 	API      string // marketo.ProfileSOAP or marketo.ProfileREST
 	Endpoint string // SOAP endpoint or REST base URL
+	// ForeignKeyField is the REST field standing in for
+	// ForeignSysPersonId, for lookups of rows keyed on it.
+	ForeignKeyField string
 }
 
 // AccountOf names the instance a profile sends to.
 func AccountOf(p marketo.Profile) Account {
 	if p.API == marketo.ProfileREST {
-		return Account{API: marketo.ProfileREST, Endpoint: p.REST.BaseURL}
+		return Account{API: marketo.ProfileREST, Endpoint: p.REST.BaseURL, ForeignKeyField: p.ForeignSysPersonIDField}
 	}
 	return Account{API: marketo.ProfileSOAP, Endpoint: p.SOAP.Endpoint}
 }
@@ -56,7 +59,7 @@ type SendOptions struct {
 func (j *Job) journalKey(rep *Report, a Account) journal.JournalKey {
 	s := rep.settings
 	return journal.JournalKey{FileSHA256: j.sum, Sheet: j.sheet, HeaderRow: j.headerRow, Mapping: s.Mapping,
-		API: a.API, Endpoint: a.Endpoint, Dedup: s.Dedup}
+		API: a.API, Endpoint: a.Endpoint, Dedup: s.Dedup, Settings: s.journalSettings()}
 }
 
 // Resumable reports how many rows an earlier, unfinished run of this
@@ -72,6 +75,35 @@ func (j *Job) Resumable(rep *Report, a Account, d Dirs) (confirmed int, since ti
 		since = st.ModTime()
 	}
 	return n, since, true
+}
+
+// Preview looks up the key of every row Send would send, changing nothing
+// in Marketo, and reports through emit, in sheet order, what Send with
+// rep's settings would do to each row: create, update (with each field's
+// old and new value), leave alone, or refuse. It reads the sheet again
+// checked against pre-flight, as Send does, and costs
+// [run.PreviewCost] calls within opts.Run's budget.
+func (j *Job) Preview(ctx context.Context, rep *Report, finder marketo.LeadFinder, opts SendOptions, emit func(run.RowPreview)) (run.PreviewTotals, error) {
+	if rep.Fatal != nil {
+		return run.PreviewTotals{}, rep.Fatal
+	}
+	if rep.Valid == 0 {
+		return run.PreviewTotals{}, &Error{Kind: NothingToSend, Path: j.path}
+	}
+	if err := j.unchanged(); err != nil {
+		return run.PreviewTotals{}, err
+	}
+	ro := opts.Run
+	ro.Dedup, ro.Mode, ro.FillEmpty, ro.ForeignKeyField = rep.settings.Dedup, rep.settings.Mode, rep.settings.FillEmpty, opts.Account.ForeignKeyField
+	tot, err := run.Preview(ctx, finder, j.reread(ctx, rep, opts), run.PreviewOptions{Run: ro, Fields: rep.settings.Fields}, emit)
+	var je *Error
+	if errors.As(err, &je) {
+		return tot, err
+	}
+	if err != nil {
+		return tot, &Error{Kind: LookupFailed, Path: j.path, Err: err}
+	}
+	return tot, nil
 }
 
 // Send sends the rows rep found valid (or the subset opts asks for) and
@@ -106,7 +138,8 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 		return run.Outcome{}, &Error{Kind: NoRunToResume, Path: j.path}
 	}
 	ro := opts.Run
-	ro.Dedup, ro.Journal, ro.KeepJournalOpen = rep.settings.Dedup, jr, true
+	ro.Dedup, ro.Mode, ro.Journal, ro.KeepJournalOpen = rep.settings.Dedup, rep.settings.Mode, jr, true
+	ro.FillEmpty, ro.ForeignKeyField = rep.settings.FillEmpty, opts.Account.ForeignKeyField
 	if opts.Only == nil && !opts.FirstBatch {
 		ro.Skipped, ro.Rows = rep.Skipped, rep.Rows
 	}
@@ -162,7 +195,7 @@ func (j *Job) reread(ctx context.Context, rep *Report, opts SendOptions) run.Bat
 			var q Report
 			q.ByKey = map[marketo.KeyKind]int{}
 			batches := 0
-			v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup)
+			v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup, s.Values)
 			_, readErr = j.readRows(context.WithoutCancel(ctx), false, s, v, &q, nil, func(b importer.Batch) error {
 				if b.Seq >= len(rep.digests) || digestOf(b) != rep.digests[b.Seq] {
 					return changed

@@ -10,6 +10,7 @@ import (
 
 	"leadsheet/importer"
 	"leadsheet/importer/journal"
+	"leadsheet/importer/run"
 )
 
 // Kind says what stopped a step of the job, so each front end can add its
@@ -32,6 +33,7 @@ const (
 	JournalTrouble             // the record of what was sent cannot be kept
 	Busy                       // another Leadsheet is running the same import
 	NoRunToResume              // a resume was asked for and there is none
+	LookupFailed               // a preview could not look the rows up in Marketo
 )
 
 // Error is a stop of the job, with what the operator needs to read.
@@ -80,6 +82,8 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("This import of %s is already running in %s. Wait for it to finish (or stop it there), then try again; running it twice at once could send rows twice.", name, e.Detail)
 	case NoRunToResume:
 		return fmt.Sprintf("There is no stopped run of %s (same sheet, mapping, account and dedup setting) to resume.", name)
+	case LookupFailed:
+		return fmt.Sprintf("Leadsheet could not look the rows of %s up in Marketo, so the preview is not complete (%v). Nothing was changed in Marketo; try the preview again later.", name, e.Err)
 	}
 	if e.Detail != "" {
 		return fmt.Sprintf("Leadsheet could not read %s: %s", name, e.Detail)
@@ -110,7 +114,7 @@ func holderWords(b *journal.JournalBusyError) string {
 // journal is keyed on the file's content, so the edited file starts a new
 // journal: only the original file can resume without sending twice.
 func ChangedWhileSending(file string, t importer.Totals, dedup bool) string {
-	confirmed := t.Created + t.Updated + t.CreatedOrUpdated
+	confirmed := t.Created + t.Updated + t.CreatedOrUpdated + t.LeftAlone
 	again := "sends every row again, those included"
 	if !dedup {
 		again = "sends every row again, those included, as new leads (dedup is off), which makes duplicates"
@@ -149,4 +153,17 @@ func Plural(n int, word string) string {
 		return "1 " + word
 	}
 	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// PreviewSummary is the one-line account of a preview, in digits without
+// separators so scripts can read it, like the sync's summary.
+func PreviewSummary(t run.PreviewTotals) string {
+	s := fmt.Sprintf("Preview: %d to create, %d to update, %d unchanged, %d left alone", t.Create, t.Update, t.NoChange, t.LeaveAlone)
+	if t.Repeats > 0 {
+		s += fmt.Sprintf(", %d repeating an earlier row", t.Repeats)
+	}
+	if n := t.Ambiguous + t.NotFound; n > 0 {
+		s += fmt.Sprintf(", %d Marketo would refuse", n)
+	}
+	return s + fmt.Sprintf(" (%s)", Plural(t.Calls, "call"))
 }

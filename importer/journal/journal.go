@@ -31,6 +31,11 @@ type JournalKey struct {
 	API        string           // marketo.ProfileSOAP or marketo.ProfileREST, in any case
 	Endpoint   string           // SOAP endpoint or REST base URL
 	Dedup      bool
+	// Settings spells out the other settings that change what a row sends
+	// or how Marketo treats it (sync mode, blank cells, date order, time
+	// zone), canonically; empty for the defaults, so the IDs of journals
+	// from before these settings existed stay the same.
+	Settings string
 }
 
 // journalKeyV1 is what [JournalKey.ID] hashes, spelled out field by field
@@ -47,6 +52,7 @@ type journalKeyV1 struct {
 	API            string      `json:"api"`
 	Endpoint       string      `json:"endpoint"`
 	Dedup          bool        `json:"dedup"`
+	Settings       string      `json:"settings,omitempty"`
 }
 
 // ID is the key's fingerprint, used as the journal's file name. The CLI
@@ -75,6 +81,7 @@ func (k JournalKey) canonical() []byte {
 		V: 1, FileSHA256: k.FileSHA256, Sheet: k.Sheet, HeaderRow: k.HeaderRow,
 		Columns: cols, ForeignSysType: k.Mapping.ForeignSysType,
 		API: canonicalAPI(k.API), Endpoint: strings.TrimRight(strings.TrimSpace(k.Endpoint), "/"), Dedup: k.Dedup,
+		Settings: k.Settings,
 	})
 }
 
@@ -247,6 +254,8 @@ func stateWord(s importer.RowState) string {
 		return "failed"
 	case importer.CreatedOrUpdated:
 		return "created-or-updated"
+	case importer.LeftAlone:
+		return "left-alone"
 	default:
 		return fmt.Sprintf("state%d", s)
 	}
@@ -262,6 +271,8 @@ func stateOfWord(w string) (importer.RowState, bool) {
 		return importer.Failed, true
 	case "created-or-updated":
 		return importer.CreatedOrUpdated, true
+	case "left-alone":
+		return importer.LeftAlone, true
 	}
 	return 0, false
 }
@@ -438,9 +449,11 @@ func (j *Journal) replay(rec record) {
 			// A row Marketo refused changed nothing there: it is sent
 			// again, so a retry after a stop does not skip it.
 			// CreatedOrUpdated is confirmed too: Marketo has the lead.
-			if r.State == importer.Created || r.State == importer.Updated || r.State == importer.CreatedOrUpdated {
+			// LeftAlone is Marketo's final word under the run's mode.
+			switch r.State {
+			case importer.Created, importer.Updated, importer.CreatedOrUpdated, importer.LeftAlone:
 				j.confirmed.Set(importer.RowResult(r))
-			} else {
+			default:
 				j.confirmed.Delete(r.Row)
 			}
 		}

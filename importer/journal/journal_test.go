@@ -35,6 +35,7 @@ func TestJournalKey(t *testing.T) {
 		"api":      func(k *JournalKey) { k.API = "REST" },
 		"endpoint": func(k *JournalKey) { k.Endpoint = "http://127.0.0.1/other" },
 		"dedup":    func(k *JournalKey) { k.Dedup = false },
+		"settings": func(k *JournalKey) { k.Settings = "mode=create only" },
 	} {
 		k := testKey(true)
 		change(&k)

@@ -5,49 +5,53 @@ import (
 	"hash/maphash"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"leadsheet/importer"
+	"leadsheet/importer/fieldtype"
 	"leadsheet/marketo"
 )
 
 // Validator checks rows before anything is sent, one row at a time, so a
-// sheet of any size streams through it. It remembers a 64-bit hash of each
-// key it has seen (not the key itself) to find duplicates. Not safe for
-// concurrent use.
+// sheet of any size streams through it, and normalises each cell for its
+// Marketo field's type (dates, numbers, booleans) in the lead it returns.
+// It remembers a 64-bit hash of each key it has seen (not the key itself)
+// to find duplicates. Not safe for concurrent use.
 type Validator struct {
-	m       importer.Mapping
+	send    importer.Mapping // the mapping, less the columns refused for the whole sheet
 	dedup   bool
+	values  fieldtype.Options
 	columns []columnRule
 	sheet   []importer.Problem
 	seed    maphash.Seed
 	seen    map[uint64]int // key hash -> first row number
+	cells   []string       // the row's cells as sent; reused from row to row
 }
 
 // columnRule is what the validator knows about one mapped column.
 type columnRule struct {
 	header string
-	kind   importer.TargetKind
-	field  string
-	typ    string // Marketo data type, lower case; "" if unknown
-	length int    // 0 = no known limit
+	kind   importer.TargetKind // Skip also for a column refused for the whole sheet
+	field  marketo.Field       // the Marketo field when typed
+	typed  bool                // cells are checked and normalised by fieldtype for field
+	length int                 // character limit of an untyped column; 0 = none
 }
 
 // maxLeadText bounds the text of one lead: Marketo's REST API takes at most
 // 1 MB a request, and 300 leads of this size keep a batch in memory small.
 const maxLeadText = 128 << 10
 
-// defaultStringLength is Marketo's limit for string-like fields whose
-// length the field list does not give.
+// defaultStringLength is Marketo's limit for ForeignSysPersonId, which the
+// field list does not describe.
 const defaultStringLength = 255
 
 // NewValidator prepares the checks for a mapping. fields is the instance's
 // field list, or nil when unknown (then attribute names and types are not
-// checked, and lengths only for the key fields). With dedup off every row
+// checked, and only the key columns are). values are the operator's choices
+// for reading dates, times and yes/no cells. With dedup off every row
 // creates a new lead, which the validator reports once for the sheet.
-func NewValidator(m importer.Mapping, fields []marketo.Field, dedup bool) *Validator {
-	v := &Validator{m: m, dedup: dedup, seed: maphash.MakeSeed(), seen: make(map[uint64]int)}
+func NewValidator(m importer.Mapping, fields []marketo.Field, dedup bool, values fieldtype.Options) *Validator {
+	v := &Validator{dedup: dedup, values: values, seed: maphash.MakeSeed(), seen: make(map[uint64]int)}
 	byName := make(map[string]marketo.Field, len(fields))
 	byFold := make(map[string]marketo.Field, len(fields))
 	for _, f := range fields {
@@ -60,43 +64,52 @@ func NewValidator(m importer.Mapping, fields []marketo.Field, dedup bool) *Valid
 		if i < len(m.Headers) {
 			header = m.Headers[i]
 		}
-		r := columnRule{header: header, kind: t.Kind, field: t.Field}
+		r := columnRule{header: header, kind: t.Kind}
 		switch t.Kind {
 		case importer.ToID:
 			hasKey = true
 		case importer.ToEmail:
 			hasKey = true
-			r.typ, r.length = "email", defaultStringLength
+			// Whatever type the field list gives Email, the key is matched
+			// as an email address; only its length is taken from the list.
+			r.field, r.typed = marketo.Field{Name: "Email", Type: "email", Length: byName["Email"].Length}, true
 		case importer.ToForeignSysPersonID:
 			hasKey = true
 			r.length = defaultStringLength
 		case importer.ToAttribute:
-			if fields != nil {
-				f, ok := byName[t.Field]
-				if !ok {
-					msg := fmt.Sprintf("Marketo has no field %q, so column %q cannot be sent. Map the column to another field or skip it.", t.Field, header)
-					if g, ok := byFold[strings.ToLower(t.Field)]; ok {
-						msg = fmt.Sprintf("Marketo has no field %q; did you mean %q? Column %q cannot be sent as it is mapped.", t.Field, g.Name, header)
-					}
-					v.sheet = append(v.sheet, importer.Problem{Column: header, Severity: importer.Invalid, Message: msg})
-					r.kind = importer.Skip
-				} else {
-					r.typ, r.length = strings.ToLower(f.Type), f.Length
-					if f.ReadOnly {
-						v.sheet = append(v.sheet, importer.Problem{Column: header, Severity: importer.Invalid,
-							Message: fmt.Sprintf("The Marketo field %q is read-only, so column %q cannot be sent. Skip the column.", t.Field, header)})
-						r.kind = importer.Skip
-					}
-				}
+			if fields == nil {
+				break
 			}
-		}
-		if r.length == 0 {
-			switch r.typ {
-			case "string", "email", "phone", "url":
-				r.length = defaultStringLength
+			f, ok := byName[t.Field]
+			var msg string
+			switch {
+			case !ok:
+				msg = fmt.Sprintf("Marketo has no field %q, so column %q cannot be sent. Map the column to another field or skip it.", t.Field, header)
+				if g, ok := byFold[strings.ToLower(t.Field)]; ok {
+					msg = fmt.Sprintf("Marketo has no field %q; did you mean %q? Column %q cannot be sent as it is mapped.", t.Field, g.Name, header)
+				}
+			case f.CRMManaged:
+				msg = fmt.Sprintf("Marketo's CRM sync owns the field %q (the CRM, such as Salesforce or Dynamics, writes it), so column %q cannot be sent. Skip the column, or change the values in the CRM.", t.Field, header)
+			case f.ReadOnly:
+				msg = fmt.Sprintf("The Marketo field %q is read-only, so column %q cannot be sent. Skip the column.", t.Field, header)
+			default:
+				r.field, r.typed = f, true
+			}
+			if msg != "" {
+				v.sheet = append(v.sheet, importer.Problem{Column: header, Severity: importer.Invalid, Message: msg})
+				r.kind = importer.Skip
 			}
 		}
 		v.columns = append(v.columns, r)
+	}
+	// A refused column is left out of the mapping the leads are built
+	// with, rather than blanked, so that ClearBlanks cannot clear it either.
+	v.send = m
+	v.send.Columns = make([]importer.Target, len(m.Columns))
+	for i, r := range v.columns {
+		if r.kind != importer.Skip {
+			v.send.Columns[i] = m.Columns[i]
+		}
 	}
 	v.sheet = append(v.sheet, sharedTargets(m)...)
 	if !hasKey {
@@ -119,26 +132,38 @@ func (v *Validator) SheetProblems() []importer.Problem {
 }
 
 // Check validates one row and returns the lead to send and the row's
-// problems. The row is sendable unless a problem is Invalid. Columns whose
-// sheet problem made them unsendable are left out of the lead.
+// problems. The row is sendable unless a problem is Invalid. Each cell of
+// a column with a known Marketo field is sent normalised for the field's
+// type (a date as 2024-03-05, "Yes" as true); a problem with a cell names
+// the column in its message, for lists that show only the message.
+// Columns whose sheet problem made them unsendable are left out of the
+// lead.
 func (v *Validator) Check(r importer.Row) (marketo.Lead, []importer.Problem) {
 	var probs []importer.Problem
 	bad := func(col, format string, args ...any) {
 		probs = append(probs, importer.Problem{Row: r.Number, Column: col, Severity: importer.Invalid, Message: fmt.Sprintf(format, args...)})
 	}
-	lead := v.m.Lead(r.Cells)
+	if cap(v.cells) < len(v.columns) {
+		v.cells = make([]string, len(v.columns))
+	}
+	cells := v.cells[:len(v.columns)]
 	text := 0
 	for i, c := range v.columns {
-		if i >= len(r.Cells) || c.kind == importer.Skip {
+		cells[i] = ""
+		if c.kind == importer.Skip {
 			continue
 		}
-		val := strings.TrimSpace(r.Cells[i])
+		val := ""
+		if i < len(r.Cells) {
+			val = strings.TrimSpace(r.Cells[i])
+		}
 		if val == "" {
+			if c.typed && c.kind == importer.ToAttribute {
+				cells[i], _ = fieldtype.BlankValue(c.field, v.values)
+			}
 			continue
 		}
-		if c.kind == importer.ToAttribute && v.blocked(i) {
-			continue
-		}
+		cells[i] = val
 		text += len(val)
 		if len(val) > importer.MaxCellChars && utf8.RuneCountInString(val) > importer.MaxCellChars {
 			bad(c.header, "The %s cell holds more than 32,767 characters, the most Excel keeps in a cell, so Leadsheet read only the start of it. Shorten the cell in the file, or skip the column.", c.header)
@@ -158,16 +183,22 @@ func (v *Validator) Check(r importer.Row) (marketo.Lead, []importer.Problem) {
 			}
 			continue
 		}
+		if c.typed {
+			out, p := fieldtype.Normalize(c.field, val, v.values)
+			if p != "" {
+				bad(c.header, "%s: %s", columnName(c.header, i), p)
+				continue
+			}
+			cells[i] = out
+			continue
+		}
 		if c.length > 0 {
 			if n := utf8.RuneCountInString(val); n > c.length {
 				bad(c.header, "%s is %d characters long; Marketo allows %d. Shorten it.", c.header, n, c.length)
-				continue
 			}
 		}
-		if msg := checkType(c.typ, val); msg != "" {
-			bad(c.header, "%s", msg)
-		}
 	}
+	lead := v.send.Lead(cells)
 	if text > maxLeadText {
 		bad("", "The row holds %d KB of text in its mapped columns; Leadsheet sends at most %d KB a lead, so that a batch stays within what Marketo accepts in one call. Shorten the longest cells.", text>>10, maxLeadText>>10)
 	}
@@ -186,10 +217,16 @@ func (v *Validator) Check(r importer.Row) (marketo.Lead, []importer.Problem) {
 			v.seen[h] = r.Number
 		}
 	}
-	if len(v.sheet) > 0 {
-		lead.Attributes = v.dropBlocked(lead.Attributes)
-	}
 	return lead, probs
+}
+
+// columnName is how a message names column i: its header, or its letter
+// when the header is blank.
+func columnName(header string, i int) string {
+	if header != "" {
+		return header
+	}
+	return "Column " + importer.ColumnLetter(i+1)
 }
 
 // validMarketoID accepts what Marketo's Id (an xs:int in the WSDL, an
@@ -254,30 +291,6 @@ func sharedTargets(m importer.Mapping) []importer.Problem {
 	return probs
 }
 
-// blocked reports whether column i was refused for the whole sheet.
-func (v *Validator) blocked(i int) bool {
-	return v.m.Columns[i].Kind == importer.ToAttribute && v.columns[i].kind == importer.Skip
-}
-
-func (v *Validator) dropBlocked(attrs []marketo.Attribute) []marketo.Attribute {
-	blocked := map[string]bool{}
-	for i := range v.columns {
-		if v.blocked(i) {
-			blocked[v.m.Columns[i].Field] = true
-		}
-	}
-	if len(blocked) == 0 {
-		return attrs
-	}
-	out := attrs[:0]
-	for _, a := range attrs {
-		if !blocked[a.Name] {
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
 // keyOf is the normalised key Marketo matches on, for duplicate detection.
 func (v *Validator) keyOf(l marketo.Lead) (string, string) {
 	switch l.Key() {
@@ -317,88 +330,4 @@ func short(s string) string {
 	}
 	r := []rune(s)
 	return string(r[:37]) + "..."
-}
-
-// checkType returns a plain-words problem when val does not fit a Marketo
-// data type, or "" when it does (or the type is not checked).
-func checkType(typ, val string) string {
-	switch typ {
-	case "email":
-		return CheckEmail(val)
-	case "integer", "score":
-		if _, err := strconv.ParseInt(val, 10, 64); err != nil {
-			return fmt.Sprintf("%q is not a whole number; this field takes numbers like 42.", short(val))
-		}
-	case "float", "currency", "percent":
-		if _, err := strconv.ParseFloat(val, 64); err != nil {
-			return fmt.Sprintf("%q is not a number; this field takes numbers like 1234.5 (no currency signs or thousands separators).", short(val))
-		}
-	case "date":
-		if _, err := time.Parse("2006-01-02", val); err != nil {
-			return fmt.Sprintf("%q is not a date Marketo accepts; write it as year-month-day, like 2024-03-05.", short(val))
-		}
-	case "datetime":
-		if !isDateTime(val) {
-			return fmt.Sprintf("%q is not a date and time Marketo accepts; write it like 2024-03-05T14:30:00 or 2024-03-05.", short(val))
-		}
-	case "boolean":
-		switch strings.ToLower(val) {
-		case "true", "false", "1", "0", "yes", "no":
-		default:
-			return fmt.Sprintf("%q is not a yes/no value; use TRUE or FALSE.", short(val))
-		}
-	}
-	return ""
-}
-
-func isDateTime(val string) bool {
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02"} {
-		if _, err := time.Parse(layout, val); err == nil {
-			return true
-		}
-	}
-	return false
-}
-
-// CheckEmail returns a plain-words problem with an email address, or "" when
-// it is well-formed. Marketo rejects addresses with non-ASCII letters.
-func CheckEmail(s string) string {
-	for _, r := range s {
-		if r >= utf8.RuneSelf {
-			return fmt.Sprintf("Email %q has a character Marketo does not accept (%q); Marketo takes only plain letters a-z, digits and . _ %% + - in emails.", short(s), r)
-		}
-	}
-	at := strings.LastIndexByte(s, '@')
-	if at < 0 || strings.Count(s, "@") != 1 {
-		return fmt.Sprintf("%q is not an email address (it needs exactly one @).", short(s))
-	}
-	local, domain := s[:at], s[at+1:]
-	if local == "" || len(local) > 64 || local[0] == '.' || local[len(local)-1] == '.' || strings.Contains(local, "..") {
-		return fmt.Sprintf("%q is not a valid email address (check the part before the @).", short(s))
-	}
-	for i := 0; i < len(local); i++ {
-		c := local[i]
-		if c <= ' ' || strings.IndexByte("\"(),:;<>[\\]", c) >= 0 {
-			return fmt.Sprintf("%q is not a valid email address (it contains %q before the @).", short(s), string(c))
-		}
-	}
-	labels := strings.Split(domain, ".")
-	if len(domain) > 253 || len(labels) < 2 {
-		return fmt.Sprintf("%q is not a valid email address (the part after the @ needs a dot, like example.com).", short(s))
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return fmt.Sprintf("%q is not a valid email address (check the part after the @).", short(s))
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return fmt.Sprintf("%q is not a valid email address (%q is not allowed after the @).", short(s), string(c))
-			}
-		}
-	}
-	if tld := labels[len(labels)-1]; len(tld) < 2 || strings.Trim(tld, "0123456789") == "" {
-		return fmt.Sprintf("%q is not a valid email address (it does not end in a domain like .com).", short(s))
-	}
-	return ""
 }

@@ -42,6 +42,8 @@ func StatusWord(s importer.RowState) string {
 		return "Unknown (check in Marketo)"
 	case importer.CreatedOrUpdated:
 		return "Created or updated"
+	case importer.LeftAlone:
+		return "Left alone"
 	case importer.Sending:
 		return "Sending"
 	default:

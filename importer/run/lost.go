@@ -195,29 +195,39 @@ func (r *runner) findByEmail(ctx context.Context, finder marketo.LeadFinder, b *
 	}
 	var found []marketo.FoundLead
 	for chunk := range slices.Chunk(emails, marketo.MaxFindValues) {
-		for attempt := 1; ; attempt++ {
-			if err := r.budget.acquire(ctx); err != nil {
-				return nil, err
-			}
-			got, err := finder.FindLeads(ctx, "email", chunk, nil)
-			r.budget.release()
-			if err == nil {
-				found = append(found, got...)
-				break
-			}
-			switch marketo.ClassOf(err) {
-			case marketo.ClassRateLimit:
-				r.budget.rateFault()
-			case marketo.ClassConcurrency:
-				r.budget.concurrencyFault()
-			case marketo.ClassTransient:
-			default:
-				return nil, err
-			}
-			if attempt >= r.opts.MaxAttempts || !r.sleep(ctx, r.backoff(attempt)) {
-				return nil, err
-			}
+		got, err := r.find(ctx, finder, "email", chunk, nil)
+		if err != nil {
+			return nil, err
 		}
+		found = append(found, got...)
 	}
 	return found, nil
+}
+
+// find makes one lookup of at most [marketo.MaxFindValues] values,
+// retrying what Marketo's limits and passing failures turn away, within
+// the run's budget.
+func (r *runner) find(ctx context.Context, finder marketo.LeadFinder, field string, values, fields []string) ([]marketo.FoundLead, error) {
+	for attempt := 1; ; attempt++ {
+		if err := r.budget.acquire(ctx); err != nil {
+			return nil, err
+		}
+		got, err := finder.FindLeads(ctx, field, values, fields)
+		r.budget.release()
+		if err == nil {
+			return got, nil
+		}
+		switch marketo.ClassOf(err) {
+		case marketo.ClassRateLimit:
+			r.budget.rateFault()
+		case marketo.ClassConcurrency:
+			r.budget.concurrencyFault()
+		case marketo.ClassTransient:
+		default:
+			return nil, err
+		}
+		if attempt >= r.opts.MaxAttempts || !r.sleep(ctx, r.backoff(attempt)) {
+			return nil, err
+		}
+	}
 }

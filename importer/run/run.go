@@ -33,6 +33,10 @@ const limitFaultFactor = 5
 // RunOptions tunes a [Run]. The zero value means Marketo's defaults.
 type RunOptions struct {
 	Dedup bool // update leads that match; false creates every row anew
+	// Mode restricts which leads a run with dedup on may touch. Modes
+	// other than CreateOrUpdate need dedup on and a [marketo.ModeSyncer];
+	// rows a mode leaves alone end as LeftAlone.
+	Mode marketo.SyncMode
 
 	Concurrency    int           // calls in flight, 1..10; 0 means 10
 	CallsPerWindow int           // calls allowed per Window; 0 means 100
@@ -41,6 +45,15 @@ type RunOptions struct {
 	BackoffBase    time.Duration // first retry waits up to this; 0 means 500 ms
 	BackoffCap     time.Duration // no retry waits longer; 0 means 30 s
 	CallTimeout    time.Duration // one call's limit; 0 means 2 min
+	// FillEmpty sends a field only to leads whose value for it is empty
+	// in Marketo: each batch's leads are looked up first (one more call
+	// per batch, within the budget) and the values Marketo already has are
+	// left out. It needs a [marketo.LeadFinder]; with dedup off every row
+	// is a new lead, so nothing is looked up.
+	FillEmpty bool
+	// ForeignKeyField is the REST field standing in for
+	// ForeignSysPersonId, for lookups of rows keyed on it.
+	ForeignKeyField string
 	// Settle is how long after a call whose answer was lost (dedup off)
 	// Leadsheet waits before looking its leads up; 0 means [DefaultSettle].
 	Settle time.Duration
@@ -137,13 +150,16 @@ type Outcome struct {
 
 // Messages for rows that were not sent, in the operator's words.
 const (
-	msgQuota           = "Marketo's daily API quota is used up. Nothing more was sent; run again tomorrow — rows already confirmed will not be sent twice."
-	msgCancelled       = "cancelled: the sync was stopped before this row was sent"
-	msgAbandoned       = "The sync was stopped while this row was being sent; sending it again is safe: it updates the same lead."
-	msgInFlightUnknown = "This row was being sent when Leadsheet stopped; check in Marketo whether the lead exists before sending it again"
-	msgAnswerLost      = "Marketo's answer for this row was lost (%s) and duplicates are allowed, so Leadsheet did not send it again; check in Marketo whether the lead exists before sending it again"
-	msgMaybeCreated    = "Marketo has this lead. Marketo's answer to the first try was lost, and the retry found the lead already there, so Leadsheet may have created it on the first try, or it existed before."
-	msgTooLarge        = "This row alone is too large for one Marketo call (%s). Shorten its longest values and send it again."
+	msgQuota            = "Marketo's daily API quota is used up. Nothing more was sent; run again tomorrow — rows already confirmed will not be sent twice."
+	msgCancelled        = "cancelled: the sync was stopped before this row was sent"
+	msgAbandoned        = "The sync was stopped while this row was being sent; sending it again is safe: it updates the same lead."
+	msgInFlightUnknown  = "This row was being sent when Leadsheet stopped; check in Marketo whether the lead exists before sending it again"
+	msgAnswerLost       = "Marketo's answer for this row was lost (%s) and duplicates are allowed, so Leadsheet did not send it again; check in Marketo whether the lead exists before sending it again"
+	msgMaybeCreated     = "Marketo has this lead. Marketo's answer to the first try was lost, and the retry found the lead already there, so Leadsheet may have created it on the first try, or it existed before."
+	msgTooLarge         = "This row alone is too large for one Marketo call (%s). Shorten its longest values and send it again."
+	msgFillLookup       = "Leadsheet could not look these rows up in Marketo to see which fields are empty (%s), so it sent nothing for them. Send them again later."
+	msgLeftAloneExists  = "Already in Marketo, so this import (create only) left the lead as it was."
+	msgLeftAloneMissing = "Not in Marketo, so this import (update only) created nobody for this row."
 )
 
 // Run sends batches to Marketo within its limits and reports every row's
@@ -206,6 +222,17 @@ type BatchSource func(yield func(importer.Batch)) error
 // Outcome holds every row src yielded, each exactly once.
 func RunStream(ctx context.Context, s marketo.Syncer, src BatchSource, opts RunOptions, emit func(importer.Event)) (Outcome, error) {
 	opts = opts.withDefaults()
+	if opts.Mode != marketo.CreateOrUpdate {
+		if !opts.Dedup {
+			return Outcome{}, fmt.Errorf("%s needs dedup on: with dedup off every row creates a lead", opts.Mode)
+		}
+		if _, ok := s.(marketo.ModeSyncer); !ok {
+			return Outcome{}, fmt.Errorf("%s needs a REST account: SOAP's syncMultipleLeads always creates or updates", opts.Mode)
+		}
+	}
+	if _, ok := s.(marketo.LeadFinder); opts.FillEmpty && !ok {
+		return Outcome{}, errors.New("filling only empty fields needs a REST account: SOAP cannot look many leads up at once")
+	}
 	r := &runner{
 		s:      s,
 		opts:   opts,
@@ -400,6 +427,16 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 
 // sendBatch takes one batch to a final state.
 func (r *runner) sendBatch(ctx context.Context, b *importer.Batch) {
+	if r.opts.FillEmpty && r.opts.Dedup {
+		if err := r.keepEmptyOnly(ctx, b); err != nil {
+			if ctx.Err() != nil || r.stopped() {
+				r.notSent(b)
+				return
+			}
+			r.refused(b, fmt.Sprintf(msgFillLookup, describe(err)), nil)
+			return
+		}
+	}
 	r.sendPart(ctx, b, &tries{})
 }
 
@@ -557,7 +594,13 @@ func (r *runner) call(ctx context.Context, b *importer.Batch) ([]marketo.SyncSta
 	}
 	cctx, cancel := context.WithTimeout(parent, r.opts.CallTimeout)
 	defer cancel()
-	statuses, err := r.s.SyncLeads(cctx, b.Leads, r.opts.Dedup)
+	var statuses []marketo.SyncStatus
+	var err error
+	if ms, ok := r.s.(marketo.ModeSyncer); ok && r.opts.Mode != marketo.CreateOrUpdate {
+		statuses, err = ms.SyncLeadsMode(cctx, b.Leads, r.opts.Mode)
+	} else {
+		statuses, err = r.s.SyncLeads(cctx, b.Leads, r.opts.Dedup)
+	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil {
 			return nil, &marketo.TransportError{Op: "wait for Marketo's answer", Err: err}
@@ -662,6 +705,11 @@ func (r *runner) done(b *importer.Batch, statuses []marketo.SyncStatus, lost err
 				rs[i].Reason = msgMaybeCreated
 			}
 		case marketo.Failed:
+			if msg := r.leftAlone(st.Code); msg != "" {
+				rs[i].State = importer.LeftAlone
+				rs[i].Reason = msg
+				break
+			}
 			rs[i].State = importer.Failed
 			rs[i].Reason = st.Error
 			if rs[i].Reason == "" {
@@ -680,6 +728,18 @@ func (r *runner) done(b *importer.Batch, statuses []marketo.SyncStatus, lost err
 		}
 	}
 	r.final(importer.BatchDone, b.Seq, rs)
+}
+
+// leftAlone is the reason for a row the run's mode kept Marketo from
+// touching, given Marketo's reason code, or "" when the code is a failure.
+func (r *runner) leftAlone(code string) string {
+	switch {
+	case r.opts.Mode == marketo.CreateOnly && code == "1005":
+		return msgLeftAloneExists
+	case r.opts.Mode == marketo.UpdateOnly && code == "1004":
+		return msgLeftAloneMissing
+	}
+	return ""
 }
 
 // refused ends b as Failed: Marketo turned the call down, and the rows may
@@ -794,6 +854,8 @@ func count(t *importer.Totals, s importer.RowState) *int {
 		return &t.NotSent
 	case importer.CreatedOrUpdated:
 		return &t.CreatedOrUpdated
+	case importer.LeftAlone:
+		return &t.LeftAlone
 	default:
 		return &t.Unknown
 	}
@@ -845,6 +907,9 @@ func Summary(t importer.Totals) string {
 		t.Total(), t.Created, t.Updated, t.Failed, t.Skipped, t.NotSent+t.Waiting+t.Sending)
 	if t.CreatedOrUpdated > 0 {
 		s += fmt.Sprintf(", %d created or updated (first answer lost)", t.CreatedOrUpdated)
+	}
+	if t.LeftAlone > 0 {
+		s += fmt.Sprintf(", %d left alone", t.LeftAlone)
 	}
 	if t.Unknown > 0 {
 		s += fmt.Sprintf(", %d unknown (check in Marketo)", t.Unknown)

@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"leadsheet/importer"
+	"leadsheet/importer/fieldtype"
 	"leadsheet/importer/internal/testbook"
 	"leadsheet/importer/mapping"
 	"leadsheet/importer/run"
@@ -43,7 +44,7 @@ func BenchmarkReadMapValidate100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		m, _ := mapping.AutoMap(h.Names, nil)
-		v := mapping.NewValidator(m, mapping.StandardFields(), true)
+		v := mapping.NewValidator(m, mapping.StandardFields(), true, fieldtype.Options{})
 		batches := 0
 		bt := run.NewBatcher(marketo.MaxBatch, func(importer.Batch) error { batches++; return nil })
 		n := 0
@@ -126,7 +127,7 @@ func TestReadHuge(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, _ := mapping.AutoMap(h.Names, nil)
-	v := mapping.NewValidator(m, mapping.StandardFields(), true)
+	v := mapping.NewValidator(m, mapping.StandardFields(), true, fieldtype.Options{})
 	n := 0
 	_, err = wb.Read(context.Background(), "Sheet1", 1, func(r importer.Row) error {
 		n++

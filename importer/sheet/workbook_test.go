@@ -19,6 +19,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"leadsheet/importer"
+	"leadsheet/importer/fieldtype"
 	"leadsheet/importer/internal/testbook"
 	"leadsheet/importer/mapping"
 )
@@ -661,7 +662,7 @@ func TestXLSXOverlongCells(t *testing.T) {
 				t.Errorf("notes = %q, want the overlong cell B2 named", notes)
 			}
 			m := importer.Mapping{Headers: res.Header.Names, Columns: []importer.Target{{Kind: importer.ToEmail}, {Kind: importer.ToAttribute, Field: "Notes"}, {Kind: importer.ToAttribute, Field: "City"}}}
-			if _, probs := mapping.NewValidator(m, nil, true).Check(rows[0]); !anyInvalid(probs) || !strings.Contains(probs[0].Message, "32,767") {
+			if _, probs := mapping.NewValidator(m, nil, true, fieldtype.Options{}).Check(rows[0]); !anyInvalid(probs) || !strings.Contains(probs[0].Message, "32,767") {
 				t.Errorf("the overlong row is not refused: %+v", probs)
 			}
 		})
