@@ -44,6 +44,9 @@ func TestIntegrity(t *testing.T) {
 			t.Run("wrong-mapping/"+api, func(t *testing.T) { t.Parallel(); wrongMapping(t, s, api) })
 			t.Run("two-columns-one-key/"+api, func(t *testing.T) { t.Parallel(); twoKeys(t, s, api) })
 			t.Run("id-too-big/"+api, func(t *testing.T) { t.Parallel(); idTooBig(t, s, api) })
+			if api == "rest" {
+				t.Run("types-and-policies/rest", func(t *testing.T) { t.Parallel(); typesAndPolicies(t, s) })
+			}
 			t.Run("shared-keys-race/"+api, func(t *testing.T) { t.Parallel(); sharedKeysRace(t, s, api) })
 		}
 		t.Run("quotes/unterminated", func(t *testing.T) { t.Parallel(); unterminatedQuote(t, s) })

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -39,6 +40,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fl.DurationVar(&cfg.TimestampWindow, "timestamp-window", cfg.TimestampWindow, "how far a SOAP requestTimestamp may be from now")
 	fl.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed for the injected trouble")
 	noLimits := fl.Bool("no-limits", false, "disable the rate, concurrency and daily limits")
+	fl.Func("field", "add a custom lead field, NAME:TYPE (REST name and a describe2 data type, e.g. lastEventAt:datetime; repeatable)", func(v string) error {
+		f, err := parseFieldFlag(v)
+		if err == nil {
+			cfg.CustomFields = append(cfg.CustomFields, f)
+		}
+		return err
+	})
 	if err := fl.Parse(args); err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
@@ -102,6 +110,20 @@ Limits: %s. Press Ctrl+C to stop.
 	hs.Close() //nolint:errcheck // after Shutdown, only stragglers remain
 	fmt.Fprintln(stdout, "Sandbox stopped.")
 	return nil
+}
+
+// parseFieldFlag reads --field NAME:TYPE. The SOAP name is the REST name
+// with its first letter in upper case, as Marketo's standard fields have it.
+func parseFieldFlag(v string) (FieldDef, error) {
+	name, typ, ok := strings.Cut(v, ":")
+	name, typ = strings.TrimSpace(name), strings.ToLower(strings.TrimSpace(typ))
+	known := map[string]bool{TypeString: true, TypeText: true, TypeEmail: true, TypePhone: true, TypeURL: true, TypeInteger: true,
+		TypeFloat: true, TypeCurrency: true, TypeDate: true, TypeDateTime: true, TypeBoolean: true, TypePercent: true, TypeScore: true,
+		TypeReference: true, TypeFormula: true}
+	if !ok || name == "" || strings.ContainsAny(name, " ,:") || !known[typ] {
+		return FieldDef{}, fmt.Errorf("--field wants NAME:TYPE, such as lastEventAt:datetime, with a type Marketo's describe2 names (string, text, integer, float, currency, percent, score, boolean, date, datetime, email, phone, url, reference, formula); got %q", v)
+	}
+	return FieldDef{SOAPName: strings.ToUpper(name[:1]) + name[1:], RESTName: name, DisplayName: name, DataType: typ, Custom: true}, nil
 }
 
 func describeLimits(cfg Config) string {

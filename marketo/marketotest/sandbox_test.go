@@ -86,11 +86,19 @@ func TestMainServesUntilCancelled(t *testing.T) {
 }
 
 func TestMainRejectsBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"--drop", "1.5"}, {"--nonsense"}, {"extra"}, {"--addr", "256.0.0.1:1"}} {
+	for _, args := range [][]string{{"--drop", "1.5"}, {"--nonsense"}, {"extra"}, {"--addr", "256.0.0.1:1"},
+		{"--field", "lastEventAt"}, {"--field", "lastEventAt:moment"}, {"--field", ":datetime"}, {"--field", "a,b:string"}} {
 		var out, errOut strings.Builder
 		if err := Main(context.Background(), args, &out, &errOut); err == nil {
 			t.Errorf("Main(%q) succeeded", args)
 		}
+	}
+}
+
+func TestParseFieldFlag(t *testing.T) {
+	f, err := parseFieldFlag(" lastEventAt : DateTime ")
+	if err != nil || f != (FieldDef{SOAPName: "LastEventAt", RESTName: "lastEventAt", DisplayName: "lastEventAt", DataType: TypeDateTime, Custom: true}) {
+		t.Errorf("parseFieldFlag: %+v, %v", f, err)
 	}
 }
 
