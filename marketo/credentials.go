@@ -30,6 +30,69 @@ type Profile struct {
 	// ForeignSysPersonIDField is the REST custom field standing in for
 	// ForeignSysPersonId (see RESTOptions).
 	ForeignSysPersonIDField string
+	Budget                  Budget
+}
+
+// Budget is an account's share of its Marketo instance's API limits. An
+// instance allows 10 calls at once, 100 calls per 20 seconds and a daily
+// quota for every integration together (the CRM sync among them); Adobe
+// asks one integration to take at most half of the first two. Zero fields
+// mean that fair share, and the default quota.
+type Budget struct {
+	Concurrency int `json:"concurrency,omitempty"` // calls at once, 1 to 10; 0 means 5
+	CallsPer20s int `json:"callsPer20s,omitempty"` // calls per 20 seconds, 1 to 100; 0 means 50
+	DailyQuota  int `json:"dailyQuota,omitempty"`  // the instance's calls per day (Admin > Web Services); 0 means 50,000
+}
+
+// Marketo's limits for a whole instance, and Adobe's fair share of them
+// for one integration.
+const (
+	MaxConcurrency      = 10
+	MaxCallsPer20s      = 100
+	FairConcurrency     = 5
+	FairCallsPer20s     = 50
+	DefaultDailyQuota   = 50_000
+	maxDailyQuotaSanity = 10_000_000
+)
+
+// Effective fills in the defaults.
+func (b Budget) Effective() Budget {
+	if b.Concurrency <= 0 {
+		b.Concurrency = FairConcurrency
+	}
+	if b.CallsPer20s <= 0 {
+		b.CallsPer20s = FairCallsPer20s
+	}
+	if b.DailyQuota <= 0 {
+		b.DailyQuota = DefaultDailyQuota
+	}
+	return b
+}
+
+// Check says in plain words what is wrong with a budget, or "".
+func (b Budget) Check() string {
+	switch {
+	case b.Concurrency < 0 || b.Concurrency > MaxConcurrency:
+		return fmt.Sprintf("Calls at once must be from 1 to %d (Marketo allows %d for the whole instance); %d is not.", MaxConcurrency, MaxConcurrency, b.Concurrency)
+	case b.CallsPer20s < 0 || b.CallsPer20s > MaxCallsPer20s:
+		return fmt.Sprintf("Calls per 20 seconds must be from 1 to %d (Marketo allows %d for the whole instance); %d is not.", MaxCallsPer20s, MaxCallsPer20s, b.CallsPer20s)
+	case b.DailyQuota < 0 || b.DailyQuota > maxDailyQuotaSanity:
+		return fmt.Sprintf("The daily quota must be the number of calls Marketo allows a day (Admin > Web Services; 50,000 unless bought up); %d is not.", b.DailyQuota)
+	}
+	return ""
+}
+
+// Share says how much of the instance's limits the budget takes, for the
+// operator: "half of your instance's API budget".
+func (b Budget) Share() string {
+	e := b.Effective()
+	switch {
+	case e.Concurrency >= MaxConcurrency && e.CallsPer20s >= MaxCallsPer20s:
+		return fmt.Sprintf("Using all of your instance's API budget (%d calls at once, %d per 20 seconds): other integrations, such as the CRM sync, may be slowed while this runs.", e.Concurrency, e.CallsPer20s)
+	case e.Concurrency*2 == MaxConcurrency && e.CallsPer20s*2 == MaxCallsPer20s:
+		return fmt.Sprintf("Using half of your instance's API budget (%d calls at once, %d per 20 seconds); other integrations keep the rest.", e.Concurrency, e.CallsPer20s)
+	}
+	return fmt.Sprintf("Using %d of the instance's %d calls at once and %d of its %d calls per 20 seconds; other integrations keep the rest.", e.Concurrency, MaxConcurrency, e.CallsPer20s, MaxCallsPer20s)
 }
 
 // Client is what a saved account connects to: a Marketo that syncs leads and
@@ -125,7 +188,8 @@ type storedProfile struct {
 		IdentityURL string `json:"identityUrl,omitempty"`
 		ClientID    string `json:"clientId"`
 	} `json:"rest,omitempty"`
-	ForeignSysPersonIDField string `json:"foreignSysPersonIdField,omitempty"`
+	ForeignSysPersonIDField string  `json:"foreignSysPersonIdField,omitempty"`
+	Budget                  *Budget `json:"budget,omitempty"`
 }
 
 type accountsDoc struct {
@@ -159,11 +223,18 @@ func (p Profile) check() error {
 	default:
 		return fmt.Errorf("account %q: API must be %q or %q, not %q", p.Name, ProfileSOAP, ProfileREST, p.API)
 	}
+	if msg := p.Budget.Check(); msg != "" {
+		return fmt.Errorf("account %q: %s", p.Name, msg)
+	}
 	return nil
 }
 
 func (p Profile) stored() storedProfile {
 	sp := storedProfile{Name: p.Name, API: p.API, ForeignSysPersonIDField: p.ForeignSysPersonIDField}
+	if p.Budget != (Budget{}) {
+		b := p.Budget
+		sp.Budget = &b
+	}
 	if p.SOAP.Endpoint != "" || p.SOAP.UserID != "" {
 		sp.SOAP = &struct {
 			Endpoint string `json:"endpoint"`
@@ -182,6 +253,9 @@ func (p Profile) stored() storedProfile {
 
 func (sp storedProfile) profile() Profile {
 	p := Profile{Name: sp.Name, API: sp.API, ForeignSysPersonIDField: sp.ForeignSysPersonIDField}
+	if sp.Budget != nil {
+		p.Budget = *sp.Budget
+	}
 	if sp.SOAP != nil {
 		p.SOAP.Endpoint, p.SOAP.UserID = sp.SOAP.Endpoint, sp.SOAP.UserID
 	}

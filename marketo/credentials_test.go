@@ -139,6 +139,9 @@ func TestProfileValidation(t *testing.T) {
 		{Name: "x", API: "graphql"},
 		{Name: "x", API: ProfileSOAP},
 		{Name: "x", API: ProfileREST, SOAP: SOAPCredentials{EncryptionKey: "k"}},
+		{Name: "x", API: ProfileREST, REST: RESTCredentials{ClientSecret: "s"}, Budget: Budget{Concurrency: 11}},
+		{Name: "x", API: ProfileREST, REST: RESTCredentials{ClientSecret: "s"}, Budget: Budget{CallsPer20s: 101}},
+		{Name: "x", API: ProfileREST, REST: RESTCredentials{ClientSecret: "s"}, Budget: Budget{DailyQuota: -1}},
 	} {
 		if err := s.Save(p); err == nil || errors.Is(err, ErrKeyringUnavailable) {
 			t.Errorf("save %+v: %v, want a validation error before the keyring", p, err)
@@ -151,7 +154,7 @@ func TestProfileValidation(t *testing.T) {
 func TestAccountsFile(t *testing.T) {
 	dir := t.TempDir()
 	doc := `{"version":1,"accounts":[
-	  {"name":"zeta","api":"rest","rest":{"baseUrl":"https://z.mktorest.com/rest","clientId":"zc"},"foreignSysPersonIdField":"crmId"},
+	  {"name":"zeta","api":"rest","rest":{"baseUrl":"https://z.mktorest.com/rest","clientId":"zc"},"foreignSysPersonIdField":"crmId","budget":{"concurrency":10,"dailyQuota":200000}},
 	  {"name":"alpha","api":"soap","soap":{"endpoint":"https://a.mktoapi.com/soap/mktows/2_2","userId":"au"}}]}`
 	if err := os.WriteFile(filepath.Join(dir, accountsFile), []byte(doc), 0o600); err != nil {
 		t.Fatal(err)
@@ -162,7 +165,8 @@ func TestAccountsFile(t *testing.T) {
 	}
 	want := []Profile{
 		{Name: "alpha", API: ProfileSOAP, SOAP: SOAPCredentials{Endpoint: "https://a.mktoapi.com/soap/mktows/2_2", UserID: "au"}},
-		{Name: "zeta", API: ProfileREST, REST: RESTCredentials{BaseURL: "https://z.mktorest.com/rest", ClientID: "zc"}, ForeignSysPersonIDField: "crmId"},
+		{Name: "zeta", API: ProfileREST, REST: RESTCredentials{BaseURL: "https://z.mktorest.com/rest", ClientID: "zc"}, ForeignSysPersonIDField: "crmId",
+			Budget: Budget{Concurrency: 10, DailyQuota: 200_000}},
 	}
 	if fmt.Sprintf("%#v", list) != fmt.Sprintf("%#v", want) || list[1].REST.ClientID != "zc" {
 		t.Errorf("list %+v", list)
@@ -179,6 +183,22 @@ func TestAccountsFile(t *testing.T) {
 	}
 	if list, err := NewCredentialStore(t.TempDir()).List(); err != nil || len(list) != 0 {
 		t.Errorf("no file yet: %v %v", list, err)
+	}
+}
+
+func TestBudget(t *testing.T) {
+	for _, tc := range []struct {
+		b     Budget
+		want  Budget
+		share string
+	}{
+		{Budget{}, Budget{5, 50, 50_000}, "Using half of your instance's API budget (5 calls at once, 50 per 20 seconds); other integrations keep the rest."},
+		{Budget{Concurrency: 10, CallsPer20s: 100}, Budget{10, 100, 50_000}, "Using all of your instance's API budget"},
+		{Budget{Concurrency: 3, CallsPer20s: 30, DailyQuota: 10_000}, Budget{3, 30, 10_000}, "Using 3 of the instance's 10 calls at once and 30 of its 100 calls per 20 seconds"},
+	} {
+		if got := tc.b.Effective(); got != tc.want || !strings.HasPrefix(tc.b.Share(), tc.share) || tc.b.Check() != "" {
+			t.Errorf("%+v: effective %+v, share %q, check %q", tc.b, got, tc.b.Share(), tc.b.Check())
+		}
 	}
 }
 

@@ -77,6 +77,7 @@ const (
 type RESTClient struct {
 	leadsURL    string
 	describeURL string
+	usageURL    string
 	tokenURL    string
 	clientID    string
 	secret      string
@@ -132,6 +133,7 @@ func NewRESTClient(cred RESTCredentials, opts RESTOptions) (*RESTClient, error) 
 	return &RESTClient{
 		leadsURL:    joinURL(base, "/v1/leads.json"),
 		describeURL: joinURL(base, "/v1/leads/describe2.json"),
+		usageURL:    joinURL(base, "/v1/stats/usage.json"),
 		tokenURL:    joinURL(id, "/oauth/token"),
 		clientID:    strings.TrimSpace(cred.ClientID),
 		secret:      cred.ClientSecret,

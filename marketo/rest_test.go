@@ -541,3 +541,21 @@ func TestRESTFindLeadsPagingAnswers(t *testing.T) {
 		})
 	}
 }
+
+func TestRESTUsageToday(t *testing.T) {
+	_, c := newFake(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		if r.Method != http.MethodGet || r.URL.Path != "/rest/v1/stats/usage.json" {
+			t.Errorf("usage as %s %s", r.Method, r.URL)
+		}
+		// Adobe's recorded answer (usage.md).
+		_, _ = io.WriteString(w, `{"requestId":"7a39#1511bf8a41c","result":[{"date":"2015-10-17","total":1120,"users":[
+			{"userId":"some.body@yahoo.com","count":200},{"userId":"some.body@marketo.com","count":200},{"userId":"some.body@gmail.com","count":720}]}],"success":true}`)
+	})
+	u, err := c.UsageToday(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Date != "2015-10-17" || u.Total != 1120 || len(u.ByUser) != 3 || u.ByUser["some.body@gmail.com"] != 720 {
+		t.Errorf("usage %+v", u)
+	}
+}

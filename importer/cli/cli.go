@@ -99,7 +99,7 @@ type options struct {
 	preset      string
 	dedup       bool
 	batchSize   int
-	concurrency int
+	budget      marketo.Budget // flags given; zero fields: the account's
 	lostWait    time.Duration
 	api         string
 	profile     string
@@ -144,7 +144,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.preset, "mapping", "", "mapping preset (JSON saved by Leadsheet)")
 	fs.BoolVar(&o.dedup, "dedup", true, "update leads that already exist (false: every row creates a new lead)")
 	fs.IntVar(&o.batchSize, "batch-size", marketo.MaxBatch, "leads per call, 1-300")
-	fs.IntVar(&o.concurrency, "concurrency", run.DefaultConcurrency, "calls at once, 1-10")
+	fs.IntVar(&o.budget.Concurrency, "concurrency", 0, "calls at once, 1-10 (default: the account's, else 5, half of what Marketo allows an instance)")
+	fs.IntVar(&o.budget.CallsPer20s, "calls-per-20s", 0, "calls per 20 seconds, 1-100 (default: the account's, else 50, half of Marketo's limit)")
+	fs.IntVar(&o.budget.DailyQuota, "daily-quota", 0, "the instance's API calls per day, from Admin > Web Services (default: the account's, else 50,000)")
 	fs.DurationVar(&o.lostWait, "lost-answer-wait", run.DefaultSettle, "with --dedup=false over REST: how long to wait, after a lost answer or on resuming a stopped run, before looking in Marketo for the leads those calls may have created")
 	fs.StringVar(&o.api, "api", "", "Marketo API: soap or rest (default: the account's, else soap)")
 	fs.StringVar(&o.profile, "profile", "", "saved Marketo account to use")
@@ -208,8 +210,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.batchSize < 1 || o.batchSize > marketo.MaxBatch {
 		return o, &usageError{msg: fmt.Sprintf("--batch-size must be between 1 and %d", marketo.MaxBatch)}
 	}
-	if o.concurrency < 1 || o.concurrency > run.DefaultConcurrency {
-		return o, &usageError{msg: "--concurrency must be between 1 and 10 (Marketo allows 10 calls at once)"}
+	if o.budget.Concurrency < 0 || o.budget.Concurrency > marketo.MaxConcurrency || o.set["concurrency"] && o.budget.Concurrency == 0 {
+		return o, &usageError{msg: "--concurrency must be between 1 and 10 (Marketo allows 10 calls at once for the whole instance)"}
+	}
+	if o.budget.CallsPer20s < 0 || o.budget.CallsPer20s > marketo.MaxCallsPer20s || o.set["calls-per-20s"] && o.budget.CallsPer20s == 0 {
+		return o, &usageError{msg: "--calls-per-20s must be between 1 and 100 (Marketo allows 100 calls per 20 seconds for the whole instance)"}
+	}
+	if msg := o.budget.Check(); msg != "" || o.set["daily-quota"] && o.budget.DailyQuota == 0 {
+		return o, &usageError{msg: "--daily-quota must be the number of API calls your instance may make a day (Admin > Web Services; 50,000 unless your company bought more)"}
 	}
 	if o.lostWait <= 0 {
 		return o, &usageError{msg: "--lost-answer-wait must be a duration such as 1m or 30s"}

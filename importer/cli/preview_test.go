@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -165,4 +166,34 @@ func TestSyncModeRefusals(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestSyncRefusesWhatTheQuotaCannotHold: an import bigger than what is
+// left of today's quota is refused before its first sync call, saying how
+// many rows fit; one that fits says its cost and its share of the
+// instance's budget.
+func TestSyncRefusesWhatTheQuotaCannotHold(t *testing.T) {
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
+	dir := t.TempDir()
+	in := filepath.Join(dir, "fair.xlsx")
+	writeWorkbook(t, in, 5000, nil)
+	r := runMain(t, restEnv(dir), restArgs(srv, in, "--daily-quota", "10")...)
+	m := regexp.MustCompile(`([0-9,]+) of its 5,000 rows fit`).FindStringSubmatch(r.stderr)
+	if r.code != ExitConnect || m == nil || !strings.Contains(r.stderr, "Nothing was sent") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	// 10 calls less 2 for connecting leave 8 batches of at most 300 rows.
+	if fit, _ := strconv.Atoi(strings.ReplaceAll(m[1], ",", "")); fit <= 0 || fit > 8*300 {
+		t.Errorf("%d rows said to fit in 8 calls", fit)
+	}
+	if n := srv.Stats().Calls["REST leads.json"]; n != 0 || len(srv.Leads()) != 0 {
+		t.Errorf("%d sync calls and %d leads after the refusal", n, len(srv.Leads()))
+	}
+	r = runMain(t, restEnv(dir), restArgs(srv, in)...)
+	if r.code != ExitOK || !strings.Contains(r.stderr, "This import takes about 19 API calls") || !strings.Contains(r.stderr, "Using half of your instance's API budget") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if st := srv.Stats(); st.MaxConcurrent > 5 {
+		t.Errorf("%d calls at once; the fair share is 5", st.MaxConcurrent)
+	}
 }

@@ -92,6 +92,9 @@ func (s *session) sync(ctx context.Context) error {
 	if s.o.preview {
 		return s.preview(ctx, rep, outputs)
 	}
+	if err := s.checkQuota(ctx, rep, now()); err != nil {
+		return err
+	}
 	return s.send(ctx, rep, outputs)
 }
 
@@ -442,6 +445,49 @@ func (c *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 var errDryRun = errors.New("dry run: not sent")
 
+// budget is the account's share of the instance, with the flags given.
+func (s *session) budget() marketo.Budget {
+	b := s.profile.Budget
+	if f := s.o.budget; f.Concurrency > 0 {
+		b.Concurrency = f.Concurrency
+	}
+	if f := s.o.budget; f.CallsPer20s > 0 {
+		b.CallsPer20s = f.CallsPer20s
+	}
+	if f := s.o.budget; f.DailyQuota > 0 {
+		b.DailyQuota = f.DailyQuota
+	}
+	return b.Effective()
+}
+
+// runOptions are the engine's limits for this account.
+func (s *session) runOptions() run.RunOptions {
+	b := s.budget()
+	return run.RunOptions{Concurrency: b.Concurrency, CallsPerWindow: b.CallsPer20s, Settle: s.o.lostWait}
+}
+
+// checkQuota estimates the import's calls against what is left of
+// today's quota (read from Marketo over REST) and refuses, before the
+// first sync call, an import that cannot fit.
+func (s *session) checkQuota(ctx context.Context, rep *job.Report, now time.Time) error {
+	used := -1
+	if ur, ok := s.client.(marketo.UsageReader); ok {
+		if u, err := ur.UsageToday(ctx); err == nil {
+			used = u.Total
+		} else {
+			fmt.Fprintf(s.env.Stderr, "Leadsheet could not read today's API usage from Marketo (%v); it counts the whole quota as left.\n", err)
+		}
+	}
+	confirmed, _, _ := s.j.Resumable(rep, job.AccountOf(s.profile), s.dirs)
+	q := s.j.Estimate(rep, confirmed, used, s.budget(), now)
+	if !q.Fits() {
+		return fail(ExitConnect, "%s", job.QuotaWords(q, now))
+	}
+	fmt.Fprintln(s.env.Stderr, job.QuotaWords(q, now))
+	fmt.Fprintln(s.env.Stderr, s.budget().Share())
+	return nil
+}
+
 // preview looks every row up and writes what the import would do, sending
 // nothing. It exits like a dry run: ExitRows when some rows are invalid.
 func (s *session) preview(ctx context.Context, rep *job.Report, outputs job.Outputs) error {
@@ -459,7 +505,7 @@ func (s *session) preview(ctx context.Context, rep *job.Report, outputs job.Outp
 		return fail(ExitUsage, "%w", err)
 	}
 	var werr error
-	tot, err := s.j.Preview(ctx, rep, finder, job.SendOptions{Account: job.AccountOf(s.profile), Run: run.RunOptions{Concurrency: s.o.concurrency}}, func(p run.RowPreview) {
+	tot, err := s.j.Preview(ctx, rep, finder, job.SendOptions{Account: job.AccountOf(s.profile), Run: s.runOptions()}, func(p run.RowPreview) {
 		if werr == nil {
 			werr = w.Add(p)
 		}
@@ -489,7 +535,7 @@ func (s *session) preview(ctx context.Context, rep *job.Report, outputs job.Outp
 func (s *session) send(ctx context.Context, rep *job.Report, outputs job.Outputs) error {
 	prog := newProgress(s.env.Stderr, s.env.StderrIsTerminal)
 	out, runErr := s.j.Send(ctx, rep, job.SendOptions{Client: s.client, Account: job.AccountOf(s.profile), Dirs: s.dirs,
-		Holder: "leadsheet sync", RequireResume: s.o.resume, Run: run.RunOptions{Concurrency: s.o.concurrency, Settle: s.o.lostWait}}, prog.event)
+		Holder: "leadsheet sync", RequireResume: s.o.resume, Run: s.runOptions()}, prog.event)
 	prog.done()
 	var je *job.Error
 	if errors.As(runErr, &je) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"leadsheet/importer"
 	"leadsheet/importer/journal"
@@ -166,4 +167,53 @@ func PreviewSummary(t run.PreviewTotals) string {
 		s += fmt.Sprintf(", %d Marketo would refuse", n)
 	}
 	return s + fmt.Sprintf(" (%s)", Plural(t.Calls, "call"))
+}
+
+// QuotaWords says what an import costs against the instance's daily quota:
+// a note when it fits easily, a warning when it takes more than half of
+// what is left today, and why it cannot start when it does not fit.
+func QuotaWords(q Quota, now time.Time) string {
+	used := fmt.Sprintf("%s of %s used today by every integration, the CRM sync included", thousands(q.Used), thousands(q.Limit))
+	if q.Used < 0 {
+		used = "Leadsheet could not read today's usage, so it counts the whole quota as left"
+	}
+	reset := fmt.Sprintf("midnight US Central time (in %s), when Marketo resets the quota", untilWords(q.ResetsAt.Sub(now)))
+	switch {
+	case !q.Fits():
+		return fmt.Sprintf("This import needs about %s API calls, but your instance has %s left today (%s). "+
+			"%s of its %s rows fit in that. Nothing was sent: send part of the file, or run it after %s. "+
+			"If your instance's quota is not %s, set the right one in the account (Admin > Web Services shows it).",
+			thousands(q.Calls), thousands(q.Left()), used, thousands(q.RowsThatFit), thousands(q.Rows), reset, thousands(q.Limit))
+	case q.Heavy():
+		return fmt.Sprintf("This import takes about %s API calls, more than half of the %s your instance has left today (%s). "+
+			"Other integrations may run short before %s.", thousands(q.Calls), thousands(q.Left()), used, reset)
+	}
+	return fmt.Sprintf("This import takes about %s API calls of the %s your instance has left today (%s).", thousands(q.Calls), thousands(q.Left()), used)
+}
+
+// thousands writes n with comma thousands separators, as the quota page in
+// Marketo shows it.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		return "-" + s
+	}
+	return s
+}
+
+// untilWords is a wait in hours and minutes: "5 h 20 min", "40 min".
+func untilWords(d time.Duration) string {
+	m := int(d.Round(time.Minute) / time.Minute)
+	if m < 60 {
+		return fmt.Sprintf("%d min", max(m, 1))
+	}
+	if m%60 == 0 {
+		return fmt.Sprintf("%d h", m/60)
+	}
+	return fmt.Sprintf("%d h %d min", m/60, m%60)
 }

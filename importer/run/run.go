@@ -15,10 +15,13 @@ import (
 	"leadsheet/marketo"
 )
 
-// Defaults for [RunOptions], after Marketo's documented limits.
+// Defaults for [RunOptions]. Concurrency and calls per window default to
+// Adobe's fair share for one integration (half of Marketo's 10 calls at
+// once and 100 per 20 s), so the instance's CRM sync and other
+// integrations keep the rest.
 const (
-	DefaultConcurrency    = 10
-	DefaultCallsPerWindow = 100
+	DefaultConcurrency    = marketo.FairConcurrency
+	DefaultCallsPerWindow = marketo.FairCallsPer20s
 	DefaultWindow         = 20 * time.Second
 	DefaultMaxAttempts    = 8
 	DefaultBackoffBase    = 500 * time.Millisecond
@@ -38,8 +41,8 @@ type RunOptions struct {
 	// rows a mode leaves alone end as LeftAlone.
 	Mode marketo.SyncMode
 
-	Concurrency    int           // calls in flight, 1..10; 0 means 10
-	CallsPerWindow int           // calls allowed per Window; 0 means 100
+	Concurrency    int           // calls in flight, 1..10; 0 means 5
+	CallsPerWindow int           // calls allowed per Window; 0 means 50
 	Window         time.Duration // 0 means 20 s
 	MaxAttempts    int           // tries per batch; 0 means 8
 	BackoffBase    time.Duration // first retry waits up to this; 0 means 500 ms
@@ -90,7 +93,7 @@ func (o RunOptions) withDefaults() RunOptions {
 	if o.Concurrency <= 0 {
 		o.Concurrency = DefaultConcurrency
 	}
-	o.Concurrency = min(o.Concurrency, DefaultConcurrency)
+	o.Concurrency = min(o.Concurrency, marketo.MaxConcurrency)
 	if o.CallsPerWindow <= 0 {
 		o.CallsPerWindow = DefaultCallsPerWindow
 	}
