@@ -39,7 +39,15 @@ type Mapping struct {
 	// as it is. It is never saved with a preset: the operator asks for it,
 	// and confirms it, for each import.
 	ClearBlanks bool `json:"-"`
+	// Ticks marks, per column, a column of tick marks: x (or a yes word)
+	// means yes and a blank cell means No, which is sent. In any other
+	// yes/no column a blank cell sends nothing. Not saved with a preset,
+	// like ClearBlanks: a blank that says No overwrites.
+	Ticks []bool `json:"-"`
 }
+
+// Tick reports whether column i is a tick column.
+func (m Mapping) Tick(i int) bool { return i < len(m.Ticks) && m.Ticks[i] }
 
 // Severity says whether a problem stops a row from being sent.
 type Severity int

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"leadsheet/importer"
 	"leadsheet/importer/fieldtype"
 	"leadsheet/importer/job"
 	"leadsheet/importer/run"
@@ -117,6 +118,7 @@ type options struct {
 	clearBlanks bool
 	fillEmpty   bool
 	values      fieldtype.Options
+	ticks       []string        // --tick-columns
 	set         map[string]bool // flags given explicitly
 }
 
@@ -164,7 +166,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.fillEmpty, "fill-empty", false, "REST: only fill fields that are empty in Marketo, leaving values already there as they are (looks each batch up first: one more call per batch)")
 	dateOrder := fs.String("date-order", "", "how text dates like 03/05/2024 are written: day-first (3 May) or month-first (March 5); without it such dates are refused rather than guessed")
 	zone := fs.String("time-zone", "", "time zone of dates and times written without one, e.g. America/Chicago (default: this computer's)")
-	yesNo := fs.String("yes-no", "words", "how yes/no columns are written: words (yes/no, true/false, 1/0) or marks (x means yes, a blank cell means no)")
+	ticks := fs.String("tick-columns", "", "yes/no columns written as tick marks, COL[,COL] (headers or letters): x means yes and a blank cell means No, which is sent; in other yes/no columns a blank cell sends nothing")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "read, map and validate, print the report and the first request (SOAP envelope, or REST leads.json body); send nothing")
 	var secret string
 	for _, name := range secretFlags {
@@ -251,12 +253,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 		o.values.Zone = loc
 	}
-	switch strings.ToLower(*yesNo) {
-	case "words":
-	case "marks":
-		o.values.Booleans = fieldtype.BoolMarks
-	default:
-		return o, &usageError{msg: "--yes-no must be words or marks"}
+	if *ticks != "" {
+		o.ticks = strings.Split(*ticks, ",")
 	}
 	if o.preview && o.dryRun {
 		return o, &usageError{msg: "--preview and --dry-run are two different checks: give one of them"}
@@ -329,25 +327,41 @@ func applyMaps(m *job.Proposal, h sheet.Header, maps []string) error {
 		if !ok || col == "" {
 			return fail(ExitUsage, "--map %q: write it as COLUMN=FIELD, e.g. --map \"E-mail=email\"", spec)
 		}
-		idx := -1
-		for i := range h.Names {
-			if strings.EqualFold(h.Names[i], col) || strings.EqualFold(h.Original[i], col) {
-				idx = i
-				break
-			}
-		}
-		if idx < 0 {
-			for i := range h.Letters {
-				if strings.EqualFold(h.Letters[i], col) {
-					idx = i
-					break
-				}
-			}
-		}
+		idx := columnIndex(h, col)
 		if idx < 0 {
 			return fail(ExitUsage, "--map %q: the sheet has no column %q. Its columns are: %s", spec, col, strings.Join(h.Names, ", "))
 		}
 		m.Set(idx, job.ParseTarget(field))
+	}
+	return nil
+}
+
+// columnIndex finds a column by its header or its letter; -1 if none.
+func columnIndex(h sheet.Header, col string) int {
+	for i := range h.Names {
+		if strings.EqualFold(h.Names[i], col) || strings.EqualFold(h.Original[i], col) {
+			return i
+		}
+	}
+	for i := range h.Letters {
+		if strings.EqualFold(h.Letters[i], col) {
+			return i
+		}
+	}
+	return -1
+}
+
+// applyTicks marks the --tick-columns.
+func applyTicks(m *importer.Mapping, h sheet.Header, cols []string) error {
+	for _, col := range cols {
+		i := columnIndex(h, strings.TrimSpace(col))
+		if i < 0 {
+			return fail(ExitUsage, "--tick-columns: the sheet has no column %q. Its columns are: %s", col, strings.Join(h.Names, ", "))
+		}
+		if m.Ticks == nil {
+			m.Ticks = make([]bool, len(m.Columns))
+		}
+		m.Ticks[i] = true
 	}
 	return nil
 }

@@ -142,6 +142,8 @@ func TestSyncModeRefusals(t *testing.T) {
 		{restArgs(srv, in, "--mode", "create-only", "--dedup=false"), "needs dedup on"},
 		{soapArgs(srv, in, "--preview"), "preview needs a REST account"},
 		{restArgs(srv, in, "--mode", "sideways"), "--mode must be"},
+		{restArgs(srv, in, "--tick-columns", "City"), "city is a string field, not a yes/no one"},
+		{restArgs(srv, in, "--tick-columns", "Nope"), "the sheet has no column \"Nope\""},
 	} {
 		env := restEnv(dir)
 		env.Getenv = func(k string) string {

@@ -33,6 +33,7 @@ type session struct {
 	client  marketo.Client
 	fields  []marketo.Field
 	mapping job.Proposal
+	ticks   []bool // the --tick-columns, per column
 }
 
 func (s *session) run(ctx context.Context) int {
@@ -257,12 +258,21 @@ func (s *session) mapColumns() error {
 			s.o.batchSize = min(pr.BatchSize, marketo.MaxBatch)
 		}
 	}
-	return applyMaps(&s.mapping, h, s.o.maps)
+	if err := applyMaps(&s.mapping, h, s.o.maps); err != nil {
+		return err
+	}
+	m := importer.Mapping{Columns: s.mapping.Mapping.Columns}
+	if err := applyTicks(&m, h, s.o.ticks); err != nil {
+		return err
+	}
+	s.ticks = m.Ticks
+	return nil
 }
 
 func (s *session) settings() job.Settings {
 	m := s.mapping.Mapping
 	m.ClearBlanks = s.o.clearBlanks
+	m.Ticks = s.ticks
 	return job.Settings{Mapping: m, Origins: s.mapping.Origins, Fields: s.fields,
 		Dedup: s.o.dedup, Mode: s.o.mode, FillEmpty: s.o.fillEmpty, Values: s.o.values, BatchSize: s.o.batchSize, API: s.profile.API}
 }

@@ -31,7 +31,7 @@ func typesAndPolicies(t *testing.T, s *suite) {
 	h := newHarness(t, s, "rest", append([]string{"--no-limits"}, typedFields...)...)
 	h.sb.seed(t,
 		map[string]string{"email": "ann@types.example", "city": "Lyon", "title": "CEO", "company": "Old Co", "annualRevenue": "10"},
-		map[string]string{"email": "bob@types.example", "city": "Nice"})
+		map[string]string{"email": "bob@types.example", "city": "Nice", "doNotCall": "true"})
 	maps := []string{"--map", "Birthdate=dateOfBirth", "--map", "Met at=lastEventAt", "--map", "Revenue=annualRevenue",
 		"--map", "Employees=numberOfEmployees", "--map", "Discount=discount", "--map", "VIP=vip", "--map", "Do not call=doNotCall"}
 
@@ -39,11 +39,11 @@ func typesAndPolicies(t *testing.T, s *suite) {
 	writeTyped(t, in, [][]any{
 		{"Email", "City", "Title", "Company", "Birthdate", "Met at", "Revenue", "Employees", "Discount", "VIP", "Do not call"},
 		{"ann@types.example", "Paris", "", "New Co", "05/03/1990", "05/03/2024 14:30", "$1,234.50", "42.0", "15%", "x", "yes"},
-		{"bob@types.example", "", "CTO", "", excelDate("1985-12-31"), "", "", "", "", "", "no"},
+		{"bob@types.example", "", "CTO", "", excelDate("1985-12-31"), "", "", "", "", "", ""},
 		{"cy@types.example", "Metz", "CFO", "Cy Co", "31/02/2026", "", "", "", "", "", ""},
 		{"dee@types.example", "Brest", "", "", "", "2024-07-01T09:00:00Z", "7", "", "", "x", ""},
 	})
-	values := append([]string{"--date-order", "day-first", "--time-zone", "America/Chicago", "--yes-no", "marks"}, maps...)
+	values := append([]string{"--date-order", "day-first", "--time-zone", "America/Chicago", "--tick-columns", "VIP"}, maps...)
 
 	r := h.sync(t, in, append([]string{"--results", h.out("typed.xlsx")}, values...)...)
 	if r.code != cli.ExitRows || !strings.Contains(r.stdout, "4 rows: 1 created, 2 updated, 0 failed, 1 invalid, 0 not sent") ||
@@ -54,7 +54,9 @@ func typesAndPolicies(t *testing.T, s *suite) {
 	want := map[string]map[string]string{
 		"ann@types.example": {"city": "Paris", "title": "CEO", "company": "New Co", "dateOfBirth": "1990-03-05",
 			"lastEventAt": "2024-03-05T20:30:00Z", "annualRevenue": "1234.5", "numberOfEmployees": "42", "discount": "15", "vip": "true", "doNotCall": "true"},
-		"bob@types.example": {"city": "Nice", "title": "CTO", "dateOfBirth": "1985-12-31", "vip": "false", "doNotCall": "false"},
+		// VIP is the tick column: its blank is No. Do not call is not:
+		// its blank leaves Marketo's Yes alone.
+		"bob@types.example": {"city": "Nice", "title": "CTO", "dateOfBirth": "1985-12-31", "vip": "false", "doNotCall": "true"},
 		"dee@types.example": {"city": "Brest", "lastEventAt": "2024-07-01T09:00:00Z", "annualRevenue": "7", "vip": "true", "doNotCall": "false"},
 	}
 	checkValues(t, "typed sync", got, want)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,7 +49,8 @@ type Settings struct {
 	// (REST): each batch is looked up just before it is sent.
 	FillEmpty bool
 	// Values are the operator's choices for reading cells that do not say
-	// it themselves: day/month order, time zone, yes/no style.
+	// it themselves: day/month order and time zone. Their Booleans is not
+	// used: tick columns are chosen per column, in Mapping.Ticks.
 	Values    fieldtype.Options
 	BatchSize int    // 1..300; 0 means 300
 	API       string // marketo.ProfileSOAP or marketo.ProfileREST; sizes batches for that API
@@ -74,8 +76,14 @@ func (s Settings) journalSettings() string {
 	if v := s.Values; v.Zone != nil && v.Zone != time.Local {
 		parts = append(parts, "zone="+v.Zone.String())
 	}
-	if v := s.Values; v.Booleans != fieldtype.BoolWords {
-		parts = append(parts, fmt.Sprintf("booleans=%d", v.Booleans))
+	var ticks []string
+	for i := range s.Mapping.Columns {
+		if s.Mapping.Tick(i) {
+			ticks = append(ticks, strconv.Itoa(i))
+		}
+	}
+	if len(ticks) > 0 {
+		parts = append(parts, "ticks="+strings.Join(ticks, ","))
 	}
 	return strings.Join(parts, ";")
 }
@@ -103,6 +111,23 @@ func (s Settings) sendProblem() string {
 	}
 	if s.FillEmpty && s.Mapping.ClearBlanks {
 		return "Filling only empty fields and clearing fields from blank cells contradict each other: a field that is empty needs no clearing. Choose one."
+	}
+	for i, t := range s.Mapping.Columns {
+		if !s.Mapping.Tick(i) {
+			continue
+		}
+		name := fmt.Sprintf("column %d", i+1)
+		if i < len(s.Mapping.Headers) {
+			name = strconv.Quote(s.Mapping.Headers[i])
+		}
+		if t.Kind != importer.ToAttribute {
+			return fmt.Sprintf("%s is marked as a tick column, but it is not mapped to a yes/no field. Map it to one, or do not mark it.", capitalize(name))
+		}
+		for _, f := range s.Fields {
+			if f.Name == t.Field && !strings.EqualFold(f.Type, "boolean") {
+				return fmt.Sprintf("%s is marked as a tick column, but %s is a %s field, not a yes/no one: a blank cell would send No to it. Do not mark the column, or map it to a yes/no field.", capitalize(name), f.Name, f.Type)
+			}
+		}
 	}
 	if s.Mapping.ClearBlanks && !rest && s.API != "" {
 		return "Clearing fields from blank cells needs a REST account: SOAP cannot send an empty value. Connect with REST (--api rest), or leave blank cells alone."

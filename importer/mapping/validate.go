@@ -159,7 +159,7 @@ func (v *Validator) Check(r importer.Row) (marketo.Lead, []importer.Problem) {
 		}
 		if val == "" {
 			if c.typed && c.kind == importer.ToAttribute {
-				cells[i], _ = fieldtype.BlankValue(c.field, v.values)
+				cells[i], _ = fieldtype.BlankValue(c.field, v.optionsFor(i))
 			}
 			continue
 		}
@@ -184,7 +184,7 @@ func (v *Validator) Check(r importer.Row) (marketo.Lead, []importer.Problem) {
 			continue
 		}
 		if c.typed {
-			out, p := fieldtype.Normalize(c.field, val, v.values)
+			out, p := fieldtype.Normalize(c.field, val, v.optionsFor(i))
 			if p != "" {
 				bad(c.header, "%s: %s", columnName(c.header, i), p)
 				continue
@@ -218,6 +218,18 @@ func (v *Validator) Check(r importer.Row) (marketo.Lead, []importer.Problem) {
 		}
 	}
 	return lead, probs
+}
+
+// optionsFor are the reading options for column i: tick marks only in the
+// columns the mapping names as tick columns, so that a blank cell in any
+// other yes/no column never turns into No.
+func (v *Validator) optionsFor(i int) fieldtype.Options {
+	o := v.values
+	o.Booleans = fieldtype.BoolWords
+	if v.send.Tick(i) {
+		o.Booleans = fieldtype.BoolMarks
+	}
+	return o
 }
 
 // columnName is how a message names column i: its header, or its letter

@@ -276,15 +276,20 @@ func TestValidatorNormalisesLead(t *testing.T) {
 		{Name: "Email", Type: "email", Length: 255}, {Name: "Birthday", Type: "date"}, {Name: "LastSeen", Type: "datetime"},
 		{Name: "Score", Type: "integer"}, {Name: "Revenue", Type: "currency"}, {Name: "OptIn", Type: "boolean"},
 		{Name: "Pct", Type: "percent"}, {Name: "Nick", Type: "string"}, {Name: "Locked", Type: "boolean", ReadOnly: true},
+		{Name: "Unsubscribed", Type: "boolean"},
 	}
+	// Opt in is a tick column; Unsubscribed is another yes/no column,
+	// whose blank cells must never become No.
 	m := importer.Mapping{
-		Headers: []string{"Email", "Birthday", "Last seen", "Score", "Revenue", "Opt in", "Pct", "Nick", "Notes", "Locked"},
+		Headers: []string{"Email", "Birthday", "Last seen", "Score", "Revenue", "Opt in", "Pct", "Nick", "Notes", "Locked", "Unsubscribed"},
 		Columns: []importer.Target{{Kind: importer.ToEmail}, {Kind: importer.ToAttribute, Field: "Birthday"}, {Kind: importer.ToAttribute, Field: "LastSeen"},
 			{Kind: importer.ToAttribute, Field: "Score"}, {Kind: importer.ToAttribute, Field: "Revenue"}, {Kind: importer.ToAttribute, Field: "OptIn"},
-			{Kind: importer.ToAttribute, Field: "Pct"}, {Kind: importer.ToAttribute, Field: "Nick"}, {}, {Kind: importer.ToAttribute, Field: "Locked"}},
+			{Kind: importer.ToAttribute, Field: "Pct"}, {Kind: importer.ToAttribute, Field: "Nick"}, {}, {Kind: importer.ToAttribute, Field: "Locked"},
+			{Kind: importer.ToAttribute, Field: "Unsubscribed"}},
+		Ticks: []bool{5: true, 10: false},
 	}
-	full := []string{" anna@example.com ", "05/03/2024", "45356.6041666667", "42.0", "$1,234.50", "✓", "100%", "  Anna ", "junk", ""}
-	ticks := fieldtype.Options{DateOrder: fieldtype.DayFirst, Zone: chicago, Booleans: fieldtype.BoolMarks}
+	full := []string{" anna@example.com ", "05/03/2024", "45356.6041666667", "42.0", "$1,234.50", "✓", "100%", "  Anna ", "junk", "", ""}
+	ticks := fieldtype.Options{DateOrder: fieldtype.DayFirst, Zone: chicago}
 	attrs := func(kv ...string) []marketo.Attribute {
 		var a []marketo.Attribute
 		for i := 0; i < len(kv); i += 2 {
@@ -300,9 +305,9 @@ func TestValidatorNormalisesLead(t *testing.T) {
 		want   []marketo.Attribute
 	}{
 		{"every type", fields, ticks, full, attrs("Birthday", "2024-03-05", "LastSeen", "2024-03-05T14:30:00-06:00", "Score", "42", "Revenue", "1234.5", "OptIn", "true", "Pct", "100", "Nick", "Anna")},
-		{"month first", fields, fieldtype.Options{DateOrder: fieldtype.MonthFirst, Zone: chicago}, []string{"a@example.com", "05/03/2024"}, attrs("Birthday", "2024-05-03")},
+		{"month first", fields, fieldtype.Options{DateOrder: fieldtype.MonthFirst, Zone: chicago}, []string{"a@example.com", "05/03/2024"}, attrs("Birthday", "2024-05-03", "OptIn", "false")},
 		{"blank tick is false", fields, ticks, []string{"a@example.com"}, attrs("OptIn", "false")},
-		{"blank word sends nothing", fields, fieldtype.Options{}, []string{"a@example.com", "", "", "", "", " "}, nil},
+		{"a blank tick is No, a blank word sends nothing", fields, fieldtype.Options{}, []string{"a@example.com", "", "", "", "", " ", "", "", "", "", " "}, attrs("OptIn", "false")},
 		{"unknown fields are sent as typed", nil, ticks, full, attrs("Birthday", "05/03/2024", "LastSeen", "45356.6041666667", "Score", "42.0", "Revenue", "$1,234.50", "OptIn", "✓", "Pct", "100%", "Nick", "Anna")},
 	}
 	for _, tc := range tests {
@@ -341,16 +346,17 @@ func TestValidatorClearBlanks(t *testing.T) {
 		ClearBlanks: true,
 	}
 	tests := []struct {
-		name   string
-		values fieldtype.Options
-		want   []marketo.Attribute
+		name  string
+		ticks []bool
+		want  []marketo.Attribute
 	}{
-		{"ticks", fieldtype.Options{Booleans: fieldtype.BoolMarks}, []marketo.Attribute{{Name: "OptIn", Value: "false"}, {Name: "City", Clear: true}}},
-		{"words", fieldtype.Options{}, []marketo.Attribute{{Name: "OptIn", Clear: true}, {Name: "City", Clear: true}}},
+		{"ticks", []bool{1: true}, []marketo.Attribute{{Name: "OptIn", Value: "false"}, {Name: "City", Clear: true}}},
+		{"words", nil, []marketo.Attribute{{Name: "OptIn", Clear: true}, {Name: "City", Clear: true}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			lead, probs := NewValidator(m, fields, true, tc.values).Check(importer.Row{Number: 2, Cells: []string{"a@example.com"}})
+			m.Ticks = tc.ticks
+			lead, probs := NewValidator(m, fields, true, fieldtype.Options{}).Check(importer.Row{Number: 2, Cells: []string{"a@example.com"}})
 			if hasInvalid(probs) {
 				t.Fatalf("problems: %+v", probs)
 			}
