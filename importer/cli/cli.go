@@ -112,6 +112,7 @@ type options struct {
 	fspiField   string
 	results     string
 	resume      bool
+	startOver   bool
 	dryRun      bool
 	preview     bool
 	mode        marketo.SyncMode
@@ -159,6 +160,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.clientID, "client-id", "", "REST client ID")
 	fs.StringVar(&o.fspiField, "fspi-field", "", "REST custom field standing in for ForeignSysPersonId")
 	fs.StringVar(&o.results, "results", "", "results workbook to write (default: FILE-results-DATE-TIME.xlsx beside FILE)")
+	fs.BoolVar(&o.startOver, "start-over", false, "set aside an unfinished run of the same file (kept beside, renamed) and start afresh: rows it confirmed are sent again")
 	fs.BoolVar(&o.resume, "resume", false, "continue an earlier run of the same file that stopped (a run always resumes one; this makes it an error if there is none)")
 	fs.BoolVar(&o.preview, "preview", false, "REST: look every row up in Marketo and write what the import would do (create, update with old and new values, leave alone) to FILE-preview-DATE-TIME.csv; change nothing")
 	modeName := fs.String("mode", "create-or-update", "which people the import may touch: create-or-update, create-only (leave people already in Marketo alone) or update-only (create nobody); REST, dedup on")
@@ -255,6 +257,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if *ticks != "" {
 		o.ticks = strings.Split(*ticks, ",")
+	}
+	if o.startOver && o.resume {
+		return o, &usageError{msg: "--start-over and --resume ask for opposite things: give one of them"}
 	}
 	if o.preview && o.dryRun {
 		return o, &usageError{msg: "--preview and --dry-run are two different checks: give one of them"}

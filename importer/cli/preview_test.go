@@ -199,3 +199,32 @@ func TestSyncRefusesWhatTheQuotaCannotHold(t *testing.T) {
 		t.Errorf("%d calls at once; the fair share is 5", st.MaxConcurrent)
 	}
 }
+
+// TestSyncRefusesOtherSettingsOverAnUnfinishedRun: a run that left a row
+// to send again, run again with other settings, is refused rather than
+// started afresh beside the first (which, dedup off, would create its
+// confirmed rows again); --start-over does start afresh.
+func TestSyncRefusesOtherSettingsOverAnUnfinishedRun(t *testing.T) {
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
+	dir := t.TempDir()
+	in := filepath.Join(dir, "fair.xlsx")
+	// Marketo has no lead 999999: that row fails, so the run stays open.
+	writeSheet(t, in, [][]any{{"Marketo Id", "Email", "City"}, {"999999", "", "Oslo"}, {"", "a@example.com", "Lyon"}, {"", "b@example.com", "Nice"}})
+	args := func(extra ...string) []string {
+		return restArgs(srv, in, append([]string{"--map", "Marketo Id=id", "--dedup=false"}, extra...)...)
+	}
+	if r := runMain(t, restEnv(dir), args()...); r.code != ExitRows || !strings.Contains(r.stdout, "3 rows: 2 created, 0 updated, 1 failed") {
+		t.Fatalf("first run: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	r := runMain(t, restEnv(dir), args("--clear-blanks")...)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "used other settings (then: the default settings") || !strings.Contains(r.stderr, "--start-over") {
+		t.Fatalf("other settings: exit %d\n%s", r.code, r.stderr)
+	}
+	if n := len(srv.Leads()); n != 2 {
+		t.Errorf("%d leads after the refused run, want the first run's 2", n)
+	}
+	r = runMain(t, restEnv(dir), args("--clear-blanks", "--start-over")...)
+	if r.code != ExitRows || !strings.Contains(r.stdout, "3 rows: 2 created") || len(srv.Leads()) != 4 {
+		t.Errorf("--start-over: exit %d, %d leads (dedup off: the confirmed rows again)\n%s\n%s", r.code, len(srv.Leads()), r.stdout, r.stderr)
+	}
+}

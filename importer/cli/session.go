@@ -118,6 +118,8 @@ func (s *session) jobFailure(err error) error {
 		if je.Detail != "" {
 			msg = je.Detail
 		}
+	case job.SettingsChanged:
+		msg += " (Start over: --start-over.)"
 	}
 	return &failure{code: ExitUsage, err: err, msg: msg}
 }
@@ -545,7 +547,7 @@ func (s *session) preview(ctx context.Context, rep *job.Report, outputs job.Outp
 func (s *session) send(ctx context.Context, rep *job.Report, outputs job.Outputs) error {
 	prog := newProgress(s.env.Stderr, s.env.StderrIsTerminal)
 	out, runErr := s.j.Send(ctx, rep, job.SendOptions{Client: s.client, Account: job.AccountOf(s.profile), Dirs: s.dirs,
-		Holder: "leadsheet sync", RequireResume: s.o.resume, Run: s.runOptions()}, prog.event)
+		Holder: "leadsheet sync", RequireResume: s.o.resume, StartOver: s.o.startOver, Run: s.runOptions()}, prog.event)
 	prog.done()
 	var je *job.Error
 	if errors.As(runErr, &je) {

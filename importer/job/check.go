@@ -67,13 +67,16 @@ func (s Settings) journalSettings() string {
 	if s.Mapping.ClearBlanks {
 		parts = append(parts, "blanks=clear")
 	}
-	if s.FillEmpty {
+	if s.FillEmpty && s.Dedup {
 		parts = append(parts, "fill=empty")
 	}
-	if v := s.Values; v.DateOrder != fieldtype.DateOrderUnset {
+	// Date order and zone only change what is sent when a date or time
+	// column is mapped; anywhere else a changed zone is no reason to
+	// refuse to resume.
+	if v := s.Values; v.DateOrder != fieldtype.DateOrderUnset && s.maps("date", "datetime") {
 		parts = append(parts, fmt.Sprintf("dates=%d", v.DateOrder))
 	}
-	if v := s.Values; v.Zone != nil && v.Zone != time.Local {
+	if v := s.Values; v.Zone != nil && v.Zone != time.Local && s.maps("datetime") {
 		parts = append(parts, "zone="+v.Zone.String())
 	}
 	var ticks []string
@@ -86,6 +89,53 @@ func (s Settings) journalSettings() string {
 		parts = append(parts, "ticks="+strings.Join(ticks, ","))
 	}
 	return strings.Join(parts, ";")
+}
+
+// maps reports whether a column is mapped to a field of one of types, or
+// might be (the field list is not known).
+func (s Settings) maps(types ...string) bool {
+	if s.Fields == nil {
+		return true
+	}
+	for _, t := range s.Mapping.Columns {
+		if t.Kind != importer.ToAttribute {
+			continue
+		}
+		for _, f := range s.Fields {
+			if f.Name == t.Field && slices.ContainsFunc(types, func(ty string) bool { return strings.EqualFold(ty, f.Type) }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// SettingsWords says a journal's settings in the operator's words.
+func SettingsWords(settings string) string {
+	if settings == "" {
+		return "the default settings (create or update, blank cells left alone)"
+	}
+	var out []string
+	for _, p := range strings.Split(settings, ";") {
+		k, v, _ := strings.Cut(p, "=")
+		switch k {
+		case "mode":
+			out = append(out, v)
+		case "blanks":
+			out = append(out, "blank cells clear fields")
+		case "fill":
+			out = append(out, "only empty fields filled")
+		case "dates":
+			out = append(out, map[string]string{"1": "text dates day first", "2": "text dates month first"}[v])
+		case "zone":
+			out = append(out, "times in "+v)
+		case "ticks":
+			out = append(out, "tick columns "+v)
+		default:
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // sendProblem is why these settings cannot be sent at all, or "".

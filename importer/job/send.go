@@ -3,6 +3,7 @@ package job
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -50,6 +51,9 @@ type SendOptions struct {
 	// RequireResume makes it an error when no stopped run of this import
 	// exists.
 	RequireResume bool
+	// StartOver sets aside an unfinished run of this import (kept beside,
+	// renamed) and starts afresh: rows it confirmed are sent again.
+	StartOver bool
 	// Run tunes the engine (concurrency, limits); Dedup, Journal, Skipped,
 	// Rows and KeepJournalOpen are set by Send.
 	Run run.RunOptions
@@ -124,10 +128,20 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 	if err := j.unchanged(); err != nil {
 		return run.Outcome{}, err
 	}
+	if opts.StartOver {
+		if err := journal.StartOver(opts.Dirs.Journals(), j.journalKey(rep, opts.Account)); err != nil {
+			return run.Outcome{}, journalError(j.path, opts.Dirs.Journals(), err)
+		}
+	}
 	jr, err := journal.OpenJournalAs(opts.Dirs.Journals(), j.journalKey(rep, opts.Account), opts.Holder)
 	var busy *journal.JournalBusyError
 	if errors.As(err, &busy) {
 		return run.Outcome{}, &Error{Kind: Busy, Path: j.path, Err: err, Detail: holderWords(busy)}
+	}
+	var changed *journal.SettingsChangedError
+	if errors.As(err, &changed) {
+		return run.Outcome{}, &Error{Kind: SettingsChanged, Path: j.path, Err: err,
+			Detail: fmt.Sprintf("%s; now: %s", SettingsWords(changed.Was), SettingsWords(changed.Now))}
 	}
 	if err != nil {
 		return run.Outcome{}, journalError(j.path, opts.Dirs.Journals(), err)

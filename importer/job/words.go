@@ -20,21 +20,22 @@ type Kind int
 
 // What can stop a job before or after sending.
 const (
-	Unreadable     Kind = iota // the file could not be read
-	NotAFile                   // a folder, pipe or device was given as the file
-	NeedsPassword              // the workbook is encrypted
-	WrongPassword              // the password did not open it
-	NoSheets                   // the file has no sheet
-	NoSuchSheet                // the named sheet is not in the file
-	EmptySheet                 // the sheet holds nothing
-	Changed                    // the file changed since it was opened
-	BadMapping                 // the mapping cannot work (no key, a column twice, a guessed key, a missing field)
-	NothingToSend              // every row is invalid
-	BadResults                 // the results or failures file cannot be written there
-	JournalTrouble             // the record of what was sent cannot be kept
-	Busy                       // another Leadsheet is running the same import
-	NoRunToResume              // a resume was asked for and there is none
-	LookupFailed               // a preview could not look the rows up in Marketo
+	Unreadable      Kind = iota // the file could not be read
+	NotAFile                    // a folder, pipe or device was given as the file
+	NeedsPassword               // the workbook is encrypted
+	WrongPassword               // the password did not open it
+	NoSheets                    // the file has no sheet
+	NoSuchSheet                 // the named sheet is not in the file
+	EmptySheet                  // the sheet holds nothing
+	Changed                     // the file changed since it was opened
+	BadMapping                  // the mapping cannot work (no key, a column twice, a guessed key, a missing field)
+	NothingToSend               // every row is invalid
+	BadResults                  // the results or failures file cannot be written there
+	JournalTrouble              // the record of what was sent cannot be kept
+	Busy                        // another Leadsheet is running the same import
+	NoRunToResume               // a resume was asked for and there is none
+	LookupFailed                // a preview could not look the rows up in Marketo
+	SettingsChanged             // an unfinished run of this import used other settings
 )
 
 // Error is a stop of the job, with what the operator needs to read.
@@ -83,6 +84,10 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("This import of %s is already running in %s. Wait for it to finish (or stop it there), then try again; running it twice at once could send rows twice.", name, e.Detail)
 	case NoRunToResume:
 		return fmt.Sprintf("There is no stopped run of %s (same sheet, mapping, account and dedup setting) to resume.", name)
+	case SettingsChanged:
+		return fmt.Sprintf("An unfinished run of %s (same sheet, mapping, account and dedup setting) used other settings (then: %s). "+
+			"Nothing was sent. To finish that run, use its settings again: only the rows it has not confirmed are sent. "+
+			"To start over with the new settings instead, say so (Start over): the rows it confirmed are then sent again, and with dedup off they become new leads.", name, e.Detail)
 	case LookupFailed:
 		return fmt.Sprintf("Leadsheet could not look the rows of %s up in Marketo, so the preview is not complete (%v). Nothing was changed in Marketo; try the preview again later.", name, e.Err)
 	}

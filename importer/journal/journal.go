@@ -33,8 +33,10 @@ type JournalKey struct {
 	Dedup      bool
 	// Settings spells out the other settings that change what a row sends
 	// or how Marketo treats it (sync mode, blank cells, date order, time
-	// zone), canonically; empty for the defaults, so the IDs of journals
-	// from before these settings existed stay the same.
+	// zone), canonically; empty for the defaults. It is not part of the
+	// ID: it is written in the journal, and an unfinished run with other
+	// settings is refused ([SettingsChangedError]) rather than left behind
+	// for a fresh journal that would send its confirmed rows again.
 	Settings string
 }
 
@@ -52,7 +54,6 @@ type journalKeyV1 struct {
 	API            string      `json:"api"`
 	Endpoint       string      `json:"endpoint"`
 	Dedup          bool        `json:"dedup"`
-	Settings       string      `json:"settings,omitempty"`
 }
 
 // ID is the key's fingerprint, used as the journal's file name. The CLI
@@ -81,7 +82,6 @@ func (k JournalKey) canonical() []byte {
 		V: 1, FileSHA256: k.FileSHA256, Sheet: k.Sheet, HeaderRow: k.HeaderRow,
 		Columns: cols, ForeignSysType: k.Mapping.ForeignSysType,
 		API: canonicalAPI(k.API), Endpoint: strings.TrimRight(strings.TrimSpace(k.Endpoint), "/"), Dedup: k.Dedup,
-		Settings: k.Settings,
 	})
 }
 
@@ -183,8 +183,9 @@ func HashFile(path string) (string, error) {
 //
 // A Journal is safe for concurrent use.
 type Journal struct {
-	path string
-	lock *journalLock // held from open until Close
+	path     string
+	lock     *journalLock // held from open until Close
+	settings string       // as the run that started the journal had them
 
 	mu        sync.Mutex
 	f         *os.File
@@ -203,11 +204,12 @@ const (
 )
 
 type record struct {
-	Kind string      `json:"k"`
-	Key  string      `json:"key,omitempty"`
-	At   string      `json:"at,omitempty"`
-	Rows []int       `json:"rows,omitempty"`
-	Res  []resultRec `json:"res,omitempty"`
+	Kind     string      `json:"k"`
+	Key      string      `json:"key,omitempty"`
+	Settings string      `json:"settings,omitempty"` // start: the run's JournalKey.Settings
+	At       string      `json:"at,omitempty"`
+	Rows     []int       `json:"rows,omitempty"`
+	Res      []resultRec `json:"res,omitempty"`
 }
 
 // resultRec is a RowResult as [row, state, lead id, reason].
@@ -329,6 +331,13 @@ func openLocked(dir string, key JournalKey, id string) (*Journal, error) {
 		}
 		j.confirmed, j.inFlight, j.finished, good = importer.RowTable{}, make(map[int]time.Time), false, 0
 	}
+	if good > 0 && j.settings != key.Settings {
+		if j.confirmed.Len() > 0 || len(j.inFlight) > 0 {
+			return nil, &SettingsChangedError{Was: j.settings, Now: key.Settings}
+		}
+		good = 0 // nothing was sent: start over with the new settings
+	}
+	j.settings = key.Settings
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
@@ -344,12 +353,49 @@ func openLocked(dir string, key JournalKey, id string) (*Journal, error) {
 	}
 	j.f = f
 	if good == 0 {
-		if err := j.append(record{Kind: recStart, Key: id, At: time.Now().UTC().Format(time.RFC3339)}, true); err != nil {
+		if err := j.append(record{Kind: recStart, Key: id, Settings: key.Settings, At: time.Now().UTC().Format(time.RFC3339)}, true); err != nil {
 			f.Close()
 			return nil, err
 		}
 	}
 	return j, nil
+}
+
+// SettingsChangedError: an unfinished run of the same import used other
+// settings. Carrying on with new ones would treat rows confirmed under
+// the old settings as done; starting afresh would send them again (with
+// dedup off, as new leads). The caller says which, or sets the old run
+// aside with [StartOver].
+type SettingsChangedError struct {
+	Was, Now string // JournalKey.Settings of the unfinished run and of this one
+}
+
+func (e *SettingsChangedError) Error() string {
+	return fmt.Sprintf("an unfinished run of this import used other settings (%q, now %q)", e.Was, e.Now)
+}
+
+// StartOver sets aside the unfinished journal of key, if any, so that the
+// next open starts a fresh one: the operator's choice after a
+// [SettingsChangedError], knowing that rows it confirmed may be sent
+// again. The old journal is kept beside, renamed.
+func StartOver(dir string, key JournalKey) error {
+	if err := key.check(); err != nil {
+		return err
+	}
+	id := key.ID()
+	lock, err := lockJournal(filepath.Join(dir, id+".lock"), "")
+	if err != nil {
+		return err
+	}
+	defer lock.release()
+	for _, old := range []string{id, key.LegacyID()} {
+		p := filepath.Join(dir, old+".journal")
+		err := os.Rename(p, filepath.Join(dir, fmt.Sprintf("%s.set-aside-%s", old, time.Now().UTC().Format("20060102-150405"))))
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("set the unfinished run aside: %w", err)
+		}
+	}
+	return nil
 }
 
 // adoptLegacy gives the journal at legacy, if any, the name path, unless a
@@ -432,6 +478,8 @@ func (j *Journal) load() (int64, error) {
 
 func (j *Journal) replay(rec record) {
 	switch rec.Kind {
+	case recStart:
+		j.settings = rec.Settings
 	case recSent:
 		at, _ := time.Parse(time.RFC3339Nano, rec.At)
 		for _, r := range rec.Rows {

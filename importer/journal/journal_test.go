@@ -35,13 +35,61 @@ func TestJournalKey(t *testing.T) {
 		"api":      func(k *JournalKey) { k.API = "REST" },
 		"endpoint": func(k *JournalKey) { k.Endpoint = "http://127.0.0.1/other" },
 		"dedup":    func(k *JournalKey) { k.Dedup = false },
-		"settings": func(k *JournalKey) { k.Settings = "mode=create only" },
 	} {
 		k := testKey(true)
 		change(&k)
 		if k.ID() == a.ID() {
 			t.Errorf("changing the %s keeps the journal ID", name)
 		}
+	}
+}
+
+// TestJournalSettingsChanged: an unfinished run is not taken over, nor
+// silently left behind, by a run of the same import with other settings.
+func TestJournalSettingsChanged(t *testing.T) {
+	dir := t.TempDir()
+	withSettings := func(s string) JournalKey { k := testKey(false); k.Settings = s; return k }
+	open := func(s string) (*Journal, error) { return OpenJournal(dir, withSettings(s)) }
+
+	j, err := open("mode=create only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	// Nothing was sent: new settings simply start over.
+	if j, err = open("blanks=clear"); err != nil {
+		t.Fatalf("an empty journal with other settings: %v", err)
+	}
+	if err := j.Sent([]int{2}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Confirm([]importer.RowResult{{Row: 2, State: importer.Created, LeadID: 7}}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+
+	var sc *SettingsChangedError
+	if _, err := open(""); !errors.As(err, &sc) || sc.Was != "blanks=clear" || sc.Now != "" {
+		t.Fatalf("other settings over an unfinished run: %v", err)
+	}
+	if n, open, err := PeekJournal(dir, withSettings("")); err != nil || !open || n != 1 {
+		t.Errorf("peek: %d %v %v", n, open, err)
+	}
+	if j, err = open("blanks=clear"); err != nil || j.Confirmed() != 1 {
+		t.Fatalf("the same settings resume: %v", err)
+	}
+	j.Close()
+
+	if err := StartOver(dir, withSettings("")); err != nil {
+		t.Fatal(err)
+	}
+	if j, err = open(""); err != nil || j.Confirmed() != 0 {
+		t.Fatalf("after StartOver: %v", err)
+	}
+	j.Close()
+	kept, _ := filepath.Glob(filepath.Join(dir, "*.set-aside-*"))
+	if len(kept) != 1 {
+		t.Errorf("the old journal is not kept beside: %v", kept)
 	}
 }
 
