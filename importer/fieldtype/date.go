@@ -150,7 +150,7 @@ func parseStamp(s string, o Options, datetime bool) (stamp, string) {
 		return fmt.Sprintf("%s is not %s. Write it like %s.", quote(s), noun, example)
 	}
 	if looksNumeric(s) {
-		return serialStamp(s, datetime, notDate)
+		return serialStamp(s, datetime, o.Date1904, notDate)
 	}
 	datePart, clockPart := s, ""
 	if i := strings.IndexByte(s, ':'); i >= 0 {
@@ -227,7 +227,7 @@ func looksNumeric(s string) bool {
 	return ok && !n.hasExp
 }
 
-func serialStamp(s string, datetime bool, notDate func(string) string) (stamp, string) {
+func serialStamp(s string, datetime, date1904 bool, notDate func(string) string) (stamp, string) {
 	notSerial := func() string {
 		return fmt.Sprintf("%s is a number, not a date. If the column holds dates, format its cells as dates in Excel, or write them like 2024-03-05.", quote(s))
 	}
@@ -242,8 +242,12 @@ func serialStamp(s string, datetime bool, notDate func(string) string) (stamp, s
 	}
 	// Serials count days from 1899-12-30 in the 1900 system (which makes
 	// the first 60 wrong, through Excel's 1900 leap-year bug; those are
-	// below minSerial). Time is rounded to the second, as Excel shows it.
+	// below minSerial), from 1904-01-01 in the 1904 one. Time is rounded
+	// to the second, as Excel shows it.
 	t := time.Date(1899, 12, 30+int(day), 0, 0, int(math.Round(frac*86400)), 0, time.UTC)
+	if date1904 {
+		t = time.Date(1904, 1, 1+int(day), 0, 0, int(math.Round(frac*86400)), 0, time.UTC)
+	}
 	if t.Year() > 9999 {
 		return stamp{}, notSerial()
 	}

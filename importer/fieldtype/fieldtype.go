@@ -58,6 +58,9 @@ type Options struct {
 	// time.Local.
 	Zone     *time.Location
 	Booleans BoolStyle
+	// Date1904 says the workbook counts serial dates from 1904, so a bare
+	// serial number is read in that system.
+	Date1904 bool
 }
 
 func (o Options) zone() *time.Location {

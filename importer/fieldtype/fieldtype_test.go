@@ -65,6 +65,7 @@ func TestNormalizeDate(t *testing.T) {
 		{"iso datetime with a time", date, "2024-03-05T14:30:00", Options{}, "", `"2024-03-05T14:30:00" has a time of day (14:30)`},
 		{"seconds only after midnight", date, "2024-03-05T00:00:01", Options{}, "", "has a time of day"},
 		{"serial", date, "45356", Options{}, "2024-03-05", ""},
+		{"serial in a 1904 workbook", date, "43894", Options{Date1904: true}, "2024-03-05", ""},
 		{"serial with a zero fraction", date, "45356.0", Options{}, "2024-03-05", ""},
 		{"smallest serial", date, "10000", Options{}, "1927-05-18", ""},
 		{"largest serial", date, "2958465", Options{}, "9999-12-31", ""},

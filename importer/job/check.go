@@ -91,6 +91,14 @@ func (s Settings) journalSettings() string {
 	return strings.Join(parts, ";")
 }
 
+// values are the settings' reading options with what the file itself
+// says: its date system.
+func (j *Job) values(s Settings) fieldtype.Options {
+	v := s.Values
+	v.Date1904 = j.wb.Date1904()
+	return v
+}
+
 // maps reports whether a column is mapped to a field of one of types, or
 // might be (the field list is not known).
 func (s Settings) maps(types ...string) bool {
@@ -326,7 +334,7 @@ func (j *Job) MappingProblem(s Settings) *Error {
 		}
 		seen[t] = i
 	}
-	v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup, s.Values)
+	v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup, j.values(s))
 	for _, sp := range v.SheetProblems() {
 		if sp.Severity != importer.Invalid {
 			continue
@@ -416,7 +424,7 @@ func (j *Job) Check(ctx context.Context, s Settings, onRow func(RowCheck)) (*Rep
 		rep.Unchecked = "Marketo's field list is not known, so field names, types and lengths were not checked (only keys and emails)."
 	}
 	rep.Fatal = j.MappingProblem(s)
-	v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup, s.Values)
+	v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup, j.values(s))
 	for _, sp := range v.SheetProblems() {
 		rep.add(sp)
 	}

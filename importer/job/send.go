@@ -209,7 +209,7 @@ func (j *Job) reread(ctx context.Context, rep *Report, opts SendOptions) run.Bat
 			var q Report
 			q.ByKey = map[marketo.KeyKind]int{}
 			batches := 0
-			v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup, s.Values)
+			v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup, j.values(s))
 			_, readErr = j.readRows(context.WithoutCancel(ctx), false, s, v, &q, nil, func(b importer.Batch) error {
 				if b.Seq >= len(rep.digests) || digestOf(b) != rep.digests[b.Seq] {
 					return changed

@@ -309,7 +309,7 @@ func (v *Validator) keyOf(l marketo.Lead) (string, string) {
 	case marketo.KeyID:
 		return "i" + strconv.Itoa(l.ID), "Marketo Id"
 	case marketo.KeyForeignSysPersonID:
-		return "f" + l.ForeignSysType + "\x00" + l.ForeignSysPersonID, "ForeignSysPersonId"
+		return "f" + l.ForeignSysType + "\x00" + strings.ToLower(l.ForeignSysPersonID), "ForeignSysPersonId"
 	case marketo.KeyEmail:
 		return "e" + strings.ToLower(l.Email), "Email"
 	}

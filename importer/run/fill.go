@@ -20,15 +20,31 @@ func (r *runner) keepEmptyOnly(ctx context.Context, b *importer.Batch) error {
 	if err != nil {
 		return err
 	}
+	// A person repeated in the batch: what an earlier row fills is not
+	// empty any more for a later one, as it would not be had the later
+	// row come in the next batch.
+	filled := map[string]map[string]bool{}
 	for i := range b.Leads {
 		l := &b.Leads[i]
+		key := strings.ToLower(keyValue(l, b.Key))
 		m := p.matches(l, b.Key, found)
-		if len(m) != 1 {
-			continue // new, or several leads: Marketo decides (creates, or refuses with 1007)
+		if len(m) > 1 {
+			continue // several leads: Marketo refuses the row (1007)
 		}
+		done := filled[key]
 		l.Attributes = slices.DeleteFunc(slices.Clone(l.Attributes), func(a marketo.Attribute) bool {
-			return strings.TrimSpace(fieldValue(m[0], a.Name)) != ""
+			name := strings.ToLower(a.Name)
+			return done[name] || len(m) == 1 && strings.TrimSpace(fieldValue(m[0], a.Name)) != ""
 		})
+		if done == nil {
+			done = map[string]bool{}
+			filled[key] = done
+		}
+		for _, a := range l.Attributes {
+			if a.Clear || strings.TrimSpace(a.Value) != "" {
+				done[strings.ToLower(a.Name)] = true
+			}
+		}
 	}
 	return nil
 }

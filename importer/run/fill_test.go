@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"leadsheet/importer"
@@ -64,5 +65,90 @@ func TestRunFillEmpty(t *testing.T) {
 	}
 	if st := srv.Stats(); st.Calls["REST leads.json"] != 2 || st.Calls["REST getLeadsByFilter"] != 2 {
 		t.Errorf("calls %v: want two syncs (the seed, the run) and two lookups (the preview, the run)", st.Calls)
+	}
+}
+
+// TestPersonIDMatchesAsMarketoDoes: Marketo matches a person id whatever
+// its case ("ABC-1" finds "abc-1"), and so must the preview, fill-empty
+// and the modes, or fill-empty overwrites and update only is previewed as
+// left alone while the sync updates.
+func TestPersonIDMatchesAsMarketoDoes(t *testing.T) {
+	cfg := marketotest.DefaultConfig()
+	cfg.CustomFields = []marketotest.FieldDef{{RESTName: "crmPersonId", SOAPName: "CrmPersonId", DataType: marketotest.TypeString, Searchable: true}}
+	srv := sandboxtest.Start(t, cfg)
+	c, err := marketo.NewRESTClient(marketo.RESTCredentials{BaseURL: srv.RESTBaseURL(), IdentityURL: srv.IdentityURL(),
+		ClientID: marketotest.DefaultClientID, ClientSecret: marketotest.DefaultClientSecret}, marketo.RESTOptions{ForeignSysPersonIDField: "crmPersonId"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := c.SyncLeads(ctx, []marketo.Lead{{ForeignSysPersonID: "ABC-1", Attributes: []marketo.Attribute{{Name: "city", Value: "Lyon"}}}}, true); err != nil {
+		t.Fatal(err)
+	}
+	b := importer.Batch{Key: marketo.KeyForeignSysPersonID, Rows: []int{2}, Leads: []marketo.Lead{{ForeignSysPersonID: "abc-1", Attributes: []marketo.Attribute{{Name: "city", Value: "Paris"}}}}}
+	src := func(yield func(importer.Batch)) error { yield(b); return nil }
+	for _, tc := range []struct {
+		name string
+		set  func(*RunOptions)
+		kind PreviewKind
+		city string
+	}{
+		{"fill empty", func(o *RunOptions) { o.FillEmpty = true }, WillNotChange, "Lyon"},
+		{"update only", func(o *RunOptions) { o.Mode = marketo.UpdateOnly }, WillUpdate, "Paris"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := fastOpts(true)
+			opts.ForeignKeyField = "crmPersonId"
+			tc.set(&opts)
+			var got []RowPreview
+			if _, err := Preview(ctx, c, src, PreviewOptions{Run: opts}, func(p RowPreview) { got = append(got, p) }); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].Kind != tc.kind {
+				t.Errorf("preview %+v, want %v", got, tc.kind)
+			}
+			bb := b
+			bb.Leads = append([]marketo.Lead(nil), b.Leads...)
+			out, err := Run(ctx, c, []importer.Batch{bb}, opts, nil)
+			if err != nil || out.Totals.Updated != 1 {
+				t.Fatalf("run: %+v %v", out.Totals, err)
+			}
+			if l := srv.Leads(); len(l) != 1 || l[0].Fields["City"] != tc.city {
+				t.Errorf("store %+v, want one lead with city %s", l, tc.city)
+			}
+		})
+	}
+}
+
+// TestRunFillEmptyRepeatedPerson: a person on two rows of the sheet, with a
+// field empty in Marketo, ends with the first row's value whether the two
+// rows share a batch or not: the second finds the field filled.
+func TestRunFillEmptyRepeatedPerson(t *testing.T) {
+	for _, together := range []bool{true, false} {
+		t.Run(fmt.Sprintf("one batch=%v", together), func(t *testing.T) {
+			srv := sandboxtest.Start(t, marketotest.DefaultConfig())
+			c := restClient(t, srv)
+			ctx := context.Background()
+			if _, err := c.SyncLeads(ctx, []marketo.Lead{{Email: "ann@example.com", Attributes: []marketo.Attribute{{Name: "title", Value: "CEO"}}}}, true); err != nil {
+				t.Fatal(err)
+			}
+			rows := []marketo.Lead{
+				{Email: "ann@example.com", Attributes: []marketo.Attribute{{Name: "city", Value: "Lyon"}}},
+				{Email: "ANN@example.com", Attributes: []marketo.Attribute{{Name: "city", Value: "Paris"}, {Name: "company", Value: "Acme"}}},
+			}
+			batches := []importer.Batch{{Key: marketo.KeyEmail, Rows: []int{2, 3}, Leads: rows}}
+			if !together {
+				batches = []importer.Batch{{Seq: 0, Key: marketo.KeyEmail, Rows: []int{2}, Leads: rows[:1]}, {Seq: 1, Key: marketo.KeyEmail, Rows: []int{3}, Leads: rows[1:]}}
+			}
+			opts := fastOpts(true)
+			opts.FillEmpty, opts.Concurrency = true, 1
+			if _, err := Run(ctx, c, batches, opts, nil); err != nil {
+				t.Fatal(err)
+			}
+			l := srv.Leads()
+			if len(l) != 1 || l[0].Fields["City"] != "Lyon" || l[0].Fields["Company"] != "Acme" || l[0].Fields["Title"] != "CEO" {
+				t.Errorf("store %+v, want city Lyon (the first row's), company Acme, title CEO", l)
+			}
+		})
 	}
 }

@@ -29,7 +29,9 @@ func keysOf(b *importer.Batch) []leadKey {
 	}
 	for _, l := range b.Leads {
 		add(leadKey{kind: marketo.KeyID, id: l.ID})
-		add(leadKey{kind: marketo.KeyForeignSysPersonID, v: l.ForeignSysPersonID})
+		// Marketo matches a lookup field without regard to case, so the
+		// gate does too: serialising a little more is always safe.
+		add(leadKey{kind: marketo.KeyForeignSysPersonID, v: strings.ToLower(l.ForeignSysPersonID)})
 		add(leadKey{kind: marketo.KeyEmail, v: strings.ToLower(l.Email)})
 	}
 	return keys

@@ -49,8 +49,8 @@ func TestKeyGate(t *testing.T) {
 	}
 }
 
-func TestKeysOfFoldsEmailCase(t *testing.T) {
-	b := &importer.Batch{Leads: []marketo.Lead{{Email: "Ann@X.com"}, {Email: "ann@x.COM"}, {ID: 12, Email: "b@x.com"}, {ForeignSysPersonID: "crm-1"}}}
+func TestKeysOfFoldsCase(t *testing.T) {
+	b := &importer.Batch{Leads: []marketo.Lead{{Email: "Ann@X.com"}, {Email: "ann@x.COM"}, {ID: 12, Email: "b@x.com"}, {ForeignSysPersonID: "CRM-1"}, {ForeignSysPersonID: "crm-1"}}}
 	got := fmt.Sprint(keysOf(b))
 	want := fmt.Sprint([]leadKey{{kind: marketo.KeyEmail, v: "ann@x.com"}, {kind: marketo.KeyID, id: 12}, {kind: marketo.KeyEmail, v: "b@x.com"}, {kind: marketo.KeyForeignSysPersonID, v: "crm-1"}})
 	if got != want {

@@ -139,3 +139,53 @@ func TestRunModeNeedsDedupAndREST(t *testing.T) {
 		t.Errorf("%d leads created by refused runs", n)
 	}
 }
+
+// TestRunModesWithLostAnswers: when Marketo applied a call and its answer
+// was lost, the retry's answer must not be taken at its word. Under create
+// only, a retry's 1005 may be the lead the lost try created: not "left
+// alone". Under update only, nobody is ever created: not "maybe created".
+func TestRunModesWithLostAnswers(t *testing.T) {
+	for _, mode := range []marketo.SyncMode{marketo.CreateOnly, marketo.UpdateOnly} {
+		t.Run(mode.String(), func(t *testing.T) {
+			srv := sandboxtest.Start(t, marketotest.DefaultConfig())
+			c := restClient(t, srv)
+			const n = 40
+			if mode == marketo.UpdateOnly {
+				var seed []marketo.Lead
+				for k := 0; k < n; k++ {
+					seed = append(seed, marketo.Lead{Email: fmt.Sprintf("l%d@example.com", k)})
+				}
+				if _, err := c.SyncLeads(context.Background(), seed, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			srv.SetFaults(marketotest.Faults{ApplyThen5xxRate: 0.3})
+			var batches []importer.Batch
+			for k := 0; k < n; k++ {
+				batches = append(batches, importer.Batch{Seq: k, Key: marketo.KeyEmail, Rows: []int{k + 2},
+					Leads: []marketo.Lead{{Email: fmt.Sprintf("l%d@example.com", k), Attributes: []marketo.Attribute{{Name: "city", Value: "Metz"}}}}})
+			}
+			opts := fastOpts(true)
+			opts.Mode = mode
+			out, err := Run(context.Background(), c, batches, opts, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Totals.LeftAlone != 0 || out.Totals.Failed != 0 {
+				t.Errorf("totals %+v: every person was created (create only) or exists (update only)", out.Totals)
+			}
+			if mode == marketo.UpdateOnly && out.Totals.Updated != n {
+				t.Errorf("update only: %d updated, want %d (it creates nobody, so nothing is 'maybe created')", out.Totals.Updated, n)
+			}
+			if mode == marketo.CreateOnly && out.Totals.Created+out.Totals.CreatedOrUpdated != n {
+				t.Errorf("create only: totals %+v", out.Totals)
+			}
+			if got := len(srv.Leads()); got != n {
+				t.Errorf("%d leads stored, want %d", got, n)
+			}
+			if f := srv.Stats().Faults; f["applied-http-502"]+f["applied-http-503"]+f["applied-http-504"] == 0 {
+				t.Error("no answer was lost, so this proved nothing: raise ApplyThen5xxRate")
+			}
+		})
+	}
+}

@@ -273,7 +273,10 @@ func (p *previewer) matches(l *marketo.Lead, k marketo.KeyKind, found []marketo.
 		case marketo.KeyEmail:
 			hit = strings.EqualFold(f.Email, l.Email)
 		case marketo.KeyForeignSysPersonID:
-			hit = fieldValue(f, p.opts.Run.ForeignKeyField) == l.ForeignSysPersonID
+			// As Marketo matches it: without regard to case, and by value
+			// for a number field ("007" finds 7).
+			v := fieldValue(f, p.opts.Run.ForeignKeyField)
+			hit = strings.EqualFold(v, l.ForeignSysPersonID) || p.same(p.opts.Run.ForeignKeyField, v, l.ForeignSysPersonID)
 		}
 		if hit {
 			out = append(out, f)

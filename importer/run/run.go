@@ -161,6 +161,7 @@ const (
 	msgMaybeCreated     = "Marketo has this lead. Marketo's answer to the first try was lost, and the retry found the lead already there, so Leadsheet may have created it on the first try, or it existed before."
 	msgTooLarge         = "This row alone is too large for one Marketo call (%s). Shorten its longest values and send it again."
 	msgFillLookup       = "Leadsheet could not look these rows up in Marketo to see which fields are empty (%s), so it sent nothing for them. Send them again later."
+	msgMaybeCreatedOnly = "Marketo has this lead. Marketo's answer to the first try was lost, and the retry found the lead already there, so Leadsheet may have created it on the first try, or it was in Marketo before and was left alone (create only)."
 	msgLeftAloneExists  = "Already in Marketo, so this import (create only) left the lead as it was."
 	msgLeftAloneMissing = "Not in Marketo, so this import (update only) created nobody for this row."
 )
@@ -702,8 +703,9 @@ func (r *runner) done(b *importer.Batch, statuses []marketo.SyncStatus, lost err
 		case marketo.Updated:
 			rs[i].State = importer.Updated
 			// A lead found by a retry may be one the lost try created. A
-			// Marketo Id names a lead that exists already: never created.
-			if lost != nil && b.Key != marketo.KeyID {
+			// Marketo Id names a lead that exists already, and update
+			// only creates nobody: never created.
+			if lost != nil && b.Key != marketo.KeyID && r.opts.Mode != marketo.UpdateOnly {
 				rs[i].State = importer.CreatedOrUpdated
 				rs[i].Reason = msgMaybeCreated
 			}
@@ -711,6 +713,10 @@ func (r *runner) done(b *importer.Batch, statuses []marketo.SyncStatus, lost err
 			if msg := r.leftAlone(st.Code); msg != "" {
 				rs[i].State = importer.LeftAlone
 				rs[i].Reason = msg
+				if lost != nil && r.opts.Mode == marketo.CreateOnly {
+					// The lost try may have created the lead the retry found.
+					rs[i].State, rs[i].Reason = importer.CreatedOrUpdated, msgMaybeCreatedOnly
+				}
 				break
 			}
 			rs[i].State = importer.Failed

@@ -69,6 +69,14 @@ type Workbook struct {
 	src    source
 }
 
+// Date1904 reports whether the workbook counts dates from 1904 (Excel for
+// Mac's old default): a bare serial number in it means another day than
+// the same number in a 1900 workbook.
+func (wb *Workbook) Date1904() bool {
+	x, ok := wb.src.(*xlsxSource)
+	return ok && x.date1904
+}
+
 // source is one file format behind a Workbook.
 type source interface {
 	sheetNames() []SheetInfo
