@@ -171,6 +171,9 @@ func PreviewSummary(t run.PreviewTotals) string {
 	if n := t.Ambiguous + t.NotFound; n > 0 {
 		s += fmt.Sprintf(", %d Marketo would refuse", n)
 	}
+	if t.CannotLookUp > 0 {
+		s += fmt.Sprintf(", %d that cannot be looked up", t.CannotLookUp)
+	}
 	return s + fmt.Sprintf(" (%s)", Plural(t.Calls, "call"))
 }
 

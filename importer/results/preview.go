@@ -107,6 +107,8 @@ func PreviewWords(p run.RowPreview) string {
 		return "Refused by Marketo: no lead has this Marketo Id"
 	case run.Repeats:
 		return fmt.Sprintf("Same person as row %d: goes to the same lead after it", p.First)
+	case run.CannotLookUp:
+		return "Cannot be looked up: the person id holds a comma, which Marketo's lookup cannot search for"
 	}
 	return p.Kind.String()
 }

@@ -14,11 +14,26 @@ import (
 // is empty. A lead no lookup finds is new: it keeps every value. The
 // lookup is read just before the send; a value typed in Marketo between
 // the two can still be overwritten, a window of one call.
-func (r *runner) keepEmptyOnly(ctx context.Context, b *importer.Batch) error {
+//
+// Rows whose key cannot be looked up (a comma in a person id) are taken
+// out of b and returned: Leadsheet cannot tell what is empty for them.
+func (r *runner) keepEmptyOnly(ctx context.Context, b *importer.Batch) (*importer.Batch, error) {
 	p := &previewer{opts: PreviewOptions{Run: r.opts}}
+	var blind *importer.Batch
+	for i := 0; i < len(b.Leads); {
+		if lookable(keyValue(&b.Leads[i], b.Key)) {
+			i++
+			continue
+		}
+		if blind == nil {
+			blind = &importer.Batch{Seq: b.Seq, Key: b.Key}
+		}
+		blind.Rows, blind.Leads = append(blind.Rows, b.Rows[i]), append(blind.Leads, b.Leads[i])
+		b.Rows, b.Leads = slices.Delete(slices.Clone(b.Rows), i, i+1), slices.Delete(slices.Clone(b.Leads), i, i+1)
+	}
 	found, err := p.lookup(ctx, r, r.s.(marketo.LeadFinder), b)
 	if err != nil {
-		return err
+		return blind, err
 	}
 	// A person repeated in the batch: what an earlier row fills is not
 	// empty any more for a later one, as it would not be had the later
@@ -46,5 +61,5 @@ func (r *runner) keepEmptyOnly(ctx context.Context, b *importer.Batch) error {
 			}
 		}
 	}
-	return nil
+	return blind, nil
 }

@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"leadsheet/importer"
@@ -150,5 +151,45 @@ func TestRunFillEmptyRepeatedPerson(t *testing.T) {
 				t.Errorf("store %+v, want city Lyon (the first row's), company Acme, title CEO", l)
 			}
 		})
+	}
+}
+
+// TestPersonIDWithAComma: Marketo's lookup takes its values as one
+// comma-separated list, so a person id holding a comma cannot be looked
+// up. The preview says so for that row alone, and fill-empty refuses that
+// row alone instead of failing its whole batch for good.
+func TestPersonIDWithAComma(t *testing.T) {
+	cfg := marketotest.DefaultConfig()
+	cfg.CustomFields = []marketotest.FieldDef{{RESTName: "crmPersonId", SOAPName: "CrmPersonId", DataType: marketotest.TypeString, Searchable: true}}
+	srv := sandboxtest.Start(t, cfg)
+	c, err := marketo.NewRESTClient(marketo.RESTCredentials{BaseURL: srv.RESTBaseURL(), IdentityURL: srv.IdentityURL(),
+		ClientID: marketotest.DefaultClientID, ClientSecret: marketotest.DefaultClientSecret}, marketo.RESTOptions{ForeignSysPersonIDField: "crmPersonId"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	lead := func(id string) marketo.Lead {
+		return marketo.Lead{ForeignSysPersonID: id, Attributes: []marketo.Attribute{{Name: "city", Value: "Metz"}}}
+	}
+	b := importer.Batch{Key: marketo.KeyForeignSysPersonID, Rows: []int{2, 3, 4}, Leads: []marketo.Lead{lead("P-1"), lead("ACME,42"), lead("P-3")}}
+	opts := fastOpts(true)
+	opts.ForeignKeyField, opts.FillEmpty = "crmPersonId", true
+	var kinds []PreviewKind
+	src := func(yield func(importer.Batch)) error { yield(b); return nil }
+	if _, err := Preview(ctx, c, src, PreviewOptions{Run: opts}, func(p RowPreview) { kinds = append(kinds, p.Kind) }); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(kinds) != fmt.Sprint([]PreviewKind{WillCreate, CannotLookUp, WillCreate}) {
+		t.Errorf("preview kinds %v", kinds)
+	}
+	out, err := Run(ctx, c, []importer.Batch{b}, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Totals.Created != 2 || out.Totals.Failed != 1 || out.Results[1].State != importer.Failed || !strings.Contains(out.Results[1].Reason, "comma") {
+		t.Errorf("totals %+v, row 3: %+v", out.Totals, out.Results[1])
+	}
+	if n := len(srv.Leads()); n != 2 {
+		t.Errorf("%d leads stored, want the two that could be looked up", n)
 	}
 }

@@ -26,6 +26,7 @@ const (
 	Ambiguous                         // several leads match the key: Marketo refuses the row
 	NotFound                          // no lead has the row's Marketo Id: Marketo refuses the row
 	Repeats                           // the key repeats an earlier row: this row goes to the same lead
+	CannotLookUp                      // the key holds a comma, which Marketo's lookup cannot search for
 )
 
 func (k PreviewKind) String() string {
@@ -44,6 +45,8 @@ func (k PreviewKind) String() string {
 		return "not found"
 	case Repeats:
 		return "repeats a row"
+	case CannotLookUp:
+		return "cannot look up"
 	}
 	return "unknown"
 }
@@ -68,6 +71,7 @@ type RowPreview struct {
 // PreviewTotals counts rows by PreviewKind, and the calls the preview made.
 type PreviewTotals struct {
 	Create, Update, NoChange, LeaveAlone, Ambiguous, NotFound, Repeats int
+	CannotLookUp                                                       int
 	Calls                                                              int
 }
 
@@ -87,6 +91,8 @@ func (t *PreviewTotals) add(k PreviewKind) {
 		t.NotFound++
 	case Repeats:
 		t.Repeats++
+	case CannotLookUp:
+		t.CannotLookUp++
 	}
 }
 
@@ -244,7 +250,7 @@ func (p *previewer) lookup(ctx context.Context, r *runner, finder marketo.LeadFi
 	seenValue, seenField := map[string]bool{}, map[string]bool{}
 	for i := range b.Leads {
 		l := &b.Leads[i]
-		if v := keyValue(l, b.Key); !seenValue[strings.ToLower(v)] {
+		if v := keyValue(l, b.Key); lookable(v) && !seenValue[strings.ToLower(v)] {
 			seenValue[strings.ToLower(v)] = true
 			values = append(values, v)
 		}
@@ -258,8 +264,16 @@ func (p *previewer) lookup(ctx context.Context, r *runner, finder marketo.LeadFi
 	if b.Key == marketo.KeyForeignSysPersonID && !seenField[strings.ToLower(field)] {
 		fields = append(fields, field)
 	}
+	if len(values) == 0 {
+		return nil, nil
+	}
 	return r.find(ctx, finder, field, values, fields)
 }
+
+// lookable reports whether a key can be looked up: Get Leads by Filter
+// Type takes its values as one comma-separated list, so a value holding a
+// comma would be searched for as two.
+func lookable(v string) bool { return !strings.Contains(v, ",") }
 
 // matches are the found leads whose lookup field equals the lead's key.
 func (p *previewer) matches(l *marketo.Lead, k marketo.KeyKind, found []marketo.FoundLead) []*marketo.FoundLead {
@@ -312,6 +326,10 @@ func (p *previewer) classify(b *importer.Batch, i int, found []marketo.FoundLead
 		return rp
 	}
 	p.seen[h] = rp.Row
+	if !lookable(key) {
+		rp.Kind = CannotLookUp
+		return rp
+	}
 
 	m := p.matches(l, b.Key, found)
 	switch {

@@ -161,6 +161,7 @@ const (
 	msgMaybeCreated     = "Marketo has this lead. Marketo's answer to the first try was lost, and the retry found the lead already there, so Leadsheet may have created it on the first try, or it existed before."
 	msgTooLarge         = "This row alone is too large for one Marketo call (%s). Shorten its longest values and send it again."
 	msgFillLookup       = "Leadsheet could not look these rows up in Marketo to see which fields are empty (%s), so it sent nothing for them. Send them again later."
+	msgFillComma        = "The person id holds a comma, which Marketo's lookup cannot search for, so Leadsheet cannot tell which of its fields are empty and sent nothing. Import this row without \"only fill empty fields\", or fix the id."
 	msgMaybeCreatedOnly = "Marketo has this lead. Marketo's answer to the first try was lost, and the retry found the lead already there, so Leadsheet may have created it on the first try, or it was in Marketo before and was left alone (create only)."
 	msgLeftAloneExists  = "Already in Marketo, so this import (create only) left the lead as it was."
 	msgLeftAloneMissing = "Not in Marketo, so this import (update only) created nobody for this row."
@@ -432,12 +433,19 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 // sendBatch takes one batch to a final state.
 func (r *runner) sendBatch(ctx context.Context, b *importer.Batch) {
 	if r.opts.FillEmpty && r.opts.Dedup {
-		if err := r.keepEmptyOnly(ctx, b); err != nil {
+		blind, err := r.keepEmptyOnly(ctx, b)
+		if blind != nil {
+			r.refused(blind, msgFillComma, nil)
+		}
+		if err != nil {
 			if ctx.Err() != nil || r.stopped() {
 				r.notSent(b)
 				return
 			}
 			r.refused(b, fmt.Sprintf(msgFillLookup, describe(err)), nil)
+			return
+		}
+		if len(b.Rows) == 0 {
 			return
 		}
 	}
