@@ -42,14 +42,16 @@ func (r *runner) keepEmptyOnly(ctx context.Context, b *importer.Batch) (*importe
 	for i := range b.Leads {
 		l := &b.Leads[i]
 		key := strings.ToLower(keyValue(l, b.Key))
+		// With several matches the sandbox refuses the row (1007), but a
+		// live instance may update one of them, not saying which: a field
+		// any of them has is kept out.
 		m := p.matches(l, b.Key, found)
-		if len(m) > 1 {
-			continue // several leads: Marketo refuses the row (1007)
-		}
 		done := filled[key]
 		l.Attributes = slices.DeleteFunc(slices.Clone(l.Attributes), func(a marketo.Attribute) bool {
-			name := strings.ToLower(a.Name)
-			return done[name] || len(m) == 1 && strings.TrimSpace(fieldValue(m[0], a.Name)) != ""
+			if done[strings.ToLower(a.Name)] {
+				return true
+			}
+			return slices.ContainsFunc(m, func(f *marketo.FoundLead) bool { return strings.TrimSpace(fieldValue(f, a.Name)) != "" })
 		})
 		if done == nil {
 			done = map[string]bool{}
