@@ -175,7 +175,7 @@ if [ -n "$sync_seen" ]; then gui_note="sync running (up to $((max_conns / 2)) ca
 log "P3: leadsheet sync, 100k rows, sandbox with 1.5 s latency and Marketo's limits"
 start_sandbox 18763 --latency 1.5s
 measure p3 "$out/bin/leadsheet" sync "$f100k" --endpoint "$sandbox_url/soap/mktows/2_2" --user-id "$user" \
-  --concurrency 10 --results "$out/p3-results.xlsx" || true
+  --concurrency 10 --calls-per-20s 100 --results "$out/p3-results.xlsx" || true
 grep -q "100000 rows: 100000 created" "$out/p3.out" || { echo "P3 sync: $(cat "$out/p3.out") $(tail -5 "$out/p3.err")" >&2; exit 1; }
 curl -fsS "$sandbox_url/sandbox/stats" >"$out/p3-stats.json"
 read -r p3_rate p3_raw p3_maxwin p3_limit_faults p3_faults p3_calls < <(/usr/bin/python3 - "$out/p3-stats.json" <<'PY'
