@@ -119,6 +119,7 @@ func New(a fyne.App, opts Options) *App {
 	ui.sync = newSyncView(ui.win, opts.Do, ui.openPath)
 	ui.sync.present = ui.present
 	ui.sync.onRunning = ui.runningChanged
+	ui.sess.stopPreview = ui.sync.preview.stop
 	ui.accounts = newAccountsView(ui)
 	ui.mapping = newMapView(ui)
 	ui.mapping.onChange = ui.mappingChanged
@@ -177,6 +178,7 @@ func (ui *App) Close() {
 	if ui.sync.cancel != nil {
 		ui.sync.cancel()
 	}
+	ui.sync.preview.stop()
 	ui.accounts.close()
 }
 

@@ -8,11 +8,14 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"leadsheet/importer"
+	"leadsheet/importer/fieldtype"
 	"leadsheet/importer/mapping"
+	"leadsheet/marketo"
 	"leadsheet/ui/viewmodel"
 )
 
@@ -37,6 +40,15 @@ type mapView struct {
 	problems                                           *widget.List
 	content                                            fyne.CanvasObject
 	onChange                                           func()
+
+	// The import's choices beyond the mapping: who may be changed, what
+	// blank cells do, and how values are read (in a collapsible group).
+	mode, blanks, dateOrder, zone *widget.Select
+	choicesNote                   *widget.Label
+	values                        *widget.Accordion
+	zones                         viewmodel.Zones
+	askClear                      *dialog.ConfirmDialog // the open clear-blanks question, if any
+	ticks                         []*widget.Check       // per column: shown for yes/no columns only
 }
 
 func newMapView(ui *App) *mapView {
@@ -102,6 +114,7 @@ func newMapView(ui *App) *mapView {
 	v.next.Importance = widget.HighImportance
 	v.next.Disable()
 	v.columns = container.NewVBox()
+	v.newChoices()
 
 	settings := container.NewVBox(
 		v.keyLine,
@@ -109,6 +122,9 @@ func newMapView(ui *App) *mapView {
 			container.NewHBox(v.dedup, widget.NewLabel("   Batch size"), v.batch, widget.NewLabel("rows per call")),
 			container.NewHBox(v.presets, v.savePreset)),
 		v.dedupWarn,
+		container.NewHBox(widget.NewLabel(viewmodel.CaptionMode), v.mode, widget.NewLabel("   "+viewmodel.CaptionBlanks), v.blanks),
+		v.choicesNote,
+		v.values,
 		v.presetNote,
 	)
 	head := container.NewBorder(nil, nil, nil, nil, container.NewGridWithColumns(3,
@@ -125,6 +141,115 @@ func newMapView(ui *App) *mapView {
 	return v
 }
 
+// newChoices builds the choices beyond the mapping. Each change re-runs
+// pre-flight, as a mapping change does, since each changes what is sent.
+func (v *mapView) newChoices() {
+	v.zones = viewmodel.NewZones(viewmodel.LocalZoneName())
+	v.mode = choiceSelect(viewmodel.ModeLabels[:], func(s string) {
+		if m, ok := viewmodel.ModeOf(s); ok && v.model != nil && v.model.Mode != m {
+			v.model.Mode = m
+			v.changed()
+		}
+	})
+	v.blanks = choiceSelect(viewmodel.BlankLabels, v.chooseBlanks)
+	v.dateOrder = choiceSelect(viewmodel.DateOrderLabels[:], func(s string) {
+		if o, ok := viewmodel.DateOrderOf(s); ok && v.model != nil && v.model.Values.DateOrder != o {
+			v.model.Values.DateOrder = o
+			v.changed()
+		}
+	})
+	v.zone = choiceSelect(v.zones.Labels(), func(s string) {
+		if v.model == nil || s == v.zones.Label(v.model.Values.Zone) {
+			return
+		}
+		loc, err := v.zones.Location(s)
+		if err != nil {
+			v.zone.SetSelected(v.zones.Label(v.model.Values.Zone))
+			v.ui.present(dialog.NewError(err, v.ui.win))
+			return
+		}
+		v.model.Values.Zone = loc
+		v.changed()
+	})
+	v.choicesNote = widget.NewLabel("")
+	v.choicesNote.Importance = widget.LowImportance
+	v.choicesNote.Wrapping = fyne.TextWrapWord
+	form := container.New(layout.NewFormLayout(),
+		widget.NewLabel(viewmodel.CaptionDateOrder), v.dateOrder,
+		widget.NewLabel(viewmodel.CaptionZone), v.zone)
+	v.values = widget.NewAccordion(widget.NewAccordionItem(viewmodel.ValuesSummary(fieldtype.Options{}), container.NewHBox(form)))
+}
+
+// choiceSelect is a select as wide as its longest option: a Select is as
+// wide as its placeholder, which it never shows once a choice is made.
+func choiceSelect(options []string, changed func(string)) *widget.Select {
+	s := widget.NewSelect(options, changed)
+	for _, o := range options {
+		if len(o) > len(s.PlaceHolder) {
+			s.PlaceHolder = o
+		}
+	}
+	s.Selected = options[0]
+	return s
+}
+
+// chooseBlanks applies the blank cell choice. Clearing overwrites values
+// in Marketo, so it asks first and goes back to leaving them if not
+// confirmed.
+func (v *mapView) chooseBlanks(s string) {
+	m := v.model
+	if m == nil || (s == viewmodel.BlankClear) == m.ClearBlanks {
+		return
+	}
+	if s != viewmodel.BlankClear {
+		m.ClearBlanks = false
+		v.changed()
+		return
+	}
+	msg := widget.NewLabel(viewmodel.ClearBlanksQuestion)
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(viewmodel.ClearBlanksTitle, viewmodel.ClearBlanksYes, viewmodel.ClearBlanksNo, msg, func(ok bool) {
+		v.askClear = nil
+		if ok && v.model == m {
+			m.ClearBlanks = true
+			v.changed()
+			return
+		}
+		// Not confirmed, or the mapping changed under the question.
+		v.blanks.SetSelected(viewmodel.BlankLabel(v.model != nil && v.model.ClearBlanks))
+	}, v.ui.win)
+	d.Resize(fyne.NewSize(560, 300))
+	v.askClear = d
+	v.ui.present(d)
+}
+
+// showChoices brings the choices in line with the model and the account:
+// what the account or dedup setting rules out is greyed out, unless it is
+// already chosen, so the operator can still take it back.
+func (v *mapView) showChoices() {
+	m := v.model
+	api := ""
+	if c := v.ui.accounts.conn; c != nil {
+		api = c.acct.API
+	}
+	if m == nil {
+		for _, s := range []*widget.Select{v.mode, v.blanks, v.dateOrder, v.zone} {
+			enable(s, false)
+		}
+		setShown(v.choicesNote, "")
+		return
+	}
+	enable(v.mode, viewmodel.ModeUsable(m.Dedup, api) || m.Mode != marketo.CreateOrUpdate)
+	enable(v.blanks, viewmodel.ClearUsable(api) || m.ClearBlanks)
+	enable(v.dateOrder, true)
+	enable(v.zone, true)
+	setShown(v.choicesNote, viewmodel.ChoicesNote(m.Dedup, api))
+	if item := v.values.Items[0]; item.Title != viewmodel.ValuesSummary(m.Values) {
+		item.Title = viewmodel.ValuesSummary(m.Values)
+		v.values.Refresh()
+	}
+}
+
 func bold(s string) *widget.Label {
 	return widget.NewLabelWithStyle(s, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 }
@@ -134,7 +259,7 @@ func (v *mapView) setModel(m *viewmodel.MapModel) {
 	v.model = m
 	v.pre = nil
 	v.columns.Objects = nil
-	v.choosers, v.badges, v.offered = nil, nil, nil
+	v.choosers, v.badges, v.offered, v.ticks = nil, nil, nil, nil
 	if m == nil {
 		v.columns.Refresh()
 		v.refresh()
@@ -142,6 +267,10 @@ func (v *mapView) setModel(m *viewmodel.MapModel) {
 	}
 	v.dedup.SetChecked(m.Dedup)
 	v.batch.SetSelected(strconv.Itoa(m.BatchSize))
+	v.mode.SetSelected(viewmodel.ModeLabels[m.Mode])
+	v.blanks.SetSelected(viewmodel.BlankLabel(m.ClearBlanks))
+	v.dateOrder.SetSelected(viewmodel.DateOrderLabels[m.Values.DateOrder])
+	v.zone.SetSelected(v.zones.Label(m.Values.Zone))
 	for i, name := range m.Header.Names {
 		col := i
 		title := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
@@ -156,12 +285,23 @@ func (v *mapView) setModel(m *viewmodel.MapModel) {
 		choose.OnChanged = func(s string) { v.choose(col, s) }
 		badge := widget.NewLabel(m.Badge(i))
 		badge.Importance = badgeImportance(m, i)
+		// Beside the examples, where an x or a blank shows the column is one.
+		tick := widget.NewCheck(viewmodel.TickLabel, func(on bool) {
+			if v.model != nil && v.model.SetTick(col, on) {
+				v.changed()
+			}
+		})
+		tick.Checked = m.Tick(i)
+		if !m.Tickable(i) {
+			tick.Hide()
+		}
 		v.choosers = append(v.choosers, choose)
 		v.offered = append(v.offered, m.Options())
 		v.badges = append(v.badges, badge)
+		v.ticks = append(v.ticks, tick)
 		v.columns.Add(container.NewGridWithColumns(3,
 			container.NewBorder(nil, nil, nil, letter, title),
-			samples,
+			container.NewBorder(nil, nil, nil, tick, samples),
 			container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(150, 36), badge), choose)))
 	}
 	v.columns.Refresh()
@@ -213,6 +353,15 @@ func (v *mapView) updateColumn(col int) {
 	setText(v.badges[col], v.model.Badge(col))
 	v.badges[col].Importance = badgeImportance(v.model, col)
 	v.badges[col].Refresh()
+	tick := v.ticks[col]
+	if tick.Checked != v.model.Tick(col) {
+		tick.SetChecked(v.model.Tick(col))
+	}
+	if v.model.Tickable(col) {
+		tick.Show()
+	} else {
+		tick.Hide()
+	}
 }
 
 // changed re-runs pre-flight after any change of mapping or settings.
@@ -249,6 +398,7 @@ func (v *mapView) setPreflight(p *viewmodel.Preflight) {
 
 func (v *mapView) refresh() {
 	m := v.model
+	v.showChoices()
 	if m == nil {
 		setText(v.keyLine, "Open a file first (step 1).")
 		setText(v.reportHead, "")

@@ -30,11 +30,23 @@ type session struct {
 	// is not rebuilt under a run, since the new plan would open the same
 	// journal the run is appending to.
 	staleConn, stalePlan bool
+
+	// stopPreview stops the Sync step's preview, if one runs, and waits
+	// until it no longer reads the workbook.
+	stopPreview func()
 }
 
-// stopRead cancels the background check, if any, and waits until it no
-// longer uses the workbook, so the workbook may be closed.
+// stopRead cancels the background check and preview, if any, and waits
+// until they no longer use the workbook, so the workbook may be closed.
 func (s *session) stopRead() {
+	s.stopCheck()
+	if s.stopPreview != nil {
+		s.stopPreview()
+	}
+}
+
+// stopCheck cancels the background check, if any, and waits for it.
+func (s *session) stopCheck() {
 	if s.cancelCheck != nil {
 		s.cancelCheck()
 		s.cancelCheck = nil
@@ -95,6 +107,7 @@ func (ui *App) remap() {
 		return
 	}
 	m := viewmodel.NewMapModel(f.Header, f.Preview, ui.fields())
+	m.KeepChoices(ui.mapping.model)
 	if p, ok, err := mapping.FindPreset(ui.dirs().Presets(), f.Header.Names); err == nil && ok {
 		m.ApplyPreset(p)
 	}
@@ -121,7 +134,10 @@ func (ui *App) mappingChanged() {
 		s.stalePlan = true
 		return
 	}
-	s.stopRead()
+	// A stopped preview reads the sheet to its end: the new check waits
+	// for it in the background rather than the window waiting.
+	s.stopCheck()
+	previewing := ui.sync.preview.halt()
 	s.pre, s.preFor = nil, nil
 	ui.mapping.setPreflight(nil)
 	ui.sync.setPlan(nil)
@@ -140,6 +156,9 @@ func (ui *App) mappingChanged() {
 		})
 	})
 	go func() {
+		if previewing != nil {
+			<-previewing
+		}
 		rows := &viewmodel.Rows{} // copies each key, so no row's cells stay alive
 		rep, err := j.Check(ctx, settings, func(rc job.RowCheck) {
 			r := viewmodel.SyncRow{Row: rc.Row, Key: rc.Key}
@@ -181,7 +200,9 @@ func (ui *App) settings(mm *viewmodel.MapModel) job.Settings {
 	// goroutine while the check reads this one in the background.
 	m := mm.Mapping
 	m.Headers, m.Columns = slices.Clone(m.Headers), slices.Clone(m.Columns)
-	return job.Settings{Mapping: m, Origins: mm.Origins(), Fields: ui.fields(), Dedup: mm.Dedup, BatchSize: mm.BatchSize, API: api}
+	m.ClearBlanks, m.Ticks = mm.ClearBlanks, mm.TickColumns()
+	return job.Settings{Mapping: m, Origins: mm.Origins(), Fields: ui.fields(), Dedup: mm.Dedup, BatchSize: mm.BatchSize, API: api,
+		Mode: mm.Mode, Values: mm.Values}
 }
 
 // preflightDone shows a finished pre-flight and builds the sync plan.
@@ -220,6 +241,14 @@ func (ui *App) buildPlan(mm *viewmodel.MapModel, pre *viewmodel.Preflight) *Sync
 		plan.Blocked = "Choose a Marketo account (top right) to sync these rows, or try the local sandbox."
 	} else {
 		acct = conn.acct
+		if finder, ok := conn.client.(marketo.LeadFinder); ok {
+			// The preview reads the report Start sends, so it shows what
+			// Start would do with exactly these settings.
+			plan.PreviewCalls = run.PreviewCost(rep.Batches(), rep.Settings().Dedup)
+			plan.Preview = func(ctx context.Context, emit func(run.RowPreview)) (run.PreviewTotals, error) {
+				return j.Preview(ctx, rep, finder, job.SendOptions{Account: acct}, emit)
+			}
+		}
 		if n, since, ok := j.Resumable(rep, acct, dirs); ok {
 			when := "earlier"
 			if !since.IsZero() {

@@ -54,6 +54,10 @@ type SyncPlan struct {
 	Resume *ResumeOffer
 	// Blocked, when set, says why the run cannot start yet (no account).
 	Blocked string
+	// Preview, when set, previews the rows Run would send (REST accounts),
+	// at a cost of PreviewCalls lookups.
+	Preview      PreviewFunc
+	PreviewCalls int
 }
 
 // ResumeOffer describes a journal left by an interrupted run of the same file.
@@ -73,6 +77,10 @@ type syncView struct {
 
 	planLabel                               *widget.Label
 	start, cancelBtn, results, retry        *widget.Button
+	previewBtn                              *widget.Button
+	preview                                 *previewView
+	tabs                                    *container.AppTabs
+	rowsTab, previewTab                     *container.TabItem
 	canary                                  *widget.Check
 	bar                                     *widget.ProgressBar
 	barText, eta, throttle, stopped         *widget.Label
@@ -97,6 +105,9 @@ func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView 
 	v.planLabel = widget.NewLabel("Open a file and check the mapping first.")
 	v.planLabel.TextStyle.Bold = true
 	v.planLabel.Wrapping = fyne.TextWrapWord
+	v.preview = newPreviewView(do)
+	v.preview.onEnd = v.refresh
+	v.previewBtn = widget.NewButtonWithIcon(viewmodel.PreviewLabel, theme.SearchIcon(), v.onPreview)
 	v.start = widget.NewButtonWithIcon("Start", theme.MediaPlayIcon(), v.onStart)
 	v.start.Importance = widget.HighImportance
 	v.cancelBtn = widget.NewButtonWithIcon("Cancel", theme.MediaStopIcon(), v.onCancel)
@@ -151,7 +162,7 @@ func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView 
 	}
 
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, nil, container.NewHBox(v.start, v.cancelBtn), v.planLabel),
+		container.NewBorder(nil, nil, nil, container.NewHBox(v.previewBtn, v.start, v.cancelBtn), v.planLabel),
 		v.canary,
 		container.NewBorder(nil, nil, nil, v.eta, v.bar),
 		container.NewHBox(dot(statusColor(importer.Created)), v.created, dot(statusColor(importer.Updated)), v.updated,
@@ -159,10 +170,12 @@ func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView 
 			dot(statusColor(importer.Waiting)), v.wait),
 		v.throttle,
 		v.stopped,
-		container.NewBorder(nil, nil, v.filter, container.NewHBox(v.results, v.retry)),
-		widget.NewSeparator(),
 	)
-	v.content = container.NewBorder(top, v.detail, nil, nil, v.table)
+	rows := container.NewBorder(container.NewBorder(nil, nil, v.filter, container.NewHBox(v.results, v.retry)), v.detail, nil, nil, v.table)
+	v.rowsTab = container.NewTabItem("Rows", rows)
+	v.previewTab = container.NewTabItem("Preview", v.preview.content)
+	v.tabs = container.NewAppTabs(v.rowsTab, v.previewTab)
+	v.content = container.NewBorder(top, nil, nil, nil, v.tabs)
 	v.setPlan(nil)
 	return v
 }
@@ -200,6 +213,7 @@ var statusText = [...]string{
 	importer.Unknown: "Check in Marketo",
 	// Marketo has the lead; a lost answer hides whether this run made it.
 	importer.CreatedOrUpdated: "Created or updated",
+	importer.LeftAlone:        "Left alone",
 }
 
 func statusIcon(s importer.RowState) fyne.Resource {
@@ -214,6 +228,8 @@ func statusIcon(s importer.RowState) fyne.Resource {
 		return theme.NewPrimaryThemedResource(theme.UploadIcon())
 	case importer.NotSent:
 		return theme.NewDisabledResource(theme.MediaPauseIcon())
+	case importer.LeftAlone:
+		return theme.NewDisabledResource(theme.ConfirmIcon())
 	default:
 		return theme.NewDisabledResource(theme.MoreHorizontalIcon())
 	}
@@ -376,6 +392,7 @@ func (v *syncView) setPlan(p *SyncPlan) {
 		return
 	}
 	v.plan = p
+	v.preview.planChanged(p)
 	v.resultsPath = ""
 	if p == nil {
 		v.model = nil
@@ -411,8 +428,13 @@ func (v *syncView) refresh() {
 	if v.laidOut() {
 		v.table.Refresh()
 	}
+	if v.preview.model == nil {
+		v.preview.refresh(v.plan)
+	}
 	if v.plan == nil || v.model == nil {
 		setText(v.planLabel, "Nothing to sync yet: open a file (step 1) and check the mapping (step 2).")
+		setButton(v.previewBtn, viewmodel.PreviewLabel)
+		enable(v.previewBtn, v.preview.running())
 		v.start.Disable()
 		v.cancelBtn.Disable()
 		v.results.Disable()
@@ -466,6 +488,9 @@ func (v *syncView) refresh() {
 	if n := p.Totals.CreatedOrUpdated; n > 0 {
 		updated += " · " + viewmodel.Count(n) + " created or updated"
 	}
+	if n := p.Totals.LeftAlone; n > 0 {
+		updated += " · " + viewmodel.Count(n) + " left alone"
+	}
 	setText(v.updated, updated)
 	setText(v.failed, fmt.Sprintf("%s failed · %s invalid", viewmodel.Count(p.Totals.Failed), viewmodel.Count(p.Totals.Skipped)))
 	notSent := viewmodel.Count(p.Totals.NotSent) + " not sent"
@@ -482,20 +507,37 @@ func (v *syncView) refresh() {
 	setShown(v.throttle, throttle)
 	setShown(v.stopped, p.Stopped)
 
-	enable(v.start, !v.running && p.Totals.Waiting > 0 && v.plan.Blocked == "")
+	// A preview and a run never read the file at once, and Start waits for
+	// the preview the operator asked for.
+	previewing := v.preview.running()
+	enable(v.start, !v.running && !previewing && p.Totals.Waiting > 0 && v.plan.Blocked == "")
 	enable(v.canary, !v.running)
 	enable(v.cancelBtn, v.running)
 	enable(v.results, !v.running && v.resultsPath != "")
-	enable(v.retry, !v.running && p.Totals.Failed+p.Totals.NotSent > 0 && v.plan.Blocked == "")
+	enable(v.retry, !v.running && !previewing && p.Totals.Failed+p.Totals.NotSent > 0 && v.plan.Blocked == "")
+	switch {
+	case previewing:
+		setButton(v.previewBtn, "Stop preview")
+	case v.plan.Preview == nil:
+		setButton(v.previewBtn, viewmodel.PreviewLabel)
+	default:
+		setButton(v.previewBtn, viewmodel.PreviewButton(v.plan.PreviewCalls))
+	}
+	enable(v.previewBtn, previewing || (!v.running && v.plan.Preview != nil && v.plan.Blocked == ""))
 	label := "Start"
 	if v.running {
 		label = "Syncing…"
 	} else if p.Totals.Waiting < p.Total && p.Totals.Waiting > 0 {
 		label = "Send the rest"
 	}
-	if v.start.Text != label {
-		// SetText relays out the window even when the text is the same.
-		v.start.SetText(label)
+	setButton(v.start, label)
+}
+
+// setButton changes a button's text only when it differs: SetText relays
+// out the window even when the text is the same.
+func setButton(b *widget.Button, text string) {
+	if b.Text != text {
+		b.SetText(text)
 	}
 }
 
@@ -547,8 +589,22 @@ func (v *syncView) confirm(d *dialog.ConfirmDialog) {
 	v.present(d)
 }
 
+// onPreview starts a preview of the plan, or stops the one running.
+func (v *syncView) onPreview() {
+	if v.preview.running() {
+		v.preview.halt() // its end is shown once it has read the sheet through
+		return
+	}
+	if v.plan == nil || v.model == nil || v.running || v.plan.Preview == nil {
+		return
+	}
+	v.preview.start(v.plan, v.model.Progress().Total)
+	v.tabs.Select(v.previewTab)
+	v.refresh()
+}
+
 func (v *syncView) onStart() {
-	if v.model == nil || v.running {
+	if v.model == nil || v.running || v.preview.running() {
 		return
 	}
 	req := RunRequest{Rows: v.model.RowsIn(importer.Waiting), FirstBatch: v.canary.Checked}
@@ -556,7 +612,7 @@ func (v *syncView) onStart() {
 }
 
 func (v *syncView) onRetry() {
-	if v.model == nil || v.running {
+	if v.model == nil || v.running || v.preview.running() {
 		return
 	}
 	// Unknown rows stay out: they may have reached Marketo, and sending them
@@ -577,7 +633,7 @@ func (v *syncView) onCancel() {
 
 // launch starts a run in the background with one ticker for UI refreshes.
 func (v *syncView) launch(req RunRequest) {
-	if v.plan == nil || len(req.Rows) == 0 {
+	if v.plan == nil || len(req.Rows) == 0 || v.preview.running() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -587,6 +643,8 @@ func (v *syncView) launch(req RunRequest) {
 		v.onRunning(true)
 	}
 	v.model.Start(req.Rows)
+	v.preview.outdate(viewmodel.PreviewOutdatedSent, v.plan)
+	v.tabs.Select(v.rowsTab)
 	v.refresh()
 	model, plan := v.model, v.plan
 	done := make(chan struct{})

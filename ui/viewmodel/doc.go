@@ -1,7 +1,9 @@
 // Package viewmodel is the window's state without widgets: the open file
-// and its preview, the mapping being edited with each column's confidence,
-// the pre-flight report as the Map step shows it, the live table of a run
-// (one compact line per row, refreshed by one coalescing ticker), saved
-// accounts and the operator's number and time formats. The views in ui
+// and its preview, the mapping being edited with each column's confidence
+// and the import's choices (who may be changed, blank cells, tick columns,
+// dates and times), the pre-flight report as the Map step shows it, the
+// before/after preview of what a sync would change, the live table of a
+// run (one compact line per row, refreshed by one coalescing ticker),
+// saved accounts and the operator's number and time formats. The views in ui
 // draw it; its tests need neither a display nor cgo.
 package viewmodel

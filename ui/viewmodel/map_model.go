@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"leadsheet/importer"
+	"leadsheet/importer/fieldtype"
 	"leadsheet/importer/job"
 	"leadsheet/importer/mapping"
 	"leadsheet/importer/sheet"
@@ -36,8 +37,23 @@ type MapModel struct {
 	BatchSize  int
 	PresetName string // name of the preset the mapping was recalled from, if any
 
+	// Mode restricts which people the import may change; it needs dedup
+	// on and a REST account (the job refuses it otherwise).
+	Mode marketo.SyncMode
+	// ClearBlanks makes blank cells empty their fields in Marketo. The
+	// operator confirms it for each import: presets never carry it.
+	ClearBlanks bool
+	// Values say how to read dates and times. Their Booleans is not
+	// used: tick columns are chosen per column, in Ticks.
+	Values fieldtype.Options
+	// Ticks marks, per column, a yes/no column written as tick marks,
+	// where a blank cell sends No. Only a column mapped to a yes/no field
+	// can be one; like ClearBlanks, presets never carry it.
+	Ticks []bool
+
 	labels  []string                   // chooser options, in order
 	targets map[string]importer.Target // label -> target
+	types   map[string]string          // lower-case field name -> data type
 }
 
 // NewMapModel auto-maps a header against a field list (nil: the standard
@@ -73,8 +89,10 @@ func (m *MapModel) buildOptions() {
 	if fields == nil {
 		fields = mapping.StandardFields()
 	}
+	m.types = make(map[string]string, len(fields))
 	var attrs []string
 	for _, f := range fields {
+		m.types[strings.ToLower(f.Name)] = strings.ToLower(f.Type)
 		if f.ReadOnly {
 			continue
 		}
@@ -159,7 +177,47 @@ func (m *MapModel) Set(col int, label string) (cleared int, err error) {
 	m.Mapping.Columns[col] = t
 	m.Matches[col] = mapping.Match{Confidence: mapping.None, Reason: "chosen by you"}
 	m.PresetName = ""
+	m.dropTicks()
 	return cleared, nil
+}
+
+// Tickable reports whether a column goes to a yes/no field, and so may be
+// marked as tick marks.
+func (m *MapModel) Tickable(col int) bool {
+	t := m.Mapping.Columns[col]
+	return t.Kind == importer.ToAttribute && m.types[strings.ToLower(t.Field)] == "boolean"
+}
+
+// Tick reports whether a column is marked as tick marks.
+func (m *MapModel) Tick(col int) bool { return col < len(m.Ticks) && m.Ticks[col] }
+
+// SetTick marks a yes/no column as tick marks, or unmarks it; it reports
+// whether that changed anything. Other columns cannot be marked.
+func (m *MapModel) SetTick(col int, on bool) bool {
+	on = on && m.Tickable(col)
+	if m.Tick(col) == on {
+		return false
+	}
+	if m.Ticks == nil {
+		m.Ticks = make([]bool, len(m.Mapping.Columns))
+	}
+	m.Ticks[col] = on
+	return true
+}
+
+// dropTicks unmarks the columns no longer mapped to a yes/no field.
+func (m *MapModel) dropTicks() {
+	for i := range m.Ticks {
+		m.Ticks[i] = m.Ticks[i] && i < len(m.Mapping.Columns) && m.Tickable(i)
+	}
+}
+
+// TickColumns are the tick marks for the job: nil when no column is one.
+func (m *MapModel) TickColumns() []bool {
+	if !slices.Contains(m.Ticks, true) {
+		return nil
+	}
+	return slices.Clone(m.Ticks)
 }
 
 // Quote puts s in typographic quotes, as the window quotes headers.
@@ -314,12 +372,30 @@ func (m *MapModel) ApplyPreset(p mapping.Preset) {
 		}
 		m.Matches[i] = mapping.Match{Confidence: mapping.None, Reason: reason}
 	}
+	m.dropTicks()
 	m.Dedup = p.Dedup
 	m.BatchSize = p.BatchSize
 	if m.BatchSize <= 0 || m.BatchSize > marketo.MaxBatch {
 		m.BatchSize = marketo.MaxBatch
 	}
 	m.PresetName = p.Name
+}
+
+// KeepChoices carries the import choices of prev, the mapping this one
+// replaces (another sheet or header row, or the account's field list
+// arriving), so a new mapping does not quietly widen who may be changed
+// or read times in another zone. Clearing blanks and tick columns are kept
+// only for the same columns: the operator chose them for those.
+func (m *MapModel) KeepChoices(prev *MapModel) {
+	if prev == nil {
+		return
+	}
+	m.Mode, m.Values = prev.Mode, prev.Values
+	if slices.Equal(prev.Header.Names, m.Header.Names) {
+		m.ClearBlanks = prev.ClearBlanks
+		m.Ticks = slices.Clone(prev.Ticks)
+		m.dropTicks()
+	}
 }
 
 // Preset captures the current mapping under a name.
