@@ -94,7 +94,7 @@ func TestRereadMatchesPreflight(t *testing.T) {
 		t.Fatalf("report: %d rows, %d valid, %d batches, %d skipped", rep.Rows, rep.Valid, rep.Batches(), len(rep.Skipped))
 	}
 	var got []int
-	if err := j.reread(context.Background(), rep, SendOptions{})(func(b importer.Batch) { got = append(got, b.Rows...) }); err != nil {
+	if err := j.reread(context.Background(), rep, SendOptions{}, true)(func(b importer.Batch) { got = append(got, b.Rows...) }); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 499 || got[0] != 3 || got[len(got)-1] != 502 {
@@ -102,7 +102,7 @@ func TestRereadMatchesPreflight(t *testing.T) {
 	}
 
 	var only []int
-	if err := j.reread(context.Background(), rep, SendOptions{Only: []int{502, 4, 300}})(func(b importer.Batch) { only = append(only, b.Rows...) }); err != nil {
+	if err := j.reread(context.Background(), rep, SendOptions{Only: []int{502, 4, 300}}, true)(func(b importer.Batch) { only = append(only, b.Rows...) }); err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(only) != "[4 300 502]" {
@@ -111,7 +111,7 @@ func TestRereadMatchesPreflight(t *testing.T) {
 
 	rep.digests[3][0] ^= 1
 	batches := 0
-	err := j.reread(context.Background(), rep, SendOptions{})(func(importer.Batch) { batches++ })
+	err := j.reread(context.Background(), rep, SendOptions{}, true)(func(importer.Batch) { batches++ })
 	var je *Error
 	if !errors.As(err, &je) || je.Kind != Changed {
 		t.Fatalf("err = %v, want the file-changed stop", err)

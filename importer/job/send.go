@@ -99,15 +99,17 @@ func (j *Job) Preview(ctx context.Context, rep *Report, finder marketo.LeadFinde
 	}
 	ro := opts.Run
 	ro.Dedup, ro.Mode, ro.FillEmpty, ro.ForeignKeyField = rep.settings.Dedup, rep.settings.Mode, rep.settings.FillEmpty, opts.Account.ForeignKeyField
-	tot, err := run.Preview(ctx, finder, j.reread(ctx, rep, opts), run.PreviewOptions{Run: ro, Fields: rep.settings.Fields}, emit)
+	tot, err := run.Preview(ctx, finder, j.reread(ctx, rep, opts, false), run.PreviewOptions{Run: ro, Fields: rep.settings.Fields}, emit)
 	var je *Error
-	if errors.As(err, &je) {
+	switch {
+	case err == nil:
+		return tot, nil
+	case ctx.Err() != nil:
+		return tot, ctx.Err() // stopped: not a failure to look up
+	case errors.As(err, &je):
 		return tot, err
 	}
-	if err != nil {
-		return tot, &Error{Kind: LookupFailed, Path: j.path, Err: err}
-	}
-	return tot, nil
+	return tot, &Error{Kind: LookupFailed, Path: j.path, Err: err}
 }
 
 // Send sends the rows rep found valid (or the subset opts asks for) and
@@ -157,7 +159,7 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 	if opts.Only == nil && !opts.FirstBatch {
 		ro.Skipped, ro.Rows = rep.Skipped, rep.Rows
 	}
-	out, runErr := run.RunStream(ctx, opts.Client, j.reread(ctx, rep, opts), ro, emit)
+	out, runErr := run.RunStream(ctx, opts.Client, j.reread(ctx, rep, opts, true), ro, emit)
 	var se *run.StopError
 	if errors.As(runErr, &se) && se.Cause == run.StopSource {
 		var changed *Error
@@ -184,9 +186,9 @@ const readAhead = 4
 // fresh validator and checks every batch against pre-flight's digest, so
 // what is sent is what was checked. With opts.Only or FirstBatch it cuts
 // new batches from the checked ones. It reads to the end even after a
-// cancel or a stop, so every remaining row ends NotSent and is listed in
-// the results.
-func (j *Job) reread(ctx context.Context, rep *Report, opts SendOptions) run.BatchSource {
+// cancel or a stop when toEnd is set (a send: every remaining row then ends
+// NotSent and is listed in the results); a preview stops reading with ctx.
+func (j *Job) reread(ctx context.Context, rep *Report, opts SendOptions, toEnd bool) run.BatchSource {
 	return func(yield func(importer.Batch)) error {
 		ch := make(chan importer.Batch, readAhead)
 		var readErr error
@@ -210,7 +212,11 @@ func (j *Job) reread(ctx context.Context, rep *Report, opts SendOptions) run.Bat
 			q.ByKey = map[marketo.KeyKind]int{}
 			batches := 0
 			v := mapping.NewValidator(s.Mapping, s.Fields, s.Dedup, j.values(s))
-			_, readErr = j.readRows(context.WithoutCancel(ctx), false, s, v, &q, nil, func(b importer.Batch) error {
+			readCtx := ctx
+			if toEnd {
+				readCtx = context.WithoutCancel(ctx)
+			}
+			_, readErr = j.readRows(readCtx, false, s, v, &q, nil, func(b importer.Batch) error {
 				if b.Seq >= len(rep.digests) || digestOf(b) != rep.digests[b.Seq] {
 					return changed
 				}
