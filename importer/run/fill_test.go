@@ -74,14 +74,7 @@ func TestRunFillEmpty(t *testing.T) {
 // and the modes, or fill-empty overwrites and update only is previewed as
 // left alone while the sync updates.
 func TestPersonIDMatchesAsMarketoDoes(t *testing.T) {
-	cfg := marketotest.DefaultConfig()
-	cfg.CustomFields = []marketotest.FieldDef{{RESTName: "crmPersonId", SOAPName: "CrmPersonId", DataType: marketotest.TypeString, Searchable: true}}
-	srv := sandboxtest.Start(t, cfg)
-	c, err := marketo.NewRESTClient(marketo.RESTCredentials{BaseURL: srv.RESTBaseURL(), IdentityURL: srv.IdentityURL(),
-		ClientID: marketotest.DefaultClientID, ClientSecret: marketotest.DefaultClientSecret}, marketo.RESTOptions{ForeignSysPersonIDField: "crmPersonId"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := personIDSandbox(t)
 	ctx := context.Background()
 	if _, err := c.SyncLeads(ctx, []marketo.Lead{{ForeignSysPersonID: "ABC-1", Attributes: []marketo.Attribute{{Name: "city", Value: "Lyon"}}}}, true); err != nil {
 		t.Fatal(err)
@@ -159,14 +152,7 @@ func TestRunFillEmptyRepeatedPerson(t *testing.T) {
 // up. The preview says so for that row alone, and fill-empty refuses that
 // row alone instead of failing its whole batch for good.
 func TestPersonIDWithAComma(t *testing.T) {
-	cfg := marketotest.DefaultConfig()
-	cfg.CustomFields = []marketotest.FieldDef{{RESTName: "crmPersonId", SOAPName: "CrmPersonId", DataType: marketotest.TypeString, Searchable: true}}
-	srv := sandboxtest.Start(t, cfg)
-	c, err := marketo.NewRESTClient(marketo.RESTCredentials{BaseURL: srv.RESTBaseURL(), IdentityURL: srv.IdentityURL(),
-		ClientID: marketotest.DefaultClientID, ClientSecret: marketotest.DefaultClientSecret}, marketo.RESTOptions{ForeignSysPersonIDField: "crmPersonId"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, c := personIDSandbox(t)
 	ctx := context.Background()
 	lead := func(id string) marketo.Lead {
 		return marketo.Lead{ForeignSysPersonID: id, Attributes: []marketo.Attribute{{Name: "city", Value: "Metz"}}}
@@ -192,4 +178,19 @@ func TestPersonIDWithAComma(t *testing.T) {
 	if n := len(srv.Leads()); n != 2 {
 		t.Errorf("%d leads stored, want the two that could be looked up", n)
 	}
+}
+
+// personIDSandbox is a sandbox with a crmPersonId field and a REST client
+// that keys ForeignSysPersonId rows on it.
+func personIDSandbox(t *testing.T) (*marketotest.Server, *marketo.RESTClient) {
+	t.Helper()
+	cfg := marketotest.DefaultConfig()
+	cfg.CustomFields = []marketotest.FieldDef{{RESTName: "crmPersonId", SOAPName: "CrmPersonId", DataType: marketotest.TypeString, Searchable: true}}
+	srv := sandboxtest.Start(t, cfg)
+	c, err := marketo.NewRESTClient(marketo.RESTCredentials{BaseURL: srv.RESTBaseURL(), IdentityURL: srv.IdentityURL(),
+		ClientID: marketotest.DefaultClientID, ClientSecret: marketotest.DefaultClientSecret}, marketo.RESTOptions{ForeignSysPersonIDField: "crmPersonId"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c
 }
