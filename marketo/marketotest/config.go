@@ -17,6 +17,7 @@ const (
 const (
 	SOAPPath     = "/soap/mktows/2_2"
 	RESTPath     = "/rest"
+	BulkPath     = "/bulk"
 	IdentityPath = "/identity"
 )
 
@@ -99,6 +100,25 @@ type Config struct {
 	// MaxBatch records per sync call (Marketo: 300); zero disables.
 	MaxBatch int
 
+	// OtherIntegrationSlots is how many of the MaxConcurrent slots a
+	// simulated other integration (a CRM sync, say) holds all the time,
+	// so a client that takes more than the rest gets 615 (20024 over
+	// SOAP). It must be below MaxConcurrent.
+	OtherIntegrationSlots int
+	// OtherIntegrationRate is how many calls of every RateWindow the other
+	// integration makes; a client gets 606 (20023) when its own calls in
+	// the window reach RateLimit minus these. They count against the
+	// daily quota as OtherIntegrationUser's. It must be below RateLimit.
+	OtherIntegrationRate int
+
+	// BulkImportDelay is how long a bulk import job stays Queued at least
+	// before it may start Importing (when fewer than two jobs are).
+	BulkImportDelay time.Duration
+	// BulkRowTime is how long importing one row of a bulk import takes:
+	// a job of n rows stays Importing n times this long. Zero imports a
+	// job the moment it starts.
+	BulkRowTime time.Duration
+
 	// UpsertRace, when positive, emulates what Adobe's Sync Leads docs
 	// warn of: concurrent or closely timed upserts with the same key can
 	// create duplicate leads. An upsert call (REST createOrUpdate, SOAP
@@ -144,6 +164,8 @@ func DefaultConfig() Config {
 		MaxConcurrent:    10,
 		DailyQuota:       50000,
 		MaxBatch:         300,
+		BulkImportDelay:  2 * time.Second,
+		BulkRowTime:      500 * time.Microsecond,
 		SlowBodyDuration: time.Second,
 		Seed:             1,
 	}

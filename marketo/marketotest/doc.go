@@ -1,8 +1,11 @@
 // Package marketotest is a local Marketo: a real HTTP server speaking the
-// SOAP syncMultipleLeads call and the REST Sync Leads, Get Leads by Filter
-// Type and Describe Lead calls over one lead store, with Marketo's
-// authentication, limits, field types and faults, plus injected trouble
-// (latency, 5xx, dropped connections, malformed and slow bodies).
+// SOAP syncMultipleLeads call, the REST Sync Leads, Get Leads by Filter
+// Type, Describe Lead and Get Daily Usage calls and the Bulk Lead Import
+// over one lead store, with Marketo's authentication, limits, field types
+// and faults, plus injected trouble (latency, 5xx, dropped connections,
+// malformed and slow bodies) and a simulated other integration sharing
+// the instance's limits. A million stored leads take about 230 MB of
+// live heap, and calls do not slow down as the store grows.
 //
 // It runs in-process for tests, like net/http/httptest ([NewServer]), on a
 // caller's listener ([NewHandler]), and standalone as `leadsheet sandbox`
@@ -20,6 +23,12 @@
 //	POST <url>/rest/v1/leads.json?_method=GET    the same, query as a form body
 //	GET  <url>/rest/v1/leads/describe.json    (superseded; kept for old clients)
 //	GET  <url>/rest/v1/leads/describe2.json   Describe Lead2
+//	GET  <url>/rest/v1/stats/usage.json       Get Daily Usage
+//	POST <url>/bulk/v1/leads.json?format=csv|tsv|ssv[&lookupField=…][&listId=…][&partitionName=…]
+//	                                          Import Leads (multipart part "file")
+//	GET  <url>/bulk/v1/leads/batch/{batchId}.json            Get Import Lead Status
+//	GET  <url>/bulk/v1/leads/batch/{batchId}/failures.json   Get Import Lead Failures
+//	GET  <url>/bulk/v1/leads/batch/{batchId}/warnings.json   Get Import Lead Warnings
 //	GET  <url>/sandbox/leads, <url>/sandbox/stats   inspection (JSON)
 //
 // # What the sandbox decides where Marketo's documentation is silent
@@ -134,13 +143,38 @@
 //     getLeadsByFilter via POST", apart from Sync Leads ("REST
 //     leads.json"); they count against the same limits and quota and
 //     suffer the same injected trouble.
-//   - Limits are shared by SOAP and REST. Concurrency is checked as a call
-//     arrives (20024/615); refused calls are not in flight. Rate window and
-//     daily quota count only calls that passed authentication and were
-//     admitted (REST docs: response-level errors are not counted); refused
-//     calls do not count (20023/606, 20015/607). One daily counter, default
-//     50,000 (the REST figure; SOAP docs said 10,000), reset at 00:00 CST
-//     taken as fixed UTC-6. The identity endpoint is not a counted call.
+//   - Limits are shared by SOAP, REST and Bulk. Concurrency is checked as
+//     a call arrives (20024/615); refused calls are not in flight. Rate
+//     window and daily quota count only calls that passed authentication
+//     and the limits: refused calls do not count (601/602, 20014/20016,
+//     20023/606, 20015/607, 615, 604), and neither does a REST answer with
+//     a response-level error, 6xx or 7xx (605, 609, 610, 611, 612, 701),
+//     as error-codes.md says: such a call holds its place in the window
+//     while it runs and gives it back when it answers. Call-level 1xxx
+//     answers (1003, 1006, 1016, …) count, as do SOAP faults after the
+//     limits (20105, 20110, …). One daily counter, default 50,000 (the REST
+//     figure; SOAP docs said 10,000), reset at 00:00 CST taken as fixed
+//     UTC-6: during daylight saving time that is 01:00 in Chicago, so a
+//     client counting from midnight America/Chicago starts its day an hour
+//     early; usage.json's date says which day the sandbox counts. The
+//     identity endpoint is not a counted call.
+//   - Get Daily Usage (usage.json) answers one result for today: date
+//     (yyyy-mm-dd, the quota's day), total (the same counter as the quota,
+//     this call included) and users, the API users with calls today in
+//     name order, each with its count: the REST client id, the SOAP user
+//     id and OtherIntegrationUser. Marketo names API users by email; the
+//     sandbox has no users but its credentials. It takes a token, GET only
+//     (605), and counts like every call ("REST usage.json" in Stats).
+//     last7days.json and errors.json are not emulated (610).
+//   - The simulated other integration (OtherIntegrationSlots,
+//     OtherIntegrationRate; `--other-integration`, `--other-rate`) is a
+//     steady neighbour, not a client of the sandbox: it holds its slots of
+//     MaxConcurrent all the time and is in every rate window with its
+//     calls, so our calls get 615/606 when they take more than the rest.
+//     Its calls, evenly spaced from the sandbox's start, count against the
+//     daily quota as OtherIntegrationUser's, until the quota is used up;
+//     ours never push it out. After a Configure it keeps its new pace from
+//     the next call the sandbox sees.
 //   - REST bodies over 1,000,000 bytes (the smaller reading of Marketo's
 //     "1MB") get HTTP 413 before the token is checked, uncounted, as a
 //     front end enforcing a size limit answers.
@@ -165,4 +199,88 @@
 //     createOnly, updateOnly, createDuplicate and dedupEnabled false do not
 //     wait: Adobe's remedy for the duplicates is createOnly or updateOnly.
 //     A client that hangs up during the wait has nothing written.
+//   - Bulk Import: paths are under /bulk, not /rest; the token is read
+//     only from "Authorization: Bearer" (access_token in the query or the
+//     form is 601). A request body over 10,000,000 bytes (Marketo's "10MB
+//     for Import Lead", the smaller reading, for the whole multipart body,
+//     so the file itself must be a little smaller) gets HTTP 413 before the
+//     token is checked, uncounted. Bulk calls share the concurrency, rate
+//     and quota with every other call, and suffer the same injected
+//     trouble; Stats counts them as "BULK import leads", "BULK import
+//     status", "BULK import failures" and "BULK import warnings".
+//   - Import Leads: format is required (the Swagger spec; the prose says it
+//     defaults to CSV), in any case, from the query or a form field as in
+//     the docs' curl example; missing is 1002, another value 1003.
+//     lookupField defaults to email; unknown 1006, unsearchable 1011 (the
+//     searchable fields are Sync Leads': email, id, custom fields marked
+//     Searchable). listId must be a whole number (1001) and does nothing
+//     else: the sandbox has no static lists, so no membership is added and
+//     1019 "Import in progress" is not emulated. partitionName is accepted and ignored (no
+//     partitions). No file part is 1002, a body that is not
+//     multipart/form-data 612, a blank file 1003 "Empty File" (the answer
+//     rudder-transformer recorded). The answer is {batchId, importId,
+//     status "Queued"}; batchIds count up from 3401, importId is the same
+//     number as a string.
+//   - The queue is instance-wide and FIFO: at most 10 jobs Queued or
+//     Importing, an 11th is 1016 "Too many imports" (a counted call), at
+//     most 2 Importing. A job stays Queued at least BulkImportDelay
+//     (`--bulk-delay`, default 2 s), starts when a slot is free, and takes
+//     BulkRowTime (`--bulk-row-time`, default 0.5 ms) per row. Everything
+//     follows the sandbox clock and is brought up to date whenever any
+//     request arrives or Leads or Stats is read, so a test moves a job by
+//     moving its clock; rows apply as the clock passes them, each stamped
+//     with the time its turn came, the rows of two importing jobs one job
+//     after the other within one update.
+//   - Get Import Lead Status answers status Queued, Importing, Complete or
+//     Failed with numOfLeadsProcessed (rows imported, with or without a
+//     warning, not failed ones, as the docs' examples count),
+//     numOfRowsFailed and numOfRowsWithWarning so far, and message once
+//     the job has ended: "Import succeeded, N records imported (N
+//     members)", "…, W warning." and "Import completed with errors, …, F
+//     failed" as in the docs; "warnings" for more than one and the form
+//     with both failures and warnings ("…, F failed, W warnings.") are
+//     guesses. A batchId is valid for seven days from the upload; after
+//     that, and for an id never given, the answer is 1013 "Object not
+//     found" (the code for an unknown object; Marketo's answer is not
+//     documented). A batchId that is not a number is 1001.
+//   - A whole job fails (Failed, its message saying why, nothing written)
+//     when its file is not well-formed CSV, TSV or SSV (RFC 4180 quoting
+//     with the format's delimiter), when a header name is not a REST field
+//     name (case-sensitive; a UTF-8 byte order mark makes the first name
+//     unknown), or a name appears twice. The header is checked when the job
+//     starts, against the fields configured then. Adobe does not document
+//     what a live instance does with an unknown column.
+//   - Rows are an insert or update on lookupField, applied in file order
+//     (a later row updates the lead an earlier one created): no match
+//     creates a lead, one match updates it, several fail the row with
+//     "Multiple leads match the lookup criteria" (as Sync Leads' 1007);
+//     lookupField id only updates, an id no lead has failing with "Lead
+//     not found". A blank cell leaves the field as it is (Marketo's list
+//     import does not overwrite with blanks); there is no way to clear a
+//     field through bulk. Row failures, with the reason in the failures
+//     file: no lookup value, "Value for lookup field 'email' not found"
+//     (the wording of a recorded failures file); a row with more or fewer
+//     values than the header; a value of the wrong type, by Sync Leads'
+//     rules, "Invalid data type in field Lead Score" (display name, as in
+//     the docs' example); a value too long or not UTF-8; a value in a
+//     read-only or CRM-managed column; an id column when lookupField is
+//     not id. The first failure in a row is its reason. The one warning is
+//     the docs' example: a value in an email field that is not an address
+//     by Sync Leads' rules is imported as given, with "Invalid email
+//     address"; several warnings in a row join with "; ", and a row that
+//     fails has no warning. Like Marketo, nothing says which rows created
+//     leads, but Stats.LeadsCreated, LeadsUpdated and LeadsFailed count
+//     bulk rows too.
+//   - The failures and warnings files are ready once the job is Complete
+//     or Failed (before that, 1003 saying so; the Swagger spec's "so far"
+//     is read as the status counts only). They hold the rows as sent, in
+//     file order, a short row padded with blanks, with the delimiter of the
+//     upload, quoted only where needed (Go's encoding/csv, "\n" line
+//     ends), and the column "Import Failure Reason" or "Import Warning
+//     Reason" last; Content-Type text/csv (TSV: text/tab-separated-values).
+//     There is no row number. A column blank in every row of the file is
+//     left out, as in a community-reported failures file that lost its
+//     empty email column; with no rows the file is the header alone.
+//   - The program member import (/bulk/v1/program/…) and bulk exports are
+//     not emulated (610).
 package marketotest

@@ -162,9 +162,9 @@ func TestUpsertRaceClientGone(t *testing.T) {
 		_, _, err := sendRaw(ctx, srv.RESTBaseURL()+"/v1/leads.json", "application/json", token, restLeadsBody("createOrUpdate", raceEmail))
 		done <- err
 	}()
-	// Admitted counts the call just before it is handled, so it is in or
-	// about to enter the wait.
-	for srv.Stats().Admitted == 0 {
+	// The quota counts the call as it is admitted, just before it is
+	// handled, so it is in or about to enter the wait.
+	for srv.Stats().QuotaUsed == 0 {
 		time.Sleep(time.Millisecond)
 	}
 	cancel()

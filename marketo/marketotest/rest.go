@@ -76,18 +76,19 @@ func (ts *tokenStore) issue(client string, now time.Time, ttl time.Duration) *to
 	return t
 }
 
-// check returns 0 for a live token, else the REST error code.
-func (ts *tokenStore) check(value string, now time.Time) int {
+// check returns 0 and the token's client id for a live token, else the
+// REST error code.
+func (ts *tokenStore) check(value string, now time.Time) (int, string) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	t := ts.all[value]
 	switch {
 	case t == nil:
-		return 601
+		return 601, ""
 	case !now.Before(t.expires):
-		return 602
+		return 602, ""
 	}
-	return 0
+	return 0, t.client
 }
 
 // restError is one entry of a REST errors or reasons array.
@@ -126,10 +127,14 @@ func jsonReply(status int, v any) reply {
 	return reply{status: status, contentType: "application/json;charset=UTF-8", body: b}
 }
 
-// restFail is a response-level error: HTTP 200, success false, as Marketo does.
+// restFail is a response-level error: HTTP 200, success false, as Marketo
+// does. Marketo does not count a 6xx or 7xx against the rate window or the
+// quota (error-codes.md); other codes (1xxx) count.
 func (s *Server) restFail(code int, message string) reply {
 	s.rec.fault(strconv.Itoa(code))
-	return jsonReply(http.StatusOK, restEnvelope{RequestID: s.requestID(), Errors: []restError{{strconv.Itoa(code), message}}})
+	rep := jsonReply(http.StatusOK, restEnvelope{RequestID: s.requestID(), Errors: []restError{{strconv.Itoa(code), message}}})
+	rep.uncounted = code >= 600 && code < 800
+	return rep
 }
 
 // serveToken is the identity endpoint. Marketo takes the parameters from
@@ -201,46 +206,88 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	case RESTPath + "/v1/leads/describe2.json":
 		op = "describe2.json"
 		handle = func() reply { return s.describe2REST(fs) }
+	case RESTPath + "/v1/stats/usage.json":
+		op = "usage.json"
+		handle = func() reply { return s.usageREST(r, cfg) }
 	default:
 		op = "unknown"
 		handle = func() reply { return s.restFail(610, "Requested resource not found") }
 	}
-	s.rec.call("REST " + op)
+	s.serveRESTCall(w, r, cfg, "REST "+op, maxRESTBody, handle)
+}
+
+// serveRESTCall runs one REST or Bulk API call (counted in Stats.Calls as
+// op) through what every such call goes through: the concurrency limit,
+// injected trouble, size limits, the bearer token, the rate window and the
+// quota, then handle. A request body over maxBody bytes gets 413.
+func (s *Server) serveRESTCall(w http.ResponseWriter, r *http.Request, cfg Config, op string, maxBody int, handle func() reply) {
+	s.rec.call(op)
 	refuse := func() reply { return s.restFail(615, "Concurrent access limit reached") }
 	timeout := func() reply { return s.restFail(604, "Request time-out") }
-	s.serveCall(w, r, cfg, maxRESTBody+1, refuse, timeout, func() reply {
+	s.serveCall(w, r, cfg, int64(maxBody)+1, refuse, timeout, func() reply {
 		if len(r.RequestURI) > maxRESTURI {
 			s.rec.fault("http-414")
 			return reply{status: http.StatusRequestURITooLong, contentType: "text/html",
 				body: []byte("<html><head><title>414 Request-URI Too Long</title></head><body><h1>414 Request-URI Too Long</h1></body></html>\n")}
 		}
-		if rep, big := s.tooLarge(r); big {
+		if rep, big := s.tooLarge(r, maxBody); big {
 			return rep
 		}
-		if code := s.checkBearer(r); code != 0 {
+		code, user := s.checkBearer(r)
+		if code != 0 {
 			msg := map[int]string{601: "Access token invalid", 602: "Access token expired"}[code]
 			return s.restFail(code, msg)
 		}
-		switch s.lim.admit(s.now(), cfg.RateLimit, cfg.RateWindow, cfg.DailyQuota) {
+		t, hit := s.lim.admit(s.now(), user, cfg)
+		switch hit {
 		case limitRate:
 			return s.restFail(606, fmt.Sprintf("Max rate limit '%d' exceeded with in '%d' secs", cfg.RateLimit, int(cfg.RateWindow/time.Second)))
 		case limitQuota:
 			return s.restFail(607, "Daily quota reached")
 		}
-		return handle()
+		rep := handle()
+		s.lim.settle(t, !rep.uncounted)
+		return rep
 	})
 }
 
 // checkBearer accepts the token only from "Authorization: Bearer". Marketo
 // removed the access_token query parameter on 2026-08-31, so a token there
-// counts as no token at all (601).
-func (s *Server) checkBearer(r *http.Request) int {
+// counts as no token at all (601). It returns the token's client id, the
+// API user the call counts for.
+func (s *Server) checkBearer(r *http.Request) (int, string) {
 	h := r.Header.Get("Authorization")
 	const prefix = "bearer "
 	if len(h) <= len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
-		return 601
+		return 601, ""
 	}
 	return s.tokens.check(strings.TrimSpace(h[len(prefix):]), s.now())
+}
+
+// usageData is usage.json's result, UsageData in the Swagger spec.
+type usageData struct {
+	Date  string      `json:"date"`
+	Total int         `json:"total"`
+	Users []userCount `json:"users"`
+}
+
+type userCount struct {
+	UserID string `json:"userId"`
+	Count  int    `json:"count"`
+}
+
+// usageREST answers Get Daily Usage: today's counted calls, this one
+// included, by API user in name order.
+func (s *Server) usageREST(r *http.Request, cfg Config) reply {
+	if r.Method != http.MethodGet {
+		return s.restFail(605, "HTTP Method not supported: Get Daily Usage is called with GET")
+	}
+	u := s.lim.usage(s.now(), cfg)
+	out := usageData{Date: u.Date, Total: u.Total, Users: []userCount{}}
+	for _, user := range slices.Sorted(maps.Keys(u.Users)) {
+		out.Users = append(out.Users, userCount{user, u.Users[user]})
+	}
+	return jsonReply(http.StatusOK, restEnvelope{RequestID: s.requestID(), Success: true, Result: []usageData{out}})
 }
 
 type syncLeadsRequest struct {
@@ -250,14 +297,14 @@ type syncLeadsRequest struct {
 	Input         []json.RawMessage `json:"input"`
 }
 
-// tooLarge answers a body over maxRESTBody with 413 before anything else
+// tooLarge answers a body over limit bytes with 413 before anything else
 // is looked at, as a front end enforcing a size limit does: such a call is
 // not authenticated and not counted. It leaves the body for the handler.
-func (s *Server) tooLarge(r *http.Request) (reply, bool) {
+func (s *Server) tooLarge(r *http.Request, limit int) (reply, bool) {
 	body, err := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	var tooBig *http.MaxBytesError
-	if len(body) <= maxRESTBody && !errors.As(err, &tooBig) {
+	if len(body) <= limit && !errors.As(err, &tooBig) {
 		if err != nil {
 			r.Body = io.NopCloser(failingReader{err})
 		}
@@ -320,8 +367,11 @@ func (s *Server) syncLeadsREST(r *http.Request, cfg Config, fs *fieldSet) reply 
 	unseen, ok := s.store.lockForUpsert(r.Context(), race)
 	if !ok {
 		// Nobody reads this answer; like a call abandoned during the
-		// latency wait, it is not counted as a fault.
-		return jsonReply(http.StatusOK, restEnvelope{RequestID: s.requestID(), Errors: []restError{{"611", "System error: the client went away"}}})
+		// latency wait, it is not counted as a fault, and as a 6xx it
+		// does not count against the quota.
+		rep := jsonReply(http.StatusOK, restEnvelope{RequestID: s.requestID(), Errors: []restError{{"611", "System error: the client went away"}}})
+		rep.uncounted = true
+		return rep
 	}
 	for i, raw := range req.Input {
 		results[i] = s.syncRecordREST(raw, req.Action, lookup, fs, now, unseen)
@@ -380,11 +430,7 @@ func (s *Server) syncRecordREST(raw json.RawMessage, action string, lookup *Fiel
 	if err := json.Unmarshal(raw, &members); err != nil || members == nil {
 		return skipped("1003", "Invalid data: a record must be a JSON object")
 	}
-	type change struct {
-		f     *FieldDef
-		value string
-	}
-	var changes []change
+	var changes []fieldChange
 	keyValue, hasKey := "", false
 	for _, name := range slices.Sorted(maps.Keys(members)) {
 		v := members[name]
@@ -417,7 +463,7 @@ func (s *Server) syncRecordREST(raw json.RawMessage, action string, lookup *Fiel
 		if f == lookup && action != "createDuplicate" {
 			keyValue, hasKey = norm, norm != ""
 		}
-		changes = append(changes, change{f, norm})
+		changes = append(changes, fieldChange{f, norm})
 	}
 
 	st := s.store
@@ -438,7 +484,7 @@ func (s *Server) syncRecordREST(raw json.RawMessage, action string, lookup *Fiel
 				return skipped("1004", "Lead not found")
 			}
 		case 1:
-			l = st.leads[matches[0]]
+			l = st.lead(matches[0])
 		default:
 			return skipped("1007", "Multiple leads match the lookup criteria")
 		}
@@ -451,17 +497,19 @@ func (s *Server) syncRecordREST(raw json.RawMessage, action string, lookup *Fiel
 		l = st.create(now)
 		status = "created"
 	}
+	values := changes[:0]
 	for _, c := range changes {
-		if status == "updated" && c.f == lookup {
-			continue // the key matched; its spelling on the lead stays as it was
-		}
-		if c.f.SOAPName == "Email" {
+		switch {
+		case status == "updated" && c.f == lookup:
+			// The key matched; its spelling on the lead stays as it was.
+		case c.f.SOAPName == "Email":
 			st.setEmail(l, c.value)
-			continue
+		default:
+			values = append(values, c)
 		}
-		st.setField(l, c.f, c.value)
 	}
-	l.updatedAt = now
+	st.setFields(l, values)
+	l.updated = now.UnixNano()
 	return restResult{ID: l.id, Status: status}
 }
 
@@ -630,13 +678,13 @@ func (s *Server) findLeadsREST(r *http.Request, fs *fieldSet, q url.Values) repl
 	page := ids[min(offset, len(ids)):min(offset+batch, len(ids))]
 	records := make([]map[string]any, len(page))
 	for i, id := range page {
-		l := st.leads[id]
+		l := st.lead(id)
 		// Marketo always answers with the id, asked for or not (as a
 		// recording in node-marketo-rest's fixtures shows).
 		rec := make(map[string]any, len(want)+1)
 		rec["id"] = l.id
 		for _, f := range want {
-			rec[f.RESTName] = findValue(l, f)
+			rec[f.RESTName] = findValue(st, l, f)
 		}
 		records[i] = rec
 	}
@@ -662,9 +710,9 @@ func splitList(params []string) []string {
 	return out
 }
 
-// findValue is a stored value as Marketo types it in JSON; null for a field
+// findValue is l's value as Marketo types it in JSON; null for a field
 // the lead has no value in.
-func findValue(l *lead, f *FieldDef) any {
+func findValue(st *store, l *lead, f *FieldDef) any {
 	switch f.SOAPName {
 	case "Id":
 		return l.id
@@ -674,11 +722,11 @@ func findValue(l *lead, f *FieldDef) any {
 		}
 		return l.email
 	case "CreatedAt":
-		return l.createdAt.UTC().Format("2006-01-02T15:04:05Z")
+		return time.Unix(0, l.created).UTC().Format("2006-01-02T15:04:05Z")
 	case "UpdatedAt":
-		return l.updatedAt.UTC().Format("2006-01-02T15:04:05Z")
+		return time.Unix(0, l.updated).UTC().Format("2006-01-02T15:04:05Z")
 	}
-	v, ok := l.fields[f.SOAPName]
+	v, ok := st.value(l, f.SOAPName)
 	switch {
 	case f.DataType == TypeBoolean:
 		// A live instance answered false, not null, for a boolean never

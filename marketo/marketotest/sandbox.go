@@ -39,6 +39,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fl.DurationVar(&cfg.TokenTTL, "token-ttl", cfg.TokenTTL, "lifetime of a REST access token")
 	fl.DurationVar(&cfg.TimestampWindow, "timestamp-window", cfg.TimestampWindow, "how far a SOAP requestTimestamp may be from now")
 	fl.Int64Var(&cfg.Seed, "seed", cfg.Seed, "seed for the injected trouble")
+	fl.IntVar(&cfg.OtherIntegrationSlots, "other-integration", 0, "simulate another integration sharing the instance that keeps this many of the concurrent calls busy all the time (0 = none)")
+	fl.IntVar(&cfg.OtherIntegrationRate, "other-rate", 0, "with or without --other-integration: the other integration also makes this many calls in every rate window, out of the same budget and daily quota")
+	fl.DurationVar(&cfg.BulkImportDelay, "bulk-delay", cfg.BulkImportDelay, "how long a bulk import job waits in the queue at least before it starts")
+	fl.DurationVar(&cfg.BulkRowTime, "bulk-row-time", cfg.BulkRowTime, "how long a bulk import takes per row once it is importing (0 = at once)")
 	noLimits := fl.Bool("no-limits", false, "disable the rate, concurrency and daily limits")
 	fl.Func("field", "add a custom lead field, NAME:TYPE (REST name and a describe2 data type, e.g. lastEventAt:datetime; repeatable)", func(v string) error {
 		f, err := parseFieldFlag(v)
@@ -64,8 +68,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.UpsertRace < 0 {
 		return fmt.Errorf("sandbox: --upsert-race must not be negative, not %s", cfg.UpsertRace)
 	}
+	if cfg.BulkImportDelay < 0 || cfg.BulkRowTime < 0 {
+		return fmt.Errorf("sandbox: --bulk-delay and --bulk-row-time must not be negative")
+	}
 	if *noLimits {
 		cfg.RateLimit, cfg.MaxConcurrent, cfg.DailyQuota = 0, 0, 0
+	}
+	if err := checkOtherIntegration(cfg); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
 	}
 
 	ln, err := net.Listen("tcp", *addr)
@@ -82,6 +92,8 @@ User ID:        %s
 Encryption key: %s
 
 REST base URL:  %s
+Bulk base URL:  %s
+Usage:          %s/v1/stats/usage.json
 Identity URL:   %s
 Client ID:      %s
 Client secret:  %s
@@ -91,7 +103,7 @@ Statistics:     %s/sandbox/stats
 
 Limits: %s. Press Ctrl+C to stop.
 `, srv.SOAPEndpoint(), srv.SOAPEndpoint(), cfg.UserID, cfg.EncryptionKey,
-		srv.RESTBaseURL(), srv.IdentityURL(), cfg.ClientID, cfg.ClientSecret,
+		srv.RESTBaseURL(), srv.BulkBaseURL(), srv.RESTBaseURL(), srv.IdentityURL(), cfg.ClientID, cfg.ClientSecret,
 		srv.URL, srv.URL, describeLimits(cfg))
 
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
@@ -126,9 +138,31 @@ func parseFieldFlag(v string) (FieldDef, error) {
 	return FieldDef{SOAPName: strings.ToUpper(name[:1]) + name[1:], RESTName: name, DisplayName: name, DataType: typ, Custom: true}, nil
 }
 
+// checkOtherIntegration refuses a simulated other integration that would
+// leave nothing to the client, or that has no limit to share.
+func checkOtherIntegration(cfg Config) error {
+	switch {
+	case cfg.OtherIntegrationSlots < 0 || cfg.OtherIntegrationRate < 0:
+		return fmt.Errorf("--other-integration and --other-rate must not be negative")
+	case cfg.OtherIntegrationSlots > 0 && cfg.MaxConcurrent == 0:
+		return fmt.Errorf("--other-integration %d needs a concurrency limit to share; drop --no-limits or set --max-concurrent", cfg.OtherIntegrationSlots)
+	case cfg.OtherIntegrationSlots > 0 && cfg.OtherIntegrationSlots >= cfg.MaxConcurrent:
+		return fmt.Errorf("--other-integration %d leaves no concurrent call to the client: it must be below --max-concurrent (%d)", cfg.OtherIntegrationSlots, cfg.MaxConcurrent)
+	case cfg.OtherIntegrationRate > 0 && cfg.RateLimit == 0:
+		return fmt.Errorf("--other-rate %d needs a rate limit to share; drop --no-limits or set --rate-limit", cfg.OtherIntegrationRate)
+	case cfg.OtherIntegrationRate > 0 && cfg.OtherIntegrationRate >= cfg.RateLimit:
+		return fmt.Errorf("--other-rate %d leaves no calls to the client: it must be below --rate-limit (%d)", cfg.OtherIntegrationRate, cfg.RateLimit)
+	}
+	return nil
+}
+
 func describeLimits(cfg Config) string {
 	if cfg.RateLimit == 0 && cfg.MaxConcurrent == 0 && cfg.DailyQuota == 0 {
 		return "none"
 	}
-	return fmt.Sprintf("%d calls per %s, %d at once, %d per day", cfg.RateLimit, cfg.RateWindow, cfg.MaxConcurrent, cfg.DailyQuota)
+	out := fmt.Sprintf("%d calls per %s, %d at once, %d per day", cfg.RateLimit, cfg.RateWindow, cfg.MaxConcurrent, cfg.DailyQuota)
+	if cfg.OtherIntegrationSlots > 0 || cfg.OtherIntegrationRate > 0 {
+		out += fmt.Sprintf("; another integration holds %d of the concurrent calls and makes %d calls per window", cfg.OtherIntegrationSlots, cfg.OtherIntegrationRate)
+	}
+	return out
 }

@@ -28,6 +28,7 @@ type Server struct {
 	fields *fieldSet
 
 	store   *store
+	bulk    *bulkQueue
 	lim     *limiter
 	rec     *recorder
 	tokens  *tokenStore
@@ -70,7 +71,6 @@ func NewHandler(cfg Config) *Server {
 		cfg:    cfg,
 		fields: newFieldSet(cfg.CustomFields),
 		store:  newStore(),
-		lim:    newLimiter(cfg.RateWindow),
 		rec:    newRecorder(),
 		tokens: newTokenStore(),
 		rng:    rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.Seed)^0x9e3779b97f4a7c15)),
@@ -81,6 +81,8 @@ func NewHandler(cfg Config) *Server {
 		s.clock = time.Now
 	}
 	s.started = s.now()
+	s.lim = newLimiter(cfg, s.started)
+	s.bulk = newBulkQueue()
 	return s
 }
 
@@ -91,6 +93,11 @@ func (s *Server) SOAPEndpoint() string { return s.URL + SOAPPath }
 // RESTBaseURL is the REST endpoint base, e.g. http://127.0.0.1:41234/rest
 // (leads at RESTBaseURL()+"/v1/leads.json").
 func (s *Server) RESTBaseURL() string { return s.URL + RESTPath }
+
+// BulkBaseURL is the Bulk API base, e.g. http://127.0.0.1:41234/bulk
+// (imports at BulkBaseURL()+"/v1/leads.json"): bulk paths are not under
+// /rest, as in Marketo.
+func (s *Server) BulkBaseURL() string { return s.URL + BulkPath }
 
 // IdentityURL is the OAuth identity base; tokens come from
 // IdentityURL()+"/oauth/token".
@@ -126,11 +133,18 @@ func (s *Server) connState(_ net.Conn, state http.ConnState) {
 	}
 }
 
-// Leads returns a snapshot of every stored lead, by ascending ID.
-func (s *Server) Leads() []Lead { return s.store.snapshot() }
+// Leads returns a snapshot of every stored lead, by ascending ID, with
+// the rows of bulk imports applied as far as the sandbox clock says.
+func (s *Server) Leads() []Lead {
+	s.advanceBulk()
+	return s.store.snapshot()
+}
 
 // Stats returns what the sandbox has observed so far.
-func (s *Server) Stats() Stats { return s.stats() }
+func (s *Server) Stats() Stats {
+	s.advanceBulk()
+	return s.stats()
+}
 
 // Configure changes the configuration while the server runs; calls already
 // in progress keep the values they started with. Seed and Clock cannot be
@@ -179,6 +193,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		s.activeMu.Unlock()
 	}()
+	// Bulk jobs run on the sandbox clock; whatever asks, they have got as
+	// far as that clock says first.
+	s.advanceBulk()
 	p := r.URL.Path
 	switch {
 	case p == SOAPPath:
@@ -187,10 +204,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveToken(w, r)
 	case strings.HasPrefix(p, RESTPath+"/"):
 		s.serveREST(w, r)
+	case strings.HasPrefix(p, BulkPath+"/"):
+		s.serveBulk(w, r)
 	case p == "/sandbox/leads":
-		writeJSON(w, http.StatusOK, s.Leads())
+		writeJSON(w, http.StatusOK, s.store.snapshot())
 	case p == "/sandbox/stats":
-		writeJSON(w, http.StatusOK, s.Stats())
+		writeJSON(w, http.StatusOK, s.stats())
 	case p == "/" || p == "/sandbox":
 		s.serveIndex(w, r)
 	default:
@@ -201,8 +220,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	base := "http://" + r.Host
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "Leadsheet sandbox: a local Marketo.\n\nSOAP endpoint: %s%s\nWSDL:          %s%s?WSDL\nREST base URL: %s%s\nIdentity URL:  %s%s\nStored leads:  %s/sandbox/leads\nStatistics:    %s/sandbox/stats\n",
-		base, SOAPPath, base, SOAPPath, base, RESTPath, base, IdentityPath, base, base)
+	fmt.Fprintf(w, "Leadsheet sandbox: a local Marketo.\n\nSOAP endpoint: %s%s\nWSDL:          %s%s?WSDL\nREST base URL: %s%s\nBulk base URL: %s%s\nIdentity URL:  %s%s\nStored leads:  %s/sandbox/leads\nStatistics:    %s/sandbox/stats\n",
+		base, SOAPPath, base, SOAPPath, base, RESTPath, base, BulkPath, base, IdentityPath, base, base)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -218,6 +237,9 @@ type reply struct {
 	status      int
 	contentType string
 	body        []byte
+	// uncounted marks an answer Marketo does not count against the rate
+	// window and the quota: a REST response-level error, 6xx or 7xx.
+	uncounted bool
 }
 
 // trouble is the injected fate of one call, drawn when it arrives.
@@ -288,7 +310,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, cfg Config, m
 		}
 	}
 	t := s.drawTrouble(cfg)
-	if !s.lim.enter(cfg.MaxConcurrent) {
+	if !s.lim.enter(cfg) {
 		s.deliver(w, r, refuse(), trouble{})
 		return
 	}

@@ -174,12 +174,15 @@ func (s *Server) handleSOAP(ctx context.Context, req soapRequest, cfg Config, fs
 	if code, msg := s.checkSOAPAuth(root, cfg); code != 0 {
 		return s.soapFaultCounted(code, msg)
 	}
-	switch s.lim.admit(s.now(), cfg.RateLimit, cfg.RateWindow, cfg.DailyQuota) {
+	t, hit := s.lim.admit(s.now(), cfg.UserID, cfg)
+	switch hit {
 	case limitRate:
 		return s.soapFaultCounted(20023, fmt.Sprintf("The number of calls in the past %s was greater than %d", cfg.RateWindow, cfg.RateLimit))
 	case limitQuota:
 		return s.soapFaultCounted(20015, fmt.Sprintf("Number of calls today exceeded the subscription's quota of %d", cfg.DailyQuota))
 	}
+	// SOAP has no answers Marketo leaves uncounted once a call is admitted.
+	defer s.lim.settle(t, true)
 	switch op {
 	case "syncMultipleLeads":
 		return s.syncMultipleLeads(ctx, params, cfg, fs)
@@ -389,11 +392,7 @@ func (s *Server) syncRecord(rec soapRecord, dedup bool, fs *fieldSet, now time.T
 	if rec.badAttrs != "" {
 		return fail(id, rec.badAttrs)
 	}
-	type change struct {
-		f     *FieldDef
-		value string
-	}
-	var changes []change
+	var changes []fieldChange
 	emailAttr, hasEmailAttr := "", false
 	for _, a := range rec.attrs {
 		f := fs.bySOAP[a.name]
@@ -414,7 +413,7 @@ func (s *Server) syncRecord(rec soapRecord, dedup bool, fs *fieldSet, now time.T
 			emailAttr, hasEmailAttr = v, true
 			continue
 		}
-		changes = append(changes, change{f, v})
+		changes = append(changes, fieldChange{f, v})
 	}
 	if rec.email != "" {
 		if reason := checkEmail(rec.email); reason != "" {
@@ -440,12 +439,12 @@ func (s *Server) syncRecord(rec soapRecord, dedup bool, fs *fieldSet, now time.T
 	newEmail, setEmail := emailAttr, hasEmailAttr
 	switch {
 	case rec.hasID:
-		if l = st.leads[id]; l == nil {
+		if l = st.lead(id); l == nil {
 			return fail(id, fmt.Sprintf("Lead not found: no lead has Id %d", id))
 		}
 	case rec.fspi != "":
 		if lid, ok := st.byFSPI[rec.fspi]; ok && !unseen.has(lid) {
-			l = st.leads[lid]
+			l = st.lead(lid)
 		} else if !setEmail && rec.email != "" {
 			newEmail, setEmail = rec.email, true
 		}
@@ -469,10 +468,8 @@ func (s *Server) syncRecord(rec soapRecord, dedup bool, fs *fieldSet, now time.T
 	if rec.fspi != "" {
 		st.setFSPI(l, rec.fspi, rec.fsType)
 	}
-	for _, c := range changes {
-		st.setField(l, c.f, c.value)
-	}
-	l.updatedAt = now
+	st.setFields(l, changes)
+	l.updated = now.UnixNano()
 	return syncOutcome{leadID: l.id, status: status}
 }
 

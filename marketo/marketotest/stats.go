@@ -17,11 +17,20 @@ type Stats struct {
 	// "606", ...) and injected trouble ("http-503", "drop", "malformed",
 	// "slow").
 	Faults map[string]int `json:"faults"`
-	// Admitted is the number of calls counted against the rate window and
-	// the daily quota.
+	// Admitted is the number of our calls (every API user's but the
+	// simulated other integration's) counted against the rate window and
+	// the daily quota since the start.
 	Admitted int `json:"admitted"`
-	// QuotaUsed is the number of calls counted against today's quota.
+	// QuotaUsed is the number of calls counted against today's quota, the
+	// other integration's included: Usage.Total.
 	QuotaUsed int `json:"quotaUsed"`
+	// Usage is what usage.json answers now: today's counted calls by API
+	// user, the other integration (OtherIntegrationUser) apart.
+	Usage Usage `json:"usage"`
+	// OtherIntegration is the simulated integration sharing the instance.
+	OtherIntegration OtherIntegrationStats `json:"otherIntegration"`
+	// Bulk counts the bulk import jobs the sandbox holds, by status.
+	Bulk map[string]int `json:"bulk"`
 
 	LeadsCreated int `json:"leadsCreated"`
 	LeadsUpdated int `json:"leadsUpdated"`
@@ -40,6 +49,17 @@ type Stats struct {
 	PerSecond map[int64]int `json:"perSecond"`
 
 	Started time.Time `json:"started"`
+}
+
+// OtherIntegrationStats is the simulated other integration's share of the
+// instance.
+type OtherIntegrationStats struct {
+	// Slots of the concurrency limit it holds all the time.
+	Slots int `json:"slots"`
+	// RatePerWindow is how many calls of every rate window it makes.
+	RatePerWindow int `json:"ratePerWindow"`
+	// CallsToday is its calls counted against today's quota.
+	CallsToday int `json:"callsToday"`
 }
 
 // SustainedRate returns admitted calls per second between the first and the
@@ -97,7 +117,12 @@ func (r *recorder) outcomes(created, updated, failed int) {
 }
 
 func (s *Server) stats() Stats {
-	out := Stats{Started: s.started}
+	cfg := s.Config()
+	out := Stats{Started: s.started, Usage: s.lim.usage(s.now(), cfg), Bulk: s.bulk.counts()}
+	out.QuotaUsed = out.Usage.Total
+	out.OtherIntegration = OtherIntegrationStats{
+		Slots: cfg.OtherIntegrationSlots, RatePerWindow: cfg.OtherIntegrationRate, CallsToday: out.Usage.Users[OtherIntegrationUser],
+	}
 	s.rec.mu.Lock()
 	out.Calls = maps.Clone(s.rec.calls)
 	out.Faults = maps.Clone(s.rec.faults)
@@ -106,7 +131,6 @@ func (s *Server) stats() Stats {
 	l := s.lim
 	l.mu.Lock()
 	out.Admitted = l.admitted
-	out.QuotaUsed = l.quotaUsed
 	out.MaxConcurrent = l.maxSeen
 	out.PeakArrivals = l.peak
 	out.MaxInWindow = l.maxInWindow

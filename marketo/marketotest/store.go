@@ -2,8 +2,7 @@ package marketotest
 
 import (
 	"context"
-	"maps"
-	"sort"
+	"encoding/binary"
 	"strings"
 	"sync"
 	"time"
@@ -78,40 +77,123 @@ func (fs *fieldSet) add(f FieldDef) {
 }
 
 // lead is the stored form; values are already validated and normalised.
+// A million of them must fit without the garbage collector's work, which
+// grows with the number of pointers it has to follow, slowing every call:
+// leads live in chunks rather than one allocation each, timestamps are
+// Unix nanoseconds rather than time.Time (which holds a *Location), and
+// the field values are packed into one string (see [packValues]) rather
+// than a map of strings.
 type lead struct {
-	id        int
-	email     string
-	fspi      string
-	fsType    string
-	fields    map[string]string
-	createdAt time.Time
-	updatedAt time.Time
+	id      int
+	email   string
+	fspi    string
+	fsType  string
+	values  string // packed: see packValues
+	created int64  // Unix nanoseconds
+	updated int64
 }
 
-// store is the lead database shared by SOAP and REST. Callers hold mu for
-// a whole call so the records of one call are applied in order, atomically
-// with respect to other calls; only the UpsertRace emulation
+// leadChunk is how many leads one allocation holds. Chunks never grow, so
+// a *lead stays valid while later leads are added.
+const leadChunk = 1 << 12
+
+// firstLeadID is the id of the first lead a sandbox creates.
+const firstLeadID = 1001
+
+// store is the lead database shared by SOAP, REST and Bulk. Callers hold
+// mu for a whole call (a bulk import, for the rows one catch-up applies)
+// so the records of one call are applied in order, atomically with respect
+// to other calls; only the UpsertRace emulation
 // ([store.lockForUpsert]) lets calls overlap. Leads are never deleted, and
-// ids only grow, which that emulation relies on.
+// ids only grow, which that emulation and the chunked storage rely on.
 type store struct {
-	mu      sync.Mutex
-	nextID  int
-	leads   map[int]*lead
-	byEmail map[string][]int // lower-cased email -> ids, oldest first
+	mu     sync.Mutex
+	nextID int
+	chunks [][]lead // lead id firstLeadID+i is chunks[i/leadChunk][i%leadChunk]
+	// names numbers the SOAP names of the fields leads have values in,
+	// for packed values; a number is never reused, so a Configure that
+	// drops or reorders custom fields leaves stored values readable.
+	names   map[string]int
+	nameOf  []string
+	byEmail idIndex // by lower-cased email
 	byFSPI  map[string]int
-	// byField indexes searchable custom fields: SOAP name -> normalised value -> ids.
-	byField map[string]map[string][]int
+	// byField indexes searchable custom fields: SOAP name -> lower-cased
+	// normalised value -> ids.
+	byField map[string]*idIndex
+}
+
+// idIndex finds leads by a key. Most keys belong to one lead: the map one
+// keeps those without an allocation per key, so a million of them give
+// the collector little to follow. A key several leads share keeps their
+// ids in many, oldest first.
+type idIndex struct {
+	one  map[string]int
+	many map[string][]int
+}
+
+func newIDIndex() idIndex { return idIndex{one: map[string]int{}, many: map[string][]int{}} }
+
+// get returns the ids with key k; the caller must not change the slice.
+func (x *idIndex) get(k string) []int {
+	if ids, ok := x.many[k]; ok {
+		return ids
+	}
+	if id, ok := x.one[k]; ok {
+		return []int{id}
+	}
+	return nil
+}
+
+func (x *idIndex) add(k string, id int) {
+	if ids, ok := x.many[k]; ok {
+		x.many[k] = append(ids, id)
+		return
+	}
+	if first, ok := x.one[k]; ok {
+		delete(x.one, k)
+		x.many[k] = []int{first, id}
+		return
+	}
+	x.one[k] = id
+}
+
+func (x *idIndex) remove(k string, id int) {
+	if ids, ok := x.many[k]; ok {
+		switch ids = removeID(ids, id); len(ids) {
+		case 1:
+			delete(x.many, k)
+			x.one[k] = ids[0]
+		default:
+			x.many[k] = ids
+		}
+		return
+	}
+	if x.one[k] == id {
+		delete(x.one, k)
+	}
 }
 
 func newStore() *store {
 	return &store{
-		nextID:  1001,
-		leads:   map[int]*lead{},
-		byEmail: map[string][]int{},
+		nextID:  firstLeadID,
+		names:   map[string]int{},
+		byEmail: newIDIndex(),
 		byFSPI:  map[string]int{},
-		byField: map[string]map[string][]int{},
+		byField: map[string]*idIndex{},
 	}
 }
+
+// lead returns the lead with id, or nil.
+func (st *store) lead(id int) *lead {
+	if id < firstLeadID || id >= st.nextID {
+		return nil
+	}
+	i := id - firstLeadID
+	return &st.chunks[i/leadChunk][i%leadChunk]
+}
+
+// count is the number of stored leads.
+func (st *store) count() int { return st.nextID - firstLeadID }
 
 func indexKey(v string) string { return strings.ToLower(v) }
 
@@ -128,7 +210,7 @@ func (st *store) findEmail(email string) []int {
 	if email == "" {
 		return nil
 	}
-	return st.byEmail[indexKey(email)]
+	return st.byEmail.get(indexKey(email))
 }
 
 func (st *store) findField(f *FieldDef, value string) []int {
@@ -143,12 +225,15 @@ func (st *store) findField(f *FieldDef, value string) []int {
 			}
 			id = id*10 + int(c-'0')
 		}
-		if st.leads[id] != nil {
+		if st.lead(id) != nil {
 			return []int{id}
 		}
 		return nil
 	}
-	return st.byField[f.SOAPName][indexKey(value)]
+	if idx := st.byField[f.SOAPName]; idx != nil {
+		return idx.get(indexKey(value))
+	}
+	return nil
 }
 
 // mostRecent picks the lead Marketo would match when several share a key:
@@ -156,8 +241,8 @@ func (st *store) findField(f *FieldDef, value string) []int {
 func (st *store) mostRecent(ids []int) *lead {
 	var best *lead
 	for _, id := range ids {
-		l := st.leads[id]
-		if best == nil || l.updatedAt.After(best.updatedAt) || (l.updatedAt.Equal(best.updatedAt) && l.id > best.id) {
+		l := st.lead(id)
+		if best == nil || l.updated > best.updated || (l.updated == best.updated && l.id > best.id) {
 			best = l
 		}
 	}
@@ -210,24 +295,23 @@ func (st *store) lockForUpsert(ctx context.Context, race time.Duration) (idRange
 }
 
 func (st *store) create(now time.Time) *lead {
-	l := &lead{id: st.nextID, fields: map[string]string{}, createdAt: now, updatedAt: now}
+	i := st.nextID - firstLeadID
+	if i%leadChunk == 0 {
+		st.chunks = append(st.chunks, make([]lead, 0, leadChunk))
+	}
+	c := &st.chunks[len(st.chunks)-1]
+	*c = append(*c, lead{id: st.nextID, created: now.UnixNano(), updated: now.UnixNano()})
 	st.nextID++
-	st.leads[l.id] = l
-	return l
+	return &(*c)[len(*c)-1]
 }
 
 func (st *store) setEmail(l *lead, email string) {
 	if l.email != "" {
-		k := indexKey(l.email)
-		st.byEmail[k] = removeID(st.byEmail[k], l.id)
-		if len(st.byEmail[k]) == 0 {
-			delete(st.byEmail, k)
-		}
+		st.byEmail.remove(indexKey(l.email), l.id)
 	}
 	l.email = email
 	if email != "" {
-		k := indexKey(email)
-		st.byEmail[k] = append(st.byEmail[k], l.id)
+		st.byEmail.add(indexKey(email), l.id)
 	}
 }
 
@@ -242,7 +326,8 @@ func (st *store) setFSPI(l *lead, fspi, fsType string) {
 		return
 	}
 	if other, ok := st.byFSPI[fspi]; ok && other != l.id {
-		st.leads[other].fspi, st.leads[other].fsType = "", ""
+		o := st.lead(other)
+		o.fspi, o.fsType = "", ""
 	}
 	if l.fspi != "" {
 		delete(st.byFSPI, l.fspi)
@@ -251,51 +336,176 @@ func (st *store) setFSPI(l *lead, fspi, fsType string) {
 	st.byFSPI[fspi] = l.id
 }
 
-func (st *store) setField(l *lead, f *FieldDef, value string) {
-	if f.Searchable {
-		idx := st.byField[f.SOAPName]
-		if idx == nil {
-			idx = map[string][]int{}
-			st.byField[f.SOAPName] = idx
-		}
-		if old, ok := l.fields[f.SOAPName]; ok && old != "" {
-			k := indexKey(old)
-			idx[k] = removeID(idx[k], l.id)
-			if len(idx[k]) == 0 {
-				delete(idx, k)
-			}
-		}
-		if value != "" {
-			k := indexKey(value)
-			idx[k] = append(idx[k], l.id)
-		}
-	}
-	if value == "" {
-		delete(l.fields, f.SOAPName)
-		return
-	}
-	l.fields[f.SOAPName] = value
+// fieldChange is one value a sync call writes; "" clears the field.
+type fieldChange struct {
+	f     *FieldDef
+	value string
 }
 
-func (l *lead) snapshot() Lead {
+// setFields writes a record's values to l, keeping the index of
+// searchable fields. A value the lead already has costs nothing, so a
+// sheet imported twice does not churn the index.
+func (st *store) setFields(l *lead, changes []fieldChange) {
+	if len(changes) == 0 {
+		return
+	}
+	vals := unpackValues(l.values, make([]packedValue, 0, 16))
+	changed := false
+	for _, c := range changes {
+		id, ok := st.names[c.f.SOAPName]
+		if !ok {
+			id = len(st.nameOf)
+			st.names[c.f.SOAPName] = id
+			st.nameOf = append(st.nameOf, c.f.SOAPName)
+		}
+		at := -1
+		for i, v := range vals {
+			if v.name == id {
+				at = i
+				break
+			}
+		}
+		old := ""
+		if at >= 0 {
+			old = vals[at].value
+		}
+		if old == c.value {
+			continue
+		}
+		changed = true
+		if c.f.Searchable {
+			st.reindex(l.id, c.f.SOAPName, old, c.value)
+		}
+		switch {
+		case c.value == "" && at >= 0:
+			vals = append(vals[:at], vals[at+1:]...)
+		case at >= 0:
+			vals[at].value = c.value
+		default:
+			vals = append(vals, packedValue{id, c.value})
+		}
+	}
+	if changed {
+		l.values = packValues(vals)
+	}
+}
+
+// reindex moves lead id from old to value in the index of a searchable
+// field.
+func (st *store) reindex(id int, field, old, value string) {
+	idx := st.byField[field]
+	if idx == nil {
+		x := newIDIndex()
+		idx = &x
+		st.byField[field] = idx
+	}
+	if old != "" {
+		idx.remove(indexKey(old), id)
+	}
+	if value != "" {
+		idx.add(indexKey(value), id)
+	}
+}
+
+// value is l's value in the field with SOAP name field.
+func (st *store) value(l *lead, field string) (string, bool) {
+	id, ok := st.names[field]
+	if !ok {
+		return "", false
+	}
+	for rest := l.values; rest != ""; {
+		var v packedValue
+		v, rest = nextPackedValue(rest)
+		if v.name == id {
+			return v.value, true
+		}
+	}
+	return "", false
+}
+
+// packedValue is one entry of a lead's packed values: the store's number
+// for the field's SOAP name and the value.
+type packedValue struct {
+	name  int
+	value string
+}
+
+// packValues encodes a lead's values as one string: per value, the name's
+// number and the value's length as uvarints, then the value. A string's
+// bytes hold no pointers, so the collector does not scan them, and one
+// allocation replaces a map and a string per value.
+func packValues(vals []packedValue) string {
+	n := 0
+	for _, v := range vals {
+		n += 2*binary.MaxVarintLen64 + len(v.value)
+	}
+	b := make([]byte, 0, n)
+	for _, v := range vals {
+		b = binary.AppendUvarint(b, uint64(v.name))
+		b = binary.AppendUvarint(b, uint64(len(v.value)))
+		b = append(b, v.value...)
+	}
+	return string(b)
+}
+
+// nextPackedValue decodes the first value of packed and returns the rest.
+// packed was made by packValues, so it is well formed.
+func nextPackedValue(packed string) (packedValue, string) {
+	name, n := uvarint(packed)
+	packed = packed[n:]
+	size, n := uvarint(packed)
+	packed = packed[n:]
+	return packedValue{int(name), packed[:size]}, packed[size:]
+}
+
+func unpackValues(packed string, into []packedValue) []packedValue {
+	for packed != "" {
+		var v packedValue
+		v, packed = nextPackedValue(packed)
+		into = append(into, v)
+	}
+	return into
+}
+
+// uvarint is binary.Uvarint over a string, without copying it.
+func uvarint(s string) (uint64, int) {
+	var x uint64
+	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
+		c := s[i]
+		if c < 0x80 {
+			return x | uint64(c)<<(7*i), i + 1
+		}
+		x |= uint64(c&0x7f) << (7 * i)
+	}
+	panic("marketotest: corrupt packed lead values") // only packValues writes them
+}
+
+func (st *store) snapshotLead(l *lead) Lead {
+	fields := make(map[string]string)
+	for rest := l.values; rest != ""; {
+		var v packedValue
+		v, rest = nextPackedValue(rest)
+		fields[st.nameOf[v.name]] = v.value
+	}
 	return Lead{
 		ID:                 l.id,
 		Email:              l.email,
 		ForeignSysPersonID: l.fspi,
 		ForeignSysType:     l.fsType,
-		Fields:             maps.Clone(l.fields),
-		CreatedAt:          l.createdAt,
-		UpdatedAt:          l.updatedAt,
+		Fields:             fields,
+		CreatedAt:          time.Unix(0, l.created).UTC(),
+		UpdatedAt:          time.Unix(0, l.updated).UTC(),
 	}
 }
 
 func (st *store) snapshot() []Lead {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	out := make([]Lead, 0, len(st.leads))
-	for _, l := range st.leads {
-		out = append(out, l.snapshot())
+	out := make([]Lead, 0, st.count())
+	for _, c := range st.chunks {
+		for i := range c {
+			out = append(out, st.snapshotLead(&c[i]))
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

@@ -20,11 +20,19 @@ import (
 // yes/no for boolean; yyyy-mm-dd for date; ISO 8601 with an offset or Z
 // for datetime, kept in UTC to the second as Marketo answers it.
 func checkValue(f *FieldDef, v string) (string, string) {
+	norm, reason, _ := checkValueKind(f, v)
+	return norm, reason
+}
+
+// checkValueKind is checkValue, also saying whether the value is of the
+// wrong type for the field (a number field given text, say) rather than
+// too long or not UTF-8: a bulk import words the two differently.
+func checkValueKind(f *FieldDef, v string) (norm, reason string, badType bool) {
 	if v == "" {
-		return "", ""
+		return "", "", false
 	}
-	bad := func(want string) (string, string) {
-		return "", fmt.Sprintf("Invalid value '%s' for field '%s': %s expected", clip(v), f.SOAPName, want)
+	bad := func(want string) (string, string, bool) {
+		return "", fmt.Sprintf("Invalid value '%s' for field '%s': %s expected", clip(v), f.SOAPName, want), true
 	}
 	switch f.DataType {
 	case TypeInteger, TypePercent, TypeScore:
@@ -32,36 +40,36 @@ func checkValue(f *FieldDef, v string) (string, string) {
 		if err != nil {
 			return bad("a whole number")
 		}
-		return strconv.FormatInt(n, 10), ""
+		return strconv.FormatInt(n, 10), "", false
 	case TypeFloat, TypeCurrency:
 		t := strings.TrimSpace(v)
 		x, err := strconv.ParseFloat(t, 64)
 		if err != nil || !isDecimal(t) {
 			return bad("a number")
 		}
-		return strconv.FormatFloat(x, 'f', -1, 64), ""
+		return strconv.FormatFloat(x, 'f', -1, 64), "", false
 	case TypeBoolean:
 		switch strings.ToLower(strings.TrimSpace(v)) {
 		case "true", "1", "yes":
-			return "true", ""
+			return "true", "", false
 		case "false", "0", "no":
-			return "false", ""
+			return "false", "", false
 		}
 		return bad("true or false")
 	case TypeDate:
 		if _, err := time.Parse("2006-01-02", v); err != nil {
 			return bad("a date like 2010-05-07")
 		}
-		return v, ""
+		return v, "", false
 	case TypeDateTime:
 		t, ok := parseDateTime(v)
 		if !ok {
 			return bad("a date and time with its offset, like 2010-05-07T15:41:32-05:00")
 		}
-		return t.UTC().Format("2006-01-02T15:04:05Z"), ""
+		return t.UTC().Format("2006-01-02T15:04:05Z"), "", false
 	case TypeEmail:
 		if reason := checkEmail(v); reason != "" {
-			return "", fmt.Sprintf("Invalid value '%s' for field '%s': %s", clip(v), f.SOAPName, reason)
+			return "", fmt.Sprintf("Invalid value '%s' for field '%s': %s", clip(v), f.SOAPName, reason), true
 		}
 	}
 	if f.Length > 0 {
@@ -71,13 +79,13 @@ func checkValue(f *FieldDef, v string) (string, string) {
 			n, unit = len(v), "bytes" // Adobe: text areas hold 30,000 bytes
 		}
 		if n > f.Length {
-			return "", fmt.Sprintf("Value for field '%s' is too long: %d %s, at most %d", f.SOAPName, n, unit, f.Length)
+			return "", fmt.Sprintf("Value for field '%s' is too long: %d %s, at most %d", f.SOAPName, n, unit, f.Length), false
 		}
 	}
 	if !utf8.ValidString(v) {
-		return "", fmt.Sprintf("Value for field '%s' is not valid UTF-8", f.SOAPName)
+		return "", fmt.Sprintf("Value for field '%s' is not valid UTF-8", f.SOAPName), false
 	}
-	return v, ""
+	return v, "", false
 }
 
 // isDecimal reports whether v is a plain decimal number: an optional sign,
