@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -29,6 +30,7 @@ type connection struct {
 	acct   job.Account // the API and where it sends, for the journal key
 	client viewmodel.Client
 	fields []marketo.Field
+	budget marketo.Budget // the account's share of the instance; zero fields: the fair share
 }
 
 // accountsView is the account picker in the header and the account dialog.
@@ -130,7 +132,7 @@ func (v *accountsView) choose(name string) {
 		v.ui.present(dialog.NewError(err, v.ui.win))
 		return
 	}
-	conn := &connection{name: name, client: client, acct: job.AccountOf(acc.Profile(""))}
+	conn := &connection{name: name, client: client, acct: job.AccountOf(acc.Profile("")), budget: acc.Budget}
 	v.setConn(conn)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -187,6 +189,8 @@ func errKeyring(err error) error {
 // accountForm is the account editor's widgets.
 type accountForm struct {
 	name, base, ident, clientID, lookup, endpoint, userID, secret *dialogEntry
+	concurrency, callsPer20s, dailyQuota                          *dialogEntry // the API budget
+	existing                                                      *widget.Select
 	kind                                                          *widget.RadioGroup
 	status                                                        *widget.Label
 	test, save, sandbox                                           *widget.Button
@@ -209,6 +213,12 @@ func (v *accountsView) showDialog() *accountForm {
 	endpoint.SetPlaceHolder("https://123-ABC-456.mktoapi.com/soap/mktows/2_2")
 	userID := newDialogEntry(false, v.ui.dismissTop)
 	secret := newDialogEntry(true, v.ui.dismissTop)
+	concurrency := newDialogEntry(false, v.ui.dismissTop)
+	concurrency.SetPlaceHolder(viewmodel.HintConcurrency)
+	callsPer20s := newDialogEntry(false, v.ui.dismissTop)
+	callsPer20s.SetPlaceHolder(viewmodel.HintCallsPer20s)
+	dailyQuota := newDialogEntry(false, v.ui.dismissTop)
+	dailyQuota.SetPlaceHolder(viewmodel.HintDailyQuota)
 	status := widget.NewLabel("")
 	status.Wrapping = fyne.TextWrapWord
 
@@ -227,9 +237,17 @@ func (v *accountsView) showDialog() *accountForm {
 		form.Items = items
 		form.Refresh()
 	}
-	read := func() viewmodel.Account {
+	// The budget is the same for both APIs: SOAP calls count against the
+	// instance's limits too.
+	budgetFields := widget.NewForm(widget.NewFormItem(viewmodel.CaptionConcurrency, concurrency),
+		widget.NewFormItem(viewmodel.CaptionCallsPer20s, callsPer20s), widget.NewFormItem(viewmodel.CaptionDailyQuota, dailyQuota))
+	budgetNote := widget.NewLabel(viewmodel.BudgetExplained)
+	budgetNote.Wrapping = fyne.TextWrapWord
+	budgetNote.Importance = widget.LowImportance
+	read := func() (viewmodel.Account, error) {
+		b, err := viewmodel.ParseBudget(concurrency.Text, callsPer20s.Text, dailyQuota.Text)
 		return viewmodel.Account{Name: name.Text, Kind: kind.Selected, BaseURL: base.Text, IdentityURL: ident.Text, ClientID: clientID.Text,
-			LookupField: lookup.Text, Endpoint: endpoint.Text, UserID: userID.Text}
+			LookupField: lookup.Text, Endpoint: endpoint.Text, UserID: userID.Text, Budget: b}, err
 	}
 	load := func(acc viewmodel.Account) {
 		name.SetText(acc.Name)
@@ -239,6 +257,10 @@ func (v *accountsView) showDialog() *accountForm {
 		lookup.SetText(acc.LookupField)
 		endpoint.SetText(acc.Endpoint)
 		userID.SetText(acc.UserID)
+		c, r, q := viewmodel.BudgetTexts(acc.Budget)
+		concurrency.SetText(c)
+		callsPer20s.SetText(r)
+		dailyQuota.SetText(q)
 		secret.SetText("")
 		status.SetText("")
 		if acc.Kind == "" {
@@ -275,7 +297,11 @@ func (v *accountsView) showDialog() *accountForm {
 	})
 	test := widget.NewButtonWithIcon("Test connection", theme.MediaPlayIcon(), nil)
 	test.OnTapped = func() {
-		acc := read()
+		acc, err := read()
+		if err != nil {
+			status.SetText(err.Error())
+			return
+		}
 		client, err := acc.Connect(secret.Text, nil)
 		if err != nil {
 			status.SetText(err.Error())
@@ -298,7 +324,11 @@ func (v *accountsView) showDialog() *accountForm {
 	}
 	var d dialog.Dialog
 	save := widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() {
-		acc := read()
+		acc, err := read()
+		if err != nil {
+			status.SetText(err.Error())
+			return
+		}
 		if err := acc.Check(secret.Text); err != nil {
 			status.SetText(err.Error())
 			return
@@ -316,8 +346,13 @@ func (v *accountsView) showDialog() *accountForm {
 		}
 		v.refreshPicker()
 		d.Hide()
-		v.picker.SetSelected(acc.Name)
-		v.choose(acc.Name)
+		// Picking it connects; an account saved again while picked is
+		// connected again, with its new details.
+		if v.picker.Selected == acc.Name {
+			v.choose(acc.Name)
+		} else {
+			v.picker.SetSelected(acc.Name)
+		}
 	})
 	save.Importance = widget.HighImportance
 	del = widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() {
@@ -345,9 +380,13 @@ func (v *accountsView) showDialog() *accountForm {
 	})
 	note := widget.NewLabel("Secrets are kept in this computer's keyring, never in files.")
 	note.TextStyle.Italic = true
+	// The budget stands beside the connection, so the dialog fits in the
+	// window without scrolling.
+	budget := container.New(layout.NewGridWrapLayout(fyne.NewSize(340, 440)),
+		container.NewVBox(bold(viewmodel.BudgetHeading), budgetNote, budgetFields))
 	body := container.NewVBox(
 		container.NewBorder(nil, nil, widget.NewLabel("Account"), newBtn, existing),
-		form, note, status,
+		container.NewBorder(nil, nil, nil, container.NewHBox(widget.NewSeparator(), budget), container.NewVBox(form, note, status)),
 		container.NewHBox(test, sandboxBtn, del, save),
 	)
 	if v.store == nil {
@@ -357,8 +396,9 @@ func (v *accountsView) showDialog() *accountForm {
 	if sel := v.picker.Selected; sel != "" && sel != sandboxAccount {
 		existing.SetSelected(sel)
 	}
-	d = dialog.NewCustom("Marketo accounts", "Close", container.NewGridWrap(fyne.NewSize(620, 520), body), v.ui.win)
+	d = dialog.NewCustom("Marketo accounts", "Close", container.NewGridWrap(fyne.NewSize(1000, 520), body), v.ui.win)
 	v.ui.present(d)
 	return &accountForm{name: name, base: base, ident: ident, clientID: clientID, lookup: lookup, endpoint: endpoint,
-		userID: userID, secret: secret, kind: kind, status: status, test: test, save: save, sandbox: sandboxBtn}
+		userID: userID, secret: secret, concurrency: concurrency, callsPer20s: callsPer20s, dailyQuota: dailyQuota,
+		existing: existing, kind: kind, status: status, test: test, save: save, sandbox: sandboxBtn}
 }

@@ -178,6 +178,9 @@ func (ui *App) Close() {
 	if ui.sync.cancel != nil {
 		ui.sync.cancel()
 	}
+	if ui.sync.stopQuota != nil {
+		ui.sync.stopQuota()
+	}
 	ui.sync.preview.stop()
 	ui.accounts.close()
 }

@@ -147,7 +147,7 @@ func TestValueChoicesReachTheJob(t *testing.T) {
 		t.Error("the chosen update only cannot be taken back with dedup off")
 	}
 	pre = repreflight(t, ui, loop, "choosing create or update", func() { mv.mode.SetSelected(viewmodel.ModeLabels[marketo.CreateOrUpdate]) })
-	if pre.Fatal || !mv.mode.Disabled() || !mv.choicesNote.Visible() || !strings.Contains(mv.choicesNote.Text, "needs dedup on") {
+	if pre.Fatal || !mv.mode.Disabled() || !mv.choicesNote.Visible() || !strings.Contains(mv.choicesNote.Text, "need dedup on") {
 		t.Errorf("create or update with dedup off: fatal %v, mode disabled %v, note %q", pre.Fatal, mv.mode.Disabled(), mv.choicesNote.Text)
 	}
 	test.Tap(mv.dedup)
@@ -195,7 +195,8 @@ func TestClearBlanksAsksFirst(t *testing.T) {
 }
 
 // TestSOAPAccountGreysOutModeAndPreview: SOAP can neither restrict who is
-// changed, nor clear a field, nor look rows up for a preview.
+// changed, nor clear a field, nor keep values already in Marketo, nor look
+// rows up for a preview.
 func TestSOAPAccountGreysOutModeAndPreview(t *testing.T) {
 	srv := marketotest.NewServer(marketotest.DefaultConfig())
 	defer srv.Close()
@@ -216,8 +217,16 @@ func TestSOAPAccountGreysOutModeAndPreview(t *testing.T) {
 		return c != nil && c.fields != nil && ui.sync.plan != nil && ui.mapping.model.Fields != nil
 	})
 	mv := ui.mapping
-	if !mv.mode.Disabled() || !mv.blanks.Disabled() || !strings.Contains(mv.choicesNote.Text, "REST account") {
-		t.Errorf("SOAP: mode disabled %v, blanks disabled %v, note %q", mv.mode.Disabled(), mv.blanks.Disabled(), mv.choicesNote.Text)
+	if !mv.mode.Disabled() || !mv.blanks.Disabled() || !mv.fill.Disabled() || !strings.Contains(mv.choicesNote.Text, "REST account") ||
+		!strings.Contains(mv.choicesNote.Text, "keeping values already in Marketo") {
+		t.Errorf("SOAP: mode disabled %v, blanks disabled %v, keeping values disabled %v, note %q",
+			mv.mode.Disabled(), mv.blanks.Disabled(), mv.fill.Disabled(), mv.choicesNote.Text)
+	}
+	// The job refuses it too, should it be chosen anyway.
+	mm := *mv.model
+	mm.FillEmpty = true
+	if pe := ui.file.model.Job().MappingProblem(ui.settings(&mm)); pe == nil || !strings.Contains(pe.Error(), "needs a REST account") {
+		t.Errorf("filling empty fields over SOAP: %v", pe)
 	}
 	ui.show(stepSync)
 	if !ui.sync.previewBtn.Disabled() || ui.sync.preview.head.Text != viewmodel.NoPreview {

@@ -32,12 +32,12 @@ func newTestApp(t testing.TB, opts Options) (*App, *uiLoop) {
 }
 
 // waitReady pumps until the sample is open, read, mapped against the
-// connected Marketo's fields and planned.
+// connected Marketo's fields and planned, with the plan's quota checked.
 func waitReady(t testing.TB, ui *App, loop *uiLoop) {
 	t.Helper()
 	loop.pump(t, "the sample to be read and mapped", func() bool {
 		c := ui.accounts.conn
-		return ui.sync.plan != nil && c != nil && c.fields != nil && ui.mapping.model != nil && ui.mapping.model.Fields != nil
+		return ui.sync.plan != nil && c != nil && c.fields != nil && ui.mapping.model != nil && ui.mapping.model.Fields != nil && quotaKnown(ui)
 	})
 }
 

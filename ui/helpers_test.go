@@ -67,6 +67,13 @@ func (l *uiLoop) pump(t testing.TB, what string, cond func() bool) {
 	}
 }
 
+// quotaKnown reports whether the plan shown has its quota check back, so
+// Start is up to the estimate.
+func quotaKnown(ui *App) bool {
+	p := ui.sync.plan
+	return p != nil && (p.Quota == nil || ui.sync.quota != nil)
+}
+
 func sizeOf(w, h float32) fyne.Size { return fyne.NewSize(w, h) }
 
 func widgetCell(row int) widget.TableCellID { return widget.TableCellID{Row: row} }

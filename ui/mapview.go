@@ -42,13 +42,14 @@ type mapView struct {
 	onChange                                           func()
 
 	// The import's choices beyond the mapping: who may be changed, what
-	// blank cells do, and how values are read (in a collapsible group).
-	mode, blanks, dateOrder, zone *widget.Select
-	choicesNote                   *widget.Label
-	values                        *widget.Accordion
-	zones                         viewmodel.Zones
-	askClear                      *dialog.ConfirmDialog // the open clear-blanks question, if any
-	ticks                         []*widget.Check       // per column: shown for yes/no columns only
+	// blank cells do, whether values already in Marketo are kept, and how
+	// values are read (in a collapsible group).
+	mode, blanks, fill, dateOrder, zone *widget.Select
+	choicesNote                         *widget.Label
+	values                              *widget.Accordion
+	zones                               viewmodel.Zones
+	askClear                            *dialog.ConfirmDialog // the open clear-blanks question, if any
+	ticks                               []*widget.Check       // per column: shown for yes/no columns only
 }
 
 func newMapView(ui *App) *mapView {
@@ -123,6 +124,7 @@ func newMapView(ui *App) *mapView {
 			container.NewHBox(v.presets, v.savePreset)),
 		v.dedupWarn,
 		container.NewHBox(widget.NewLabel(viewmodel.CaptionMode), v.mode, widget.NewLabel("   "+viewmodel.CaptionBlanks), v.blanks),
+		container.NewHBox(widget.NewLabel(viewmodel.CaptionExisting), v.fill),
 		v.choicesNote,
 		v.values,
 		v.presetNote,
@@ -152,6 +154,13 @@ func (v *mapView) newChoices() {
 		}
 	})
 	v.blanks = choiceSelect(viewmodel.BlankLabels, v.chooseBlanks)
+	// Keeping values only narrows what is sent, so it needs no question.
+	v.fill = choiceSelect(viewmodel.ExistingLabels, func(s string) {
+		if fill := s == viewmodel.ExistingKeep; v.model != nil && v.model.FillEmpty != fill {
+			v.model.FillEmpty = fill
+			v.changed()
+		}
+	})
 	v.dateOrder = choiceSelect(viewmodel.DateOrderLabels[:], func(s string) {
 		if o, ok := viewmodel.DateOrderOf(s); ok && v.model != nil && v.model.Values.DateOrder != o {
 			v.model.Values.DateOrder = o
@@ -233,17 +242,18 @@ func (v *mapView) showChoices() {
 		api = c.acct.API
 	}
 	if m == nil {
-		for _, s := range []*widget.Select{v.mode, v.blanks, v.dateOrder, v.zone} {
+		for _, s := range []*widget.Select{v.mode, v.blanks, v.fill, v.dateOrder, v.zone} {
 			enable(s, false)
 		}
 		setShown(v.choicesNote, "")
 		return
 	}
 	enable(v.mode, viewmodel.ModeUsable(m.Dedup, api) || m.Mode != marketo.CreateOrUpdate)
-	enable(v.blanks, viewmodel.ClearUsable(api) || m.ClearBlanks)
+	enable(v.blanks, viewmodel.ClearUsable(api, m.FillEmpty) || m.ClearBlanks)
+	enable(v.fill, viewmodel.FillUsable(m.Dedup, api, m.ClearBlanks) || m.FillEmpty)
 	enable(v.dateOrder, true)
 	enable(v.zone, true)
-	setShown(v.choicesNote, viewmodel.ChoicesNote(m.Dedup, api))
+	setShown(v.choicesNote, viewmodel.ChoicesNote(m.Dedup, api, m.ClearBlanks, m.FillEmpty))
 	if item := v.values.Items[0]; item.Title != viewmodel.ValuesSummary(m.Values) {
 		item.Title = viewmodel.ValuesSummary(m.Values)
 		v.values.Refresh()
@@ -269,6 +279,7 @@ func (v *mapView) setModel(m *viewmodel.MapModel) {
 	v.batch.SetSelected(strconv.Itoa(m.BatchSize))
 	v.mode.SetSelected(viewmodel.ModeLabels[m.Mode])
 	v.blanks.SetSelected(viewmodel.BlankLabel(m.ClearBlanks))
+	v.fill.SetSelected(viewmodel.ExistingLabel(m.FillEmpty))
 	v.dateOrder.SetSelected(viewmodel.DateOrderLabels[m.Values.DateOrder])
 	v.zone.SetSelected(v.zones.Label(m.Values.Zone))
 	for i, name := range m.Header.Names {

@@ -113,7 +113,7 @@ func TestCancelThenRetryAndResume(t *testing.T) {
 	srv := ui.accounts.sandbox
 	slowSandbox(srv)
 	ui.mapping.batch.SetSelected("50")
-	loop.pump(t, "the plan with batches of 50", func() bool { return ui.sync.plan != nil && ui.sync.plan.Batches == 10 })
+	loop.pump(t, "the plan with batches of 50", func() bool { return ui.sync.plan != nil && ui.sync.plan.Batches == 10 && quotaKnown(ui) })
 
 	ui.show(stepSync)
 	test.Tap(ui.sync.start)

@@ -202,7 +202,7 @@ func (ui *App) settings(mm *viewmodel.MapModel) job.Settings {
 	m.Headers, m.Columns = slices.Clone(m.Headers), slices.Clone(m.Columns)
 	m.ClearBlanks, m.Ticks = mm.ClearBlanks, mm.TickColumns()
 	return job.Settings{Mapping: m, Origins: mm.Origins(), Fields: ui.fields(), Dedup: mm.Dedup, BatchSize: mm.BatchSize, API: api,
-		Mode: mm.Mode, Values: mm.Values}
+		Mode: mm.Mode, FillEmpty: mm.FillEmpty, Values: mm.Values}
 }
 
 // preflightDone shows a finished pre-flight and builds the sync plan.
@@ -236,25 +236,37 @@ func (ui *App) buildPlan(mm *viewmodel.MapModel, pre *viewmodel.Preflight) *Sync
 	// them: every mapping change checks the sheet again anyway.
 	plan := &SyncPlan{Rows: pre.Rows, Batches: rep.Batches(), Dedup: mm.Dedup, KeyName: rep.KeyColumn()}
 	pre.Rows = nil
-	var acct job.Account
+	var (
+		acct   job.Account
+		limits run.RunOptions
+	)
 	if conn == nil {
 		plan.Blocked = "Choose a Marketo account (top right) to sync these rows, or try the local sandbox."
 	} else {
 		acct = conn.acct
+		limits = runOptions(conn.budget)
+		plan.Share = conn.budget.Share()
 		if finder, ok := conn.client.(marketo.LeadFinder); ok {
 			// The preview reads the report Start sends, so it shows what
 			// Start would do with exactly these settings.
 			plan.PreviewCalls = run.PreviewCost(rep.Batches(), rep.Settings().Dedup)
 			plan.Preview = func(ctx context.Context, emit func(run.RowPreview)) (run.PreviewTotals, error) {
-				return j.Preview(ctx, rep, finder, job.SendOptions{Account: acct}, emit)
+				return j.Preview(ctx, rep, finder, job.SendOptions{Account: acct, Run: limits}, emit)
 			}
 		}
+		confirmed := 0
 		if n, since, ok := j.Resumable(rep, acct, dirs); ok {
 			when := "earlier"
 			if !since.IsZero() {
 				when = since.Format("2 Jan 15:04")
 			}
 			plan.Resume = &ResumeOffer{Confirmed: n, When: when}
+			confirmed = n
+		}
+		if conn.fields != nil {
+			// Only now is the plan final for this account: one made before
+			// its field list arrived is replaced as soon as it does.
+			plan.Quota = quotaCheck(j, rep, conn, confirmed)
 		}
 	}
 	var outputs job.Outputs
@@ -271,10 +283,16 @@ func (ui *App) buildPlan(mm *viewmodel.MapModel, pre *viewmodel.Preflight) *Sync
 			only = nil // every valid row: stream the sheet's batches as checked
 		}
 		// The live table keeps every row's state from the events.
+		ro := limits
+		ro.ResultsFromEvents = true
 		_, err := j.Send(ctx, rep, job.SendOptions{Client: conn.client, Account: acct, Dirs: dirs, Holder: "the Leadsheet window",
-			Only: only, FirstBatch: req.FirstBatch, Run: run.RunOptions{ResultsFromEvents: true}}, emit)
+			Only: only, FirstBatch: req.FirstBatch, StartOver: req.StartOver, Run: ro}, emit)
 		if errors.Is(err, context.Canceled) {
 			err = nil // the table says which rows were not sent
+		}
+		var je *job.Error
+		if errors.As(err, &je) && je.Kind == job.SettingsChanged {
+			outputs = job.Outputs{} // nothing was sent: no results workbook to write
 		}
 		return err
 	}
@@ -286,6 +304,30 @@ func (ui *App) buildPlan(mm *viewmodel.MapModel, pre *viewmodel.Preflight) *Sync
 		return files.Results, err
 	}
 	return plan
+}
+
+// runOptions are the engine's limits for an account's budget, as
+// `leadsheet sync` sets them.
+func runOptions(b marketo.Budget) run.RunOptions {
+	e := b.Effective()
+	return run.RunOptions{Concurrency: e.Concurrency, CallsPerWindow: e.CallsPer20s}
+}
+
+// quotaCheck estimates, as `leadsheet sync` does before its first sync
+// call, what sending rep costs against the instance's daily quota: today's
+// usage is read from Marketo where the API tells it (REST). It runs off
+// the Fyne goroutine, once per plan.
+func quotaCheck(j *job.Job, rep *job.Report, conn *connection, confirmed int) QuotaFunc {
+	return func(ctx context.Context) (job.Quota, time.Time) {
+		used := -1 // unknown: the estimate counts the whole quota as left, and says so
+		if ur, ok := conn.client.(marketo.UsageReader); ok {
+			if u, err := ur.UsageToday(ctx); err == nil {
+				used = u.Total
+			}
+		}
+		now := time.Now()
+		return j.Estimate(rep, confirmed, used, conn.budget, now), now
+	}
 }
 
 // adoptOldFolder moves journals and presets the window kept in Fyne's

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image/color"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"leadsheet/importer"
+	"leadsheet/importer/job"
 	"leadsheet/ui/viewmodel"
 )
 
@@ -32,11 +34,24 @@ const refreshEvery = 500 * time.Millisecond
 type RunRequest struct {
 	Rows       []int // sheet rows to send; nil means every valid row
 	FirstBatch bool  // canary: send only the first batch, then stop
+	// StartOver sets aside an unfinished run of the same import that used
+	// other settings, and sends every row afresh.
+	StartOver bool
 }
 
 // RunFunc performs one run, reporting each event to emit (from any
 // goroutine). Cancelling ctx stops it; that is not an error.
 type RunFunc func(ctx context.Context, req RunRequest, emit func(importer.Event)) error
+
+// QuotaFunc estimates what a plan's run costs against today's API quota,
+// reading today's usage from Marketo where it can, and says when: the
+// estimate's words count the hours to the reset from then. It is called
+// off the Fyne goroutine; cancelling ctx gives up on the usage.
+type QuotaFunc func(ctx context.Context) (q job.Quota, at time.Time)
+
+// quotaTimeout bounds the wait for today's usage; past it the estimate
+// counts the whole quota as left, and says so.
+const quotaTimeout = 30 * time.Second
 
 // SyncPlan is what the Sync step shows and runs, built from the File and
 // Map steps.
@@ -58,6 +73,12 @@ type SyncPlan struct {
 	// at a cost of PreviewCalls lookups.
 	Preview      PreviewFunc
 	PreviewCalls int
+	// Share says how much of the instance's API limits the run takes.
+	Share string
+	// Quota, when set, is checked once when the plan is shown: Start
+	// waits for it, is refused when the import cannot fit in what is
+	// left today, and asks first when it takes more than half.
+	Quota QuotaFunc
 }
 
 // ResumeOffer describes a journal left by an interrupted run of the same file.
@@ -75,7 +96,7 @@ type syncView struct {
 	plan  *SyncPlan
 	model *viewmodel.SyncModel
 
-	planLabel                               *widget.Label
+	planLabel, share, quotaLine             *widget.Label
 	start, cancelBtn, results, retry        *widget.Button
 	previewBtn                              *widget.Button
 	preview                                 *previewView
@@ -96,8 +117,15 @@ type syncView struct {
 	running      bool
 	resultsPath  string
 	onRunning    func(bool)
-	ask          *dialog.ConfirmDialog // the open question (canary, resume), if any
+	ask          *dialog.ConfirmDialog // the open question (canary, resume, quota, start over), if any
 	present      func(dialog.Dialog)   // shows a dialog so Esc can close it
+
+	// The plan's quota check: the estimate once it has arrived, the way
+	// to stop waiting for it, and a start asked for before it arrived.
+	quota     *job.Quota
+	quotaAt   time.Time
+	stopQuota context.CancelFunc
+	pending   *RunRequest
 }
 
 func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView {
@@ -105,6 +133,11 @@ func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView 
 	v.planLabel = widget.NewLabel("Open a file and check the mapping first.")
 	v.planLabel.TextStyle.Bold = true
 	v.planLabel.Wrapping = fyne.TextWrapWord
+	v.share = widget.NewLabel("")
+	v.share.Importance = widget.LowImportance
+	v.share.Wrapping = fyne.TextWrapWord
+	v.quotaLine = widget.NewLabel("")
+	v.quotaLine.Wrapping = fyne.TextWrapWord
 	v.preview = newPreviewView(do)
 	v.preview.onEnd = v.refresh
 	v.previewBtn = widget.NewButtonWithIcon(viewmodel.PreviewLabel, theme.SearchIcon(), v.onPreview)
@@ -163,6 +196,8 @@ func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView 
 
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nil, container.NewHBox(v.previewBtn, v.start, v.cancelBtn), v.planLabel),
+		v.share,
+		v.quotaLine,
 		v.canary,
 		container.NewBorder(nil, nil, nil, v.eta, v.bar),
 		container.NewHBox(dot(statusColor(importer.Created)), v.created, dot(statusColor(importer.Updated)), v.updated,
@@ -394,6 +429,7 @@ func (v *syncView) setPlan(p *SyncPlan) {
 	v.plan = p
 	v.preview.planChanged(p)
 	v.resultsPath = ""
+	v.checkQuota(p)
 	if p == nil {
 		v.model = nil
 	} else {
@@ -411,12 +447,162 @@ func (v *syncView) setPlan(p *SyncPlan) {
 func (v *syncView) offerResume(r *ResumeOffer) {
 	msg := fmt.Sprintf("Leadsheet sent part of this file before (%s) and Marketo confirmed %s rows.\n"+
 		"Continue sends only the rows that were not confirmed.", r.When, viewmodel.Count(r.Confirmed))
+	plan := v.plan
 	v.confirm(dialog.NewCustomConfirm("Continue the earlier sync?", "Continue", "Not now", widget.NewLabel(msg), func(ok bool) {
 		v.ask = nil
-		if ok {
-			v.launch(RunRequest{Rows: v.model.RowsIn(importer.Waiting, importer.NotSent)})
+		if ok && v.plan == plan {
+			v.begin(RunRequest{Rows: v.model.RowsIn(importer.Waiting, importer.NotSent)})
 		}
 	}, v.win))
+}
+
+// checkQuota starts the plan's quota check in the background, giving up
+// on the previous plan's.
+func (v *syncView) checkQuota(p *SyncPlan) {
+	if v.stopQuota != nil {
+		v.stopQuota()
+		v.stopQuota = nil
+	}
+	v.quota, v.pending = nil, nil
+	if p == nil || p.Quota == nil || p.Blocked != "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), quotaTimeout)
+	v.stopQuota = cancel
+	go func() {
+		defer cancel()
+		q, at := p.Quota(ctx)
+		v.do(func() {
+			if v.plan != p || v.quota != nil {
+				return // another plan, with its own check
+			}
+			v.stopQuota = nil
+			v.quota, v.quotaAt = &q, at
+			v.refresh()
+			if r := v.pending; r != nil {
+				v.pending = nil
+				v.begin(*r)
+			}
+		})
+	}()
+}
+
+// Where the quota check stands for the plan shown.
+type quotaState int
+
+const (
+	quotaNone     quotaState = iota // no check: no account, or rows of the plan already sent
+	quotaChecking                   // today's usage is being read
+	quotaFits
+	quotaHeavy   // fits, but takes more than half of what is left today
+	quotaRefused // does not fit in what is left today
+)
+
+// quotaNow is where the quota check stands. It rules only the plan's
+// first run: once rows went out, the engine itself stops cleanly at the
+// quota, and the estimate no longer describes what is left to send.
+func (v *syncView) quotaNow() quotaState {
+	if v.plan == nil || v.model == nil || v.plan.Quota == nil || v.plan.Blocked != "" || v.running {
+		return quotaNone
+	}
+	if p := v.model.Progress(); p.Done > 0 || p.Total == 0 {
+		return quotaNone
+	}
+	switch q := v.quota; {
+	case q == nil:
+		return quotaChecking
+	case !q.Fits():
+		return quotaRefused
+	case q.Heavy():
+		return quotaHeavy
+	}
+	return quotaFits
+}
+
+// showQuota puts the quota check on the quota line.
+func (v *syncView) showQuota(st quotaState) {
+	text, imp := "", widget.MediumImportance
+	switch st {
+	case quotaChecking:
+		text, imp = viewmodel.QuotaChecking, widget.LowImportance
+	case quotaFits:
+		text, imp = job.QuotaWords(*v.quota, v.quotaAt), widget.LowImportance
+	case quotaHeavy:
+		text, imp = "⚠ "+job.QuotaWords(*v.quota, v.quotaAt), widget.WarningImportance
+	case quotaRefused:
+		text, imp = job.QuotaWords(*v.quota, v.quotaAt), widget.DangerImportance
+	}
+	if v.quotaLine.Importance != imp {
+		v.quotaLine.Importance = imp
+		v.quotaLine.Refresh()
+	}
+	setShown(v.quotaLine, text)
+}
+
+// begin starts a run of the plan once the quota allows it: it waits for
+// the check, refuses an import that cannot fit today and asks before one
+// that takes more than half of what is left.
+func (v *syncView) begin(req RunRequest) {
+	switch v.quotaNow() {
+	case quotaChecking:
+		v.pending = &req
+		return
+	case quotaRefused:
+		// Start is greyed out then; a resume or the shortcut lands here.
+		msg := widget.NewLabel(job.QuotaWords(*v.quota, v.quotaAt))
+		msg.Wrapping = fyne.TextWrapWord
+		d := dialog.NewCustom(viewmodel.QuotaRefusedTitle, "Close", msg, v.win)
+		d.Resize(fyne.NewSize(560, 280))
+		v.present(d)
+		return
+	case quotaHeavy:
+		plan := v.plan
+		msg := widget.NewLabel(job.QuotaWords(*v.quota, v.quotaAt))
+		msg.Wrapping = fyne.TextWrapWord
+		d := dialog.NewCustomConfirm(viewmodel.QuotaHeavyTitle, viewmodel.QuotaHeavyYes, viewmodel.QuotaHeavyNo, msg, func(ok bool) {
+			v.ask = nil
+			if ok && v.plan == plan {
+				v.launch(req)
+			}
+		}, v.win)
+		d.Resize(fyne.NewSize(560, 280))
+		v.confirm(d)
+		return
+	}
+	v.launch(req)
+}
+
+// offerStartOver answers a start refused because an unfinished run of the
+// same import used other settings. The window does not know those
+// settings, so the way out it offers is to start over, after saying what
+// that sends again; or the operator cancels and puts the settings back.
+func (v *syncView) offerStartOver(req RunRequest, err error) {
+	plan := v.plan
+	msg := widget.NewLabel(err.Error())
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(viewmodel.SettingsChangedTitle, viewmodel.StartOverButton, viewmodel.StartOverCancel, msg, func(ok bool) {
+		v.ask = nil
+		if !ok || v.plan != plan || v.running {
+			return
+		}
+		confirmed := 0
+		if plan.Resume != nil {
+			confirmed = plan.Resume.Confirmed
+		}
+		q := widget.NewLabel(viewmodel.StartOverQuestion(confirmed, plan.Dedup))
+		q.Wrapping = fyne.TextWrapWord
+		again := dialog.NewCustomConfirm(viewmodel.StartOverTitle, viewmodel.StartOverYes, viewmodel.StartOverCancel, q, func(ok bool) {
+			v.ask = nil
+			if ok && v.plan == plan && !v.running {
+				req.StartOver = true
+				v.launch(req)
+			}
+		}, v.win)
+		again.Resize(fyne.NewSize(560, 260))
+		v.confirm(again)
+	}, v.win)
+	d.Resize(fyne.NewSize(600, 320))
+	v.confirm(d)
 }
 
 // refresh brings every widget in line with the model. It runs on the Fyne
@@ -446,6 +632,8 @@ func (v *syncView) refresh() {
 		}
 		setShown(v.throttle, "")
 		setShown(v.stopped, "")
+		setShown(v.share, "")
+		v.showQuota(quotaNone)
 		return
 	}
 	p := v.model.Progress()
@@ -465,6 +653,13 @@ func (v *syncView) refresh() {
 		}
 	}
 	setText(v.planLabel, plan)
+	share := ""
+	if v.plan.Blocked == "" {
+		share = v.plan.Share
+	}
+	setShown(v.share, share)
+	quota := v.quotaNow()
+	v.showQuota(quota)
 
 	done := float64(0)
 	if p.Total > 0 {
@@ -510,7 +705,7 @@ func (v *syncView) refresh() {
 	// A preview and a run never read the file at once, and Start waits for
 	// the preview the operator asked for.
 	previewing := v.preview.running()
-	enable(v.start, !v.running && !previewing && p.Totals.Waiting > 0 && v.plan.Blocked == "")
+	enable(v.start, !v.running && !previewing && p.Totals.Waiting > 0 && v.plan.Blocked == "" && quota != quotaChecking && quota != quotaRefused)
 	enable(v.canary, !v.running)
 	enable(v.cancelBtn, v.running)
 	enable(v.results, !v.running && v.resultsPath != "")
@@ -607,8 +802,7 @@ func (v *syncView) onStart() {
 	if v.model == nil || v.running || v.preview.running() {
 		return
 	}
-	req := RunRequest{Rows: v.model.RowsIn(importer.Waiting), FirstBatch: v.canary.Checked}
-	v.launch(req)
+	v.begin(RunRequest{Rows: v.model.RowsIn(importer.Waiting), FirstBatch: v.canary.Checked})
 }
 
 func (v *syncView) onRetry() {
@@ -689,6 +883,11 @@ func (v *syncView) finish(req RunRequest, path string, err error) {
 	}
 	v.model.TakeDirty()
 	v.refresh()
+	var je *job.Error
+	if errors.As(err, &je) && je.Kind == job.SettingsChanged && !req.StartOver {
+		v.offerStartOver(req, err)
+		return
+	}
 	if err != nil {
 		v.present(dialog.NewError(err, v.win))
 		return

@@ -2,6 +2,7 @@ package viewmodel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -27,6 +28,9 @@ type Account struct {
 	IdentityURL string // REST identity URL (…/identity)
 	ClientID    string // REST client ID
 	LookupField string // REST field standing in for ForeignSysPersonId
+	// Budget is the account's share of its instance's API limits; zero
+	// fields mean the fair share and Marketo's default daily quota.
+	Budget marketo.Budget
 }
 
 // Check says what is missing from an account, in plain words; nil when it
@@ -54,6 +58,9 @@ func (a Account) Check(secret string) error {
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("please fill in %s", strings.Join(missing, ", "))
+	}
+	if msg := a.Budget.Check(); msg != "" {
+		return errors.New(msg)
 	}
 	return nil
 }
@@ -109,7 +116,7 @@ type AccountStore interface {
 
 // Profile turns the account and its secret into what the store saves.
 func (a Account) Profile(secret string) marketo.Profile {
-	p := marketo.Profile{Name: strings.TrimSpace(a.Name), ForeignSysPersonIDField: a.LookupField}
+	p := marketo.Profile{Name: strings.TrimSpace(a.Name), ForeignSysPersonIDField: a.LookupField, Budget: a.Budget}
 	switch a.Kind {
 	case KindSOAP:
 		p.API = marketo.ProfileSOAP
@@ -123,7 +130,7 @@ func (a Account) Profile(secret string) marketo.Profile {
 
 // AccountOf splits a saved profile into the form's fields and its secret.
 func AccountOf(p marketo.Profile) (Account, string) {
-	a := Account{Name: p.Name, LookupField: p.ForeignSysPersonIDField}
+	a := Account{Name: p.Name, LookupField: p.ForeignSysPersonIDField, Budget: p.Budget}
 	if p.API == marketo.ProfileSOAP {
 		a.Kind, a.Endpoint, a.UserID = KindSOAP, p.SOAP.Endpoint, p.SOAP.UserID
 		return a, p.SOAP.EncryptionKey

@@ -12,7 +12,8 @@ import (
 )
 
 // The Map step's choices beyond the mapping: which people the import may
-// change, what a blank cell does, and how to read dates and times. Each
+// change, what a blank cell does, whether values already in Marketo are
+// kept, and how to read dates and times. Each
 // choice's labels are indexed by the value they stand for.
 
 // ModeLabels name the "Who may be changed" choices, by mode.
@@ -37,6 +38,24 @@ func BlankLabel(clear bool) string {
 		return BlankClear
 	}
 	return BlankLeave
+}
+
+// Choices for values already in Marketo.
+const (
+	ExistingReplace = "Replace them with the sheet's"
+	ExistingKeep    = "Keep them: only fill fields that are empty in Marketo (one more call per batch)"
+)
+
+// ExistingLabels lists the choices for values already in Marketo,
+// replace first.
+var ExistingLabels = []string{ExistingReplace, ExistingKeep}
+
+// ExistingLabel names a fill-empty policy.
+func ExistingLabel(fillEmpty bool) string {
+	if fillEmpty {
+		return ExistingKeep
+	}
+	return ExistingReplace
 }
 
 // ClearBlanksTitle and ClearBlanksQuestion ask before blank cells clear
@@ -66,6 +85,7 @@ const TickLabel = "Tick marks: x = yes, blank = No"
 const (
 	CaptionMode      = "Who may be changed"
 	CaptionBlanks    = "Blank cells"
+	CaptionExisting  = "Values already in Marketo"
 	CaptionDateOrder = "Dates written like 03/05/2024"
 	CaptionZone      = "Times written without a time zone are in"
 )
@@ -101,19 +121,35 @@ func isSOAP(api string) bool { return strings.EqualFold(api, marketo.ProfileSOAP
 func ModeUsable(dedup bool, api string) bool { return dedup && !isSOAP(api) }
 
 // ClearUsable reports whether blank cells can clear fields: SOAP cannot
-// send an empty value.
-func ClearUsable(api string) bool { return !isSOAP(api) }
+// send an empty value, and a field only filled where it is empty needs
+// no clearing.
+func ClearUsable(api string, fillEmpty bool) bool { return !isSOAP(api) && !fillEmpty }
 
-// ChoicesNote says in one line why a choice of the Map step is greyed
-// out, or "".
-func ChoicesNote(dedup bool, api string) string {
-	switch {
-	case isSOAP(api):
-		return "This SOAP account always creates or updates and cannot empty a field: choosing who may be changed, and clearing fields from blank cells, need a REST account."
-	case !dedup:
-		return "Choosing who may be changed needs dedup on: with dedup off every row creates a new lead."
+// FillUsable reports whether values already in Marketo can be kept (only
+// empty fields filled): each batch is looked up first, which needs a REST
+// account and dedup on, and it contradicts clearing fields from blank
+// cells.
+func FillUsable(dedup bool, api string, clearBlanks bool) bool {
+	return dedup && !isSOAP(api) && !clearBlanks
+}
+
+// ChoicesNote says why choices of the Map step are greyed out, or "".
+func ChoicesNote(dedup bool, api string, clearBlanks, fillEmpty bool) string {
+	if isSOAP(api) {
+		return "This SOAP account always creates or updates, cannot empty a field and cannot look leads up first: choosing who may be changed, " +
+			"clearing fields from blank cells and keeping values already in Marketo need a REST account."
 	}
-	return ""
+	var notes []string
+	if !dedup {
+		notes = append(notes, "Choosing who may be changed, and keeping values already in Marketo, need dedup on: with dedup off every row creates a new lead.")
+	}
+	if clearBlanks {
+		notes = append(notes, "Values already in Marketo cannot be kept while blank cells clear fields: choose \u201c"+BlankLeave+"\u201d first.")
+	}
+	if fillEmpty {
+		notes = append(notes, "Blank cells cannot clear fields while only empty fields are filled: an empty field needs no clearing.")
+	}
+	return strings.Join(notes, " ")
 }
 
 // Zones are the time zones offered for times a sheet writes without one:

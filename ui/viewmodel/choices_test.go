@@ -26,32 +26,47 @@ func TestChoiceLabelsRoundTrip(t *testing.T) {
 	if BlankLabel(true) != BlankClear || BlankLabel(false) != BlankLeave {
 		t.Error("BlankLabel names the policies the wrong way round")
 	}
+	if ExistingLabel(true) != ExistingKeep || ExistingLabel(false) != ExistingReplace || ExistingLabels[0] != ExistingReplace {
+		t.Error("ExistingLabel names the policies the wrong way round, or replacing is not the first (default) choice")
+	}
 }
 
 func TestChoicesGreyedOut(t *testing.T) {
 	tests := []struct {
-		name      string
-		dedup     bool
-		api       string
-		mode, clr bool
-		noteSays  string
+		name                   string
+		dedup                  bool
+		api                    string
+		clearBlanks, fillEmpty bool
+		mode, clr, fill        bool
+		noteSays               []string
 	}{
-		{"REST, dedup on", true, marketo.ProfileREST, true, true, ""},
-		{"no account yet", true, "", true, true, ""},
-		{"dedup off", false, marketo.ProfileREST, false, true, "needs dedup on"},
-		{"SOAP", true, marketo.ProfileSOAP, false, false, "need a REST account"},
-		{"SOAP, dedup off", false, marketo.ProfileSOAP, false, false, "need a REST account"},
+		{"REST, dedup on", true, marketo.ProfileREST, false, false, true, true, true, nil},
+		{"no account yet", true, "", false, false, true, true, true, nil},
+		{"dedup off", false, marketo.ProfileREST, false, false, false, true, false, []string{"need dedup on"}},
+		{"SOAP", true, marketo.ProfileSOAP, false, false, false, false, false, []string{"need a REST account"}},
+		{"SOAP, dedup off", false, marketo.ProfileSOAP, false, false, false, false, false, []string{"need a REST account"}},
+		{"clearing blanks", true, marketo.ProfileREST, true, false, true, true, false, []string{"cannot be kept while blank cells clear"}},
+		{"filling empty fields", true, marketo.ProfileREST, false, true, true, false, true, []string{"cannot clear fields while only empty fields"}},
+		{"clearing blanks, dedup off", false, marketo.ProfileREST, true, false, false, true, false, []string{"need dedup on", "cannot be kept while blank cells clear"}},
 	}
 	for _, tt := range tests {
 		if got := ModeUsable(tt.dedup, tt.api); got != tt.mode {
 			t.Errorf("%s: ModeUsable = %v", tt.name, got)
 		}
-		if got := ClearUsable(tt.api); got != tt.clr {
+		if got := ClearUsable(tt.api, tt.fillEmpty); got != tt.clr {
 			t.Errorf("%s: ClearUsable = %v", tt.name, got)
 		}
-		note := ChoicesNote(tt.dedup, tt.api)
-		if (tt.noteSays == "") != (note == "") || !strings.Contains(note, tt.noteSays) {
+		if got := FillUsable(tt.dedup, tt.api, tt.clearBlanks); got != tt.fill {
+			t.Errorf("%s: FillUsable = %v", tt.name, got)
+		}
+		note := ChoicesNote(tt.dedup, tt.api, tt.clearBlanks, tt.fillEmpty)
+		if (len(tt.noteSays) == 0) != (note == "") {
 			t.Errorf("%s: note %q, want it to say %q", tt.name, note, tt.noteSays)
+		}
+		for _, says := range tt.noteSays {
+			if !strings.Contains(note, says) {
+				t.Errorf("%s: note %q, want it to say %q", tt.name, note, says)
+			}
 		}
 	}
 }
@@ -187,5 +202,33 @@ func TestKeepChoices(t *testing.T) {
 	other.KeepChoices(prev)
 	if other.Mode != marketo.UpdateOnly || other.ClearBlanks || other.Values != prev.Values || other.Tick(2) {
 		t.Errorf("other columns: mode %v, clear %v, tick %v (both were chosen for other columns), values %+v", other.Mode, other.ClearBlanks, other.Tick(2), other.Values)
+	}
+	// Keeping Marketo's values is kept even for other columns: dropping it
+	// would overwrite what the operator chose to keep.
+	keep := NewMapModel(h, nil, yesNoFields)
+	keep.FillEmpty = true
+	moved := NewMapModel(sheet.NewHeader(1, []string{"Email", "Phone"}), nil, yesNoFields)
+	moved.KeepChoices(keep)
+	if !moved.FillEmpty {
+		t.Error("a new mapping dropped keeping values already in Marketo")
+	}
+}
+
+func TestStartOverQuestion(t *testing.T) {
+	for _, tt := range []struct {
+		confirmed int
+		dedup     bool
+		says      []string
+	}{
+		{300, true, []string{"the 300 rows Marketo already confirmed included", "update the same people"}},
+		{1, false, []string{"the 1 row Marketo already confirmed", "becomes a new lead"}},
+		{0, false, []string{"the rows Marketo already confirmed included", "becomes a new lead"}},
+	} {
+		q := StartOverQuestion(tt.confirmed, tt.dedup)
+		for _, s := range tt.says {
+			if !strings.Contains(q, s) {
+				t.Errorf("StartOverQuestion(%d, %v) = %q, want it to say %q", tt.confirmed, tt.dedup, q, s)
+			}
+		}
 	}
 }

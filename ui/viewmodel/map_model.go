@@ -43,6 +43,9 @@ type MapModel struct {
 	// ClearBlanks makes blank cells empty their fields in Marketo. The
 	// operator confirms it for each import: presets never carry it.
 	ClearBlanks bool
+	// FillEmpty keeps values already in Marketo: a field is sent only to
+	// leads where it is empty (REST, dedup on; one more call per batch).
+	FillEmpty bool
 	// Values say how to read dates and times. Their Booleans is not
 	// used: tick columns are chosen per column, in Ticks.
 	Values fieldtype.Options
@@ -383,14 +386,15 @@ func (m *MapModel) ApplyPreset(p mapping.Preset) {
 
 // KeepChoices carries the import choices of prev, the mapping this one
 // replaces (another sheet or header row, or the account's field list
-// arriving), so a new mapping does not quietly widen who may be changed
-// or read times in another zone. Clearing blanks and tick columns are kept
+// arriving), so a new mapping does not quietly widen who may be changed,
+// overwrite values the operator chose to keep, or read times in another
+// zone. Clearing blanks and tick columns are kept
 // only for the same columns: the operator chose them for those.
 func (m *MapModel) KeepChoices(prev *MapModel) {
 	if prev == nil {
 		return
 	}
-	m.Mode, m.Values = prev.Mode, prev.Values
+	m.Mode, m.Values, m.FillEmpty = prev.Mode, prev.Values, prev.FillEmpty
 	if slices.Equal(prev.Header.Names, m.Header.Names) {
 		m.ClearBlanks = prev.ClearBlanks
 		m.Ticks = slices.Clone(prev.Ticks)

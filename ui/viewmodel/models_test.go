@@ -151,13 +151,54 @@ func TestAccounts(t *testing.T) {
 		t.Errorf("missing SOAP fields: %v", err)
 	}
 	soap := Account{Name: "beta", Kind: KindSOAP, Endpoint: "https://x.mktoapi.com/soap/mktows/2_2", UserID: "u"}
+	budgeted := rest
+	budgeted.Budget = marketo.Budget{Concurrency: 2, CallsPer20s: 30, DailyQuota: 10_000}
 	for _, tt := range []struct {
 		acc    Account
 		secret string
-	}{{rest, "s3cret"}, {soap, "key"}} {
+	}{{rest, "s3cret"}, {soap, "key"}, {budgeted, "s3cret"}} {
 		acc, secret := AccountOf(tt.acc.Profile(tt.secret))
 		if acc != tt.acc || secret != tt.secret {
 			t.Errorf("round trip of %+v: %+v %q", tt.acc, acc, secret)
+		}
+	}
+}
+
+func TestAccountBudgetChecked(t *testing.T) {
+	acc := Account{Name: "acme", Kind: KindREST, BaseURL: "https://1.mktorest.com/rest", IdentityURL: "https://1.mktorest.com/identity", ClientID: "cid",
+		Budget: marketo.Budget{Concurrency: 12}}
+	if err := acc.Check("s3cret"); err == nil || !strings.Contains(err.Error(), "Calls at once must be from 1 to 10") {
+		t.Errorf("12 calls at once: %v", err)
+	}
+}
+
+func TestParseBudget(t *testing.T) {
+	tests := []struct {
+		conc, calls, quota string
+		want               marketo.Budget
+		errSays            string
+	}{
+		{"", "", "", marketo.Budget{}, ""},
+		{"2", " 30 ", "10,000", marketo.Budget{Concurrency: 2, CallsPer20s: 30, DailyQuota: 10_000}, ""},
+		{"", "", "250 000", marketo.Budget{DailyQuota: 250_000}, ""},
+		{"2.5", "", "", marketo.Budget{}, "Calls at once: \"2.5\" is not a whole number"},
+		{"", "fifty", "", marketo.Budget{}, "Calls per 20 seconds: \"fifty\""},
+		{"", "", "-5", marketo.Budget{}, "Calls per day (quota): \"-5\""},
+	}
+	for _, tt := range tests {
+		got, err := ParseBudget(tt.conc, tt.calls, tt.quota)
+		if tt.errSays != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.errSays) {
+				t.Errorf("ParseBudget(%q, %q, %q) error %v, want it to say %q", tt.conc, tt.calls, tt.quota, err, tt.errSays)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseBudget(%q, %q, %q) = %+v, %v; want %+v", tt.conc, tt.calls, tt.quota, got, err, tt.want)
+		}
+		// The fields show a saved budget as it was typed, defaults empty.
+		if c, r, q := BudgetTexts(got); c != strings.TrimSpace(tt.conc) || r != strings.TrimSpace(tt.calls) || (q != tt.quota && q != Count(got.DailyQuota)) {
+			t.Errorf("BudgetTexts(%+v) = %q, %q, %q", got, c, r, q)
 		}
 	}
 }
