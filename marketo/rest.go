@@ -70,7 +70,8 @@ const (
 )
 
 // RESTClient calls Marketo's REST API: Sync Leads (POST
-// /rest/v1/leads.json), Get Leads by Filter Type and Describe Lead2. It fetches OAuth2 access tokens
+// /rest/v1/leads.json), Get Leads by Filter Type, Describe Lead2, Get Daily
+// Usage and the Bulk Import API for leads. It fetches OAuth2 access tokens
 // with the client credentials grant, caches one until shortly before it
 // expires, and sends it only in the Authorization header. It is safe for
 // concurrent use; concurrent calls share one token refresh.
@@ -84,6 +85,10 @@ type RESTClient struct {
 	fspiField   string
 	hc          *http.Client
 	now         func() time.Time
+
+	// Bulk Import: bulkBatchURL ends in "/batch/", before the batchId.
+	bulkImportURL string
+	bulkBatchURL  string
 
 	mu      sync.Mutex
 	token   string
@@ -140,6 +145,9 @@ func NewRESTClient(cred RESTCredentials, opts RESTOptions) (*RESTClient, error) 
 		fspiField:   strings.TrimSpace(opts.ForeignSysPersonIDField),
 		hc:          hc,
 		now:         time.Now,
+
+		bulkImportURL: joinURL(bulkBase(base), "/v1/leads.json"),
+		bulkBatchURL:  joinURL(bulkBase(base), "/v1/leads/batch/"),
 	}, nil
 }
 

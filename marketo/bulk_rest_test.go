@@ -1,0 +1,613 @@
+package marketo_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"leadsheet/marketo"
+	"leadsheet/marketo/marketotest"
+)
+
+// bulkClock is a sandbox clock the test moves: bulk jobs progress, and
+// tokens expire, only when it says so.
+type bulkClock struct{ offset atomic.Int64 }
+
+var bulkEpoch = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+
+func (c *bulkClock) Now() time.Time          { return bulkEpoch.Add(time.Duration(c.offset.Load())) }
+func (c *bulkClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// bulkSandbox is sandbox with its clock under the test's control.
+func bulkSandbox(t *testing.T, change func(*marketotest.Config)) (*marketotest.Server, *bulkClock) {
+	t.Helper()
+	clock := new(bulkClock)
+	srv := sandbox(t, func(c *marketotest.Config) {
+		c.Clock = clock.Now
+		if change != nil {
+			change(c)
+		}
+	})
+	return srv, clock
+}
+
+// bulkFront serves the sandbox (configured as sandbox does, on a test
+// clock) behind front, which sees every request first and may answer it
+// itself; next is the sandbox. It returns the sandbox and a REST base URL
+// pointing at front.
+func bulkFront(t *testing.T, front func(w http.ResponseWriter, r *http.Request, next http.Handler)) (*marketotest.Server, *bulkClock, string) {
+	t.Helper()
+	clock := new(bulkClock)
+	cfg := marketotest.DefaultConfig()
+	cfg.Clock = clock.Now
+	cfg.CustomFields = []marketotest.FieldDef{{
+		RESTName: "crmPersonId", SOAPName: "CrmPersonId", DisplayName: "CRM Person Id",
+		DataType: marketotest.TypeString, Length: 255, Searchable: true,
+	}}
+	h := marketotest.NewHandler(cfg)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { front(w, r, h) }))
+	h.URL = ts.URL
+	t.Cleanup(func() {
+		ts.Close()
+		h.Close()
+	})
+	return h, clock, h.RESTBaseURL()
+}
+
+func restClientAt(t *testing.T, base string) *marketo.RESTClient {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := marketo.NewRESTClient(marketo.RESTCredentials{
+		BaseURL: base, IdentityURL: u.Scheme + "://" + u.Host + marketotest.IdentityPath,
+		ClientID: marketotest.DefaultClientID, ClientSecret: marketotest.DefaultClientSecret,
+	}, marketo.RESTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func bulkRecords(t *testing.T, comma rune, rows ...[]string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Comma = comma
+	if err := w.WriteAll(rows); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func parseRecords(t *testing.T, file []byte, comma rune) [][]string {
+	t.Helper()
+	rd := csv.NewReader(bytes.NewReader(file))
+	rd.Comma = comma
+	rows, err := rd.ReadAll()
+	if err != nil {
+		t.Fatalf("read %q: %v", file, err)
+	}
+	return rows
+}
+
+func mustImportLeads(t *testing.T, c *marketo.RESTClient, f marketo.BulkFile) marketo.BulkBatch {
+	t.Helper()
+	b, err := c.ImportLeads(context.Background(), f)
+	if err != nil {
+		t.Fatalf("ImportLeads: %v", err)
+	}
+	if b.ID <= 0 || b.Status != marketo.BulkQueued || b.Ended() {
+		t.Fatalf("ImportLeads answered %+v, want a Queued job", b)
+	}
+	return b
+}
+
+func mustBulkBatch(t *testing.T, c *marketo.RESTClient, id int) marketo.BulkBatch {
+	t.Helper()
+	b, err := c.BulkBatch(context.Background(), id)
+	if err != nil {
+		t.Fatalf("BulkBatch(%d): %v", id, err)
+	}
+	return b
+}
+
+func mustBulkRows(t *testing.T, c *marketo.RESTClient, id int, which marketo.BulkRows, comma rune) [][]string {
+	t.Helper()
+	file, err := c.BulkRows(context.Background(), id, which)
+	if err != nil {
+		t.Fatalf("BulkRows(%d, %d): %v", id, which, err)
+	}
+	return parseRecords(t, file, comma)
+}
+
+func wantMarketoError(t *testing.T, err error, code string) {
+	t.Helper()
+	var me *marketo.Error
+	if !errors.As(err, &me) || me.API != marketo.REST || me.Code != code {
+		t.Errorf("error %v, want a REST *marketo.Error %s", err, code)
+	}
+}
+
+// A job goes from upload to Complete as the sandbox clock moves; a row
+// with text in the integer leadScore fails, an address that is not one is
+// a warning, and the two files hold those rows in the upload's format.
+func TestRESTBulkImportRoundTrip(t *testing.T) {
+	header := []string{"email", "firstName", "leadScore"}
+	good := []string{"ann@example.com", "Ann, the first", "10"}
+	bad := []string{"bo@example.com", "Bo", "TEXT"}
+	warned := []string{"INVALID_EMAIL", "Cy", "3"}
+	formats := []struct {
+		format string
+		comma  rune
+	}{{"csv", ','}, {"TSV", '\t'}, {"ssv", ';'}}
+	for _, tt := range formats {
+		t.Run(tt.format, func(t *testing.T) {
+			srv, clock := bulkSandbox(t, nil)
+			c := restClient(t, srv)
+			job := mustImportLeads(t, c, marketo.BulkFile{Format: tt.format, Data: bulkRecords(t, tt.comma, header, good, bad, warned)})
+
+			// Until the job ends Marketo answers the file calls with a JSON error.
+			_, err := c.BulkRows(context.Background(), job.ID, marketo.BulkFailures)
+			wantMarketoError(t, err, "1003")
+			if got := mustBulkBatch(t, c, job.ID); got != (marketo.BulkBatch{ID: job.ID, Status: marketo.BulkQueued}) {
+				t.Errorf("before the clock moves: %+v", got)
+			}
+
+			clock.Advance(time.Minute)
+			want := marketo.BulkBatch{ID: job.ID, Status: marketo.BulkComplete, Processed: 2, Failed: 1, Warnings: 1,
+				Message: "Import completed with errors, 2 records imported (2 members), 1 failed, 1 warning."}
+			if got := mustBulkBatch(t, c, job.ID); got != want || !got.Ended() {
+				t.Errorf("status\n got %+v\nwant %+v", got, want)
+			}
+			files := []struct {
+				which marketo.BulkRows
+				want  [][]string
+			}{
+				{marketo.BulkFailures, [][]string{append(slices.Clone(header), "Import Failure Reason"), append(slices.Clone(bad), "Invalid data type in field Lead Score")}},
+				{marketo.BulkWarnings, [][]string{append(slices.Clone(header), "Import Warning Reason"), append(slices.Clone(warned), "Invalid email address")}},
+			}
+			for _, f := range files {
+				if got := mustBulkRows(t, c, job.ID, f.which, tt.comma); !slices.EqualFunc(got, f.want, slices.Equal) {
+					t.Errorf("rows %d\n got %q\nwant %q", f.which, got, f.want)
+				}
+			}
+
+			leads := srv.Leads()
+			byEmail := map[string]marketotest.Lead{}
+			for _, l := range leads {
+				byEmail[l.Email] = l
+			}
+			if len(leads) != 2 || byEmail["ann@example.com"].Fields["FirstName"] != "Ann, the first" ||
+				byEmail["ann@example.com"].Fields["LeadScore"] != "10" || byEmail["INVALID_EMAIL"].Fields["FirstName"] != "Cy" {
+				t.Errorf("stored leads %+v", leads)
+			}
+		})
+	}
+}
+
+// uploadSeen is what the sandbox's front saw of one Import Leads request.
+type uploadSeen struct {
+	path, auth    string
+	query         url.Values
+	contentLength int64
+	chunked       bool
+	parts         []string // form names of every part
+	filename      string
+	partType      string
+	data          []byte
+}
+
+// The upload is what Adobe's docs show: a POST to /bulk/v1/leads.json
+// (beside /rest, not under it) with the parameters in the query, one part
+// "file" with a file name and the format's type, the token as a Bearer
+// header and a known length.
+func TestRESTBulkImportRequest(t *testing.T) {
+	var mu sync.Mutex
+	var seen []uploadSeen
+	srv, _, base := bulkFront(t, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if r.URL.Path == marketotest.BulkPath+"/v1/leads.json" {
+			body, err := io.ReadAll(r.Body)
+			if err != nil {
+				t.Errorf("read the upload: %v", err)
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			s := uploadSeen{path: r.URL.Path, auth: r.Header.Get("Authorization"), query: r.URL.Query(),
+				contentLength: r.ContentLength, chunked: slices.Contains(r.TransferEncoding, "chunked")}
+			_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if err != nil {
+				t.Errorf("Content-Type %q: %v", r.Header.Get("Content-Type"), err)
+			}
+			mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+			for {
+				p, err := mr.NextPart()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					t.Errorf("multipart body: %v", err)
+					break
+				}
+				s.parts = append(s.parts, p.FormName())
+				if p.FormName() == "file" {
+					s.filename, s.partType = p.FileName(), p.Header.Get("Content-Type")
+					s.data, _ = io.ReadAll(p)
+				}
+			}
+			mu.Lock()
+			seen = append(seen, s)
+			mu.Unlock()
+		}
+		next.ServeHTTP(w, r)
+	})
+	data := []byte("email,crmPersonId\nx@example.com,P-1\n")
+	tests := []struct {
+		name     string
+		base     string
+		file     marketo.BulkFile
+		query    url.Values
+		filename string
+		partType string
+	}{
+		{"csv, no name", base, marketo.BulkFile{Format: "csv"},
+			url.Values{"format": {"csv"}}, "leads.csv", "text/csv"},
+		{"base with a trailing slash", base + "/", marketo.BulkFile{Format: "csv", Name: "week48.csv"},
+			url.Values{"format": {"csv"}}, "week48.csv", "text/csv"},
+		{"tsv in capitals, name with a Windows folder", base, marketo.BulkFile{Format: "TSV", Name: `C:\exports\week 48.tsv`},
+			url.Values{"format": {"tsv"}}, "week 48.tsv", "text/tab-separated-values"},
+		{"ssv, no name", base, marketo.BulkFile{Format: "ssv"},
+			url.Values{"format": {"ssv"}}, "leads.ssv", "text/csv"},
+		{"name that would break the part header", base, marketo.BulkFile{Format: "csv", Name: "a\"b\r\nX-Evil: 1.csv"},
+			url.Values{"format": {"csv"}}, "a_b__X-Evil: 1.csv", "text/csv"},
+		{"name that is only a folder", base, marketo.BulkFile{Format: "csv", Name: "exports/"},
+			url.Values{"format": {"csv"}}, "leads.csv", "text/csv"},
+		{"long name clipped on a character", base, marketo.BulkFile{Format: "csv", Name: "a" + strings.Repeat("é", 150)},
+			url.Values{"format": {"csv"}}, "a" + strings.Repeat("é", 99), "text/csv"},
+		{"every parameter", base, marketo.BulkFile{Format: "csv", LookupField: "crmPersonId", ListID: 42, PartitionName: "Europe & Asia"},
+			url.Values{"format": {"csv"}, "lookupField": {"crmPersonId"}, "listId": {"42"}, "partitionName": {"Europe & Asia"}}, "leads.csv", "text/csv"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mu.Lock()
+			seen = nil
+			mu.Unlock()
+			f := tt.file
+			f.Data = data
+			mustImportLeads(t, restClientAt(t, tt.base), f)
+			mu.Lock()
+			defer mu.Unlock()
+			if len(seen) != 1 {
+				t.Fatalf("%d uploads reached the sandbox, want 1", len(seen))
+			}
+			s := seen[0]
+			if !strings.HasPrefix(s.auth, "Bearer ") || len(s.auth) <= len("Bearer ") {
+				t.Errorf("Authorization %q", s.auth)
+			}
+			if !slices.Equal(s.parts, []string{"file"}) || s.filename != tt.filename || s.partType != tt.partType || !bytes.Equal(s.data, data) {
+				t.Errorf("parts %q, file %q of type %q holding %q; want one part file %q of type %q", s.parts, s.filename, s.partType, s.data, tt.filename, tt.partType)
+			}
+			if fmt.Sprint(s.query) != fmt.Sprint(tt.query) {
+				t.Errorf("query %v, want %v", s.query, tt.query)
+			}
+			if s.chunked || s.contentLength <= int64(len(data)) {
+				t.Errorf("Content-Length %d, chunked %v: want the length sent", s.contentLength, s.chunked)
+			}
+		})
+	}
+	if n := srv.Stats().Calls["BULK import leads"]; n != len(tests) {
+		t.Errorf("%d imports counted, want %d", n, len(tests))
+	}
+}
+
+// Ten jobs fill the queue while none can start; the eleventh is 1016, and
+// once the clock lets the ten finish an upload is taken again.
+func TestRESTBulkQueueHoldsTen(t *testing.T) {
+	srv, clock := bulkSandbox(t, func(c *marketotest.Config) { c.BulkImportDelay = time.Hour })
+	c := restClient(t, srv)
+	f := marketo.BulkFile{Format: "csv", Data: []byte("email\nq@example.com\n")}
+	ids := map[int]bool{}
+	for range 10 {
+		ids[mustImportLeads(t, c, f).ID] = true
+	}
+	if len(ids) != 10 {
+		t.Fatalf("ten uploads got %d batch ids", len(ids))
+	}
+	_, err := c.ImportLeads(context.Background(), f)
+	wantMarketoError(t, err, marketo.CodeTooManyImports)
+	if got := srv.Stats().Bulk[marketo.BulkQueued]; got != 10 {
+		t.Errorf("%d jobs queued, want 10", got)
+	}
+	clock.Advance(2 * time.Hour)
+	mustImportLeads(t, c, f)
+}
+
+func TestRESTBulkMarketoErrors(t *testing.T) {
+	srv, _ := bulkSandbox(t, func(c *marketotest.Config) { c.BulkImportDelay = time.Hour })
+	c := restClient(t, srv)
+	ctx := context.Background()
+	queued := mustImportLeads(t, c, marketo.BulkFile{Format: "csv", Data: []byte("email\nq@example.com\n")}).ID
+	unknown := queued + 100
+	file := []byte("email\na@example.com\n")
+	tests := []struct {
+		name string
+		call func() error
+		code string
+	}{
+		{"status of an unknown batch", func() error { _, err := c.BulkBatch(ctx, unknown); return err }, marketo.CodeBatchNotFound},
+		{"failures of an unknown batch", func() error { _, err := c.BulkRows(ctx, unknown, marketo.BulkFailures); return err }, marketo.CodeBatchNotFound},
+		{"warnings of an unknown batch", func() error { _, err := c.BulkRows(ctx, unknown, marketo.BulkWarnings); return err }, marketo.CodeBatchNotFound},
+		{"warnings of a queued job", func() error { _, err := c.BulkRows(ctx, queued, marketo.BulkWarnings); return err }, "1003"},
+		{"unknown lookup field", func() error {
+			_, err := c.ImportLeads(ctx, marketo.BulkFile{Format: "csv", LookupField: "nope", Data: file})
+			return err
+		}, "1006"},
+		{"unsearchable lookup field", func() error {
+			_, err := c.ImportLeads(ctx, marketo.BulkFile{Format: "csv", LookupField: "firstName", Data: file})
+			return err
+		}, "1011"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			wantMarketoError(t, err, tt.code)
+			if errors.Is(err, marketo.ErrMismatchedAnswer) || marketo.IsRetryable(err) {
+				t.Errorf("%v: a refusal, not an odd answer or something to retry", err)
+			}
+		})
+	}
+}
+
+// The sandbox clock jumps past the token's life before each call: each
+// kind of bulk call gets 602, fetches a new token and goes again once,
+// the upload with its whole file.
+func TestRESTBulkTokenExpiresBetweenCalls(t *testing.T) {
+	srv, clock := bulkSandbox(t, nil)
+	c := restClient(t, srv)
+	first := mustImportLeads(t, c, marketo.BulkFile{Format: "csv", Data: []byte("email,leadScore\na@example.com,1\nb@example.com,x\n")})
+
+	clock.Advance(2 * time.Hour)
+	if got := mustBulkBatch(t, c, first.ID); got.Status != marketo.BulkComplete || got.Processed != 1 || got.Failed != 1 {
+		t.Errorf("status after the token expired: %+v", got)
+	}
+	clock.Advance(2 * time.Hour)
+	if got := mustBulkRows(t, c, first.ID, marketo.BulkFailures, ','); len(got) != 2 || got[1][0] != "b@example.com" {
+		t.Errorf("failures after the token expired: %q", got)
+	}
+	clock.Advance(2 * time.Hour)
+	rows := [][]string{{"email"}}
+	for i := range 50 {
+		rows = append(rows, []string{fmt.Sprintf("later%d@example.com", i)})
+	}
+	second := mustImportLeads(t, c, marketo.BulkFile{Format: "csv", Data: bulkRecords(t, ',', rows...)})
+	clock.Advance(time.Minute)
+	if got := mustBulkBatch(t, c, second.ID); got.Status != marketo.BulkComplete || got.Processed != 50 || got.Failed != 0 {
+		t.Errorf("upload repeated with a new token: %+v, want all 50 rows imported", got)
+	}
+
+	s := srv.Stats()
+	if s.Calls["REST token"] != 4 || s.Faults["602"] != 3 || s.Calls["BULK import leads"] != 3 || s.Bulk[marketo.BulkComplete] != 2 {
+		t.Errorf("token calls %d, 602s %d, uploads %d, jobs %v; want 4, 3, 3 and two Complete",
+			s.Calls["REST token"], s.Faults["602"], s.Calls["BULK import leads"], s.Bulk)
+	}
+}
+
+func TestRESTBulkRefusedBeforeAnyCall(t *testing.T) {
+	srv, _ := bulkSandbox(t, nil)
+	c := restClient(t, srv)
+	ctx := context.Background()
+	file := []byte("email\na@example.com\n")
+	importing := func(f marketo.BulkFile) func() error {
+		return func() error { _, err := c.ImportLeads(ctx, f); return err }
+	}
+	tests := []struct {
+		name string
+		call func() error
+		want string
+	}{
+		{"no data", importing(marketo.BulkFile{Format: "csv"}), "empty"},
+		{"only white space", importing(marketo.BulkFile{Format: "csv", Data: []byte("\n \r\n\t")}), "empty"},
+		{"over MaxBulkFileBytes", importing(marketo.BulkFile{Format: "csv", Data: make([]byte, marketo.MaxBulkFileBytes+1)}), "at most 9900000"},
+		{"unknown format", importing(marketo.BulkFile{Format: "xlsx", Data: file}), `"xlsx" is not csv, tsv or ssv`},
+		{"no format", importing(marketo.BulkFile{Data: file}), `"" is not csv`},
+		{"negative list id", importing(marketo.BulkFile{Format: "csv", ListID: -1, Data: file}), "list id -1"},
+		{"status of batch 0", func() error { _, err := c.BulkBatch(ctx, 0); return err }, "0 is not a batch id"},
+		{"status of a negative batch", func() error { _, err := c.BulkBatch(ctx, -3401); return err }, "-3401 is not a batch id"},
+		{"failures of batch 0", func() error { _, err := c.BulkRows(ctx, 0, marketo.BulkFailures); return err }, "0 is not a batch id"},
+		{"rows that are neither", func() error { _, err := c.BulkRows(ctx, 3401, marketo.BulkRows(2)); return err }, "neither failures nor warnings"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one saying %q", err, tt.want)
+			}
+		})
+	}
+	if calls := srv.Stats().Calls; len(calls) != 0 {
+		t.Errorf("refused calls reached Marketo: %v", calls)
+	}
+}
+
+// With lookupField id an import only updates: the id of a lead updates
+// it, an id no lead has fails its row, and no lead is created.
+func TestRESTBulkLookupByID(t *testing.T) {
+	srv, clock := bulkSandbox(t, nil)
+	c := restClient(t, srv)
+	id := mustSync(t, c, []marketo.Lead{{Email: "one@example.com", Attributes: []marketo.Attribute{{Name: "firstName", Value: "One"}}}}, true)[0].LeadID
+	job := mustImportLeads(t, c, marketo.BulkFile{Format: "csv", LookupField: "id",
+		Data: bulkRecords(t, ',', []string{"id", "firstName"}, []string{fmt.Sprint(id), "Uno"}, []string{"999999", "Nobody"})})
+	clock.Advance(time.Minute)
+	if got := mustBulkBatch(t, c, job.ID); got.Status != marketo.BulkComplete || got.Processed != 1 || got.Failed != 1 {
+		t.Errorf("status %+v", got)
+	}
+	want := [][]string{{"id", "firstName", "Import Failure Reason"}, {"999999", "Nobody", "Lead not found"}}
+	if got := mustBulkRows(t, c, job.ID, marketo.BulkFailures, ','); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("failures %q, want %q", got, want)
+	}
+	if leads := srv.Leads(); len(leads) != 1 || leads[0].ID != id || leads[0].Fields["FirstName"] != "Uno" {
+		t.Errorf("leads %+v, want lead %d renamed Uno and no other", leads, id)
+	}
+}
+
+// MaxBulkFileBytes leaves room for the multipart envelope, however long
+// the file's name, under Marketo's 10 MB; one byte more is refused here.
+func TestRESTBulkFileSizeLimit(t *testing.T) {
+	tests := []struct {
+		name     string
+		size     int
+		accepted bool
+	}{
+		{"MaxBulkFileBytes", marketo.MaxBulkFileBytes, true},
+		{"one byte more", marketo.MaxBulkFileBytes + 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv, _ := bulkSandbox(t, nil)
+			c := restClient(t, srv)
+			data := append([]byte("email\n"), bytes.Repeat([]byte("x"), tt.size-len("email\n"))...)
+			_, err := c.ImportLeads(context.Background(), marketo.BulkFile{Format: "csv", Name: strings.Repeat("n", 5000) + ".csv", Data: data})
+			s := srv.Stats()
+			switch {
+			case tt.accepted && (err != nil || s.Bulk[marketo.BulkQueued] != 1 || s.Faults["http-413"] != 0):
+				t.Errorf("error %v, jobs %v, faults %v; want one queued job", err, s.Bulk, s.Faults)
+			case !tt.accepted && (err == nil || len(s.Calls) != 0):
+				t.Errorf("error %v, calls %v; want a refusal before any call", err, s.Calls)
+			}
+		})
+	}
+}
+
+// canned is an answer a broken Marketo might give in place of the
+// sandbox's.
+type canned struct {
+	status      int
+	contentType string
+	body        []byte
+	// stream, when positive, sends that many bytes of CSV without a
+	// Content-Length; length, when positive, declares that Content-Length
+	// and streams it.
+	stream, length int
+}
+
+func (a canned) serve(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", a.contentType)
+	n := max(a.stream, a.length)
+	if n == 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(len(a.body)))
+		w.WriteHeader(a.status)
+		w.Write(a.body) //nolint:errcheck // the client may hang up
+		return
+	}
+	if a.length > 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(a.length))
+	}
+	w.WriteHeader(a.status)
+	line := []byte("email,Import Failure Reason\n" + strings.Repeat("x", 1<<16-28))
+	for sent := 0; sent < n; sent += len(line) {
+		if _, err := w.Write(line[:min(len(line), n-sent)]); err != nil {
+			return // the client stopped reading, as it should
+		}
+	}
+}
+
+// Answers the sandbox never gives: each is refused as not matching what
+// was asked, as transport trouble, or read as Marketo's error.
+func TestRESTBulkOddAnswers(t *testing.T) {
+	const batch = 3401
+	statusPath := fmt.Sprintf("%s/v1/leads/batch/%d.json", marketotest.BulkPath, batch)
+	failuresPath := fmt.Sprintf("%s/v1/leads/batch/%d/failures.json", marketotest.BulkPath, batch)
+	importPath := marketotest.BulkPath + "/v1/leads.json"
+	jsonType := "application/json;charset=UTF-8"
+	var answer atomic.Pointer[struct {
+		path string
+		a    canned
+	}]
+	_, _, base := bulkFront(t, func(w http.ResponseWriter, r *http.Request, next http.Handler) {
+		if p := answer.Load(); p != nil && r.URL.Path == p.path {
+			p.a.serve(w)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+	c := restClientAt(t, base)
+	ctx := context.Background()
+	status := func() ([]byte, error) { _, err := c.BulkBatch(ctx, batch); return nil, err }
+	failures := func() ([]byte, error) { return c.BulkRows(ctx, batch, marketo.BulkFailures) }
+	upload := func() ([]byte, error) {
+		_, err := c.ImportLeads(ctx, marketo.BulkFile{Format: "csv", Data: []byte("email\na@example.com\n")})
+		return nil, err
+	}
+	job := func(id int, st string) string {
+		return fmt.Sprintf(`{"batchId":%d,"importId":"%d","status":%q,"numOfLeadsProcessed":1}`, id, id, st)
+	}
+	ok := func(results ...string) []byte {
+		return []byte(`{"requestId":"1#1","success":true,"result":[` + strings.Join(results, ",") + `]}`)
+	}
+	tests := []struct {
+		name     string
+		path     string
+		answer   canned
+		call     func() ([]byte, error)
+		want     error  // errors.Is target; nil: see code or file
+		code     string // a *marketo.Error's code
+		file     string // the file returned, when no error is wanted
+		retrying bool   // transport trouble, retryable
+	}{
+		{"status of another batch", statusPath, canned{status: 200, contentType: jsonType, body: ok(job(batch+1, "Complete"))}, status, marketo.ErrMismatchedAnswer, "", "", false},
+		{"status without a result", statusPath, canned{status: 200, contentType: jsonType, body: ok()}, status, marketo.ErrMismatchedAnswer, "", "", false},
+		{"status of two jobs", statusPath, canned{status: 200, contentType: jsonType, body: ok(job(batch, "Complete"), job(batch, "Complete"))}, status, marketo.ErrMismatchedAnswer, "", "", false},
+		{"unknown status", statusPath, canned{status: 200, contentType: jsonType, body: ok(job(batch, "Exploded"))}, status, marketo.ErrMismatchedAnswer, "", "", false},
+		{"upload answered with two jobs", importPath, canned{status: 200, contentType: jsonType, body: ok(job(batch, "Queued"), job(batch+1, "Queued"))}, upload, marketo.ErrMismatchedAnswer, "", "", false},
+		{"upload answered without a batch id", importPath, canned{status: 200, contentType: jsonType, body: ok(job(0, "Queued"))}, upload, marketo.ErrMismatchedAnswer, "", "", false},
+		{"upload refused with 413", importPath, canned{status: 413, contentType: "text/html", body: []byte("<html><title>413</title></html>")}, upload, nil, "413", "", false},
+		{"failures file declared too large", failuresPath, canned{status: 200, contentType: "text/csv", length: 4*marketo.MaxBulkFileBytes + 1}, failures, marketo.ErrMismatchedAnswer, "", "", false},
+		{"failures file streamed too large", failuresPath, canned{status: 200, contentType: "text/csv", stream: 4*marketo.MaxBulkFileBytes + 1}, failures, marketo.ErrMismatchedAnswer, "", "", false},
+		{"failures as a JSON success", failuresPath, canned{status: 200, contentType: jsonType, body: ok()}, failures, marketo.ErrMismatchedAnswer, "", "", false},
+		{"JSON error labelled as text", failuresPath, canned{status: 200, contentType: "text/plain", body: []byte(` {"requestId":"1#1","success":false,"errors":[{"code":"1013","message":"Object not found"}]}`)}, failures, nil, "1013", "", false},
+		{"JSON error cut off", failuresPath, canned{status: 200, contentType: jsonType, body: []byte(`{"requestId":"1#1","success":fal`)}, failures, nil, "", "", true},
+		{"gateway page", failuresPath, canned{status: 502, contentType: "text/html", body: []byte("<html><head><title>502 Bad Gateway</title></head></html>")}, failures, nil, "", "", true},
+		{"failures file without a Content-Type", failuresPath, canned{status: 200, body: []byte("email,Import Failure Reason\nb@example.com,Lead not found\n")}, failures, nil, "", "email,Import Failure Reason\nb@example.com,Lead not found\n", false},
+		{"empty failures file", failuresPath, canned{status: 200, contentType: "text/csv"}, failures, nil, "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			answer.Store(&struct {
+				path string
+				a    canned
+			}{tt.path, tt.answer})
+			got, err := tt.call()
+			switch {
+			case tt.want != nil:
+				if !errors.Is(err, tt.want) || marketo.IsRetryable(err) {
+					t.Errorf("error %v, want %v, not retryable", err, tt.want)
+				}
+			case tt.code != "":
+				wantMarketoError(t, err, tt.code)
+			case tt.retrying:
+				var te *marketo.TransportError
+				if !errors.As(err, &te) || !marketo.IsRetryable(err) {
+					t.Errorf("error %v, want retryable transport trouble", err)
+				}
+			default:
+				if err != nil || string(got) != tt.file {
+					t.Errorf("got %q, %v; want the file %q", got, err, tt.file)
+				}
+			}
+		})
+	}
+}
