@@ -99,6 +99,12 @@ const (
 	// (create only found the lead, update only did not); Reason says which.
 	// Nothing changed in Marketo, as the operator asked.
 	LeftAlone
+	// Imported: a Bulk Import job took the row. Marketo's bulk answer says
+	// neither whether the lead was created or updated nor its id.
+	Imported
+	// ImportedWithWarning: imported, and Marketo warned about it (an
+	// invalid email address kept as given, say); Reason is the warning.
+	ImportedWithWarning
 )
 
 // RowResult is the final or current state of one row.
@@ -112,7 +118,7 @@ type RowResult struct {
 // Totals counts rows by state.
 type Totals struct {
 	Waiting, Sending, Created, Updated, Failed, Skipped, NotSent, Unknown int
-	CreatedOrUpdated, LeftAlone                                           int
+	CreatedOrUpdated, LeftAlone, Imported, ImportedWithWarning            int
 }
 
 // EventKind says what happened in a run.
@@ -126,6 +132,7 @@ const (
 	Retrying                      // a batch failed for a passing reason and will be sent again
 	Stopped                       // the run stopped early (cancel, quota, auth); Message says why and what to do
 	Finished                      // every row is in a final state
+	Progress                      // a bulk import job moved on; Message says how far
 )
 
 // Event is one step of a run, delivered to the caller as it happens.
@@ -139,5 +146,12 @@ type Event struct {
 
 // Total is the number of rows counted, in any state.
 func (t Totals) Total() int {
-	return t.Waiting + t.Sending + t.Created + t.Updated + t.Failed + t.Skipped + t.NotSent + t.Unknown + t.CreatedOrUpdated + t.LeftAlone
+	return t.Waiting + t.Sending + t.Created + t.Updated + t.Failed + t.Skipped + t.NotSent + t.Unknown + t.CreatedOrUpdated + t.LeftAlone + t.Imported + t.ImportedWithWarning
+}
+
+// Confirmed is the number of rows Marketo has given its final word on
+// without refusing them: the rows a rerun of the same import does not send
+// again.
+func (t Totals) Confirmed() int {
+	return t.Created + t.Updated + t.CreatedOrUpdated + t.LeftAlone + t.Imported + t.ImportedWithWarning
 }

@@ -249,12 +249,17 @@ var statusText = [...]string{
 	// Marketo has the lead; a lost answer hides whether this run made it.
 	importer.CreatedOrUpdated: "Created or updated",
 	importer.LeftAlone:        "Left alone",
+	// Bulk Import says neither created nor updated.
+	importer.Imported:            "Imported",
+	importer.ImportedWithWarning: "Imported, with a warning",
 }
 
 func statusIcon(s importer.RowState) fyne.Resource {
 	switch s {
-	case importer.Created, importer.Updated, importer.CreatedOrUpdated:
+	case importer.Created, importer.Updated, importer.CreatedOrUpdated, importer.Imported:
 		return theme.NewSuccessThemedResource(theme.ConfirmIcon())
+	case importer.ImportedWithWarning:
+		return theme.NewWarningThemedResource(theme.ConfirmIcon())
 	case importer.Failed, importer.Skipped:
 		return theme.NewErrorThemedResource(theme.CancelIcon())
 	case importer.Unknown:
@@ -272,8 +277,10 @@ func statusIcon(s importer.RowState) fyne.Resource {
 
 func statusImportance(s importer.RowState) widget.Importance {
 	switch s {
-	case importer.Created, importer.Updated, importer.CreatedOrUpdated:
+	case importer.Created, importer.Updated, importer.CreatedOrUpdated, importer.Imported:
 		return widget.SuccessImportance
+	case importer.ImportedWithWarning:
+		return widget.WarningImportance
 	case importer.Failed, importer.Skipped:
 		return widget.DangerImportance
 	case importer.Unknown:

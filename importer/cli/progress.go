@@ -51,7 +51,7 @@ func (p *progress) event(ev importer.Event) {
 		}
 		p.line(msg)
 		p.lastNotice, p.noticeAt, p.quiet = ev.Message, time.Now(), 0
-	case importer.BatchDone:
+	case importer.BatchDone, importer.Progress:
 		if ev.Message != "" {
 			p.line(ev.Message)
 		}
@@ -86,6 +86,9 @@ func (p *progress) draw() {
 	}
 	if t.LeftAlone > 0 {
 		status += fmt.Sprintf(" · %d left alone", t.LeftAlone)
+	}
+	if n := t.Imported + t.ImportedWithWarning; n > 0 {
+		status += fmt.Sprintf(" · %d imported", n)
 	}
 	if t.Unknown > 0 {
 		status += fmt.Sprintf(" · %d unknown", t.Unknown)

@@ -120,7 +120,7 @@ func holderWords(b *journal.JournalBusyError) string {
 // journal is keyed on the file's content, so the edited file starts a new
 // journal: only the original file can resume without sending twice.
 func ChangedWhileSending(file string, t importer.Totals, dedup bool) string {
-	confirmed := t.Created + t.Updated + t.CreatedOrUpdated + t.LeftAlone
+	confirmed := t.Confirmed()
 	again := "sends every row again, those included"
 	if !dedup {
 		again = "sends every row again, those included, as new leads (dedup is off), which makes duplicates"

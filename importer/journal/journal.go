@@ -192,6 +192,7 @@ type Journal struct {
 	confirmed importer.RowTable
 	inFlight  map[int]time.Time // when each row was first sent; zero from journals before v2 of the records
 	finished  bool
+	bulk      []BulkChunk // every bulk file recorded, in order
 }
 
 // journal record kinds
@@ -201,6 +202,7 @@ const (
 	recDone   = "done"   // Marketo's answer for rows
 	recClear  = "clear"  // rows known not to have reached Marketo: free to send again
 	recFinish = "finish" // the run ended with nothing left to resume
+	recBulk   = "bulk"   // a bulk import file Marketo accepted, with its batchId
 )
 
 type record struct {
@@ -210,6 +212,7 @@ type record struct {
 	At       string      `json:"at,omitempty"`
 	Rows     []int       `json:"rows,omitempty"`
 	Res      []resultRec `json:"res,omitempty"`
+	Bulk     *BulkChunk  `json:"bulk,omitempty"`
 }
 
 // resultRec is a RowResult as [row, state, lead id, reason].
@@ -258,6 +261,10 @@ func stateWord(s importer.RowState) string {
 		return "created-or-updated"
 	case importer.LeftAlone:
 		return "left-alone"
+	case importer.Imported:
+		return "imported"
+	case importer.ImportedWithWarning:
+		return "imported-with-warning"
 	default:
 		return fmt.Sprintf("state%d", s)
 	}
@@ -275,6 +282,10 @@ func stateOfWord(w string) (importer.RowState, bool) {
 		return importer.CreatedOrUpdated, true
 	case "left-alone":
 		return importer.LeftAlone, true
+	case "imported":
+		return importer.Imported, true
+	case "imported-with-warning":
+		return importer.ImportedWithWarning, true
 	}
 	return 0, false
 }
@@ -329,7 +340,7 @@ func openLocked(dir string, key JournalKey, id string) (*Journal, error) {
 		if err := os.Rename(path, filepath.Join(dir, id+".finished")); err != nil {
 			return nil, fmt.Errorf("set aside finished journal: %w", err)
 		}
-		j.confirmed, j.inFlight, j.finished, good = importer.RowTable{}, make(map[int]time.Time), false, 0
+		j.confirmed, j.inFlight, j.finished, j.bulk, good = importer.RowTable{}, make(map[int]time.Time), false, nil, 0
 	}
 	if good > 0 && j.settings != key.Settings {
 		if j.confirmed.Len() > 0 || len(j.inFlight) > 0 {
@@ -395,7 +406,9 @@ func StartOver(dir string, key JournalKey) error {
 			return fmt.Errorf("set the unfinished run aside: %w", err)
 		}
 	}
-	return nil
+	// The files a bulk run kept for its resume are of no use to a fresh
+	// start, and they hold the operator's data.
+	return (&Journal{path: filepath.Join(dir, id+".journal")}).RemoveBulkFiles()
 }
 
 // adoptLegacy gives the journal at legacy, if any, the name path, unless a
@@ -499,11 +512,16 @@ func (j *Journal) replay(rec record) {
 			// CreatedOrUpdated is confirmed too: Marketo has the lead.
 			// LeftAlone is Marketo's final word under the run's mode.
 			switch r.State {
-			case importer.Created, importer.Updated, importer.CreatedOrUpdated, importer.LeftAlone:
+			case importer.Created, importer.Updated, importer.CreatedOrUpdated, importer.LeftAlone,
+				importer.Imported, importer.ImportedWithWarning:
 				j.confirmed.Set(importer.RowResult(r))
 			default:
 				j.confirmed.Delete(r.Row)
 			}
+		}
+	case recBulk:
+		if rec.Bulk != nil {
+			j.bulk = append(j.bulk, *rec.Bulk)
 		}
 	case recFinish:
 		j.finished = true
@@ -564,7 +582,10 @@ func (j *Journal) Clear(rows []int) error {
 // Call it only when every row of the file has its final result, as [Run]
 // does unless told [RunOptions.KeepJournalOpen].
 func (j *Journal) Finish() error {
-	return j.append(record{Kind: recFinish, At: time.Now().UTC().Format(time.RFC3339)}, true)
+	if err := j.append(record{Kind: recFinish, At: time.Now().UTC().Format(time.RFC3339)}, true); err != nil {
+		return err
+	}
+	return j.RemoveBulkFiles()
 }
 
 func (j *Journal) append(rec record, sync bool) error {

@@ -44,6 +44,10 @@ func StatusWord(s importer.RowState) string {
 		return "Created or updated"
 	case importer.LeftAlone:
 		return "Left alone"
+	case importer.Imported:
+		return "Imported"
+	case importer.ImportedWithWarning:
+		return "Imported with warning"
 	case importer.Sending:
 		return "Sending"
 	default:

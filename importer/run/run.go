@@ -873,6 +873,10 @@ func count(t *importer.Totals, s importer.RowState) *int {
 		return &t.CreatedOrUpdated
 	case importer.LeftAlone:
 		return &t.LeftAlone
+	case importer.Imported:
+		return &t.Imported
+	case importer.ImportedWithWarning:
+		return &t.ImportedWithWarning
 	default:
 		return &t.Unknown
 	}
@@ -927,6 +931,12 @@ func Summary(t importer.Totals) string {
 	}
 	if t.LeftAlone > 0 {
 		s += fmt.Sprintf(", %d left alone", t.LeftAlone)
+	}
+	if t.Imported+t.ImportedWithWarning > 0 {
+		s += fmt.Sprintf(", %d imported (bulk)", t.Imported+t.ImportedWithWarning)
+	}
+	if t.ImportedWithWarning > 0 {
+		s += fmt.Sprintf(", %d of them with a warning", t.ImportedWithWarning)
 	}
 	if t.Unknown > 0 {
 		s += fmt.Sprintf(", %d unknown (check in Marketo)", t.Unknown)

@@ -28,7 +28,7 @@ type SyncModel struct {
 	rows     *Rows
 	first    int     // sheet row number of pos[0]
 	pos      []int32 // sheet row - first -> index in rows, -1 when absent
-	counts   [importer.LeftAlone + 1]int
+	counts   [importer.ImportedWithWarning + 1]int
 	skipped0 int // rows invalid before the run: never part of the progress
 	done0    int // rows already final when the run started, left out of the ETA
 
@@ -111,7 +111,9 @@ func (m *SyncModel) Apply(ev importer.Event) {
 		m.rows.set(i, r.State, r.LeadID, r.Reason)
 	}
 	switch ev.Kind {
-	case importer.Throttled:
+	case importer.Throttled, importer.Progress:
+		// A bulk job's progress is a note of the same kind: the latest
+		// word from Marketo, shown until the next.
 		m.throttle, m.throttleAt = ev.Message, m.now()
 	case importer.Stopped:
 		m.stopped = ev.Message
@@ -216,7 +218,7 @@ func (m *SyncModel) Progress() SyncProgress {
 			Waiting: c[importer.Waiting], Sending: c[importer.Sending], Created: c[importer.Created],
 			Updated: c[importer.Updated], Failed: c[importer.Failed], Skipped: c[importer.Skipped],
 			NotSent: c[importer.NotSent], Unknown: c[importer.Unknown], CreatedOrUpdated: c[importer.CreatedOrUpdated],
-			LeftAlone: c[importer.LeftAlone],
+			LeftAlone: c[importer.LeftAlone], Imported: c[importer.Imported], ImportedWithWarning: c[importer.ImportedWithWarning],
 		},
 		Total:    m.rows.Len() - m.skipped0,
 		Stopped:  m.stopped,

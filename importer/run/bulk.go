@@ -1,0 +1,783 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+
+	"leadsheet/importer"
+	"leadsheet/importer/journal"
+	"leadsheet/marketo"
+)
+
+// Defaults for [BulkOptions].
+const (
+	// DefaultBulkPollFirst and DefaultBulkPollMax bound the wait between
+	// two status reads of one job: Adobe asks for every 5 to 30 seconds.
+	DefaultBulkPollFirst = 5 * time.Second
+	DefaultBulkPollMax   = 30 * time.Second
+	// bulkQueueWait is the wait before uploading again after Marketo said
+	// its import queue is full (1016) or the list is being imported to
+	// (1019): other jobs must end first, which takes a while.
+	bulkQueueWait = 30 * time.Second
+)
+
+// BulkOptions tunes [RunBulk].
+type BulkOptions struct {
+	// Run holds the budget, tries, journal, skipped rows and row count, as
+	// for [RunStream]. Bulk Import only inserts or updates: Dedup must be
+	// on, Mode CreateOrUpdate, FillEmpty off.
+	Run RunOptions
+	// Columns are the REST names of the attribute fields mapped, in the
+	// sheet's order: every file has them all, after its key columns.
+	Columns       []string
+	ListID        int    // static list every imported lead is added to; 0 for none
+	PartitionName string // lead partition new leads go into; "" for the default
+	FileName      string // base name of the files uploaded, for Marketo's records
+	// MaxFileBytes caps one file; 0 means [marketo.MaxBulkFileBytes].
+	MaxFileBytes int
+	PollFirst    time.Duration // first status read after an upload; 0 means 5 s
+	PollMax      time.Duration // longest wait between status reads; 0 means 30 s
+	// QueueWait is the wait before uploading again when Marketo's import
+	// queue is full (1016) or the list busy (1019); 0 means 30 s.
+	QueueWait time.Duration
+}
+
+func (o BulkOptions) withDefaults() BulkOptions {
+	o.Run = o.Run.withDefaults()
+	if o.MaxFileBytes <= 0 || o.MaxFileBytes > marketo.MaxBulkFileBytes {
+		o.MaxFileBytes = marketo.MaxBulkFileBytes
+	}
+	if o.PollFirst <= 0 {
+		o.PollFirst = DefaultBulkPollFirst
+	}
+	if o.PollMax <= 0 {
+		o.PollMax = DefaultBulkPollMax
+	}
+	o.PollMax = max(o.PollMax, o.PollFirst)
+	if o.QueueWait <= 0 {
+		o.QueueWait = bulkQueueWait
+	}
+	if o.FileName == "" {
+		o.FileName = "leadsheet"
+	}
+	return o
+}
+
+// Messages of a bulk run, in the operator's words.
+const (
+	msgBulkClear     = "Bulk Import cannot empty a field (a blank cell leaves Marketo's value as it is), so this row was not sent. Send it with Sync Leads to empty fields."
+	msgBulkNoFSPI    = "This row is keyed on ForeignSysPersonId, but the account names no Marketo field that stands in for it. Choose that field in the account settings, or key the row on Email."
+	msgBulkStill     = "Marketo is still importing the file holding this row (batch %d). Run the same import again to collect the outcome; Leadsheet will not upload the file again."
+	msgBulkJobFailed = "Marketo could not import the file holding this row (batch %d): %s. Nothing in it was imported; fix the cause and run again."
+	msgBulkRefused   = "Marketo refused the file holding this row: %s. Nothing in it was imported."
+	msgBulkAmbiguous = "Marketo's report lists %d of %d rows with exactly these values as failed (%s), without saying which; Leadsheet cannot tell whether this row was imported. Check it in Marketo."
+	msgBulkUnplaced  = "Marketo reported %d failed rows in the file holding this row that Leadsheet could not match to rows of the sheet, so this row may have failed. Check it in Marketo."
+	msgBulkQueueFull = "Marketo's import queue stayed full (%s), so this row was not uploaded. Run the same import again later."
+)
+
+// RunBulk sends the rows src produces with Marketo's Bulk Import API: it
+// writes them into CSV files of at most opts.MaxFileBytes, with REST field
+// names, one lookup field per file (Marketo Id, the ForeignSysPersonId
+// field, or Email); uploads them keeping at most two of its jobs in
+// Marketo's queue; reads each job's status until it ends; and joins the
+// failures and warnings files Marketo returns back to sheet rows by their
+// content. Every row ends Imported, ImportedWithWarning, Failed, NotSent or
+// Unknown (when Marketo's report cannot be matched to it), each exactly once,
+// and events report the rows as each job ends.
+//
+// With a journal, each file is kept beside it and its batchId recorded the
+// moment Marketo accepts it: a crash or a stop resumes by reading the
+// status of the jobs already queued, never uploading their files again.
+// A file whose upload answer was lost is uploaded again: bulk import only
+// inserts or updates by the lookup field, so that creates nobody twice.
+//
+// Calls go through the same budget as [RunStream]: the rate, the calls in
+// flight and the daily quota.
+func RunBulk(ctx context.Context, bi marketo.BulkImporter, src BatchSource, opts BulkOptions, emit func(importer.Event)) (Outcome, error) {
+	opts = opts.withDefaults()
+	ro := opts.Run
+	switch {
+	case !ro.Dedup:
+		return Outcome{}, errors.New("bulk import always updates the leads it finds: it needs dedup on")
+	case ro.Mode != marketo.CreateOrUpdate:
+		return Outcome{}, fmt.Errorf("bulk import cannot %s: it only creates or updates", ro.Mode)
+	case ro.FillEmpty:
+		return Outcome{}, errors.New("bulk import cannot fill only empty fields")
+	}
+	r := &runner{
+		opts:   ro,
+		budget: newBudget(ro.CallsPerWindow, ro.Window, ro.Concurrency),
+		events: newEventQueue(emit),
+		stop:   make(chan struct{}),
+	}
+	b := &bulkRun{runner: r, bi: bi, o: opts, ready: make(chan *bulkFile), pending: map[int]bool{}}
+	r.start()
+	b.resumeKept()
+	srcDone := make(chan error, 1)
+	go func() {
+		srcDone <- src(b.add)
+		b.flushAll()
+		close(b.ready)
+	}()
+	b.loop(ctx)
+	srcErr := <-srcDone
+	r.mu.Lock()
+	r.totals.Waiting -= r.unseen
+	r.unseen = 0
+	r.mu.Unlock()
+	if ctx.Err() != nil {
+		r.halt(StopCancelled, "Sync cancelled. Files Marketo already has go on importing there; run the same import again to collect their outcome — nothing is uploaded twice.", ctx.Err())
+	}
+	if srcErr != nil {
+		r.halt(StopSource, fmt.Sprintf("%s. Nothing more was sent.", srcErrText(srcErr)), srcErr)
+	}
+	out := r.finish(ctx)
+	return out, r.err(ctx)
+}
+
+func srcErrText(err error) string {
+	s := err.Error()
+	for len(s) > 0 && s[len(s)-1] == '.' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// bulkRun is one bulk import: the files being written, uploaded and
+// imported.
+type bulkRun struct {
+	*runner
+	bi marketo.BulkImporter
+	o  BulkOptions
+
+	open    [marketo.KeyEmail + 1]*bulkFile // being written, one per key kind
+	seq     int                             // number of the last file made
+	ready   chan *bulkFile                  // written, waiting for an upload slot
+	pending map[int]bool                    // rows in files a stopped run uploaded: not sent again
+	kept    []*bulkFile                     // those files, polled first
+}
+
+// bulkFile is one import file and, once uploaded, its job.
+type bulkFile struct {
+	seq    int
+	key    marketo.KeyKind
+	lookup string
+	header []string
+	rows   []int // sheet row of each line after the header
+	buf    bytes.Buffer
+	w      *csv.Writer
+
+	batch    int // Marketo's batchId; 0 until uploaded
+	polls    int
+	fails    int // status reads in a row that failed
+	wait     time.Duration
+	next     time.Time // when to read its status (or upload it) next
+	last     marketo.BulkBatch
+	lastAt   time.Time
+	tries    int  // uploads tried, not counting those turned away for a full queue
+	queueHit int  // uploads Marketo turned away for a full queue or a busy list
+	kept     bool // written beside the journal, its rows marked in flight
+	done     bool // every row has its final state (or waits for a resume)
+}
+
+// lookupOf is the file's lookup field for rows keyed on k.
+func (b *bulkRun) lookupOf(k marketo.KeyKind) string {
+	switch k {
+	case marketo.KeyID:
+		return "id"
+	case marketo.KeyForeignSysPersonID:
+		return b.opts.ForeignKeyField
+	}
+	return "email"
+}
+
+// newFile starts a file for rows keyed on k: the lookup field first, then
+// the other keys a row may carry (an Id is only ever a lookup: Marketo
+// takes it nowhere else), then every mapped attribute.
+func (b *bulkRun) newFile(k marketo.KeyKind) *bulkFile {
+	b.seq++
+	f := &bulkFile{seq: b.seq, key: k, lookup: b.lookupOf(k)}
+	seen := map[string]bool{}
+	addCol := func(name string) {
+		if name != "" && !seen[name] {
+			seen[name] = true
+			f.header = append(f.header, name)
+		}
+	}
+	addCol(f.lookup)
+	addCol("email")
+	addCol(b.opts.ForeignKeyField)
+	for _, c := range b.o.Columns {
+		addCol(c)
+	}
+	f.w = csv.NewWriter(&f.buf)
+	_ = f.w.Write(f.header) // into memory: cannot fail
+	f.w.Flush()
+	return f
+}
+
+// cells is a lead's line in f, or why it cannot be sent in bulk.
+func (f *bulkFile) cells(l marketo.Lead, fspiField string) ([]string, string) {
+	idx := make(map[string]int, len(f.header))
+	for i, h := range f.header {
+		idx[h] = i
+	}
+	line := make([]string, len(f.header))
+	set := func(name, v string) {
+		if i, ok := idx[name]; ok && line[i] == "" {
+			line[i] = v
+		}
+	}
+	if l.ID != 0 {
+		set("id", strconv.Itoa(l.ID))
+	}
+	if l.ForeignSysPersonID != "" {
+		if fspiField == "" {
+			return nil, msgBulkNoFSPI
+		}
+		set(fspiField, l.ForeignSysPersonID)
+	}
+	set("email", l.Email)
+	for _, a := range l.Attributes {
+		if a.Clear {
+			return nil, msgBulkClear
+		}
+		set(a.Name, a.Value)
+	}
+	return line, ""
+}
+
+// add takes one batch from the source: rows already confirmed or in a file
+// Marketo has are final or followed already; the rest go into the open
+// file of their key kind, which is handed to the uploader when the next row
+// would take it past the size limit.
+func (b *bulkRun) add(batch importer.Batch) {
+	var initial, refused []importer.RowResult
+	var keep []int
+	var leads []marketo.Lead
+	b.mu.Lock()
+	for i, row := range batch.Rows {
+		if b.pending[row] {
+			continue // counted when the kept file was taken up
+		}
+		if b.unseen > 0 {
+			b.unseen--
+			b.totals.Waiting--
+		}
+		if c, ok := b.confirmedRow(row); ok {
+			initial = append(initial, c)
+			b.resumed++
+			continue
+		}
+		b.res.Set(importer.RowResult{Row: row, State: importer.Waiting})
+		b.totals.Waiting++
+		keep = append(keep, row)
+		leads = append(leads, batch.Leads[i])
+	}
+	if len(initial) > 0 {
+		b.applyLocked(initial)
+		b.pushLocked(importer.BatchDone, batch.Seq, "", initial)
+	}
+	b.mu.Unlock()
+	if b.stopped() {
+		b.final(importer.BatchDone, batch.Seq, uniform(keep, importer.NotSent, b.stopReason()))
+		return
+	}
+	for i, row := range keep {
+		l := leads[i]
+		k := l.Key()
+		if k < marketo.KeyID || k > marketo.KeyEmail {
+			refused = append(refused, importer.RowResult{Row: row, State: importer.Failed, Reason: "This row has no Marketo Id, ForeignSysPersonId or Email to match it on."})
+			continue
+		}
+		f := b.open[k]
+		if f == nil {
+			f = b.newFile(k)
+			b.open[k] = f
+		}
+		line, why := f.cells(l, b.opts.ForeignKeyField)
+		if why != "" {
+			refused = append(refused, importer.RowResult{Row: row, State: importer.Failed, Reason: why})
+			continue
+		}
+		mark := f.buf.Len()
+		_ = f.w.Write(line) // into memory: cannot fail
+		f.w.Flush()
+		if f.buf.Len() > b.o.MaxFileBytes && len(f.rows) > 0 {
+			f.buf.Truncate(mark)
+			b.hand(f)
+			f = b.newFile(k)
+			b.open[k] = f
+			_ = f.w.Write(line)
+			f.w.Flush()
+		}
+		if f.buf.Len() > b.o.MaxFileBytes {
+			// One row larger than a whole file: it cannot go in bulk.
+			f.buf.Truncate(mark)
+			refused = append(refused, importer.RowResult{Row: row, State: importer.Failed,
+				Reason: fmt.Sprintf(msgTooLarge, "more than Marketo's 10 MB import file limit")})
+			continue
+		}
+		f.rows = append(f.rows, row)
+	}
+	if len(refused) > 0 {
+		b.final(importer.BatchDone, batch.Seq, refused)
+	}
+}
+
+// hand passes a written file to the uploader, waiting while it has one
+// already: at most a file per key kind is being written and one waits, so
+// memory stays bounded however large the sheet.
+func (b *bulkRun) hand(f *bulkFile) {
+	if len(f.rows) == 0 {
+		return
+	}
+	b.ready <- f
+}
+
+func (b *bulkRun) flushAll() {
+	for k, f := range b.open {
+		if f != nil {
+			b.hand(f)
+			b.open[k] = nil
+		}
+	}
+}
+
+func (b *bulkRun) stopReason() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.stopCause != NotStopped && b.stopCause != StopCancelled {
+		return b.stopMsg
+	}
+	return msgCancelled
+}
+
+// resumeKept takes up the files a stopped run uploaded whose outcome it
+// did not record: their rows are followed through the job Marketo already
+// has. A file whose kept copy is gone or altered cannot be matched against
+// Marketo's report; its rows are sent again instead, which bulk import's
+// insert-or-update makes harmless.
+func (b *bulkRun) resumeKept() {
+	j := b.opts.Journal
+	if j == nil {
+		return
+	}
+	b.seq = j.NextBulkSeq() - 1
+	var rs []importer.RowResult
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, c := range j.PendingBulk() {
+		data, err := os.ReadFile(j.BulkFile(c.Seq))
+		sum := sha256.Sum256(data)
+		if err != nil || hex.EncodeToString(sum[:]) != c.SHA256 {
+			continue
+		}
+		header, _, err := readBulkCSV(data)
+		if err != nil {
+			continue
+		}
+		whole := true
+		for _, row := range c.Rows {
+			if _, done := b.confirmedRow(row); done || b.pending[row] {
+				whole = false
+			}
+		}
+		if !whole {
+			continue
+		}
+		f := &bulkFile{seq: c.Seq, lookup: c.Lookup, header: header, rows: c.Rows, batch: c.Batch, kept: true, next: time.Now(), wait: b.o.PollFirst}
+		f.buf.Write(data)
+		for _, row := range c.Rows {
+			b.pending[row] = true
+			rs = append(rs, importer.RowResult{Row: row, State: importer.Sending})
+			if b.unseen > 0 {
+				b.unseen--
+				b.totals.Waiting--
+			}
+		}
+		b.kept = append(b.kept, f)
+	}
+	if len(rs) > 0 {
+		b.applyLocked(rs)
+		b.pushLocked(importer.Progress, -1, fmt.Sprintf("Resuming: %s already in Marketo's import queue; reading how far they got", plural(len(b.kept), "file")), rs)
+	}
+}
+
+func plural(n int, one string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return commas(n) + " " + one + "s"
+}
+
+// loop uploads the written files and reads the status of each job until
+// it ends, with at most two files of this run in Marketo's queue (a file
+// waiting to be accepted counts), until the source is done and every job
+// has ended, or the run stops.
+func (b *bulkRun) loop(ctx context.Context) {
+	active := slices.Clone(b.kept)
+	ready := b.ready
+	for {
+		if b.stopped() || ctx.Err() != nil {
+			b.abandon(ctx, active)
+			return
+		}
+		if ready == nil && len(active) == 0 {
+			return
+		}
+		var due *bulkFile
+		for _, f := range active {
+			if due == nil || f.next.Before(due.next) {
+				due = f
+			}
+		}
+		if due != nil && !due.next.After(time.Now()) {
+			if due.batch == 0 {
+				b.upload(ctx, due)
+			} else {
+				b.poll(ctx, due)
+			}
+			if due.done {
+				active = slices.DeleteFunc(active, func(f *bulkFile) bool { return f == due })
+			}
+			continue
+		}
+		var timer *time.Timer
+		var tick <-chan time.Time
+		if due != nil {
+			timer = time.NewTimer(time.Until(due.next))
+			tick = timer.C
+		}
+		var take chan *bulkFile
+		if len(active) < marketo.MaxBulkImporting {
+			take = ready
+		}
+		select {
+		case f, ok := <-take:
+			if !ok {
+				ready = nil
+				break
+			}
+			f.next = time.Now()
+			active = append(active, f)
+		case <-tick:
+		case <-ctx.Done():
+		case <-b.stop:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+	}
+}
+
+// abandon ends what a stopped run still holds: rows of jobs Marketo has
+// stay in flight in the journal (a resume reads their status), rows not
+// uploaded end NotSent, and the source's files still coming are drained.
+func (b *bulkRun) abandon(ctx context.Context, active []*bulkFile) {
+	reason := b.stopReason()
+	if ctx.Err() != nil && !b.stopped() {
+		reason = msgCancelled
+	}
+	for _, f := range active {
+		if f.batch == 0 {
+			b.notUploaded(f, reason)
+			continue
+		}
+		b.final(importer.BatchDone, -1, uniform(f.rows, importer.NotSent, fmt.Sprintf(msgBulkStill, f.batch)))
+	}
+	for f := range b.ready {
+		b.notUploaded(f, reason)
+	}
+}
+
+func (b *bulkRun) notUploaded(f *bulkFile, reason string) {
+	if j := b.opts.Journal; j != nil && f.kept {
+		_ = j.Clear(f.rows) // as for Sync Leads: a failed clear only means a harmless re-send
+	}
+	b.final(importer.BatchDone, -1, uniform(f.rows, importer.NotSent, reason))
+}
+
+// upload sends f and reports whether Marketo queued it. On a passing
+// failure f.next says when to try again; when f is given up its rows are
+// final and f.done is set.
+func (b *bulkRun) upload(ctx context.Context, f *bulkFile) bool {
+	if !f.kept {
+		if err := b.keep(f); err != nil {
+			b.halt(StopJournal, journalTrouble(err), err)
+			return false
+		}
+		f.kept = true
+		b.started(&importer.Batch{Seq: -1, Rows: f.rows})
+	}
+	f.tries++
+	if err := b.budget.acquire(ctx); err != nil {
+		return false // the loop sees the stop
+	}
+	cctx, cancel := context.WithTimeout(ctx, b.opts.CallTimeout)
+	got, err := b.bi.ImportLeads(cctx, marketo.BulkFile{
+		Format: "csv", LookupField: f.lookup, ListID: b.o.ListID, PartitionName: b.o.PartitionName,
+		Name: fmt.Sprintf("%s-%d.csv", b.o.FileName, f.seq), Data: f.buf.Bytes(),
+	})
+	cancel()
+	b.budget.release()
+	if err == nil {
+		f.batch = got.ID
+		f.wait = b.o.PollFirst
+		f.next = time.Now().Add(f.wait)
+		f.last, f.lastAt = got, time.Now()
+		if j := b.opts.Journal; j != nil {
+			sum := sha256.Sum256(f.buf.Bytes())
+			err := j.BulkUploaded(journal.BulkChunk{Seq: f.seq, Batch: got.ID, Lookup: f.lookup, Rows: f.rows,
+				SHA256: hex.EncodeToString(sum[:]), Created: time.Now().UTC().Format(time.RFC3339)})
+			if err != nil {
+				b.halt(StopJournal, journalTrouble(err), err)
+			}
+		}
+		b.note(importer.Progress, -1, fmt.Sprintf("File %d (%s, %s) is in Marketo's import queue as batch %d", f.seq, rowSpan(f.rows), plural(len(f.rows), "row"), got.ID))
+		return true
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	var me *marketo.Error
+	queue := errors.As(err, &me) && (me.Code == marketo.CodeTooManyImports || me.Code == marketo.CodeListBusy)
+	class := marketo.ClassOf(err)
+	switch {
+	case queue:
+		f.queueHit++
+		if f.queueHit > limitFaultFactor*b.opts.MaxAttempts {
+			b.giveUp(f, importer.NotSent, fmt.Sprintf(msgBulkQueueFull, describe(err)))
+			return false
+		}
+		f.next = time.Now().Add(b.o.QueueWait)
+		b.note(importer.Throttled, -1, fmt.Sprintf("File %d: %s; Leadsheet uploads it again in %s", f.seq, describe(err), b.o.QueueWait))
+		f.tries--
+		return false
+	case class == marketo.ClassQuota:
+		b.halt(StopQuota, msgQuota, err)
+		return false
+	case class == marketo.ClassAuth:
+		b.halt(StopAuth, fmt.Sprintf("Marketo refused Leadsheet's login (%s). Nothing more was sent; check the account's credentials and run again — rows already confirmed will not be sent twice.", describe(err)), err)
+		return false
+	case class == marketo.ClassRateLimit:
+		b.note(importer.Throttled, -1, b.budget.rateFault())
+	case class == marketo.ClassConcurrency:
+		b.note(importer.Throttled, -1, b.budget.concurrencyFault())
+	case class == marketo.ClassTransient:
+	default:
+		b.giveUp(f, importer.Failed, fmt.Sprintf(msgBulkRefused, describe(err)))
+		return false
+	}
+	if f.tries >= b.opts.MaxAttempts {
+		b.giveUp(f, importer.Failed, fmt.Sprintf("Marketo did not accept the file holding this row after %d tries (last: %s). Send it again later; if an upload did reach Marketo, sending again updates the same leads.", f.tries, describe(err)))
+		return false
+	}
+	wait := b.backoff(f.tries)
+	b.note(importer.Retrying, -1, fmt.Sprintf("File %d: %s; trying again in %s (try %d of %d)", f.seq, describe(err), wait.Round(100*time.Millisecond), f.tries+1, b.opts.MaxAttempts))
+	f.next = time.Now().Add(wait)
+	return false
+}
+
+// keep writes f beside the journal and marks its rows in flight, before the
+// upload: a crash from now on leaves the evidence a resume needs.
+func (b *bulkRun) keep(f *bulkFile) error {
+	j := b.opts.Journal
+	if j == nil {
+		return nil
+	}
+	if err := writeSynced(j.BulkFile(f.seq), f.buf.Bytes()); err != nil {
+		return err
+	}
+	return j.Sent(f.rows, true)
+}
+
+func writeSynced(path string, data []byte) error {
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("keep the import file: %w", err)
+	}
+	if _, err := fh.Write(data); err != nil {
+		fh.Close()
+		return fmt.Errorf("keep the import file: %w", err)
+	}
+	if err := fh.Sync(); err != nil {
+		fh.Close()
+		return fmt.Errorf("keep the import file: %w", err)
+	}
+	if err := fh.Close(); err != nil {
+		return fmt.Errorf("keep the import file: %w", err)
+	}
+	return nil
+}
+
+// giveUp ends every row of f in st with reason; the rows were not
+// imported, so the journal frees them for a later run.
+func (b *bulkRun) giveUp(f *bulkFile, st importer.RowState, reason string) {
+	if j := b.opts.Journal; j != nil {
+		_ = j.Clear(f.rows)
+	}
+	f.done = true
+	b.final(importer.BatchDone, -1, uniform(f.rows, st, reason))
+}
+
+// poll reads f's job status once and, when the job has ended, settles its
+// rows.
+func (b *bulkRun) poll(ctx context.Context, f *bulkFile) {
+	if err := b.budget.acquire(ctx); err != nil {
+		return
+	}
+	cctx, cancel := context.WithTimeout(ctx, b.opts.CallTimeout)
+	got, err := b.bi.BulkBatch(cctx, f.batch)
+	cancel()
+	b.budget.release()
+	f.polls++
+	if err != nil {
+		if ctx.Err() == nil {
+			b.pollFailed(f, err)
+		}
+		return
+	}
+	f.fails = 0
+	if got.Ended() {
+		b.settle(ctx, f, got)
+		return
+	}
+	f.wait = b.nextWait(f, got)
+	f.last, f.lastAt = got, time.Now()
+	f.next = time.Now().Add(f.wait)
+	msg := fmt.Sprintf("File %d (%s): waiting in Marketo's import queue", f.seq, plural(len(f.rows), "row"))
+	if got.Status == marketo.BulkImporting {
+		msg = fmt.Sprintf("File %d: Marketo has imported %s of %s rows", f.seq, commas(got.Processed+got.Failed), commas(len(f.rows)))
+	}
+	b.note(importer.Progress, -1, msg)
+}
+
+// nextWait is how long to let f's job run before reading its status
+// again: the time its progress so far says is left, within Adobe's 5 to 30
+// seconds, so a long import costs a read every half minute and a short one
+// is collected soon after it ends.
+func (b *bulkRun) nextWait(f *bulkFile, got marketo.BulkBatch) time.Duration {
+	done, before := got.Processed+got.Failed, f.last.Processed+f.last.Failed
+	elapsed := time.Since(f.lastAt)
+	if got.Status != marketo.BulkImporting || done <= before || elapsed <= 0 {
+		return min(f.wait*2, b.o.PollMax)
+	}
+	left := time.Duration(float64(elapsed) * float64(len(f.rows)-done) / float64(done-before))
+	return min(max(left, b.o.PollFirst), b.o.PollMax)
+}
+
+func (b *bulkRun) pollFailed(f *bulkFile, err error) {
+	var me *marketo.Error
+	switch class := marketo.ClassOf(err); {
+	case class == marketo.ClassQuota:
+		b.halt(StopQuota, msgQuota, err)
+		return
+	case class == marketo.ClassAuth:
+		b.halt(StopAuth, fmt.Sprintf("Marketo refused Leadsheet's login (%s). Run the same import again once the account works: Leadsheet then reads how far Marketo got.", describe(err)), err)
+		return
+	case errors.As(err, &me) && me.Code == marketo.CodeBatchNotFound:
+		// Marketo forgot the job (a batchId lives a week): what it did
+		// cannot be read, and uploading the file again is harmless.
+		b.note(importer.Retrying, -1, fmt.Sprintf("File %d: Marketo no longer knows its import job %d (%s); Leadsheet uploads the file again", f.seq, f.batch, describe(err)))
+		f.batch, f.tries, f.kept, f.next = 0, 0, false, time.Now()
+		return
+	}
+	f.fails++
+	if f.fails >= b.opts.MaxAttempts {
+		f.done = true
+		b.final(importer.BatchDone, -1, uniform(f.rows, importer.NotSent, fmt.Sprintf(msgBulkStill, f.batch)+" (Leadsheet could not read its status: "+describe(err)+")"))
+		return
+	}
+	f.next = time.Now().Add(b.backoff(f.fails))
+}
+
+// settle ends f's rows from its ended job: Marketo's failures and warnings
+// files are matched to the file's lines by content.
+func (b *bulkRun) settle(ctx context.Context, f *bulkFile, got marketo.BulkBatch) {
+	if got.Status == marketo.BulkFailed {
+		b.confirm(f, uniform(f.rows, importer.Failed, fmt.Sprintf(msgBulkJobFailed, f.batch, got.Message)))
+		return
+	}
+	var failures, warnings []byte
+	for _, want := range []struct {
+		n    int
+		kind marketo.BulkRows
+		into *[]byte
+	}{{got.Failed, marketo.BulkFailures, &failures}, {got.Warnings, marketo.BulkWarnings, &warnings}} {
+		if want.n == 0 {
+			continue
+		}
+		data, err := b.fetchRows(ctx, f, want.kind)
+		if err != nil {
+			if ctx.Err() != nil || b.stopped() {
+				return // the loop abandons it: a resume reads the report
+			}
+			f.done = true
+			b.final(importer.BatchDone, -1, uniform(f.rows, importer.NotSent,
+				fmt.Sprintf(msgBulkStill, f.batch)+" (Leadsheet could not read its report: "+describe(err)+")"))
+			return
+		}
+		*want.into = data
+	}
+	rs, note := joinBulkResults(f, got, failures, warnings)
+	if note != "" {
+		b.note(importer.Progress, -1, fmt.Sprintf("File %d: %s", f.seq, note))
+	}
+	b.confirm(f, rs)
+}
+
+// fetchRows downloads a report of f's job, retrying passing failures.
+func (b *bulkRun) fetchRows(ctx context.Context, f *bulkFile, which marketo.BulkRows) ([]byte, error) {
+	var last error
+	for try := 1; try <= b.opts.MaxAttempts; try++ {
+		if err := b.budget.acquire(ctx); err != nil {
+			return nil, err
+		}
+		cctx, cancel := context.WithTimeout(ctx, b.opts.CallTimeout)
+		data, err := b.bi.BulkRows(cctx, f.batch, which)
+		cancel()
+		b.budget.release()
+		if err == nil {
+			return data, nil
+		}
+		last = err
+		switch marketo.ClassOf(err) {
+		case marketo.ClassQuota:
+			b.halt(StopQuota, msgQuota, err)
+			return nil, err
+		case marketo.ClassAuth:
+			b.halt(StopAuth, fmt.Sprintf("Marketo refused Leadsheet's login (%s). Run the same import again once the account works: Leadsheet then reads how far Marketo got.", describe(err)), err)
+			return nil, err
+		case marketo.ClassTransient, marketo.ClassRateLimit, marketo.ClassConcurrency:
+			if !b.sleep(ctx, b.backoff(try)) {
+				return nil, ctx.Err()
+			}
+		default:
+			return nil, err
+		}
+	}
+	return nil, last
+}
+
+// confirm records f's final rows in the journal and reports them.
+func (b *bulkRun) confirm(f *bulkFile, rs []importer.RowResult) {
+	f.done = true
+	if j := b.opts.Journal; j != nil {
+		if err := j.Confirm(rs); err != nil {
+			b.halt(StopJournal, journalTrouble(err), err)
+		} else {
+			_ = os.Remove(j.BulkFile(f.seq)) // its outcome is recorded; a leftover goes with the journal
+		}
+	}
+	b.final(importer.BatchDone, -1, rs)
+}
