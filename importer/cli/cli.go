@@ -119,7 +119,10 @@ type options struct {
 	clearBlanks bool
 	fillEmpty   bool
 	values      fieldtype.Options
-	ticks       []string        // --tick-columns
+	ticks       []string // --tick-columns
+	bulk        bool     // --engine bulk
+	bulkBytes   int
+	bulkPoll    time.Duration
 	set         map[string]bool // flags given explicitly
 }
 
@@ -169,6 +172,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	dateOrder := fs.String("date-order", "", "how text dates like 03/05/2024 are written: day-first (3 May) or month-first (March 5); without it such dates are refused rather than guessed")
 	zone := fs.String("time-zone", "", "time zone of dates and times written without one, e.g. America/Chicago (default: this computer's)")
 	ticks := fs.String("tick-columns", "", "yes/no columns written as tick marks, COL[,COL] (headers or letters): x means yes and a blank cell means No, which is sent; in other yes/no columns a blank cell sends nothing")
+	engine := fs.String("engine", "sync", "how rows are sent: sync (Sync Leads, 300 rows a call, each row's outcome live) or bulk (REST Bulk Import: one call per 10 MB file, for large sheets; no lead ids and no created/updated split)")
+	fs.IntVar(&o.bulkBytes, "bulk-file-bytes", marketo.MaxBulkFileBytes, "with --engine bulk: the largest import file, in bytes")
+	fs.DurationVar(&o.bulkPoll, "bulk-poll", run.DefaultBulkPollFirst, "with --engine bulk: the first wait before reading a job's status (later waits grow to 30s; Adobe asks for 5s to 30s)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "read, map and validate, print the report and the first request (SOAP envelope, or REST leads.json body); send nothing")
 	var secret string
 	for _, name := range secretFlags {
@@ -238,6 +244,19 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		o.mode = marketo.UpdateOnly
 	default:
 		return o, &usageError{msg: "--mode must be create-or-update, create-only or update-only"}
+	}
+	switch strings.ToLower(*engine) {
+	case "sync":
+	case "bulk":
+		o.bulk = true
+	default:
+		return o, &usageError{msg: "--engine must be sync (Sync Leads) or bulk (Bulk Import)"}
+	}
+	if o.bulkBytes < 1000 || o.bulkBytes > marketo.MaxBulkFileBytes {
+		return o, &usageError{msg: fmt.Sprintf("--bulk-file-bytes must be between 1000 and %d (Marketo takes files under 10 MB)", marketo.MaxBulkFileBytes)}
+	}
+	if o.bulkPoll <= 0 {
+		return o, &usageError{msg: "--bulk-poll must be a duration such as 5s"}
 	}
 	switch strings.ToLower(*dateOrder) {
 	case "":

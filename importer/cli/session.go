@@ -276,7 +276,8 @@ func (s *session) settings() job.Settings {
 	m.ClearBlanks = s.o.clearBlanks
 	m.Ticks = s.ticks
 	return job.Settings{Mapping: m, Origins: s.mapping.Origins, Fields: s.fields,
-		Dedup: s.o.dedup, Mode: s.o.mode, FillEmpty: s.o.fillEmpty, Values: s.o.values, BatchSize: s.o.batchSize, API: s.profile.API}
+		Dedup: s.o.dedup, Mode: s.o.mode, FillEmpty: s.o.fillEmpty, Values: s.o.values, BatchSize: s.o.batchSize, API: s.profile.API,
+		Bulk: s.o.bulk, BulkFileBytes: s.o.bulkBytes}
 }
 
 // mappingHint says how to fix a mapping from the command line.
@@ -497,6 +498,12 @@ func (s *session) checkQuota(ctx context.Context, rep *job.Report, now time.Time
 	}
 	fmt.Fprintln(s.env.Stderr, job.QuotaWords(q, now))
 	fmt.Fprintln(s.env.Stderr, s.budget().Share())
+	if hint := s.j.BulkHint(rep, confirmed, used, s.budget(), now); hint != "" {
+		fmt.Fprintln(s.env.Stderr, hint)
+	}
+	if s.o.bulk {
+		fmt.Fprintln(s.env.Stderr, job.BulkLimits)
+	}
 	return nil
 }
 
@@ -547,7 +554,8 @@ func (s *session) preview(ctx context.Context, rep *job.Report, outputs job.Outp
 func (s *session) send(ctx context.Context, rep *job.Report, outputs job.Outputs) error {
 	prog := newProgress(s.env.Stderr, s.env.StderrIsTerminal)
 	out, runErr := s.j.Send(ctx, rep, job.SendOptions{Client: s.client, Account: job.AccountOf(s.profile), Dirs: s.dirs,
-		Holder: "leadsheet sync", RequireResume: s.o.resume, StartOver: s.o.startOver, Run: s.runOptions()}, prog.event)
+		Holder: "leadsheet sync", RequireResume: s.o.resume, StartOver: s.o.startOver, Run: s.runOptions(),
+		Bulk: run.BulkOptions{PollFirst: s.o.bulkPoll}}, prog.event)
 	prog.done()
 	var je *job.Error
 	if errors.As(runErr, &je) {

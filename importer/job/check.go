@@ -54,6 +54,12 @@ type Settings struct {
 	Values    fieldtype.Options
 	BatchSize int    // 1..300; 0 means 300
 	API       string // marketo.ProfileSOAP or marketo.ProfileREST; sizes batches for that API
+	// Bulk sends with Marketo's Bulk Import API (REST) instead of Sync
+	// Leads: a call per file of up to 10 MB, but no live per-row answer,
+	// no created/updated split and no lead ids.
+	Bulk bool
+	// BulkFileBytes caps one bulk import file; 0 means Marketo's limit.
+	BulkFileBytes int
 }
 
 // journalSettings spells out, canonically, the settings beyond the
@@ -187,8 +193,30 @@ func (s Settings) sendProblem() string {
 			}
 		}
 	}
+	if s.Bulk {
+		if msg := s.bulkProblem(rest); msg != "" {
+			return msg
+		}
+	}
 	if s.Mapping.ClearBlanks && !rest && s.API != "" {
 		return "Clearing fields from blank cells needs a REST account: SOAP cannot send an empty value. Connect with REST (--api rest), or leave blank cells alone."
+	}
+	return ""
+}
+
+// bulkProblem is why these settings cannot go through Bulk Import, or "".
+func (s Settings) bulkProblem(rest bool) string {
+	switch {
+	case !rest && s.API != "":
+		return "Bulk Import needs a REST account: SOAP has no bulk import. Connect with REST (--api rest), or send with Sync Leads (--engine sync)."
+	case !s.Dedup:
+		return "Bulk Import always updates people already in Marketo (matched on the key); it cannot create every row anew. Turn dedup on, or send with Sync Leads (--engine sync)."
+	case s.Mode != marketo.CreateOrUpdate:
+		return fmt.Sprintf("Bulk Import only creates or updates; it cannot %s. Choose create or update, or send with Sync Leads (--engine sync).", s.Mode)
+	case s.FillEmpty:
+		return "Bulk Import cannot fill only empty fields: it cannot look people up first. Send with Sync Leads (--engine sync), or update every mapped field."
+	case s.Mapping.ClearBlanks:
+		return "Bulk Import cannot empty fields: a blank cell in an import file leaves Marketo's value as it is. Send with Sync Leads (--engine sync), or leave blank cells alone."
 	}
 	return ""
 }
@@ -240,6 +268,7 @@ type Report struct {
 
 	settings Settings
 	digests  []digest
+	csvBytes int64 // the valid rows as lines of a bulk import file, roughly
 	headers  sheet.Header
 }
 
@@ -265,6 +294,16 @@ func (r *Report) KeyColumn() string {
 		}
 	}
 	return ""
+}
+
+// csvLineBytes is about what l takes as a line of a bulk import file: its
+// values, a separator each and the line end, with room for quotes.
+func csvLineBytes(l marketo.Lead) int64 {
+	n := len(l.Email) + len(l.ForeignSysPersonID) + 12 + 2
+	for _, a := range l.Attributes {
+		n += len(a.Value) + 1
+	}
+	return int64(n + n/16)
 }
 
 // digest identifies a batch's rows and leads.
@@ -437,6 +476,9 @@ func (j *Job) Check(ctx context.Context, s Settings, onRow func(RowCheck)) (*Rep
 			rep.First = &first
 		}
 		rep.digests = append(rep.digests, digestOf(b))
+		for _, l := range b.Leads {
+			rep.csvBytes += csvLineBytes(l)
+		}
 		return nil
 	})
 	if err != nil {

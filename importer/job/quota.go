@@ -1,6 +1,8 @@
 package job
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"leadsheet/marketo"
@@ -52,13 +54,23 @@ func marketoZone() *time.Location {
 	return time.FixedZone("CST", -6*60*60)
 }
 
+// bulkCallsPerFile is what one bulk import file is counted at: its upload,
+// both of Marketo's reports on it, and status reads every 30 s for ten
+// minutes. Marketo does not say how long a job takes; a file that takes
+// longer costs a read more every 30 s.
+const bulkCallsPerFile = 1 + 2 + 20
+
 // Estimate works out what sending rep costs: one call a batch, one more a
 // batch with FillEmpty, and connecting; less the rows a stopped run of
-// the same import already confirmed (they are not sent again). used is
-// today's usage (-1 if unknown), b the account's budget.
+// the same import already confirmed (they are not sent again). With Bulk
+// Import, [bulkCallsPerFile] per file of 10 MB. used is today's usage (-1
+// if unknown), b the account's budget.
 func (j *Job) Estimate(rep *Report, confirmed, used int, b marketo.Budget, now time.Time) Quota {
 	b = b.Effective()
 	rows := max(rep.Valid-confirmed, 0)
+	if rep.settings.Bulk {
+		return j.estimateBulk(rep, rows, used, b, now)
+	}
 	perBatch := 1
 	if rep.settings.FillEmpty && rep.settings.Dedup {
 		perBatch = 2
@@ -75,8 +87,39 @@ func (j *Job) Estimate(rep *Report, confirmed, used int, b marketo.Budget, now t
 		fit := max(q.Left()-connectCalls, 0) / perBatch
 		q.RowsThatFit = min(rows, fit*rowsPerBatch(rep))
 	}
+	q.ResetsAt = nextReset(now)
+	return q
+}
+
+func nextReset(now time.Time) time.Time {
 	day := now.In(marketoZone())
-	q.ResetsAt = time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, day.Location())
+	return time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, day.Location())
+}
+
+// estimateBulk is Estimate for Bulk Import: files of up to 10 MB, one per
+// key kind at least.
+func (j *Job) estimateBulk(rep *Report, rows, used int, b marketo.Budget, now time.Time) Quota {
+	files := 0
+	if rows > 0 {
+		size := int64(marketo.MaxBulkFileBytes)
+		if n := rep.settings.BulkFileBytes; n > 0 && n < marketo.MaxBulkFileBytes {
+			size = int64(n)
+		}
+		bytes := rep.csvBytes * int64(rows) / int64(max(rep.Valid, 1))
+		files = int((bytes + size - 1) / size)
+		kinds := 0
+		for _, n := range rep.ByKey {
+			if n > 0 {
+				kinds++
+			}
+		}
+		files = max(files, 1) + max(kinds-1, 0)
+	}
+	q := Quota{Calls: connectCalls + files*bulkCallsPerFile, Used: used, Limit: b.DailyQuota, Rows: rows, RowsThatFit: rows, ResetsAt: nextReset(now)}
+	if !q.Fits() && files > 0 {
+		fit := max(q.Left()-connectCalls, 0) / bulkCallsPerFile
+		q.RowsThatFit = min(rows, fit*(rows/files))
+	}
 	return q
 }
 
@@ -87,4 +130,31 @@ func rowsPerBatch(rep *Report) int {
 		return 0
 	}
 	return rep.Valid / rep.Batches()
+}
+
+// BulkHintRows is the sheet size from which Bulk Import is offered.
+const BulkHintRows = 50_000
+
+// BulkLimits is what the operator gives up with Bulk Import, in the words
+// both front ends use.
+const BulkLimits = "Bulk Import sends a file of up to 10 MB in one call, so a large sheet costs a few calls instead of thousands. " +
+	"Marketo reports each file when its import job ends, not each row as it goes; it does not say which people were created and which updated, nor their lead ids. " +
+	"It cannot empty fields, fill only empty fields, or create every row anew (dedup off)."
+
+// BulkHint offers Bulk Import for a large sheet sent with Sync Leads over
+// REST: what each would cost, or "" when the offer does not apply.
+func (j *Job) BulkHint(rep *Report, confirmed, used int, b marketo.Budget, now time.Time) string {
+	s := rep.settings
+	if s.Bulk || rep.Valid-confirmed < BulkHintRows || !strings.EqualFold(s.API, marketo.ProfileREST) {
+		return ""
+	}
+	bulk := *rep
+	bulk.settings.Bulk = true
+	if bulk.settings.bulkProblem(true) != "" {
+		return ""
+	}
+	viaSync := j.Estimate(rep, confirmed, used, b, now).Calls
+	viaBulk := j.Estimate(&bulk, confirmed, used, b, now).Calls
+	return fmt.Sprintf("This import sends %s: about %s with Sync Leads, or about %s with Bulk Import (--engine bulk). %s",
+		Plural(rep.Valid-confirmed, "row"), Plural(viaSync, "call"), Plural(viaBulk, "call"), BulkLimits)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"leadsheet/importer"
@@ -57,6 +58,9 @@ type SendOptions struct {
 	// Run tunes the engine (concurrency, limits); Dedup, Journal, Skipped,
 	// Rows and KeepJournalOpen are set by Send.
 	Run run.RunOptions
+	// Bulk tunes Bulk Import, when the settings ask for it (status reads,
+	// waits); its Run, Columns, FileName and MaxFileBytes are set by Send.
+	Bulk run.BulkOptions
 }
 
 // journalKey is the identity of this import in the journal.
@@ -159,7 +163,13 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 	if opts.Only == nil && !opts.FirstBatch {
 		ro.Skipped, ro.Rows = rep.Skipped, rep.Rows
 	}
-	out, runErr := run.RunStream(ctx, opts.Client, j.reread(ctx, rep, opts, true), ro, emit)
+	var out run.Outcome
+	var runErr error
+	if rep.settings.Bulk {
+		out, runErr = j.sendBulk(ctx, rep, opts, ro, emit)
+	} else {
+		out, runErr = run.RunStream(ctx, opts.Client, j.reread(ctx, rep, opts, true), ro, emit)
+	}
 	var se *run.StopError
 	if errors.As(runErr, &se) && se.Cause == run.StopSource {
 		var changed *Error
@@ -173,6 +183,25 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 		_ = jr.Finish()
 	}
 	return out, runErr
+}
+
+// sendBulk is Send's step through Bulk Import.
+func (j *Job) sendBulk(ctx context.Context, rep *Report, opts SendOptions, ro run.RunOptions, emit func(importer.Event)) (run.Outcome, error) {
+	bi, ok := opts.Client.(marketo.BulkImporter)
+	if !ok {
+		return run.Outcome{}, &Error{Kind: BadMapping, Path: j.path, Detail: rep.settings.bulkProblem(false)}
+	}
+	bo := opts.Bulk
+	bo.Run = ro
+	bo.Columns = nil
+	for _, t := range rep.settings.Mapping.Columns {
+		if t.Kind == importer.ToAttribute {
+			bo.Columns = append(bo.Columns, t.Field)
+		}
+	}
+	bo.FileName = strings.TrimSuffix(filepath.Base(j.path), filepath.Ext(j.path))
+	bo.MaxFileBytes = rep.settings.BulkFileBytes
+	return run.RunBulk(ctx, bi, j.reread(ctx, rep, opts, true), bo, emit)
 }
 
 func journalError(path, dir string, err error) error {
