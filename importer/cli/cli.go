@@ -123,6 +123,7 @@ type options struct {
 	bulk        bool     // --engine bulk
 	bulkBytes   int
 	bulkPoll    time.Duration
+	bulkLookUp  bool
 	set         map[string]bool // flags given explicitly
 }
 
@@ -175,6 +176,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	engine := fs.String("engine", "sync", "how rows are sent: sync (Sync Leads, 300 rows a call, each row's outcome live) or bulk (REST Bulk Import: one call per 10 MB file, for large sheets; no lead ids and no created/updated split)")
 	fs.IntVar(&o.bulkBytes, "bulk-file-bytes", marketo.MaxBulkFileBytes, "with --engine bulk: the largest import file, in bytes")
 	fs.DurationVar(&o.bulkPoll, "bulk-poll", run.DefaultBulkPollFirst, "with --engine bulk: the first wait before reading a job's status (later waits grow to 30s; Adobe asks for 5s to 30s)")
+	fs.BoolVar(&o.bulkLookUp, "bulk-lookup", false, "with --engine bulk: look the imported rows up afterwards (a call per 300 rows) for their lead ids and whether each was created or updated")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "read, map and validate, print the report and the first request (SOAP envelope, or REST leads.json body); send nothing")
 	var secret string
 	for _, name := range secretFlags {

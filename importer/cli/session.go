@@ -277,7 +277,7 @@ func (s *session) settings() job.Settings {
 	m.Ticks = s.ticks
 	return job.Settings{Mapping: m, Origins: s.mapping.Origins, Fields: s.fields,
 		Dedup: s.o.dedup, Mode: s.o.mode, FillEmpty: s.o.fillEmpty, Values: s.o.values, BatchSize: s.o.batchSize, API: s.profile.API,
-		Bulk: s.o.bulk, BulkFileBytes: s.o.bulkBytes}
+		Bulk: s.o.bulk, BulkFileBytes: s.o.bulkBytes, BulkLookUp: s.o.bulkLookUp}
 }
 
 // mappingHint says how to fix a mapping from the command line.

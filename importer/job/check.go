@@ -60,6 +60,9 @@ type Settings struct {
 	Bulk bool
 	// BulkFileBytes caps one bulk import file; 0 means Marketo's limit.
 	BulkFileBytes int
+	// BulkLookUp looks the rows a bulk import took up afterwards (a call
+	// per 300 rows) for their lead ids and Created or Updated.
+	BulkLookUp bool
 }
 
 // journalSettings spells out, canonically, the settings beyond the

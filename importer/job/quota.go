@@ -115,10 +115,14 @@ func (j *Job) estimateBulk(rep *Report, rows, used int, b marketo.Budget, now ti
 		}
 		files = max(files, 1) + max(kinds-1, 0)
 	}
-	q := Quota{Calls: connectCalls + files*bulkCallsPerFile, Used: used, Limit: b.DailyQuota, Rows: rows, RowsThatFit: rows, ResetsAt: nextReset(now)}
+	lookups := 0
+	if rep.settings.BulkLookUp {
+		lookups = (rows + marketo.MaxFindValues - 1) / marketo.MaxFindValues
+	}
+	q := Quota{Calls: connectCalls + files*bulkCallsPerFile + lookups, Used: used, Limit: b.DailyQuota, Rows: rows, RowsThatFit: rows, ResetsAt: nextReset(now)}
 	if !q.Fits() && files > 0 {
-		fit := max(q.Left()-connectCalls, 0) / bulkCallsPerFile
-		q.RowsThatFit = min(rows, fit*(rows/files))
+		perRow := float64(files*bulkCallsPerFile+lookups) / float64(rows)
+		q.RowsThatFit = min(rows, int(float64(max(q.Left()-connectCalls, 0))/perRow))
 	}
 	return q
 }

@@ -200,7 +200,7 @@ func (j *Job) sendBulk(ctx context.Context, rep *Report, opts SendOptions, ro ru
 		}
 	}
 	bo.FileName = strings.TrimSuffix(filepath.Base(j.path), filepath.Ext(j.path))
-	bo.MaxFileBytes = rep.settings.BulkFileBytes
+	bo.MaxFileBytes, bo.LookUp = rep.settings.BulkFileBytes, rep.settings.BulkLookUp
 	return run.RunBulk(ctx, bi, j.reread(ctx, rep, opts, true), bo, emit)
 }
 

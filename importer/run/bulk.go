@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"leadsheet/importer"
@@ -46,6 +47,12 @@ type BulkOptions struct {
 	MaxFileBytes int
 	PollFirst    time.Duration // first status read after an upload; 0 means 5 s
 	PollMax      time.Duration // longest wait between status reads; 0 means 30 s
+	// LookUp looks the imported rows up once each file's job has ended
+	// (a call per 300 rows, when bi is also a [marketo.LeadFinder]) to
+	// fill their lead ids and say which leads the import created: a lead
+	// created since its file was uploaded makes the row Created, an older
+	// one Updated.
+	LookUp bool
 	// QueueWait is the wait before uploading again when Marketo's import
 	// queue is full (1016) or the list busy (1019); 0 means 30 s.
 	QueueWait time.Duration
@@ -187,6 +194,7 @@ type bulkFile struct {
 	queueHit int  // uploads Marketo turned away for a full queue or a busy list
 	kept     bool // written beside the journal, its rows marked in flight
 	done     bool // every row has its final state (or waits for a resume)
+	uploaded time.Time
 }
 
 // lookupOf is the file's lookup field for rows keyed on k.
@@ -396,6 +404,7 @@ func (b *bulkRun) resumeKept() {
 			continue
 		}
 		f := &bulkFile{seq: c.Seq, lookup: c.Lookup, header: header, rows: c.Rows, batch: c.Batch, kept: true, next: time.Now(), wait: b.o.PollFirst}
+		f.uploaded, _ = time.Parse(time.RFC3339, c.Created) // zero when unreadable: see lookUpImported
 		f.buf.Write(data)
 		for _, row := range c.Rows {
 			b.pending[row] = true
@@ -531,7 +540,7 @@ func (b *bulkRun) upload(ctx context.Context, f *bulkFile) bool {
 	cancel()
 	b.budget.release()
 	if err == nil {
-		f.batch = got.ID
+		f.batch, f.uploaded = got.ID, time.Now()
 		f.wait = b.o.PollFirst
 		f.next = time.Now().Add(f.wait)
 		f.last, f.lastAt = got, time.Now()
@@ -733,6 +742,9 @@ func (b *bulkRun) settle(ctx context.Context, f *bulkFile, got marketo.BulkBatch
 	if note != "" {
 		b.note(importer.Progress, -1, fmt.Sprintf("File %d: %s", f.seq, note))
 	}
+	if b.o.LookUp {
+		b.lookUpImported(ctx, f, rs)
+	}
 	b.confirm(f, rs)
 }
 
@@ -780,4 +792,82 @@ func (b *bulkRun) confirm(f *bulkFile, rs []importer.RowResult) {
 		}
 	}
 	b.final(importer.BatchDone, -1, rs)
+}
+
+// lookUpImported fills in the lead id of each row of f imported as the
+// only row with its key, where Marketo has exactly one lead with that key,
+// and for rows imported without a warning says whether the import created
+// the lead (created since the file was uploaded, allowing for clock skew)
+// or updated it. Rows it cannot look up (a key with a comma, a lookup
+// Marketo refuses) stay Imported: nothing is guessed.
+func (b *bulkRun) lookUpImported(ctx context.Context, f *bulkFile, rs []importer.RowResult) {
+	finder, ok := b.bi.(marketo.LeadFinder)
+	if !ok {
+		return
+	}
+	_, lines, err := readBulkCSV(f.buf.Bytes())
+	if err != nil || len(lines) != len(rs) {
+		return
+	}
+	rowsOf := map[string][]int{} // key, lower-cased → indexes in rs
+	var values []string
+	for i, r := range rs {
+		if r.State != importer.Imported && r.State != importer.ImportedWithWarning {
+			continue
+		}
+		v := strings.TrimSpace(lines[i][0]) // the lookup field is the file's first column
+		if v == "" || strings.Contains(v, ",") {
+			continue
+		}
+		k := strings.ToLower(v)
+		if rowsOf[k] == nil {
+			values = append(values, v)
+		}
+		rowsOf[k] = append(rowsOf[k], i)
+	}
+	var extra []string
+	if f.lookup != "email" && f.lookup != "id" {
+		extra = []string{f.lookup}
+	}
+	keyOf := func(l marketo.FoundLead) string {
+		switch f.lookup {
+		case "email":
+			return strings.ToLower(l.Email)
+		case "id":
+			return strconv.Itoa(l.ID)
+		}
+		return strings.ToLower(l.Fields[f.lookup])
+	}
+	for chunk := range slices.Chunk(values, marketo.MaxFindValues) {
+		found, err := b.find(ctx, finder, f.lookup, chunk, extra)
+		if err != nil {
+			b.note(importer.Progress, -1, fmt.Sprintf("File %d: Leadsheet could not look the imported rows up (%s); they stay Imported, without lead ids", f.seq, describe(err)))
+			return
+		}
+		leads := map[string][]marketo.FoundLead{}
+		for _, l := range found {
+			leads[keyOf(l)] = append(leads[keyOf(l)], l)
+		}
+		for _, v := range chunk {
+			k := strings.ToLower(v)
+			ls, is := leads[k], rowsOf[k]
+			if len(ls) != 1 || len(is) != 1 {
+				continue // several rows or several leads: which is whose is not known
+			}
+			i := is[0]
+			rs[i].LeadID = ls[0].ID
+			switch {
+			case rs[i].State != importer.Imported:
+			case f.lookup == "id":
+				rs[i].State = importer.Updated // an Id names a lead that was there: bulk by id only updates
+			case f.uploaded.IsZero():
+				// A journal record without the upload time: the lead is
+				// known, not who made it.
+			case ls[0].CreatedAt.Before(f.uploaded.Add(-clockSkew)):
+				rs[i].State = importer.Updated
+			default:
+				rs[i].State = importer.Created
+			}
+		}
+	}
 }

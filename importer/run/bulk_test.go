@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -285,5 +286,78 @@ func TestBulkRefusesWhatItCannotDo(t *testing.T) {
 	}
 	if n := srv.Stats().Calls["BULK import leads"]; n != 0 {
 		t.Errorf("%d uploads made", n)
+	}
+}
+
+// TestBulkLookUpFillsIDs: with LookUp, rows a bulk import took get their
+// lead ids and Created or Updated from a lookup afterwards, as the store
+// bears out; a row whose email two leads share stays as Marketo left it.
+func TestBulkLookUpFillsIDs(t *testing.T) {
+	var offset atomic.Int64 // the sandbox clock's lead over the real one
+	srv, bi := bulkSandbox(t, func(c *marketotest.Config) {
+		c.Clock = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	})
+	batches, _ := bulkRows(900)
+	ctx := context.Background()
+	// A third of the people were put in Marketo an hour ago.
+	offset.Store(int64(-time.Hour))
+	var old []marketo.Lead
+	for i, l := range batches[0].Leads {
+		if i%3 == 0 && !strings.Contains(l.Email, "@@") {
+			old = append(old, marketo.Lead{Email: l.Email})
+		}
+	}
+	if _, err := restClient(t, srv).SyncLeads(ctx, old, true); err != nil {
+		t.Fatal(err)
+	}
+	offset.Store(0)
+	existed := map[string]bool{}
+	for _, l := range srv.Leads() {
+		existed[strings.ToLower(l.Email)] = true
+	}
+	opts := fastBulk()
+	opts.LookUp = true
+	log := newEventLog()
+	out, err := RunBulk(ctx, bi, sliceSource(batches), opts, log.emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.check(t, out, 900)
+	idOf := map[string]int{}
+	for _, l := range srv.Leads() {
+		idOf[strings.ToLower(l.Email)] = l.ID
+	}
+	emailOf := map[int]string{}
+	for _, b := range batches {
+		for i, row := range b.Rows {
+			emailOf[row] = strings.ToLower(b.Leads[i].Email)
+		}
+	}
+	counts := map[importer.RowState]int{}
+	for _, r := range out.Results {
+		counts[r.State]++
+		email := emailOf[r.Row]
+		switch r.State {
+		case importer.Created, importer.Updated:
+			if r.LeadID != idOf[email] {
+				t.Errorf("row %d: lead %d, the store's is %d", r.Row, r.LeadID, idOf[email])
+			}
+			if (r.State == importer.Updated) != existed[email] {
+				t.Errorf("row %d (%s): %v, but it was in Marketo before: %v", r.Row, email, r.State, existed[email])
+			}
+		case importer.ImportedWithWarning:
+			if r.LeadID != idOf[email] {
+				t.Errorf("row %d: lead %d, the store's is %d", r.Row, r.LeadID, idOf[email])
+			}
+		case importer.Failed:
+		default:
+			t.Errorf("row %d ended %v (%s)", r.Row, r.State, r.Reason)
+		}
+	}
+	if counts[importer.Updated] == 0 || counts[importer.Created] == 0 || counts[importer.Imported] != 0 {
+		t.Errorf("%v; %d rows were in Marketo before", counts, len(old))
+	}
+	if st := srv.Stats(); st.Calls["REST getLeadsByFilter"]+st.Calls["REST getLeadsByFilter via POST"] < 3 {
+		t.Errorf("%v lookups for 900 rows in 3 files or more", st.Calls)
 	}
 }
