@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -58,6 +59,7 @@ func bulkFront(t *testing.T, front func(w http.ResponseWriter, r *http.Request, 
 		RESTName: "crmPersonId", SOAPName: "CrmPersonId", DisplayName: "CRM Person Id",
 		DataType: marketotest.TypeString, Length: 255, Searchable: true,
 	}}
+	cfg.Partitions = []marketotest.Partition{{Name: "Europe & Asia"}}
 	h := marketotest.NewHandler(cfg)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { front(w, r, h) }))
 	h.URL = ts.URL
@@ -278,8 +280,8 @@ func TestRESTBulkImportRequest(t *testing.T) {
 			url.Values{"format": {"csv"}}, "leads.csv", "text/csv"},
 		{"long name clipped on a character", base, marketo.BulkFile{Format: "csv", Name: "a" + strings.Repeat("é", 150)},
 			url.Values{"format": {"csv"}}, "a" + strings.Repeat("é", 99), "text/csv"},
-		{"every parameter", base, marketo.BulkFile{Format: "csv", LookupField: "crmPersonId", ListID: 42, PartitionName: "Europe & Asia"},
-			url.Values{"format": {"csv"}, "lookupField": {"crmPersonId"}, "listId": {"42"}, "partitionName": {"Europe & Asia"}}, "leads.csv", "text/csv"},
+		{"every parameter", base, marketo.BulkFile{Format: "csv", LookupField: "crmPersonId", ListID: marketotest.SeedListID, PartitionName: "Europe & Asia"},
+			url.Values{"format": {"csv"}, "lookupField": {"crmPersonId"}, "listId": {strconv.Itoa(marketotest.SeedListID)}, "partitionName": {"Europe & Asia"}}, "leads.csv", "text/csv"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -76,6 +76,12 @@ type bulkJob struct {
 	started time.Time
 	end     time.Time
 
+	// list, when the upload named one (listId), gets the leads of the
+	// rows applied as members; plan is the partitionName, resolved at
+	// upload (see [partitionPlan]).
+	list *staticList
+	plan partitionPlan
+
 	header  []string
 	rows    [][]string // dropped when the job ends
 	failMsg string     // why the file cannot be imported; the job fails when it starts
@@ -215,12 +221,28 @@ func (s *Server) importLeadsBulk(r *http.Request, cfg Config, fs *fieldSet) repl
 	case !f.Searchable:
 		return s.restFail(1011, fmt.Sprintf("Field '%s' not supported", lookup))
 	}
-	// The sandbox has no static lists or partitions: listId is checked
-	// for its type only, partitionName not at all.
+	var list *staticList
 	if v := bulkParam(r, form, "listId"); v != "" {
-		if n, err := strconv.Atoi(v); err != nil || n <= 0 {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
 			return s.restFail(1001, fmt.Sprintf("Invalid value '%s'. Required of type 'Integer'", clip(v)))
 		}
+		st := s.store
+		st.mu.Lock()
+		list = st.cat.list(n)
+		st.mu.Unlock()
+		if list == nil {
+			return s.listNotFound(n)
+		}
+	}
+	// Rows are upserts on the lookup field, so they write to one
+	// partition, as createOrUpdate does; lookupField id only updates, and
+	// needs a partition only when it names one.
+	partitionName := bulkParam(r, form, "partitionName")
+	plan := s.planPartitions(cfg, partitionName, lookup != "id")
+	if plan.target < 0 && (partitionName != "" || lookup != "id") {
+		code, _ := strconv.Atoi(plan.refuse.Code)
+		return s.restFail(code, plan.refuse.Message)
 	}
 	files := form.File["file"]
 	if len(files) == 0 {
@@ -235,13 +257,21 @@ func (s *Server) importLeadsBulk(r *http.Request, cfg Config, fs *fieldSet) repl
 	}
 	now := s.now()
 	j := &bulkJob{
-		format: format, lookup: lookup,
+		format: format, lookup: lookup, list: list, plan: plan,
 		created: now, ready: now.Add(cfg.BulkImportDelay), rowTime: cfg.BulkRowTime, status: bulkQueued,
 	}
 	j.header, j.rows, j.failMsg = readBulkFile(content, format)
 
 	b := s.bulk
 	b.mu.Lock()
+	if list != nil {
+		for _, other := range append(append([]*bulkJob{}, b.queue...), b.running...) {
+			if other.list == list {
+				b.mu.Unlock()
+				return s.restFail(1019, "Import in progress")
+			}
+		}
+	}
 	if len(b.queue)+len(b.running) >= maxBulkQueued {
 		b.mu.Unlock()
 		return s.restFail(1016, "Too many imports")
@@ -494,14 +524,18 @@ func (s *Server) applyBulkRow(j *bulkJob, row []string, now time.Time) (status, 
 	}
 	st := s.store
 	var l *lead
-	switch matches := st.findField(lookup, key); len(matches) {
+	switch matches := j.plan.candidates(st, st.findField(lookup, key)); len(matches) {
 	case 0:
 		if lookup.RESTName == "id" {
 			return "failed", "Lead not found", ""
 		}
 		l = st.create(now)
+		st.setPartition(l.id, j.plan.target)
 		status = "created"
 	case 1:
+		if why, ok := s.refusal(j.plan, st, matches[0]); !ok {
+			return "failed", why.Message, ""
+		}
 		l = st.lead(matches[0])
 		status = "updated"
 	default:
@@ -522,6 +556,11 @@ func (s *Server) applyBulkRow(j *bulkJob, row []string, now time.Time) (status, 
 	}
 	st.setFields(l, changes)
 	l.updated = now.UnixNano()
+	// bulk-lead-import.md: "Imported leads become members of this list";
+	// as Add to List does, only leads of the list's workspace.
+	if j.list != nil && s.leadWorkspace(st, l.id) == j.list.workspace {
+		j.list.members.add(l.id)
+	}
 	return status, "", strings.Join(warnings, "; ")
 }
 

@@ -70,6 +70,15 @@ type FieldDef struct {
 	Custom     bool
 }
 
+// Partition is a lead partition (Config.Partitions). Workspace is the
+// workspace it belongs to, "Default" when empty: static lists and
+// programs of a workspace take members only from its partitions.
+type Partition struct {
+	Name        string
+	Description string
+	Workspace   string
+}
+
 // Config configures a sandbox. Zero limits disable that limit; use
 // DefaultConfig for Marketo's documented values.
 type Config struct {
@@ -130,6 +139,24 @@ type Config struct {
 
 	// CustomFields are added to the standard lead fields.
 	CustomFields []FieldDef
+
+	// Partitions are lead partitions besides Default (id 1, in workspace
+	// Default), numbered 2, 3, … in this order. They are read once, by
+	// NewServer or NewHandler: a Configure does not add or remove any. A
+	// name used twice, "Default" or more than 254 partitions are ignored.
+	Partitions []Partition
+	// DeniedPartitions names partitions the API user's role has no access
+	// to ("Default" among them makes partitionName required: 1009). Leads
+	// in them are invisible to lookups, lists and programs, and a call
+	// that would write to one is skipped with 1008.
+	DeniedPartitions []string
+	// DedupeWithinPartition stands for an instance whose dedupe rules
+	// include the partition (leads.md: "To use partitionName as additional
+	// deduplication criteria, include it in the source type for custom
+	// dedupe rules"): createOnly and createOrUpdate then match only leads
+	// of the target partition, so one email can have a lead in each
+	// partition. Off, a match in another partition is skipped with 1010.
+	DedupeWithinPartition bool
 
 	// Injected trouble; see Faults.
 	Latency          time.Duration
@@ -219,9 +246,11 @@ func (c *Config) setFaults(f Faults) {
 // unsubscribedReason is a string of 2,000, leadScore an integer (not a
 // score) and acquisitionProgramId and contactCompany references, the
 // latter read-only. SOAP names of the references are guesses (PascalCase,
-// as for the other fields). No standard field is a percent, score or
-// formula, nor CRM-managed in an instance without a CRM; declare those in
-// Config.CustomFields.
+// as for the other fields). leadPartitionId is leads.md's "Partitions
+// through the leadPartitionId field on the lead record", a read-only
+// integer (its SOAP name a guess too). No standard field is a percent,
+// score or formula, nor CRM-managed in an instance without a CRM; declare
+// those in Config.CustomFields.
 func StandardFields() []FieldDef {
 	s := func(soap, rest, display, typ string, length int) FieldDef {
 		return FieldDef{SOAPName: soap, RESTName: rest, DisplayName: display, DataType: typ, Length: length}
@@ -256,6 +285,9 @@ func StandardFields() []FieldDef {
 		s("LeadScore", "leadScore", "Lead Score", TypeInteger, 0),
 		s("AcquisitionProgramId", "acquisitionProgramId", "Acquisition Program", TypeReference, 0),
 		{SOAPName: "ContactCompany", RESTName: "contactCompany", DisplayName: "Contact Company", DataType: TypeReference, ReadOnly: true},
+		// Read-only: a lead changes partition through Update Lead
+		// Partition, which the sandbox does not emulate.
+		{SOAPName: "LeadPartitionId", RESTName: "leadPartitionId", DisplayName: "Lead Partition Id", DataType: TypeInteger, ReadOnly: true},
 		{SOAPName: "CreatedAt", RESTName: "createdAt", DisplayName: "Created At", DataType: TypeDateTime, ReadOnly: true},
 		{SOAPName: "UpdatedAt", RESTName: "updatedAt", DisplayName: "Updated At", DataType: TypeDateTime, ReadOnly: true},
 	}

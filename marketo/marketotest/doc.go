@@ -1,7 +1,8 @@
 // Package marketotest is a local Marketo: a real HTTP server speaking the
 // SOAP syncMultipleLeads call, the REST Sync Leads, Get Leads by Filter
-// Type, Describe Lead and Get Daily Usage calls and the Bulk Lead Import
-// over one lead store, with Marketo's authentication, limits, field types
+// Type, Describe Lead and Get Daily Usage calls, static lists and their
+// members, programs with member statuses, lead partitions and the Bulk
+// Lead Import over one lead store, with Marketo's authentication, limits, field types
 // and faults, plus injected trouble (latency, 5xx, dropped connections,
 // malformed and slow bodies) and a simulated other integration sharing
 // the instance's limits. A million stored leads take about 230 MB of
@@ -29,7 +30,25 @@
 //	GET  <url>/bulk/v1/leads/batch/{batchId}.json            Get Import Lead Status
 //	GET  <url>/bulk/v1/leads/batch/{batchId}/failures.json   Get Import Lead Failures
 //	GET  <url>/bulk/v1/leads/batch/{batchId}/warnings.json   Get Import Lead Warnings
-//	GET  <url>/sandbox/leads, <url>/sandbox/stats   inspection (JSON)
+//	GET  <url>/rest/v1/leads/partitions.json  Get Lead Partitions
+//	GET  <url>/rest/v1/lists.json[?id=…&name=…&programName=…&workspaceName=…]   Get Lists
+//	POST <url>/rest/v1/lists.json             the same, _method=GET and the query in a form body
+//	GET  <url>/rest/v1/lists/{listId}.json    Get List by Id
+//	POST <url>/rest/v1/lists/{listId}/leads.json    Add to List ({"input":[{"id":…}]} or ?id=…)
+//	DELETE <url>/rest/v1/lists/{listId}/leads.json  Remove from List (also POST ?_method=DELETE)
+//	GET  <url>/rest/v1/lists/{listId}/leads.json    Get Leads by List Id (also /rest/v1/list/{listId}/leads.json,
+//	                                          and either as POST with _method=GET)
+//	GET  <url>/rest/v1/lists/{listId}/leads/ismember.json?id=…   Member of List
+//	POST <url>/rest/v1/programs/{programId}/members/status.json  Sync Program Member Status
+//	GET  <url>/rest/v1/programs/{programId}/members.json?filterType=…   Get Program Members
+//	GET  <url>/rest/v1/programs/members/describe.json   Describe Program Member
+//	GET|POST <url>/rest/asset/v1/staticLists.json     Get Static Lists, Create Static List
+//	GET  <url>/rest/asset/v1/staticList/{id}.json, …/staticList/byName.json?name=…
+//	GET  <url>/rest/asset/v1/folders.json, …/folder/byName.json?name=…, …/folder/{id}.json?type=…
+//	GET|POST <url>/rest/asset/v1/programs.json        Get Programs, Create Program
+//	GET  <url>/rest/asset/v1/program/{id}.json, …/program/byName.json?name=…
+//	GET  <url>/rest/asset/v1/channels.json, …/channel/byName.json?name=…
+//	GET  <url>/sandbox/leads, …/lists, …/programs, …/partitions, …/stats   inspection (JSON)
 //
 // # What the sandbox decides where Marketo's documentation is silent
 //
@@ -213,10 +232,17 @@
 //     the docs' curl example; missing is 1002, another value 1003.
 //     lookupField defaults to email; unknown 1006, unsearchable 1011 (the
 //     searchable fields are Sync Leads': email, id, custom fields marked
-//     Searchable). listId must be a whole number (1001) and does nothing
-//     else: the sandbox has no static lists, so no membership is added and
-//     1019 "Import in progress" is not emulated. partitionName is accepted and ignored (no
-//     partitions). No file part is 1002, a body that is not
+//     Searchable). listId must be a whole number (1001) naming a static
+//     list (1013 "Static list not found" otherwise, the answer Segment's
+//     tests expect); while another job for the same list is Queued or
+//     Importing the upload is 1019 "Import in progress". A row applied
+//     (created or updated, with or without a warning) makes its lead a
+//     member of the list, as the row is applied, if the lead's partition is
+//     in the list's workspace. partitionName is resolved at upload as Sync
+//     Leads resolves it (1008 call-level for an unknown or denied one,
+//     1009 without one when Default is denied, unless lookupField is id,
+//     which creates nothing); rows then follow createOrUpdate's partition
+//     rules, a refused row failing with 1008's or 1010's message. No file part is 1002, a body that is not
 //     multipart/form-data 612, a blank file 1003 "Empty File" (the answer
 //     rudder-transformer recorded). The answer is {batchId, importId,
 //     status "Queued"}; batchIds count up from 3401, importId is the same
@@ -283,4 +309,152 @@
 //     empty email column; with no rows the file is the header alone.
 //   - The program member import (/bulk/v1/program/…) and bulk exports are
 //     not emulated (610).
+//
+// # Static lists, programs and partitions
+//
+// Answers have the shapes of Adobe's examples (static-lists.md,
+// list-membership.md, programs.md, program-members.md, channels.md) and of
+// live answers recorded in node-marketo-rest's fixtures and in grouparoo's
+// Marketo test fixtures (2021: Create Static List, Add to List, Remove
+// from List, Get Leads by List Id, Get Folder by Name). Where they are
+// silent:
+//
+//   - Every sandbox starts with the Default partition (id 1, "Initial
+//     system lead partition"), the workspace Default, folders Lead
+//     Database › Default (id 5, a Zone) › Group Lists (12, type List, as
+//     recorded) and Marketing Activities › Default (15) › Webinars (16, a
+//     Marketing Folder), the list "Newsletter Subscribers" (SeedListID,
+//     6001) in Group Lists, the Event program "2026 Product Webinar"
+//     (SeedProgramID, 7001) in Webinars with the list "Webinar Invitees"
+//     (6002) inside it, all empty, and four channels: Blog (3) and Online
+//     Advertising (4) as channels.md gives them, Email Blast (1: Not in
+//     Program 0, Member 10, Engaged 20 success) and Webinar (5, event: Not
+//     in Program 0, Invited 10, Registered 20, No Show 30, Attended 30
+//     success, Attended On-demand 40 success). Another workspace (named
+//     by a partition) gets its own Lead Database root, Group Lists and
+//     Marketing Activities root. List ids count from 6001 and program ids
+//     from 7001, away from lead ids, so a client that mixes them up is
+//     answered "not found". Folders cannot be created or changed, and
+//     nothing can be deleted.
+//   - Lead Database list calls answer an unknown list with 1013 "Static
+//     list not found" and an unknown program with 1013 "Program not
+//     found" (error-codes.md: "Get object (list, campaign) by id returns
+//     this error code"), call-level. A path id that is not a number is
+//     1001. Asset API calls that find nothing answer success with the
+//     warning "No assets found for the given search criteria." and no
+//     result, as recorded; their errors and warnings arrays are always
+//     there. Missing required Asset parameters are 701 "… cannot be
+//     blank", unreadable dates 704; as 6xx and 7xx answers these do not
+//     count against the limits.
+//   - Get Lists filters combine (a list must match every filter given,
+//     any value of each), values comma-separated or repeated, names
+//     matched exactly, by ascending id, pages of batchSize (1 to 300,
+//     default 300) with moreResult and nextPageToken. The POST form reads
+//     _method=GET from the URL or from the form body: node-marketo-rest
+//     sends it in the body and a live instance answered that.
+//   - Add to List, Remove from List and Member of List take the lead ids
+//     from a JSON body {"input":[{"id":N}]} (numbers or strings of
+//     digits), or else from id query parameters, repeated or
+//     comma-separated; none is 1002, more than 300 1003, a body that is
+//     not JSON 612, broken JSON 609. Adding a member again answers
+//     "added", as recorded; removing a non-member is 1015 "Lead not in
+//     list", as recorded. A lead no lead has, one in a partition the API
+//     user may not see, and one whose partition is outside the list's
+//     workspace are skipped with 1004 "Lead not found" (the last as a
+//     community write-up describes it). Memberships do not change a
+//     list's updatedAt. A POST to lists/{id}/leads.json counts as Get
+//     Leads by List Id ("REST list leads via POST" in Stats) when its URL
+//     says _method=GET or its body is a form that is not empty, as Remove
+//     from List with _method=DELETE, and as Add to List otherwise.
+//   - All these calls take a token, share the concurrency, rate and
+//     quota with every other call and suffer the same injected trouble.
+//     Stats counts them as "REST lists.json", "REST lists/{id}.json",
+//     "REST add to list", "REST remove from list", "REST ismember.json",
+//     "REST list leads", "REST partitions.json", "REST program members
+//     status", "REST program members", "REST program members describe",
+//     the Asset API's as "REST asset staticLists.json", "REST asset create
+//     static list", "REST asset folders.json" and so on (the path after
+//     /rest/asset/v1/, or "create …"), a Get sent as POST with " via
+//     POST" after its name.
+//   - Get Leads by List Id gives members by ascending id with the fields
+//     and value types of Get Leads by Filter Type (id always; without
+//     fields the six defaults), pages of 1 to 300 (default 300); a page
+//     with more after it has a nextPageToken, which holds the last id
+//     given (so members added or removed between pages shift nothing),
+//     and, as in the docs' example, no moreResult.
+//   - Create Static List reads name and folder from a form body or the
+//     query string (Segment's integration sends them there), folder as
+//     {"id":N,"type":"Folder"|"Program"} or a bare folder id (also
+//     Segment's). A list goes in a folder of type List or in a program
+//     (then it has the program's programName), in its workspace; another
+//     folder is 711 "Incompatible Folder Type", an unknown one 710 "Parent
+//     Folder Not Found". Names are unique in any case: a taken one is 709
+//     "Static List with the same name already exists" (the answer
+//     Segment's tests expect). By Name matches exactly. Get Static Lists
+//     with folder gives the lists directly in it.
+//   - Get Folders without root gives each workspace's roots (level 1) and
+//     what is below them down to maxDepth (default 2); with root, root
+//     (level 0) and maxDepth levels below it. Programs are in the tree as
+//     folders of type Program, with the folderType of their program type
+//     (Marketing Event for an Event). Folder names need not be unique,
+//     as recorded; By Name gives every match.
+//   - Programs: Create Program takes name, folder (under Marketing
+//     Activities), type (Default, Event, Event with Webinar, answered as
+//     Event, Engagement, Email) and a channel that applies to the type
+//     (709 otherwise, and for a taken name); tags and costs are not kept
+//     and answer null. Browse filterType is id, programId, folderId or
+//     workspace.
+//   - Sync Program Member Status: an unknown statusName fails the call
+//     with 1025 "Program status not found" (one status is given for the
+//     whole call); a status matches by exact name. Per lead: not yet a
+//     member, "created"; a member moves to a status of a higher step, or
+//     to another status of the same step (Adobe's "Create a Program
+//     Channel": equal steps are "intended to switch back and forth"),
+//     "updated"; the status it has or a lower step is 1037 "Lead skipped
+//     because it is already in or past this status", and so is "Not in
+//     Program" (step 0), which would take a lead out; 1004 as for lists
+//     (the program's workspace). A skipped record has seq and reasons but
+//     no leadId, as in the docs' example. reachedSuccess, once true,
+//     stays true. acquiredBy is always false: leads reach programs here
+//     only after something else created them.
+//   - Get Program Members: filterType leadId, statusName (exact names),
+//     reachedSuccess (true/false) or updatedAt (startAt, endAt, at most
+//     seven days apart); a describe field that is not searchable is 1011,
+//     another name 1003; an unknown name in fields 1006. Members come by
+//     ascending leadId with seq (the place in the page), leadId (always)
+//     and the fields; moreResult is always there. Fields the sandbox does
+//     not keep are null (likelihoods, nurture cadence, track, waitlist
+//     priority, status reason), isExhausted false. A POST to members.json
+//     without _method=GET (Sync Program Member Data) is not emulated
+//     (610), nor Delete Program Members, the program member schema calls,
+//     Update/Delete/Clone/Approve of assets, or Update Lead Partition.
+//   - Partitions (Config.Partitions, `--partition NAME[:WORKSPACE]`),
+//     numbered from 2 after Default, each in a workspace (Default unless
+//     given). Config.DeniedPartitions (`--deny-partition`) are those the
+//     API user's role cannot reach: Get Lead Partitions leaves them out,
+//     and their leads are left out of Get Leads by Filter Type, list and
+//     program answers. leadPartitionId is a read-only integer field of
+//     every lead (1 for Default), readable like any field.
+//   - Sync Leads with partitionName and an action other than createOnly
+//     or createOrUpdate is call-level 1003 (leads.md: partitionName
+//     "works only when action is createOnly or createOrUpdate"). Without
+//     partitionName new leads go to Default; when Default is denied,
+//     every record that could create is skipped with 1009 "Partition name
+//     must be specified". An unknown or denied partitionName skips every
+//     record of createOnly or createOrUpdate with 1008 "Access denied to
+//     partition '…'" (to the API user a partition it cannot see does not
+//     exist). Keys are matched across partitions by default, as leads.md
+//     implies ("To use partitionName as additional deduplication
+//     criteria, include it in the source type for custom dedupe rules"):
+//     a match in a denied partition is 1008 with that partition's name,
+//     for any action (error-codes.md: "does not have access to a
+//     workspace with the partition where the record exists"); a
+//     createOrUpdate whose match is in another partition than its own is
+//     1010 "Partition update not allowed" ("The specified record already
+//     exists in a separate lead partition"); createOnly is 1005 as ever;
+//     updateOnly updates a lead of any partition the user may access.
+//     With Config.DedupeWithinPartition (`--dedupe-within-partition`)
+//     createOnly and createOrUpdate match only leads of their partition,
+//     so the same email can have a lead in each. SOAP ignores partitions:
+//     its leads go to Default, and it matches leads of every partition.
 package marketotest

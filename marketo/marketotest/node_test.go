@@ -122,6 +122,34 @@ type nodeAnswers struct {
 			} `json:"reasons"`
 		} `json:"result"`
 	} `json:"sync"`
+	Lists struct {
+		Success bool `json:"success"`
+		Result  []struct {
+			ID            int    `json:"id"`
+			Name          string `json:"name"`
+			WorkspaceName string `json:"workspaceName"`
+			CreatedAt     string `json:"createdAt"`
+			UpdatedAt     string `json:"updatedAt"`
+		} `json:"result"`
+	} `json:"lists"`
+	Add struct {
+		Success bool `json:"success"`
+		Result  []struct {
+			ID      int             `json:"id"`
+			Status  string          `json:"status"`
+			Reasons json.RawMessage `json:"reasons"`
+		} `json:"result"`
+	} `json:"add"`
+	Members struct {
+		Success       bool   `json:"success"`
+		NextPageToken string `json:"nextPageToken"`
+		Result        []struct {
+			ID        int     `json:"id"`
+			Email     string  `json:"email"`
+			FirstName *string `json:"firstName"`
+			UpdatedAt string  `json:"updatedAt"`
+		} `json:"result"`
+	} `json:"members"`
 	Find struct {
 		Success    bool `json:"success"`
 		MoreResult bool `json:"moreResult"`
@@ -147,9 +175,10 @@ type nodeAnswers struct {
 // sandbox. The marketo client and the sandbox were written together, so a
 // misreading of Marketo's docs shared by both passes every other test;
 // node-marketo-rest was written by people who only had Marketo to test
-// against. It authenticates, syncs leads by email, looks them up with Get
-// Leads by Filter Type and describes the lead fields, and its answers are
-// checked against the sandbox's own store.
+// against. It authenticates, syncs leads by email, finds the seeded static
+// list by name, adds the leads to it and reads its members, looks the
+// leads up with Get Leads by Filter Type and describes the lead fields,
+// and its answers are checked against the sandbox's own store.
 func TestNodeMarketoRest(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -173,7 +202,7 @@ func TestNodeMarketoRest(t *testing.T) {
 		spec, err := json.Marshal(map[string]any{
 			"endpoint": srv.RESTBaseURL(), "identity": srv.IdentityURL(),
 			"clientId": DefaultClientID, "clientSecret": DefaultClientSecret,
-			"leads": leads, "find": find,
+			"leads": leads, "find": find, "listName": "Newsletter Subscribers",
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -243,6 +272,44 @@ func TestNodeMarketoRest(t *testing.T) {
 			}
 		}
 
+		// The list is the seeded one, found by name with the POST form the
+		// library sends; adding members that are already there (the second
+		// round) answers "added" again, as a live instance did in
+		// grouparoo's recording.
+		if !a.Lists.Success || len(a.Lists.Result) != 1 {
+			t.Fatalf("round %s: list.find answered %+v", round.status, a.Lists)
+		}
+		if l := a.Lists.Result[0]; l.ID != SeedListID || l.Name != "Newsletter Subscribers" || l.WorkspaceName != "Default" ||
+			l.CreatedAt != srv.Lists()[0].CreatedAt.Format(time.RFC3339) || l.UpdatedAt == "" {
+			t.Errorf("round %s: list.find found %+v, want the seeded list %d in workspace Default", round.status, l, SeedListID)
+		}
+		if !a.Add.Success || len(a.Add.Result) != len(emails) {
+			t.Fatalf("round %s: addLeadsToList answered %+v", round.status, a.Add)
+		}
+		for i, r := range a.Add.Result {
+			if id := stored[emails[i]].ID; r.ID != id || r.Status != "added" || r.Reasons != nil {
+				t.Errorf("round %s: addLeadsToList record %d = %+v, want lead %d added", round.status, i, r, id)
+			}
+		}
+		var wantMembers []int
+		for _, e := range emails {
+			wantMembers = append(wantMembers, stored[e].ID)
+		}
+		slices.Sort(wantMembers)
+		if got := srv.Lists()[0].Members; !slices.Equal(got, wantMembers) {
+			t.Errorf("round %s: the sandbox's list holds %v, want %v", round.status, got, wantMembers)
+		}
+		if !a.Members.Success || a.Members.NextPageToken != "" || len(a.Members.Result) != len(emails) {
+			t.Fatalf("round %s: getLeads answered %+v", round.status, a.Members)
+		}
+		for i, m := range a.Members.Result {
+			l, ok := stored[m.Email]
+			if !ok || m.ID != wantMembers[i] || m.ID != l.ID || m.FirstName == nil || *m.FirstName != l.Fields["FirstName"] ||
+				m.UpdatedAt != l.UpdatedAt.Format(time.RFC3339) {
+				t.Errorf("round %s: getLeads member %d = %+v, want lead %d (%+v), by ascending id", round.status, i, m, wantMembers[i], l)
+			}
+		}
+
 		if !a.Find.Success || a.Find.MoreResult {
 			t.Fatalf("round %s: Get Leads by Filter Type answered %+v", round.status, a.Find)
 		}
@@ -294,12 +361,13 @@ func TestNodeMarketoRest(t *testing.T) {
 	// The script lets the library retry once, so a first answer the
 	// library refused could hide behind a good second one; the sandbox
 	// saw every attempt. The find must have been the GET form, which is
-	// what the library sends.
+	// what the library sends, the list calls the POST forms it sends.
 	st := srv.Stats()
 	if len(st.Faults) != 0 {
 		t.Errorf("the sandbox answered faults %v to node-marketo-rest", st.Faults)
 	}
-	want := map[string]int{"REST token": 2, "REST leads.json": 2, "REST getLeadsByFilter": 2, "REST describe.json": 2}
+	want := map[string]int{"REST token": 2, "REST leads.json": 2, "REST getLeadsByFilter": 2, "REST describe.json": 2,
+		"REST lists.json via POST": 2, "REST add to list": 2, "REST list leads via POST": 2}
 	for op, n := range want {
 		if st.Calls[op] != n {
 			t.Errorf("the sandbox counted %d %q calls, want %d (one per run); all calls: %v", st.Calls[op], op, n, st.Calls)

@@ -187,10 +187,10 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method == http.MethodGet && r.URL.Query().Has("filterType"):
 			op = "getLeadsByFilter"
-			handle = func() reply { return s.findLeadsREST(r, fs, r.URL.Query()) }
+			handle = func() reply { return s.findLeadsREST(r, cfg, fs, r.URL.Query()) }
 		case r.Method == http.MethodPost && r.URL.Query().Get("_method") == "GET":
 			op = "getLeadsByFilter via POST"
-			handle = func() reply { return s.findLeadsFormREST(r, fs) }
+			handle = func() reply { return s.findLeadsFormREST(r, cfg, fs) }
 		case r.Method == http.MethodPost:
 			op = "leads.json"
 			handle = func() reply { return s.syncLeadsREST(r, cfg, fs) }
@@ -210,8 +210,11 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 		op = "usage.json"
 		handle = func() reply { return s.usageREST(r, cfg) }
 	default:
-		op = "unknown"
-		handle = func() reply { return s.restFail(610, "Requested resource not found") }
+		var ok bool
+		if op, handle, ok = s.catalogCall(r, cfg, fs); !ok {
+			op = "unknown"
+			handle = func() reply { return s.restFail(610, "Requested resource not found") }
+		}
 	}
 	s.serveRESTCall(w, r, cfg, "REST "+op, maxRESTBody, handle)
 }
@@ -348,6 +351,13 @@ func (s *Server) syncLeadsREST(r *http.Request, cfg Config, fs *fieldSet) reply 
 	case lookup.RESTName == "id" && req.Action != "updateOnly":
 		return s.restFail(1003, "Invalid data: lookupField 'id' is only allowed with action 'updateOnly'")
 	}
+	// leads.md: "The optional partitionName parameter works only when
+	// action is createOnly or createOrUpdate".
+	upsert := req.Action == "createOnly" || req.Action == "createOrUpdate"
+	if req.PartitionName != "" && !upsert {
+		return s.restFail(1003, fmt.Sprintf("Invalid data: partitionName is only allowed with action 'createOnly' or 'createOrUpdate', not '%s'", req.Action))
+	}
+	plan := s.planPartitions(cfg, req.PartitionName, upsert)
 	if req.Input == nil {
 		return s.restFail(701, "input cannot be blank")
 	}
@@ -374,7 +384,7 @@ func (s *Server) syncLeadsREST(r *http.Request, cfg Config, fs *fieldSet) reply 
 		return rep
 	}
 	for i, raw := range req.Input {
-		results[i] = s.syncRecordREST(raw, req.Action, lookup, fs, now, unseen)
+		results[i] = s.syncRecordREST(raw, req.Action, lookup, fs, now, unseen, plan)
 		switch results[i].Status {
 		case "created":
 			created++
@@ -424,8 +434,10 @@ func restValue(raw json.RawMessage) (string, bool) {
 }
 
 // syncRecordREST applies one input record; the caller holds the store lock.
-// Leads in unseen are not matched (see [store.lockForUpsert]).
-func (s *Server) syncRecordREST(raw json.RawMessage, action string, lookup *FieldDef, fs *fieldSet, now time.Time, unseen idRange) restResult {
+// Leads in unseen are not matched (see [store.lockForUpsert]); plan says
+// which partition new leads go to and which matched leads may be written
+// (see [partitionPlan]).
+func (s *Server) syncRecordREST(raw json.RawMessage, action string, lookup *FieldDef, fs *fieldSet, now time.Time, unseen idRange, plan partitionPlan) restResult {
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil || members == nil {
 		return skipped("1003", "Invalid data: a record must be a JSON object")
@@ -467,9 +479,12 @@ func (s *Server) syncRecordREST(raw json.RawMessage, action string, lookup *Fiel
 	}
 
 	st := s.store
+	if action != "updateOnly" && plan.target < 0 {
+		return skipped(plan.refuse.Code, plan.refuse.Message)
+	}
 	var matches []int
 	if hasKey {
-		matches = unseen.without(st.findField(lookup, keyValue))
+		matches = plan.candidates(st, unseen.without(st.findField(lookup, keyValue)))
 	}
 	var l *lead
 	status := "updated"
@@ -484,17 +499,25 @@ func (s *Server) syncRecordREST(raw json.RawMessage, action string, lookup *Fiel
 				return skipped("1004", "Lead not found")
 			}
 		case 1:
+			if why, ok := s.refusal(plan, st, matches[0]); !ok {
+				return skipped(why.Code, why.Message)
+			}
 			l = st.lead(matches[0])
 		default:
 			return skipped("1007", "Multiple leads match the lookup criteria")
 		}
 	case "createOnly":
+		if len(matches) == 1 && plan.denied[st.partition(matches[0])] {
+			why, _ := s.refusal(plan, st, matches[0])
+			return skipped(why.Code, why.Message)
+		}
 		if len(matches) > 0 {
 			return skipped("1005", "Lead already exists")
 		}
 	}
 	if l == nil {
 		l = st.create(now)
+		st.setPartition(l.id, plan.target)
 		status = "created"
 	}
 	values := changes[:0]
@@ -590,7 +613,7 @@ var defaultFindFields = []string{"id", "email", "updatedAt", "createdAt", "first
 // findLeadsFormREST is Get Leads by Filter Type sent as POST with
 // _method=GET: the query string travels as a form body, the only place the
 // sandbox reads it from, since that is where Marketo says to put it.
-func (s *Server) findLeadsFormREST(r *http.Request, fs *fieldSet) reply {
+func (s *Server) findLeadsFormREST(r *http.Request, cfg Config, fs *fieldSet) reply {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
 		return s.restFail(612, "Invalid Content Type")
 	}
@@ -602,13 +625,13 @@ func (s *Server) findLeadsFormREST(r *http.Request, fs *fieldSet) reply {
 	if err != nil {
 		return s.restFail(1003, "Invalid data: the form body is not URL-encoded")
 	}
-	return s.findLeadsREST(r, fs, q)
+	return s.findLeadsREST(r, cfg, fs, q)
 }
 
 // findLeadsREST answers Get Leads by Filter Type from the query q. Leads
 // come back by ascending id, so a page token can be an offset: new leads
 // get higher ids and nothing is deleted, so earlier pages stay put.
-func (s *Server) findLeadsREST(r *http.Request, fs *fieldSet, q url.Values) reply {
+func (s *Server) findLeadsREST(r *http.Request, cfg Config, fs *fieldSet, q url.Values) reply {
 	filterType := q.Get("filterType")
 	if filterType == "" {
 		return s.restFail(1002, "Missing value for the required parameter 'filterType'")
@@ -654,6 +677,7 @@ func (s *Server) findLeadsREST(r *http.Request, fs *fieldSet, q url.Values) repl
 		}
 	}
 
+	denied := s.deniedPartitions(cfg)
 	st := s.store
 	st.mu.Lock()
 	seen := map[int]bool{}
@@ -664,7 +688,8 @@ func (s *Server) findLeadsREST(r *http.Request, fs *fieldSet, q url.Values) repl
 			v = norm
 		}
 		for _, id := range st.findField(by, v) {
-			if !seen[id] {
+			// The API user sees no lead of a partition it may not access.
+			if !seen[id] && visible(st, denied, id) {
 				seen[id] = true
 				ids = append(ids, id)
 			}
@@ -725,6 +750,8 @@ func findValue(st *store, l *lead, f *FieldDef) any {
 		return time.Unix(0, l.created).UTC().Format("2006-01-02T15:04:05Z")
 	case "UpdatedAt":
 		return time.Unix(0, l.updated).UTC().Format("2006-01-02T15:04:05Z")
+	case "LeadPartitionId":
+		return st.partition(l.id) + 1
 	}
 	v, ok := st.value(l, f.SOAPName)
 	switch {

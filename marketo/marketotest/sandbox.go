@@ -51,6 +51,21 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	})
+	fl.Func("partition", "add a lead partition, NAME or NAME:WORKSPACE (workspace Default when not given; repeatable); Default (id 1) is always there", func(v string) error {
+		p, err := parsePartitionFlag(v)
+		if err == nil {
+			cfg.Partitions = append(cfg.Partitions, p)
+		}
+		return err
+	})
+	fl.Func("deny-partition", "name a partition the API user has no access to (1008; Default makes partitionName required: 1009; repeatable)", func(v string) error {
+		if strings.TrimSpace(v) == "" {
+			return fmt.Errorf("--deny-partition wants a partition name")
+		}
+		cfg.DeniedPartitions = append(cfg.DeniedPartitions, strings.TrimSpace(v))
+		return nil
+	})
+	fl.BoolVar(&cfg.DedupeWithinPartition, "dedupe-within-partition", false, "match createOnly and createOrUpdate keys only within the target partition, as custom dedupe rules with the partition do (default: a match in another partition is skipped with 1010)")
 	if err := fl.Parse(args); err != nil {
 		return fmt.Errorf("sandbox: %w", err)
 	}
@@ -70,6 +85,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if cfg.BulkImportDelay < 0 || cfg.BulkRowTime < 0 {
 		return fmt.Errorf("sandbox: --bulk-delay and --bulk-row-time must not be negative")
+	}
+	if err := checkPartitions(cfg); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
 	}
 	if *noLimits {
 		cfg.RateLimit, cfg.MaxConcurrent, cfg.DailyQuota = 0, 0, 0
@@ -99,12 +117,15 @@ Client ID:      %s
 Client secret:  %s
 
 Stored leads:   %s/sandbox/leads
+Static lists:   %s/sandbox/lists
+Programs:       %s/sandbox/programs
+Partitions:     %s/sandbox/partitions
 Statistics:     %s/sandbox/stats
 
 Limits: %s. Press Ctrl+C to stop.
 `, srv.SOAPEndpoint(), srv.SOAPEndpoint(), cfg.UserID, cfg.EncryptionKey,
 		srv.RESTBaseURL(), srv.BulkBaseURL(), srv.RESTBaseURL(), srv.IdentityURL(), cfg.ClientID, cfg.ClientSecret,
-		srv.URL, srv.URL, describeLimits(cfg))
+		srv.URL, srv.URL, srv.URL, srv.URL, srv.URL, describeLimits(cfg))
 
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
@@ -136,6 +157,38 @@ func parseFieldFlag(v string) (FieldDef, error) {
 		return FieldDef{}, fmt.Errorf("--field wants NAME:TYPE, such as lastEventAt:datetime, with a type Marketo's describe2 names (string, text, integer, float, currency, percent, score, boolean, date, datetime, email, phone, url, reference, formula); got %q", v)
 	}
 	return FieldDef{SOAPName: strings.ToUpper(name[:1]) + name[1:], RESTName: name, DisplayName: name, DataType: typ, Custom: true}, nil
+}
+
+// parsePartitionFlag reads --partition NAME or NAME:WORKSPACE.
+func parsePartitionFlag(v string) (Partition, error) {
+	name, ws, _ := strings.Cut(v, ":")
+	name, ws = strings.TrimSpace(name), strings.TrimSpace(ws)
+	if name == "" || name == "Default" {
+		return Partition{}, fmt.Errorf("--partition wants NAME or NAME:WORKSPACE with a name other than Default; got %q", v)
+	}
+	return Partition{Name: name, Workspace: ws}, nil
+}
+
+// checkPartitions refuses a partition given twice and a denied partition
+// the sandbox does not have: the first is ignored by NewHandler, the
+// second would deny nothing, neither what the user meant.
+func checkPartitions(cfg Config) error {
+	known := map[string]bool{"Default": true}
+	for _, p := range cfg.Partitions {
+		if known[p.Name] {
+			return fmt.Errorf("--partition %s is given twice", p.Name)
+		}
+		known[p.Name] = true
+	}
+	if len(known) > 255 {
+		return fmt.Errorf("at most 254 --partition flags are allowed")
+	}
+	for _, d := range cfg.DeniedPartitions {
+		if !known[d] {
+			return fmt.Errorf("--deny-partition %s names no partition (add it with --partition)", d)
+		}
+	}
+	return nil
 }
 
 // checkOtherIntegration refuses a simulated other integration that would

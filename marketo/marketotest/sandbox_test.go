@@ -87,7 +87,9 @@ func TestMainServesUntilCancelled(t *testing.T) {
 
 func TestMainRejectsBadFlags(t *testing.T) {
 	for _, args := range [][]string{{"--drop", "1.5"}, {"--nonsense"}, {"extra"}, {"--addr", "256.0.0.1:1"},
-		{"--field", "lastEventAt"}, {"--field", "lastEventAt:moment"}, {"--field", ":datetime"}, {"--field", "a,b:string"}} {
+		{"--field", "lastEventAt"}, {"--field", "lastEventAt:moment"}, {"--field", ":datetime"}, {"--field", "a,b:string"},
+		{"--partition", "Default"}, {"--partition", ""}, {"--partition", ":Asia"}, {"--partition", "EMEA", "--partition", "EMEA"},
+		{"--deny-partition", "Nope"}, {"--deny-partition", " "}} {
 		var out, errOut strings.Builder
 		if err := Main(context.Background(), args, &out, &errOut); err == nil {
 			t.Errorf("Main(%q) succeeded", args)

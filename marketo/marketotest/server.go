@@ -27,13 +27,16 @@ type Server struct {
 	cfg    Config
 	fields *fieldSet
 
-	store   *store
-	bulk    *bulkQueue
-	lim     *limiter
-	rec     *recorder
-	tokens  *tokenStore
-	clock   func() time.Time
-	started time.Time
+	store *store
+	// partitions are the lead partitions, Default first; fixed at
+	// creation (Config.Partitions), so they are read without a lock.
+	partitions []partition
+	bulk       *bulkQueue
+	lim        *limiter
+	rec        *recorder
+	tokens     *tokenStore
+	clock      func() time.Time
+	started    time.Time
 
 	rngMu sync.Mutex
 	rng   *rand.Rand
@@ -81,6 +84,8 @@ func NewHandler(cfg Config) *Server {
 		s.clock = time.Now
 	}
 	s.started = s.now()
+	s.partitions = newPartitions(cfg.Partitions)
+	s.store.cat = newCatalog(s.partitions, s.started)
 	s.lim = newLimiter(cfg, s.started)
 	s.bulk = newBulkQueue()
 	return s
@@ -210,6 +215,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.store.snapshot())
 	case p == "/sandbox/stats":
 		writeJSON(w, http.StatusOK, s.stats())
+	case p == "/sandbox/lists":
+		writeJSON(w, http.StatusOK, s.Lists())
+	case p == "/sandbox/programs":
+		writeJSON(w, http.StatusOK, s.Programs())
+	case p == "/sandbox/partitions":
+		writeJSON(w, http.StatusOK, s.Partitions())
 	case p == "/" || p == "/sandbox":
 		s.serveIndex(w, r)
 	default:
@@ -220,8 +231,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 	base := "http://" + r.Host
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "Leadsheet sandbox: a local Marketo.\n\nSOAP endpoint: %s%s\nWSDL:          %s%s?WSDL\nREST base URL: %s%s\nBulk base URL: %s%s\nIdentity URL:  %s%s\nStored leads:  %s/sandbox/leads\nStatistics:    %s/sandbox/stats\n",
-		base, SOAPPath, base, SOAPPath, base, RESTPath, base, BulkPath, base, IdentityPath, base, base)
+	fmt.Fprintf(w, "Leadsheet sandbox: a local Marketo.\n\nSOAP endpoint: %s%s\nWSDL:          %s%s?WSDL\nREST base URL: %s%s\nBulk base URL: %s%s\nIdentity URL:  %s%s\nStored leads:  %s/sandbox/leads\nStatic lists:  %s/sandbox/lists\nPrograms:      %s/sandbox/programs\nPartitions:    %s/sandbox/partitions\nStatistics:    %s/sandbox/stats\n",
+		base, SOAPPath, base, SOAPPath, base, RESTPath, base, BulkPath, base, IdentityPath, base, base, base, base, base)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -14,7 +14,8 @@ type Lead struct {
 	Email              string            `json:"email"`
 	ForeignSysPersonID string            `json:"foreignSysPersonId,omitempty"`
 	ForeignSysType     string            `json:"foreignSysType,omitempty"`
-	Fields             map[string]string `json:"fields"` // by SOAP name; Email, Id and timestamps are not repeated here
+	PartitionID        int               `json:"leadPartitionId"` // 1 is Default
+	Fields             map[string]string `json:"fields"`          // by SOAP name; Email, Id and timestamps are not repeated here
 	CreatedAt          time.Time         `json:"createdAt"`
 	UpdatedAt          time.Time         `json:"updatedAt"`
 }
@@ -120,6 +121,15 @@ type store struct {
 	// byField indexes searchable custom fields: SOAP name -> lower-cased
 	// normalised value -> ids.
 	byField map[string]*idIndex
+	// parts holds each lead's partition, as an index into the server's
+	// partitions (0 is Default), one byte a lead in chunks that parallel
+	// chunks: partitions are few, and a byte keeps the lead itself as
+	// small as it was.
+	parts [][]uint8
+	// cat is the instance's static lists and programs, with their
+	// members; it is guarded by mu too, so a bulk import adds the leads
+	// it writes to its list in the same step.
+	cat *catalog
 }
 
 // idIndex finds leads by a key. Most keys belong to one lead: the map one
@@ -294,15 +304,28 @@ func (st *store) lockForUpsert(ctx context.Context, race time.Duration) (idRange
 	return idRange{from, st.nextID}, true
 }
 
+// create adds a lead in the Default partition.
 func (st *store) create(now time.Time) *lead {
 	i := st.nextID - firstLeadID
 	if i%leadChunk == 0 {
 		st.chunks = append(st.chunks, make([]lead, 0, leadChunk))
+		st.parts = append(st.parts, make([]uint8, leadChunk))
 	}
 	c := &st.chunks[len(st.chunks)-1]
 	*c = append(*c, lead{id: st.nextID, created: now.UnixNano(), updated: now.UnixNano()})
 	st.nextID++
 	return &(*c)[len(*c)-1]
+}
+
+// partition is the index of the partition lead id is in.
+func (st *store) partition(id int) int {
+	i := id - firstLeadID
+	return int(st.parts[i/leadChunk][i%leadChunk])
+}
+
+func (st *store) setPartition(id, p int) {
+	i := id - firstLeadID
+	st.parts[i/leadChunk][i%leadChunk] = uint8(p)
 }
 
 func (st *store) setEmail(l *lead, email string) {
@@ -492,6 +515,7 @@ func (st *store) snapshotLead(l *lead) Lead {
 		Email:              l.email,
 		ForeignSysPersonID: l.fspi,
 		ForeignSysType:     l.fsType,
+		PartitionID:        st.partition(l.id) + 1,
 		Fields:             fields,
 		CreatedAt:          time.Unix(0, l.created).UTC(),
 		UpdatedAt:          time.Unix(0, l.updated).UTC(),

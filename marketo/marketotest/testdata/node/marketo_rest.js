@@ -3,10 +3,14 @@
 //   node marketo_rest.js NODE_MODULES_DIR < spec.json
 //
 // spec: {endpoint, identity, clientId, clientSecret,
-//        leads: [{email, firstName}], find: [email, ...]}
-// Prints {sync, find, describe} (the library's answers, untouched) as one
-// JSON line, or {error} and exits 1. The checks live in the Go test, which
-// can compare the answers with the sandbox's own store.
+//        leads: [{email, firstName}], find: [email, ...], listName}
+// Syncs the leads, finds the static list listName (list.find), adds the
+// synced leads to it (list.addLeadsToList), reads its members
+// (list.getLeads), looks the emails up (lead.find) and describes the lead
+// fields. Prints {sync, lists, add, members, find, describe} (the
+// library's answers, untouched) as one JSON line, or {error} and exits 1.
+// The checks live in the Go test, which can compare the answers with the
+// sandbox's own store.
 'use strict';
 
 var path = require('path');
@@ -46,6 +50,26 @@ readStdin().then(function (text) {
   return marketo.lead.createOrUpdate(spec.leads, { lookupField: 'email' })
     .then(function (data) {
       out.sync = data;
+      // The library sends this as a POST with _method=GET in the form
+      // body, not in the URL.
+      return marketo.list.find({ name: [spec.listName] });
+    })
+    .then(function (data) {
+      out.lists = data;
+      if (!data.result || data.result.length !== 1) {
+        throw new Error('list.find did not find exactly one list named ' + spec.listName);
+      }
+      var ids = out.sync.result.map(function (r) { return r.id; });
+      return marketo.list.addLeadsToList(data.result[0].id, ids);
+    })
+    .then(function (data) {
+      out.add = data;
+      // A POST to the older path list/{id}/leads.json, _method=GET and
+      // listId in the form body; no fields, so the defaults come back.
+      return marketo.list.getLeads(out.lists.result[0].id);
+    })
+    .then(function (data) {
+      out.members = data;
       // id is not asked for: Marketo returns it anyway, as the library's
       // recording of a live instance (fixtures/…/find-by-multiple-ids-and-
       // retrieve-a-subset-of-fields) shows, and so must the sandbox.
