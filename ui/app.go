@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -51,6 +52,10 @@ type Options struct {
 	// Do runs a function on the Fyne goroutine; nil means fyne.Do. Tests
 	// pass a function that runs it inline.
 	Do func(func())
+	// BulkPoll is the first wait before reading a Bulk Import job's
+	// status; 0 means run.DefaultBulkPollFirst (5 s, as Adobe asks). Tests
+	// shorten it for a sandbox that imports at once.
+	BulkPoll time.Duration
 	// KeepTheme leaves the app's theme alone (tests use Fyne's test
 	// theme); otherwise the window uses the default theme with readable
 	// status colours on light backgrounds.

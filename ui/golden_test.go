@@ -93,7 +93,7 @@ func TestStoppingSaysWhatHappensToCallsOnTheWire(t *testing.T) {
 }
 
 func TestResultsSummaryKeepsUnknownApart(t *testing.T) {
-	got := resultsSummary(viewmodel.SyncProgress{Totals: importer.Totals{Created: 2, NotSent: 1, Unknown: 3}})
+	got := resultsSummary(viewmodel.SyncProgress{Totals: importer.Totals{Created: 2, NotSent: 1, Unknown: 3}}, false)
 	if want := "2 created · 0 updated · 1 not sent · 3 to check in Marketo"; got != want {
 		t.Errorf("summary %q, want %q", got, want)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"leadsheet/importer"
 	"leadsheet/importer/fieldtype"
+	"leadsheet/importer/job"
 	"leadsheet/importer/mapping"
 	"leadsheet/marketo"
 	"leadsheet/ui/viewmodel"
@@ -42,14 +43,16 @@ type mapView struct {
 	onChange                                           func()
 
 	// The import's choices beyond the mapping: who may be changed, what
-	// blank cells do, whether values already in Marketo are kept, and how
-	// values are read (in a collapsible group).
-	mode, blanks, fill, dateOrder, zone *widget.Select
-	choicesNote                         *widget.Label
-	values                              *widget.Accordion
-	zones                               viewmodel.Zones
-	askClear                            *dialog.ConfirmDialog // the open clear-blanks question, if any
-	ticks                               []*widget.Check       // per column: shown for yes/no columns only
+	// blank cells do, whether values already in Marketo are kept, which
+	// API sends the rows (offered for large sheets only), and how values
+	// are read (in a collapsible group).
+	mode, blanks, fill, engine, dateOrder, zone *widget.Select
+	choicesNote, bulkLimits                     *widget.Label
+	engineRow                                   *fyne.Container
+	values                                      *widget.Accordion
+	zones                                       viewmodel.Zones
+	askClear                                    *dialog.ConfirmDialog // the open clear-blanks question, if any
+	ticks                                       []*widget.Check       // per column: shown for yes/no columns only
 }
 
 func newMapView(ui *App) *mapView {
@@ -125,6 +128,7 @@ func newMapView(ui *App) *mapView {
 		v.dedupWarn,
 		container.NewHBox(widget.NewLabel(viewmodel.CaptionMode), v.mode, widget.NewLabel("   "+viewmodel.CaptionBlanks), v.blanks),
 		container.NewHBox(widget.NewLabel(viewmodel.CaptionExisting), v.fill),
+		v.engineRow,
 		v.choicesNote,
 		v.values,
 		v.presetNote,
@@ -161,6 +165,20 @@ func (v *mapView) newChoices() {
 			v.changed()
 		}
 	})
+	v.engine = choiceSelect(viewmodel.EngineLabels, func(s string) {
+		if bulk := s == viewmodel.EngineBulk; v.model != nil && v.model.Bulk != bulk {
+			v.model.Bulk = bulk
+			v.changed()
+		}
+	})
+	// What Bulk Import gives up, in job's words, beside the choice that
+	// makes it.
+	v.bulkLimits = widget.NewLabel("")
+	v.bulkLimits.Importance = widget.LowImportance
+	v.bulkLimits.Wrapping = fyne.TextWrapWord
+	v.bulkLimits.Hide()
+	v.engineRow = container.NewVBox(container.NewHBox(widget.NewLabel(viewmodel.CaptionEngine), v.engine), v.bulkLimits)
+	v.engineRow.Hide()
 	v.dateOrder = choiceSelect(viewmodel.DateOrderLabels[:], func(s string) {
 		if o, ok := viewmodel.DateOrderOf(s); ok && v.model != nil && v.model.Values.DateOrder != o {
 			v.model.Values.DateOrder = o
@@ -234,7 +252,8 @@ func (v *mapView) chooseBlanks(s string) {
 
 // showChoices brings the choices in line with the model and the account:
 // what the account or dedup setting rules out is greyed out, unless it is
-// already chosen, so the operator can still take it back.
+// already chosen, so the operator can still take it back. "Send with" is
+// shown only where Bulk Import pays off, or once chosen.
 func (v *mapView) showChoices() {
 	m := v.model
 	api := ""
@@ -242,18 +261,44 @@ func (v *mapView) showChoices() {
 		api = c.acct.API
 	}
 	if m == nil {
-		for _, s := range []*widget.Select{v.mode, v.blanks, v.fill, v.dateOrder, v.zone} {
+		for _, s := range []*widget.Select{v.mode, v.blanks, v.fill, v.engine, v.dateOrder, v.zone} {
 			enable(s, false)
 		}
+		v.engineRow.Hide()
 		setShown(v.choicesNote, "")
 		return
 	}
-	enable(v.mode, viewmodel.ModeUsable(m.Dedup, api) || m.Mode != marketo.CreateOrUpdate)
-	enable(v.blanks, viewmodel.ClearUsable(api, m.FillEmpty) || m.ClearBlanks)
-	enable(v.fill, viewmodel.FillUsable(m.Dedup, api, m.ClearBlanks) || m.FillEmpty)
+	rows := 0
+	if f := v.ui.file.model; f != nil {
+		rows = f.DataRows
+	}
+	offered := viewmodel.BulkOffered(api, rows, m.Bulk)
+	enable(v.mode, viewmodel.ModeUsable(m.Dedup, api, m.Bulk) || m.Mode != marketo.CreateOrUpdate)
+	enable(v.blanks, viewmodel.ClearUsable(api, m.FillEmpty, m.Bulk) || m.ClearBlanks)
+	enable(v.fill, viewmodel.FillUsable(m.Dedup, api, m.ClearBlanks, m.Bulk) || m.FillEmpty)
+	enable(v.engine, viewmodel.BulkUsable(m.Dedup, m.Mode, m.ClearBlanks, m.FillEmpty) || m.Bulk)
 	enable(v.dateOrder, true)
 	enable(v.zone, true)
-	setShown(v.choicesNote, viewmodel.ChoicesNote(m.Dedup, api, m.ClearBlanks, m.FillEmpty))
+	if offered != v.engineRow.Visible() {
+		if offered {
+			v.engineRow.Show()
+		} else {
+			v.engineRow.Hide()
+		}
+	}
+	limits := ""
+	if m.Bulk {
+		limits = job.BulkLimits
+	}
+	setShown(v.bulkLimits, limits)
+	var notes []string
+	for _, n := range []string{viewmodel.ChoicesNote(m.Dedup, api, m.ClearBlanks, m.FillEmpty),
+		viewmodel.BulkNote(offered, m.Bulk, m.Dedup, m.Mode, m.ClearBlanks, m.FillEmpty)} {
+		if n != "" {
+			notes = append(notes, n)
+		}
+	}
+	setShown(v.choicesNote, strings.Join(notes, " "))
 	if item := v.values.Items[0]; item.Title != viewmodel.ValuesSummary(m.Values) {
 		item.Title = viewmodel.ValuesSummary(m.Values)
 		v.values.Refresh()
@@ -280,6 +325,7 @@ func (v *mapView) setModel(m *viewmodel.MapModel) {
 	v.mode.SetSelected(viewmodel.ModeLabels[m.Mode])
 	v.blanks.SetSelected(viewmodel.BlankLabel(m.ClearBlanks))
 	v.fill.SetSelected(viewmodel.ExistingLabel(m.FillEmpty))
+	v.engine.SetSelected(viewmodel.EngineLabel(m.Bulk))
 	v.dateOrder.SetSelected(viewmodel.DateOrderLabels[m.Values.DateOrder])
 	v.zone.SetSelected(v.zones.Label(m.Values.Zone))
 	for i, name := range m.Header.Names {

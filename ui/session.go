@@ -202,7 +202,7 @@ func (ui *App) settings(mm *viewmodel.MapModel) job.Settings {
 	m.Headers, m.Columns = slices.Clone(m.Headers), slices.Clone(m.Columns)
 	m.ClearBlanks, m.Ticks = mm.ClearBlanks, mm.TickColumns()
 	return job.Settings{Mapping: m, Origins: mm.Origins(), Fields: ui.fields(), Dedup: mm.Dedup, BatchSize: mm.BatchSize, API: api,
-		Mode: mm.Mode, FillEmpty: mm.FillEmpty, Values: mm.Values}
+		Mode: mm.Mode, FillEmpty: mm.FillEmpty, Values: mm.Values, Bulk: mm.Bulk}
 }
 
 // preflightDone shows a finished pre-flight and builds the sync plan.
@@ -234,7 +234,7 @@ func (ui *App) buildPlan(mm *viewmodel.MapModel, pre *viewmodel.Preflight) *Sync
 	dirs := ui.dirs()
 	// The plan's table takes over the report's rows rather than copying
 	// them: every mapping change checks the sheet again anyway.
-	plan := &SyncPlan{Rows: pre.Rows, Batches: rep.Batches(), Dedup: mm.Dedup, KeyName: rep.KeyColumn()}
+	plan := &SyncPlan{Rows: pre.Rows, Batches: rep.Batches(), Dedup: mm.Dedup, KeyName: rep.KeyColumn(), Bulk: rep.Settings().Bulk}
 	pre.Rows = nil
 	var (
 		acct   job.Account
@@ -286,7 +286,8 @@ func (ui *App) buildPlan(mm *viewmodel.MapModel, pre *viewmodel.Preflight) *Sync
 		ro := limits
 		ro.ResultsFromEvents = true
 		_, err := j.Send(ctx, rep, job.SendOptions{Client: conn.client, Account: acct, Dirs: dirs, Holder: "the Leadsheet window",
-			Only: only, FirstBatch: req.FirstBatch, StartOver: req.StartOver, Run: ro}, emit)
+			Only: only, FirstBatch: req.FirstBatch, StartOver: req.StartOver, Run: ro,
+			Bulk: run.BulkOptions{PollFirst: ui.opts.BulkPoll}}, emit)
 		if errors.Is(err, context.Canceled) {
 			err = nil // the table says which rows were not sent
 		}
@@ -315,10 +316,11 @@ func runOptions(b marketo.Budget) run.RunOptions {
 
 // quotaCheck estimates, as `leadsheet sync` does before its first sync
 // call, what sending rep costs against the instance's daily quota: today's
-// usage is read from Marketo where the API tells it (REST). It runs off
-// the Fyne goroutine, once per plan.
+// usage is read from Marketo where the API tells it (REST). For a large
+// sheet sent with Sync Leads it also says what Bulk Import would cost. It
+// runs off the Fyne goroutine, once per plan.
 func quotaCheck(j *job.Job, rep *job.Report, conn *connection, confirmed int) QuotaFunc {
-	return func(ctx context.Context) (job.Quota, time.Time) {
+	return func(ctx context.Context) QuotaCheck {
 		used := -1 // unknown: the estimate counts the whole quota as left, and says so
 		if ur, ok := conn.client.(marketo.UsageReader); ok {
 			if u, err := ur.UsageToday(ctx); err == nil {
@@ -326,7 +328,8 @@ func quotaCheck(j *job.Job, rep *job.Report, conn *connection, confirmed int) Qu
 			}
 		}
 		now := time.Now()
-		return j.Estimate(rep, confirmed, used, conn.budget, now), now
+		return QuotaCheck{Quota: j.Estimate(rep, confirmed, used, conn.budget, now), At: now,
+			BulkHint: j.BulkHint(rep, confirmed, used, conn.budget, now, viewmodel.BulkHintHow)}
 	}
 }
 

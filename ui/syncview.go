@@ -44,10 +44,20 @@ type RunRequest struct {
 type RunFunc func(ctx context.Context, req RunRequest, emit func(importer.Event)) error
 
 // QuotaFunc estimates what a plan's run costs against today's API quota,
-// reading today's usage from Marketo where it can, and says when: the
-// estimate's words count the hours to the reset from then. It is called
-// off the Fyne goroutine; cancelling ctx gives up on the usage.
-type QuotaFunc func(ctx context.Context) (q job.Quota, at time.Time)
+// reading today's usage from Marketo where it can. It is called off the
+// Fyne goroutine; cancelling ctx gives up on the usage.
+type QuotaFunc func(ctx context.Context) QuotaCheck
+
+// QuotaCheck is what a [QuotaFunc] found.
+type QuotaCheck struct {
+	Quota job.Quota
+	// At is when: the estimate's words count the hours to the reset from
+	// then.
+	At time.Time
+	// BulkHint, when set, offers Bulk Import for a large sheet sent with
+	// Sync Leads, with what each costs.
+	BulkHint string
+}
 
 // quotaTimeout bounds the wait for today's usage; past it the estimate
 // counts the whole quota as left, and says so.
@@ -60,6 +70,7 @@ type SyncPlan struct {
 	Batches int             // batches a full run sends
 	Dedup   bool
 	KeyName string // header of the key column most rows match on
+	Bulk    bool   // the rows go by Bulk Import: a call per file, answered per file
 	Run     RunFunc
 	// Export writes the results workbook for the rows' current states and
 	// returns its path.
@@ -96,7 +107,7 @@ type syncView struct {
 	plan  *SyncPlan
 	model *viewmodel.SyncModel
 
-	planLabel, share, quotaLine             *widget.Label
+	planLabel, share, quotaLine, bulkHint   *widget.Label
 	start, cancelBtn, results, retry        *widget.Button
 	previewBtn                              *widget.Button
 	preview                                 *previewView
@@ -124,6 +135,7 @@ type syncView struct {
 	// to stop waiting for it, and a start asked for before it arrived.
 	quota     *job.Quota
 	quotaAt   time.Time
+	hint      string // the quota check's offer of Bulk Import, if any
 	stopQuota context.CancelFunc
 	pending   *RunRequest
 }
@@ -138,6 +150,10 @@ func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView 
 	v.share.Wrapping = fyne.TextWrapWord
 	v.quotaLine = widget.NewLabel("")
 	v.quotaLine.Wrapping = fyne.TextWrapWord
+	v.bulkHint = widget.NewLabel("")
+	v.bulkHint.Importance = widget.LowImportance
+	v.bulkHint.Wrapping = fyne.TextWrapWord
+	v.bulkHint.Hide()
 	v.preview = newPreviewView(do)
 	v.preview.onEnd = v.refresh
 	v.previewBtn = widget.NewButtonWithIcon(viewmodel.PreviewLabel, theme.SearchIcon(), v.onPreview)
@@ -198,6 +214,7 @@ func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView 
 		container.NewBorder(nil, nil, nil, container.NewHBox(v.previewBtn, v.start, v.cancelBtn), v.planLabel),
 		v.share,
 		v.quotaLine,
+		v.bulkHint,
 		v.canary,
 		container.NewBorder(nil, nil, nil, v.eta, v.bar),
 		container.NewHBox(dot(statusColor(importer.Created)), v.created, dot(statusColor(importer.Updated)), v.updated,
@@ -470,7 +487,7 @@ func (v *syncView) checkQuota(p *SyncPlan) {
 		v.stopQuota()
 		v.stopQuota = nil
 	}
-	v.quota, v.pending = nil, nil
+	v.quota, v.pending, v.hint = nil, nil, ""
 	if p == nil || p.Quota == nil || p.Blocked != "" {
 		return
 	}
@@ -478,13 +495,13 @@ func (v *syncView) checkQuota(p *SyncPlan) {
 	v.stopQuota = cancel
 	go func() {
 		defer cancel()
-		q, at := p.Quota(ctx)
+		qc := p.Quota(ctx)
 		v.do(func() {
 			if v.plan != p || v.quota != nil {
 				return // another plan, with its own check
 			}
 			v.stopQuota = nil
-			v.quota, v.quotaAt = &q, at
+			v.quota, v.quotaAt, v.hint = &qc.Quota, qc.At, qc.BulkHint
 			v.refresh()
 			if r := v.pending; r != nil {
 				v.pending = nil
@@ -544,6 +561,11 @@ func (v *syncView) showQuota(st quotaState) {
 		v.quotaLine.Refresh()
 	}
 	setShown(v.quotaLine, text)
+	hint := ""
+	if st != quotaNone && st != quotaChecking {
+		hint = v.hint
+	}
+	setShown(v.bulkHint, hint)
 }
 
 // begin starts a run of the plan once the quota allows it: it waits for
@@ -648,13 +670,21 @@ func (v *syncView) refresh() {
 	var plan string
 	switch {
 	case p.Totals.Waiting == 0 && p.Totals.Sending == 0 && !v.running:
-		plan = "Done: " + resultsSummary(p)
+		plan = "Done: " + resultsSummary(p, v.plan.Bulk)
 	case p.Totals.Waiting < p.Total && !v.running:
-		plan = fmt.Sprintf("%s of %s rows still to send · %s", viewmodel.Count(p.Totals.Waiting), viewmodel.Count(p.Total), resultsSummary(p))
+		plan = fmt.Sprintf("%s of %s rows still to send · %s", viewmodel.Count(p.Totals.Waiting), viewmodel.Count(p.Total), resultsSummary(p, v.plan.Bulk))
 	case v.plan.Blocked != "" && !v.running:
 		plan = v.plan.Blocked
 	default:
-		plan = viewmodel.PlanSentence(p.Total, v.plan.Batches, v.plan.Dedup, v.plan.KeyName)
+		if v.plan.Bulk {
+			calls := 0 // until the quota check has estimated them
+			if v.quota != nil {
+				calls = v.quota.Calls
+			}
+			plan = viewmodel.BulkPlanSentence(p.Total, calls, v.plan.KeyName)
+		} else {
+			plan = viewmodel.PlanSentence(p.Total, v.plan.Batches, v.plan.Dedup, v.plan.KeyName)
+		}
 		if invalid > 0 {
 			plan += fmt.Sprintf(" (%s invalid %s left out)", viewmodel.Count(invalid), viewmodel.Plural(invalid, "row", "rows"))
 		}
@@ -685,14 +715,8 @@ func (v *syncView) refresh() {
 		eta = "Elapsed " + viewmodel.Clock(p.Elapsed)
 	}
 	setText(v.eta, eta)
-	setText(v.created, viewmodel.Count(p.Totals.Created)+" created")
-	updated := viewmodel.Count(p.Totals.Updated) + " updated"
-	if n := p.Totals.CreatedOrUpdated; n > 0 {
-		updated += " · " + viewmodel.Count(n) + " created or updated"
-	}
-	if n := p.Totals.LeftAlone; n > 0 {
-		updated += " · " + viewmodel.Count(n) + " left alone"
-	}
+	created, updated := viewmodel.DoneCounts(p.Totals, v.plan.Bulk)
+	setText(v.created, created)
 	setText(v.updated, updated)
 	setText(v.failed, fmt.Sprintf("%s failed · %s invalid", viewmodel.Count(p.Totals.Failed), viewmodel.Count(p.Totals.Skipped)))
 	notSent := viewmodel.Count(p.Totals.NotSent) + " not sent"
@@ -825,7 +849,12 @@ func (v *syncView) onCancel() {
 	if v.cancel != nil {
 		v.cancel()
 		msg := "Stopping: calls on their way to Marketo are abandoned (sending those rows again is safe: it updates the same leads); rows not sent are marked Not sent."
-		if v.plan != nil && !v.plan.Dedup {
+		switch {
+		case v.plan != nil && v.plan.Bulk:
+			// Marketo goes on importing a file it has; only a resume can
+			// tell how that ended.
+			msg = "Stopping: files Marketo already has go on importing there (running the same import again collects their outcome, uploading nothing twice); rows not uploaded are marked Not sent."
+		case v.plan != nil && !v.plan.Dedup:
 			msg = "Stopping: rows already on their way to Marketo finish first, so Leadsheet knows whether their leads were created; the rest are marked Not sent."
 		}
 		setShown(v.stopped, msg)
@@ -901,8 +930,9 @@ func (v *syncView) finish(req RunRequest, path string, err error) {
 	}
 	p := v.model.Progress()
 	if req.FirstBatch && p.Totals.Waiting > 0 {
-		msg := fmt.Sprintf("The first batch is done: %s created, %s updated, %s failed.\nSend the remaining %s rows?",
-			viewmodel.Count(p.Totals.Created), viewmodel.Count(p.Totals.Updated), viewmodel.Count(p.Totals.Failed), viewmodel.Count(p.Totals.Waiting))
+		done, also := viewmodel.DoneCounts(p.Totals, v.plan != nil && v.plan.Bulk)
+		msg := fmt.Sprintf("The first batch is done: %s, %s, %s failed.\nSend the remaining %s rows?",
+			done, also, viewmodel.Count(p.Totals.Failed), viewmodel.Count(p.Totals.Waiting))
 		v.confirm(dialog.NewConfirm("Send the rest?", msg, func(ok bool) {
 			v.ask = nil
 			if ok {
@@ -912,9 +942,19 @@ func (v *syncView) finish(req RunRequest, path string, err error) {
 	}
 }
 
-// resultsSummary is the outcome of the runs so far, in one line.
-func resultsSummary(p viewmodel.SyncProgress) string {
-	parts := []string{viewmodel.Count(p.Totals.Created) + " created", viewmodel.Count(p.Totals.Updated) + " updated"}
+// resultsSummary is the outcome of the runs so far, in one line; bulk
+// says imported where Sync Leads says created and updated.
+func resultsSummary(p viewmodel.SyncProgress, bulk bool) string {
+	var parts []string
+	if n := p.Totals.Imported + p.Totals.ImportedWithWarning; bulk || n > 0 {
+		parts = append(parts, viewmodel.Count(n)+" imported")
+		if w := p.Totals.ImportedWithWarning; w > 0 {
+			parts = append(parts, viewmodel.Count(w)+" of them with a warning")
+		}
+	}
+	if t := p.Totals; !bulk || t.Created+t.Updated > 0 {
+		parts = append(parts, viewmodel.Count(t.Created)+" created", viewmodel.Count(t.Updated)+" updated")
+	}
 	if n := p.Totals.Failed; n > 0 {
 		parts = append(parts, viewmodel.Count(n)+" failed")
 	}

@@ -498,8 +498,8 @@ func (s *session) checkQuota(ctx context.Context, rep *job.Report, now time.Time
 	}
 	fmt.Fprintln(s.env.Stderr, job.QuotaWords(q, now))
 	fmt.Fprintln(s.env.Stderr, s.budget().Share())
-	if hint := s.j.BulkHint(rep, confirmed, used, s.budget(), now); hint != "" {
-		fmt.Fprintln(s.env.Stderr, hint)
+	if hint := s.j.BulkHint(rep, confirmed, used, s.budget(), now, "--engine bulk"); hint != "" {
+		fmt.Fprintln(s.env.Stderr, hint, job.BulkLimits)
 	}
 	if s.o.bulk {
 		fmt.Fprintln(s.env.Stderr, job.BulkLimits)

@@ -146,8 +146,9 @@ const BulkLimits = "Bulk Import sends a file of up to 10 MB in one call, so a la
 	"It cannot empty fields, fill only empty fields, or create every row anew (dedup off)."
 
 // BulkHint offers Bulk Import for a large sheet sent with Sync Leads over
-// REST: what each would cost, or "" when the offer does not apply.
-func (j *Job) BulkHint(rep *Report, confirmed, used int, b marketo.Budget, now time.Time) string {
+// REST: what each would cost, and how to choose it (the front end's words
+// for its choice), or "" when the offer does not apply.
+func (j *Job) BulkHint(rep *Report, confirmed, used int, b marketo.Budget, now time.Time, how string) string {
 	s := rep.settings
 	if s.Bulk || rep.Valid-confirmed < BulkHintRows || !strings.EqualFold(s.API, marketo.ProfileREST) {
 		return ""
@@ -159,6 +160,6 @@ func (j *Job) BulkHint(rep *Report, confirmed, used int, b marketo.Budget, now t
 	}
 	viaSync := j.Estimate(rep, confirmed, used, b, now).Calls
 	viaBulk := j.Estimate(&bulk, confirmed, used, b, now).Calls
-	return fmt.Sprintf("This import sends %s: about %s with Sync Leads, or about %s with Bulk Import (--engine bulk). %s",
-		Plural(rep.Valid-confirmed, "row"), Plural(viaSync, "call"), Plural(viaBulk, "call"), BulkLimits)
+	return fmt.Sprintf("This import sends %s rows: about %s calls with Sync Leads, or about %s with Bulk Import (%s).",
+		thousands(rep.Valid-confirmed), thousands(viaSync), thousands(viaBulk), how)
 }

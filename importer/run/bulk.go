@@ -179,7 +179,8 @@ type bulkFile struct {
 	key    marketo.KeyKind
 	lookup string
 	header []string
-	rows   []int // sheet row of each line after the header
+	col    map[string]int // header name → column
+	rows   []int          // sheet row of each line after the header
 	buf    bytes.Buffer
 	w      *csv.Writer
 
@@ -227,6 +228,10 @@ func (b *bulkRun) newFile(k marketo.KeyKind) *bulkFile {
 	for _, c := range b.o.Columns {
 		addCol(c)
 	}
+	f.col = make(map[string]int, len(f.header))
+	for i, h := range f.header {
+		f.col[h] = i
+	}
 	f.w = csv.NewWriter(&f.buf)
 	_ = f.w.Write(f.header) // into memory: cannot fail
 	f.w.Flush()
@@ -235,13 +240,9 @@ func (b *bulkRun) newFile(k marketo.KeyKind) *bulkFile {
 
 // cells is a lead's line in f, or why it cannot be sent in bulk.
 func (f *bulkFile) cells(l marketo.Lead, fspiField string) ([]string, string) {
-	idx := make(map[string]int, len(f.header))
-	for i, h := range f.header {
-		idx[h] = i
-	}
 	line := make([]string, len(f.header))
 	set := func(name, v string) {
-		if i, ok := idx[name]; ok && line[i] == "" {
+		if i, ok := f.col[name]; ok && line[i] == "" {
 			line[i] = v
 		}
 	}
@@ -746,6 +747,14 @@ func (b *bulkRun) settle(ctx context.Context, f *bulkFile, got marketo.BulkBatch
 		b.lookUpImported(ctx, f, rs)
 	}
 	b.confirm(f, rs)
+	failed := 0
+	for _, r := range rs {
+		if r.State == importer.Failed || r.State == importer.Unknown {
+			failed++
+		}
+	}
+	b.note(importer.Progress, -1, fmt.Sprintf("File %d is done: %s of %s imported, %s failed or to check", f.seq,
+		commas(len(rs)-failed), commas(len(rs)), commas(failed)))
 }
 
 // fetchRows downloads a report of f's job, retrying passing failures.

@@ -8,12 +8,14 @@ import (
 	_ "time/tzdata" // the zone list must load on computers without a zone database (Windows)
 
 	"leadsheet/importer/fieldtype"
+	"leadsheet/importer/job"
 	"leadsheet/marketo"
 )
 
 // The Map step's choices beyond the mapping: which people the import may
 // change, what a blank cell does, whether values already in Marketo are
-// kept, and how to read dates and times. Each
+// kept, which of Marketo's APIs sends the rows, and how to read dates and
+// times. Each
 // choice's labels are indexed by the value they stand for.
 
 // ModeLabels name the "Who may be changed" choices, by mode.
@@ -58,6 +60,25 @@ func ExistingLabel(fillEmpty bool) string {
 	return ExistingReplace
 }
 
+// The "Send with" choices: Sync Leads answers for each row as it goes;
+// Bulk Import sends a whole file per call, which a large sheet's quota
+// needs, and answers per file.
+const (
+	EngineSync = "Sync Leads — each row's outcome as it goes"
+	EngineBulk = "Bulk Import — one call per 10 MB file, for large sheets"
+)
+
+// EngineLabels lists the "Send with" choices, Sync Leads first.
+var EngineLabels = []string{EngineSync, EngineBulk}
+
+// EngineLabel names the engine: Bulk Import or Sync Leads.
+func EngineLabel(bulk bool) string {
+	if bulk {
+		return EngineBulk
+	}
+	return EngineSync
+}
+
 // ClearBlanksTitle and ClearBlanksQuestion ask before blank cells clear
 // fields: this overwrites values that sales may have typed into Marketo.
 const (
@@ -86,6 +107,7 @@ const (
 	CaptionMode      = "Who may be changed"
 	CaptionBlanks    = "Blank cells"
 	CaptionExisting  = "Values already in Marketo"
+	CaptionEngine    = "Send with"
 	CaptionDateOrder = "Dates written like 03/05/2024"
 	CaptionZone      = "Times written without a time zone are in"
 )
@@ -117,20 +139,63 @@ func DateOrderOf(label string) (fieldtype.DateOrder, bool) {
 func isSOAP(api string) bool { return strings.EqualFold(api, marketo.ProfileSOAP) }
 
 // ModeUsable reports whether "Who may be changed" can be other than
-// create or update: it needs dedup on and a REST account.
-func ModeUsable(dedup bool, api string) bool { return dedup && !isSOAP(api) }
+// create or update: it needs dedup on and a REST account, and Bulk Import
+// only creates or updates.
+func ModeUsable(dedup bool, api string, bulk bool) bool { return dedup && !isSOAP(api) && !bulk }
 
 // ClearUsable reports whether blank cells can clear fields: SOAP cannot
-// send an empty value, and a field only filled where it is empty needs
-// no clearing.
-func ClearUsable(api string, fillEmpty bool) bool { return !isSOAP(api) && !fillEmpty }
+// send an empty value, a field only filled where it is empty needs no
+// clearing, and a blank cell in a bulk import file leaves the field alone.
+func ClearUsable(api string, fillEmpty, bulk bool) bool { return !isSOAP(api) && !fillEmpty && !bulk }
 
 // FillUsable reports whether values already in Marketo can be kept (only
 // empty fields filled): each batch is looked up first, which needs a REST
-// account and dedup on, and it contradicts clearing fields from blank
-// cells.
-func FillUsable(dedup bool, api string, clearBlanks bool) bool {
-	return dedup && !isSOAP(api) && !clearBlanks
+// account and dedup on, and Bulk Import cannot do; and it contradicts
+// clearing fields from blank cells.
+func FillUsable(dedup bool, api string, clearBlanks, bulk bool) bool {
+	return dedup && !isSOAP(api) && !clearBlanks && !bulk
+}
+
+// BulkOffered reports whether the Map step offers "Send with": Bulk Import
+// pays off for a sheet of at least [job.BulkHintRows] rows, on a REST
+// account (SOAP has none). Once chosen it stays offered whatever the
+// sheet or account, so it can be taken back.
+func BulkOffered(api string, rows int, bulk bool) bool {
+	return bulk || (strings.EqualFold(api, marketo.ProfileREST) && rows >= job.BulkHintRows)
+}
+
+// BulkUsable reports whether Bulk Import can be chosen: it only creates or
+// updates the people its key finds, with the values the cells hold.
+func BulkUsable(dedup bool, mode marketo.SyncMode, clearBlanks, fillEmpty bool) bool {
+	return dedup && mode == marketo.CreateOrUpdate && !clearBlanks && !fillEmpty
+}
+
+// BulkNote says, when "Send with" is offered, why Bulk Import is greyed
+// out; with Bulk Import chosen, why the choices it rules out are; ""
+// otherwise.
+func BulkNote(offered, bulk, dedup bool, mode marketo.SyncMode, clearBlanks, fillEmpty bool) string {
+	if bulk {
+		return "With Bulk Import, new people are created and the people a key finds updated, blank cells leave fields alone " +
+			"and the sheet's values replace Marketo's: send with Sync Leads to choose otherwise."
+	}
+	if !offered || BulkUsable(dedup, mode, clearBlanks, fillEmpty) {
+		return ""
+	}
+	var needs []string
+	if !dedup {
+		needs = append(needs, "dedup on")
+	}
+	if mode != marketo.CreateOrUpdate {
+		needs = append(needs, "\u201c"+ModeLabels[marketo.CreateOrUpdate]+"\u201d")
+	}
+	if clearBlanks {
+		needs = append(needs, "blank cells set to \u201c"+BlankLeave+"\u201d")
+	}
+	if fillEmpty {
+		needs = append(needs, "values already in Marketo set to \u201c"+ExistingReplace+"\u201d")
+	}
+	return "Bulk Import needs " + strings.Join(needs, ", ") +
+		": it only creates or updates the people its key finds, with the values the sheet holds, and cannot look them up first or empty a field."
 }
 
 // ChoicesNote says why choices of the Map step are greyed out, or "".

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"leadsheet/importer/fieldtype"
+	"leadsheet/importer/job"
 	"leadsheet/importer/sheet"
 	"leadsheet/marketo"
 )
@@ -37,26 +38,29 @@ func TestChoicesGreyedOut(t *testing.T) {
 		dedup                  bool
 		api                    string
 		clearBlanks, fillEmpty bool
+		bulk                   bool // Bulk Import chosen
 		mode, clr, fill        bool
 		noteSays               []string
 	}{
-		{"REST, dedup on", true, marketo.ProfileREST, false, false, true, true, true, nil},
-		{"no account yet", true, "", false, false, true, true, true, nil},
-		{"dedup off", false, marketo.ProfileREST, false, false, false, true, false, []string{"need dedup on"}},
-		{"SOAP", true, marketo.ProfileSOAP, false, false, false, false, false, []string{"need a REST account"}},
-		{"SOAP, dedup off", false, marketo.ProfileSOAP, false, false, false, false, false, []string{"need a REST account"}},
-		{"clearing blanks", true, marketo.ProfileREST, true, false, true, true, false, []string{"cannot be kept while blank cells clear"}},
-		{"filling empty fields", true, marketo.ProfileREST, false, true, true, false, true, []string{"cannot clear fields while only empty fields"}},
-		{"clearing blanks, dedup off", false, marketo.ProfileREST, true, false, false, true, false, []string{"need dedup on", "cannot be kept while blank cells clear"}},
+		{"REST, dedup on", true, marketo.ProfileREST, false, false, false, true, true, true, nil},
+		{"no account yet", true, "", false, false, false, true, true, true, nil},
+		{"dedup off", false, marketo.ProfileREST, false, false, false, false, true, false, []string{"need dedup on"}},
+		{"SOAP", true, marketo.ProfileSOAP, false, false, false, false, false, false, []string{"need a REST account"}},
+		{"SOAP, dedup off", false, marketo.ProfileSOAP, false, false, false, false, false, false, []string{"need a REST account"}},
+		{"clearing blanks", true, marketo.ProfileREST, true, false, false, true, true, false, []string{"cannot be kept while blank cells clear"}},
+		{"filling empty fields", true, marketo.ProfileREST, false, true, false, true, false, true, []string{"cannot clear fields while only empty fields"}},
+		{"clearing blanks, dedup off", false, marketo.ProfileREST, true, false, false, false, true, false, []string{"need dedup on", "cannot be kept while blank cells clear"}},
+		// Bulk Import only creates or updates, with the values the cells hold.
+		{"Bulk Import", true, marketo.ProfileREST, false, false, true, false, false, false, nil},
 	}
 	for _, tt := range tests {
-		if got := ModeUsable(tt.dedup, tt.api); got != tt.mode {
+		if got := ModeUsable(tt.dedup, tt.api, tt.bulk); got != tt.mode {
 			t.Errorf("%s: ModeUsable = %v", tt.name, got)
 		}
-		if got := ClearUsable(tt.api, tt.fillEmpty); got != tt.clr {
+		if got := ClearUsable(tt.api, tt.fillEmpty, tt.bulk); got != tt.clr {
 			t.Errorf("%s: ClearUsable = %v", tt.name, got)
 		}
-		if got := FillUsable(tt.dedup, tt.api, tt.clearBlanks); got != tt.fill {
+		if got := FillUsable(tt.dedup, tt.api, tt.clearBlanks, tt.bulk); got != tt.fill {
 			t.Errorf("%s: FillUsable = %v", tt.name, got)
 		}
 		note := ChoicesNote(tt.dedup, tt.api, tt.clearBlanks, tt.fillEmpty)
@@ -68,6 +72,75 @@ func TestChoicesGreyedOut(t *testing.T) {
 				t.Errorf("%s: note %q, want it to say %q", tt.name, note, says)
 			}
 		}
+	}
+}
+
+// TestBulkChoice: "Send with" is offered for a large sheet on a REST
+// account, or once chosen; Bulk Import is greyed out by every choice it
+// cannot send, and the note names each.
+func TestBulkChoice(t *testing.T) {
+	offers := []struct {
+		name  string
+		api   string
+		rows  int
+		bulk  bool
+		offer bool
+	}{
+		{"large sheet, REST", marketo.ProfileREST, job.BulkHintRows, false, true},
+		{"one row short", marketo.ProfileREST, job.BulkHintRows - 1, false, false},
+		{"rows not counted yet", marketo.ProfileREST, -1, false, false},
+		{"large sheet, SOAP", marketo.ProfileSOAP, 2 * job.BulkHintRows, false, false},
+		{"large sheet, no account", "", 2 * job.BulkHintRows, false, false},
+		{"chosen, small sheet", marketo.ProfileREST, 10, true, true},
+		{"chosen, SOAP", marketo.ProfileSOAP, 10, true, true},
+	}
+	for _, tt := range offers {
+		if got := BulkOffered(tt.api, tt.rows, tt.bulk); got != tt.offer {
+			t.Errorf("%s: BulkOffered = %v, want %v", tt.name, got, tt.offer)
+		}
+	}
+
+	usable := []struct {
+		name                   string
+		dedup                  bool
+		mode                   marketo.SyncMode
+		clearBlanks, fillEmpty bool
+		noteSays               []string // the note while offered and not chosen; nil: usable
+	}{
+		{"create or update", true, marketo.CreateOrUpdate, false, false, nil},
+		{"dedup off", false, marketo.CreateOrUpdate, false, false, []string{"needs dedup on:"}},
+		{"update only", true, marketo.UpdateOnly, false, false, []string{ModeLabels[marketo.CreateOrUpdate]}},
+		{"create only", true, marketo.CreateOnly, false, false, []string{ModeLabels[marketo.CreateOrUpdate]}},
+		{"clearing blanks", true, marketo.CreateOrUpdate, true, false, []string{BlankLeave}},
+		{"filling empty fields", true, marketo.CreateOrUpdate, false, true, []string{ExistingReplace}},
+		{"dedup off, clearing blanks", false, marketo.CreateOrUpdate, true, false, []string{"dedup on, ", BlankLeave}},
+	}
+	for _, tt := range usable {
+		ok := BulkUsable(tt.dedup, tt.mode, tt.clearBlanks, tt.fillEmpty)
+		if ok != (tt.noteSays == nil) {
+			t.Errorf("%s: BulkUsable = %v", tt.name, ok)
+		}
+		note := BulkNote(true, false, tt.dedup, tt.mode, tt.clearBlanks, tt.fillEmpty)
+		if (note == "") != (tt.noteSays == nil) {
+			t.Errorf("%s: note %q, want it to say %q", tt.name, note, tt.noteSays)
+		}
+		for _, says := range tt.noteSays {
+			if !strings.Contains(note, says) {
+				t.Errorf("%s: note %q, want it to say %q", tt.name, note, says)
+			}
+		}
+		// Not offered (a small sheet), nothing explains a choice not shown.
+		if n := BulkNote(false, false, tt.dedup, tt.mode, tt.clearBlanks, tt.fillEmpty); n != "" {
+			t.Errorf("%s, not offered: note %q", tt.name, n)
+		}
+	}
+	// Chosen, it says why who may be changed, blank cells and keeping
+	// values are greyed out.
+	if n := BulkNote(true, true, true, marketo.CreateOrUpdate, false, false); !strings.Contains(n, "send with Sync Leads") {
+		t.Errorf("Bulk Import chosen: note %q", n)
+	}
+	if EngineLabel(true) != EngineBulk || EngineLabel(false) != EngineSync || EngineLabels[0] != EngineSync {
+		t.Error("EngineLabel names the engines the wrong way round, or Sync Leads is not the first (default) choice")
 	}
 }
 
@@ -211,6 +284,18 @@ func TestKeepChoices(t *testing.T) {
 	moved.KeepChoices(keep)
 	if !moved.FillEmpty {
 		t.Error("a new mapping dropped keeping values already in Marketo")
+	}
+	// So is Bulk Import: the operator chose it for the sheet's size and
+	// the quota, which another header row does not change.
+	bulk := NewMapModel(h, nil, yesNoFields)
+	bulk.Bulk = true
+	moved = NewMapModel(sheet.NewHeader(1, []string{"Email", "Phone"}), nil, yesNoFields)
+	if moved.Bulk {
+		t.Fatal("a new mapping sends by Bulk Import unasked")
+	}
+	moved.KeepChoices(bulk)
+	if !moved.Bulk {
+		t.Error("a new mapping dropped Bulk Import")
 	}
 }
 

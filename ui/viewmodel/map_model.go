@@ -46,6 +46,11 @@ type MapModel struct {
 	// FillEmpty keeps values already in Marketo: a field is sent only to
 	// leads where it is empty (REST, dedup on; one more call per batch).
 	FillEmpty bool
+	// Bulk sends with Marketo's Bulk Import API: a call per file of up to
+	// 10 MB instead of one per batch, answered per file. It needs a REST
+	// account, dedup on and none of the choices above (the job refuses
+	// it otherwise); like them, presets never carry it.
+	Bulk bool
 	// Values say how to read dates and times. Their Booleans is not
 	// used: tick columns are chosen per column, in Ticks.
 	Values fieldtype.Options
@@ -387,14 +392,14 @@ func (m *MapModel) ApplyPreset(p mapping.Preset) {
 // KeepChoices carries the import choices of prev, the mapping this one
 // replaces (another sheet or header row, or the account's field list
 // arriving), so a new mapping does not quietly widen who may be changed,
-// overwrite values the operator chose to keep, or read times in another
-// zone. Clearing blanks and tick columns are kept
+// overwrite values the operator chose to keep, send with another API, or
+// read times in another zone. Clearing blanks and tick columns are kept
 // only for the same columns: the operator chose them for those.
 func (m *MapModel) KeepChoices(prev *MapModel) {
 	if prev == nil {
 		return
 	}
-	m.Mode, m.Values, m.FillEmpty = prev.Mode, prev.Values, prev.FillEmpty
+	m.Mode, m.Values, m.FillEmpty, m.Bulk = prev.Mode, prev.Values, prev.FillEmpty, prev.Bulk
 	if slices.Equal(prev.Header.Names, m.Header.Names) {
 		m.ClearBlanks = prev.ClearBlanks
 		m.Ticks = slices.Clone(prev.Ticks)

@@ -2,10 +2,12 @@ package viewmodel
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"leadsheet/importer"
 	"leadsheet/importer/job"
@@ -250,5 +252,61 @@ func TestFileStepSaysWhenTheHeaderIsAGuess(t *testing.T) {
 	}
 	if m.HeaderDoubt != "" {
 		t.Errorf("the doubt stays after the operator picked row 1: %q", m.HeaderDoubt)
+	}
+}
+
+func TestBulkPlanSentence(t *testing.T) {
+	tests := []struct {
+		rows, calls int
+		key, want   string
+	}{
+		{60_000, 25, "Email", "Send 60,000 rows by Bulk Import, in files of up to 10 MB (about 25 API calls), key: Email"},
+		{1, 0, "", "Send 1 row by Bulk Import, in files of up to 10 MB"},
+		{2, 1, "", "Send 2 rows by Bulk Import, in files of up to 10 MB (about 1 API call)"},
+	}
+	for _, tt := range tests {
+		if got := BulkPlanSentence(tt.rows, tt.calls, tt.key); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// TestBulkHint: job's offer of Bulk Import for a large sheet, as the Sync
+// step shows it, points to the Map step's choice, not the command line's
+// flag, and leaves the limits to the Map step.
+func TestBulkHint(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("Email\n")
+	for i := range job.BulkHintRows {
+		fmt.Fprintf(&sb, "p%d@example.com\n", i)
+	}
+	in := filepath.Join(t.TempDir(), "large.csv")
+	if err := os.WriteFile(in, []byte(sb.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := job.Open(t.Context(), in, job.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	m, _ := mapping.AutoMap(j.Header().Names, nil)
+	rep, err := j.Check(t.Context(), job.Settings{Mapping: m, Dedup: true, API: marketo.ProfileREST}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := j.BulkHint(rep, 0, 0, marketo.Budget{}, time.Now(), BulkHintHow)
+	if got == "" {
+		t.Fatal("job offers no Bulk Import for a large sheet")
+	}
+	for _, says := range []string{"with Sync Leads", "with Bulk Import", "\u201c" + CaptionEngine + "\u201d on the Map step"} {
+		if !strings.Contains(got, says) {
+			t.Errorf("the hint says %q, want %q in it", got, says)
+		}
+	}
+	if strings.Contains(got, "--engine") || strings.Contains(got, job.BulkLimits) {
+		t.Errorf("the hint says %q: the command line's flag, or the limits the Map step shows", got)
+	}
+	if !strings.Contains(got, "50,000 rows") {
+		t.Errorf("the hint says %q, want the rows counted as an operator reads them", got)
 	}
 }

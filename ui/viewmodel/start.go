@@ -43,3 +43,7 @@ func StartOverQuestion(confirmed int, dedup bool) string {
 	}
 	return s + "Dedup is off, so each of those rows becomes a new lead in Marketo: a second copy of the person the earlier run created."
 }
+
+// BulkHintHow is where the window chooses Bulk Import, for job's offer of
+// it ([job.Job.BulkHint]).
+const BulkHintHow = "\u201c" + CaptionEngine + "\u201d on the Map step"

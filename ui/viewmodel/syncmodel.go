@@ -269,3 +269,45 @@ func PlanSentence(rows, batches int, dedup bool, key string) string {
 	}
 	return s
 }
+
+// BulkPlanSentence is [PlanSentence] for Bulk Import: the rows go in
+// files of up to 10 MB, at about calls API calls (0 while not estimated).
+// Bulk Import always has dedup on.
+func BulkPlanSentence(rows, calls int, key string) string {
+	s := fmt.Sprintf("Send %s %s by Bulk Import, in files of up to 10 MB", Count(rows), Plural(rows, "row", "rows"))
+	if calls > 0 {
+		s += fmt.Sprintf(" (about %s API %s)", Count(calls), Plural(calls, "call", "calls"))
+	}
+	if key != "" {
+		s += ", key: " + key
+	}
+	return s
+}
+
+// DoneCounts are the two success counters of the Sync step: created and
+// updated for Sync Leads; imported and imported with a warning for Bulk
+// Import, which does not tell created from updated. Outcomes of the
+// other kind (from an earlier run of the same import with the other
+// engine) and the rarer ones follow in the second.
+func DoneCounts(t importer.Totals, bulk bool) (first, second string) {
+	var more []string
+	add := func(n int, what string) {
+		if n > 0 {
+			more = append(more, Count(n)+" "+what)
+		}
+	}
+	if bulk {
+		first, second = Count(t.Imported)+" imported", Count(t.ImportedWithWarning)+" imported with a warning"
+		add(t.Created, "created")
+		add(t.Updated, "updated")
+	} else {
+		first, second = Count(t.Created)+" created", Count(t.Updated)+" updated"
+		add(t.Imported+t.ImportedWithWarning, "imported")
+	}
+	add(t.CreatedOrUpdated, "created or updated")
+	add(t.LeftAlone, "left alone")
+	for _, m := range more {
+		second += " \u00b7 " + m
+	}
+	return first, second
+}

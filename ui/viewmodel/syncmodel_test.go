@@ -138,3 +138,25 @@ func TestRowsKeepEveryLine(t *testing.T) {
 		t.Errorf("%d lines, %d reasons kept; want 4 and 3 (each reason once)", rows.Len(), rows.reasons.Len())
 	}
 }
+
+func TestDoneCounts(t *testing.T) {
+	tests := []struct {
+		name          string
+		t             importer.Totals
+		bulk          bool
+		first, second string
+	}{
+		{"sync", importer.Totals{Created: 3, Updated: 1}, false, "3 created", "1 updated"},
+		{"sync, lost answers", importer.Totals{Created: 3, CreatedOrUpdated: 2, LeftAlone: 1}, false, "3 created", "0 updated · 2 created or updated · 1 left alone"},
+		{"bulk", importer.Totals{Imported: 1200, ImportedWithWarning: 4}, true, "1,200 imported", "4 imported with a warning"},
+		// An earlier Sync Leads run of the same import confirmed some rows.
+		{"bulk after sync", importer.Totals{Imported: 10, Created: 300}, true, "10 imported", "0 imported with a warning · 300 created"},
+		{"sync after bulk", importer.Totals{Updated: 5, Imported: 7, ImportedWithWarning: 1}, false, "0 created", "5 updated · 8 imported"},
+	}
+	for _, tt := range tests {
+		first, second := DoneCounts(tt.t, tt.bulk)
+		if first != tt.first || second != tt.second {
+			t.Errorf("%s: %q, %q; want %q, %q", tt.name, first, second, tt.first, tt.second)
+		}
+	}
+}
