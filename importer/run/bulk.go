@@ -232,6 +232,9 @@ func (b *bulkRun) newFile(k marketo.KeyKind) *bulkFile {
 	for i, h := range f.header {
 		f.col[h] = i
 	}
+	// A file grows to the cap: one allocation instead of doublings that
+	// leave up to twice the cap allocated.
+	f.buf.Grow(b.o.MaxFileBytes + 64<<10)
 	f.w = csv.NewWriter(&f.buf)
 	_ = f.w.Write(f.header) // into memory: cannot fail
 	f.w.Flush()

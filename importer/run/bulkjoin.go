@@ -165,6 +165,9 @@ func joinBulkResults(f *bulkFile, got marketo.BulkBatch, failures, warnings []by
 	for i, row := range f.rows {
 		rs[i] = importer.RowResult{Row: row, State: importer.Imported}
 	}
+	if got.Failed == 0 && got.Warnings == 0 && len(failures) == 0 && len(warnings) == 0 {
+		return rs, "" // nothing to match: the file need not be read back
+	}
 	header, lines, err := readBulkCSV(f.buf.Bytes())
 	if err != nil || len(lines) != len(f.rows) {
 		// Our own file: it cannot happen, but if it did nothing is known.
