@@ -89,6 +89,9 @@ type RESTClient struct {
 	// Bulk Import: bulkBatchURL ends in "/batch/", before the batchId.
 	bulkImportURL string
 	bulkBatchURL  string
+	// restBase is the base URL without a trailing slash, for the calls on
+	// lists, programs and partitions (targets.go).
+	restBase string
 
 	mu      sync.Mutex
 	token   string
@@ -148,6 +151,7 @@ func NewRESTClient(cred RESTCredentials, opts RESTOptions) (*RESTClient, error) 
 
 		bulkImportURL: joinURL(bulkBase(base), "/v1/leads.json"),
 		bulkBatchURL:  joinURL(bulkBase(base), "/v1/leads/batch/"),
+		restBase:      joinURL(base, ""),
 	}, nil
 }
 
