@@ -113,12 +113,33 @@ type RowResult struct {
 	State  RowState
 	LeadID int
 	Reason string
+	// List is what became of the row's lead in the static list the import
+	// targets; ListNone when it targets none or the row has no lead.
+	List ListState
 }
+
+// ListState is where a row's lead stands with the static list an import
+// adds its leads to.
+type ListState uint8
+
+// List outcomes.
+const (
+	ListNone     ListState = iota // no list targeted, or no lead to add
+	ListAdded                     // a member of the list (added now, or already)
+	ListNotFound                  // Marketo had no such lead to add (1004)
+	ListNotAdded                  // not added yet (the run stopped, or Marketo refused the call): running the import again adds it
+)
+
+// Final reports whether nothing is left to do for the row's list step.
+func (l ListState) Final() bool { return l == ListAdded || l == ListNotFound }
 
 // Totals counts rows by state.
 type Totals struct {
 	Waiting, Sending, Created, Updated, Failed, Skipped, NotSent, Unknown int
 	CreatedOrUpdated, LeftAlone, Imported, ImportedWithWarning            int
+	// What became of the rows' leads in the import's static list; they
+	// are not part of Total: every such row is also counted by its state.
+	ListAdded, ListNotFound, ListNotAdded int
 }
 
 // EventKind says what happened in a run.

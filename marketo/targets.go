@@ -81,6 +81,11 @@ const (
 // MaxMembers is the most lead ids one list or program call takes.
 const MaxMembers = 300
 
+// ListAdder adds leads to a static list. RESTClient implements it.
+type ListAdder interface {
+	AddToList(ctx context.Context, listID int, leadIDs []int) ([]MemberResult, error)
+}
+
 // Targeter finds and fills the places an import can target. RESTClient
 // implements it.
 type Targeter interface {
@@ -259,6 +264,29 @@ func (c *RESTClient) AddToList(ctx context.Context, listID int, leadIDs []int) (
 		struct {
 			Input []idInput `json:"input"`
 		}{input}, leadIDs)
+}
+
+// ListMembers reads the ids of a static list's members, following
+// Marketo's paging.
+func (c *RESTClient) ListMembers(ctx context.Context, listID int) ([]int, error) {
+	const op = "Marketo REST Get Leads by List Id"
+	q := url.Values{"fields": {"id"}, "batchSize": {strconv.Itoa(MaxMembers)}}
+	var out []int
+	for {
+		r, err := callREST[struct {
+			ID int `json:"id"`
+		}](ctx, c, op, http.MethodGet, fmt.Sprintf("%s/v1/lists/%d/leads.json?%s", c.restBase, listID, q.Encode()), nil, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range r.Result {
+			out = append(out, l.ID)
+		}
+		if r.NextPageToken == "" || len(r.Result) == 0 {
+			return out, nil
+		}
+		q.Set("nextPageToken", r.NextPageToken)
+	}
 }
 
 type restProgram struct {

@@ -124,6 +124,9 @@ type options struct {
 	bulkBytes   int
 	bulkPoll    time.Duration
 	bulkLookUp  bool
+	list        string // --list NAME|ID
+	newList     string
+	folder      string
 	set         map[string]bool // flags given explicitly
 }
 
@@ -177,6 +180,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.bulkBytes, "bulk-file-bytes", marketo.MaxBulkFileBytes, "with --engine bulk: the largest import file, in bytes")
 	fs.DurationVar(&o.bulkPoll, "bulk-poll", run.DefaultBulkPollFirst, "with --engine bulk: the first wait before reading a job's status (later waits grow to 30s; Adobe asks for 5s to 30s)")
 	fs.BoolVar(&o.bulkLookUp, "bulk-lookup", false, "with --engine bulk: look the imported rows up afterwards (a call per 300 rows) for their lead ids and whether each was created or updated")
+	fs.StringVar(&o.list, "list", "", "REST: add every created or updated lead to this static list (its exact name or id); unknown names are refused before sending, with the nearest ones")
+	fs.StringVar(&o.newList, "new-list", "", "REST: create a static list of this name (in --folder) just before sending, and add the leads to it")
+	fs.StringVar(&o.folder, "folder", "", "with --new-list: the folder or program to create the list in, by name (e.g. \"Group Lists\")")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "read, map and validate, print the report and the first request (SOAP envelope, or REST leads.json body); send nothing")
 	var secret string
 	for _, name := range secretFlags {
@@ -256,6 +262,14 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.bulkBytes < 1000 || o.bulkBytes > marketo.MaxBulkFileBytes {
 		return o, &usageError{msg: fmt.Sprintf("--bulk-file-bytes must be between 1000 and %d (Marketo takes files under 10 MB)", marketo.MaxBulkFileBytes)}
+	}
+	switch {
+	case o.list != "" && o.newList != "":
+		return o, &usageError{msg: "Give either --list (a list Marketo has) or --new-list (one to create), not both"}
+	case o.newList != "" && strings.TrimSpace(o.folder) == "":
+		return o, &usageError{msg: "--new-list needs --folder: the folder or program to create the list in, by name"}
+	case o.folder != "" && o.newList == "":
+		return o, &usageError{msg: "--folder goes with --new-list"}
 	}
 	if o.bulkPoll <= 0 {
 		return o, &usageError{msg: "--bulk-poll must be a duration such as 5s"}

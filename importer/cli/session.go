@@ -74,6 +74,13 @@ func (s *session) sync(ctx context.Context) error {
 		return err
 	}
 	settings := s.settings()
+	if s.o.list != "" {
+		l, err := s.findList(ctx)
+		if err != nil {
+			return err
+		}
+		settings.List = l
+	}
 	if pe := s.j.MappingProblem(settings); pe != nil {
 		s.printMapping()
 		return &failure{code: ExitUsage, err: pe, msg: pe.Error() + s.mappingHint() +
@@ -93,10 +100,60 @@ func (s *session) sync(ctx context.Context) error {
 	if s.o.preview {
 		return s.preview(ctx, rep, outputs)
 	}
+	if s.o.newList != "" {
+		rep = rep.IntoList(marketo.StaticList{Name: s.o.newList}) // counted in the estimate; made below
+	}
 	if err := s.checkQuota(ctx, rep, now()); err != nil {
 		return err
 	}
+	if s.o.newList != "" {
+		t, err := s.targeter()
+		if err != nil {
+			return err
+		}
+		l, err := job.NewList(ctx, t, s.o.newList, s.o.folder)
+		if err != nil {
+			return s.targetFailure(err)
+		}
+		fmt.Fprintf(s.env.Stderr, "Created the static list %q (id %d); running this file again adds to it with --list %d.\n", l.Name, l.ID, l.ID)
+		rep = rep.IntoList(l)
+	}
+	if l := rep.Settings().List; l.ID != 0 {
+		outputs.List = l.Name
+	}
 	return s.send(ctx, rep, outputs)
+}
+
+// targeter is the account's client for lists, which only REST has.
+func (s *session) targeter() (marketo.Targeter, error) {
+	t, ok := s.client.(marketo.Targeter)
+	if !ok {
+		return nil, fail(ExitUsage, "Adding the leads to a static list needs a REST account: SOAP has no list calls Leadsheet can use. Connect with REST (--api rest), or leave out --list and --new-list.")
+	}
+	return t, nil
+}
+
+// findList resolves --list before anything is sent.
+func (s *session) findList(ctx context.Context) (marketo.StaticList, error) {
+	t, err := s.targeter()
+	if err != nil {
+		return marketo.StaticList{}, err
+	}
+	l, err := job.FindList(ctx, t, s.o.list)
+	if err != nil {
+		return marketo.StaticList{}, s.targetFailure(err)
+	}
+	return l, nil
+}
+
+// targetFailure is a list that cannot be found (exit 2: bad usage) or a
+// Marketo that cannot be asked (exit 3).
+func (s *session) targetFailure(err error) error {
+	var je *job.Error
+	if errors.As(err, &je) && je.Kind == job.TargetTrouble {
+		return &failure{code: ExitConnect, err: err}
+	}
+	return &failure{code: ExitUsage, err: err}
 }
 
 // jobFailure gives a stop of the job its exit code and the flag that helps.
@@ -591,6 +648,9 @@ func (s *session) send(ctx context.Context, rep *job.Report, outputs job.Outputs
 	t := out.Totals
 	if t.Failed+t.Skipped+t.NotSent+t.Unknown > 0 {
 		return &failure{code: ExitRows, err: errors.New("Some rows were not created or updated; the results file says why for each. Running the same file again sends only those rows.")}
+	}
+	if t.ListNotAdded+t.ListNotFound > 0 {
+		return &failure{code: ExitRows, err: errors.New("Some leads were not added to the list; the results file's List column says which. Running the same file again adds them.")}
 	}
 	return nil
 }

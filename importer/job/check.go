@@ -63,6 +63,9 @@ type Settings struct {
 	// BulkLookUp looks the rows a bulk import took up afterwards (a call
 	// per 300 rows) for their lead ids and Created or Updated.
 	BulkLookUp bool
+	// List is the static list every confirmed row's lead is added to
+	// (REST); its ID 0 for none. Find it with [FindList].
+	List marketo.StaticList
 }
 
 // journalSettings spells out, canonically, the settings beyond the
@@ -96,6 +99,9 @@ func (s Settings) journalSettings() string {
 	}
 	if len(ticks) > 0 {
 		parts = append(parts, "ticks="+strings.Join(ticks, ","))
+	}
+	if s.List.ID != 0 {
+		parts = append(parts, "list="+strconv.Itoa(s.List.ID))
 	}
 	return strings.Join(parts, ";")
 }
@@ -148,6 +154,8 @@ func SettingsWords(settings string) string {
 			out = append(out, "times in "+v)
 		case "ticks":
 			out = append(out, "tick columns "+v)
+		case "list":
+			out = append(out, "into static list "+v)
 		default:
 			out = append(out, p)
 		}
@@ -200,6 +208,9 @@ func (s Settings) sendProblem() string {
 		if msg := s.bulkProblem(rest); msg != "" {
 			return msg
 		}
+	}
+	if s.List.ID != 0 && !rest && s.API != "" {
+		return "Adding the leads to a static list needs a REST account: SOAP has no list calls Leadsheet can use. Connect with REST (--api rest), or import without a list."
 	}
 	if s.Mapping.ClearBlanks && !rest && s.API != "" {
 		return "Clearing fields from blank cells needs a REST account: SOAP cannot send an empty value. Connect with REST (--api rest), or leave blank cells alone."
@@ -280,6 +291,16 @@ func (r *Report) Batches() int { return len(r.digests) }
 
 // Settings are the choices the report was made for.
 func (r *Report) Settings() Settings { return r.settings }
+
+// IntoList is the report for sending the same rows into static list l as
+// well: the list changes no row's check, only what a run does after each
+// batch and what it costs. A list not made yet (ID 0, a name) counts in
+// the estimate only.
+func (r *Report) IntoList(l marketo.StaticList) *Report {
+	c := *r
+	c.settings.List = l
+	return &c
+}
 
 // KeyColumn is the header of the key column most rows match on.
 func (r *Report) KeyColumn() string {
@@ -405,16 +426,25 @@ func isKey(k importer.TargetKind) bool {
 
 // closest names up to n fields whose API names are nearest to name.
 func closest(name string, fields []marketo.Field, n int) []string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.Name
+	}
+	return closestNames(name, names, n)
+}
+
+// closestNames is up to n of names nearest to name.
+func closestNames(name string, names []string, n int) []string {
 	type cand struct {
 		name string
 		d    int
 	}
 	var cs []cand
 	low := strings.ToLower(name)
-	for _, f := range fields {
-		d := distance(low, strings.ToLower(f.Name))
-		if d <= max(2, len(name)/2) || strings.Contains(strings.ToLower(f.Name), low) {
-			cs = append(cs, cand{f.Name, d})
+	for _, f := range names {
+		d := distance(low, strings.ToLower(f))
+		if d <= max(2, len(name)/2) || strings.Contains(strings.ToLower(f), low) {
+			cs = append(cs, cand{f, d})
 		}
 	}
 	sort.SliceStable(cs, func(a, b int) bool { return cs[a].d < cs[b].d })
@@ -462,6 +492,12 @@ func (j *Job) Check(ctx context.Context, s Settings, onRow func(RowCheck)) (*Rep
 	s.Mapping.Columns = slices.Clone(s.Mapping.Columns)
 	s.Origins = slices.Clone(s.Origins)
 	rep := &Report{ByKey: map[marketo.KeyKind]int{}, settings: s, headers: j.header}
+	mapped := 0
+	for _, t := range s.Mapping.Columns {
+		if t.Kind != importer.Skip {
+			mapped++
+		}
+	}
 	if s.Fields == nil {
 		rep.Unchecked = "Marketo's field list is not known, so field names, types and lengths were not checked (only keys and emails)."
 	}
@@ -480,7 +516,9 @@ func (j *Job) Check(ctx context.Context, s Settings, onRow func(RowCheck)) (*Rep
 		}
 		rep.digests = append(rep.digests, digestOf(b))
 		for _, l := range b.Leads {
-			rep.csvBytes += csvLineBytes(l)
+			// Every mapped column is in every line of a bulk file, a
+			// blank cell still taking its separator.
+			rep.csvBytes += csvLineBytes(l) + int64(mapped)
 		}
 		return nil
 	})

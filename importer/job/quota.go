@@ -73,7 +73,10 @@ func (j *Job) Estimate(rep *Report, confirmed, used int, b marketo.Budget, now t
 	}
 	perBatch := 1
 	if rep.settings.FillEmpty && rep.settings.Dedup {
-		perBatch = 2
+		perBatch++
+	}
+	if l := rep.settings.List; l.ID != 0 || l.Name != "" {
+		perBatch++ // Add to List after each batch
 	}
 	batches := 0
 	if rep.Valid > 0 {

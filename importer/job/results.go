@@ -20,6 +20,9 @@ type Outputs struct {
 	Results  string // the results workbook or CSV
 	Failures string // the CSV of rows to fix and send again
 	Preview  string // the CSV of what a preview found
+	// List names the static list the run added leads to, for its column
+	// in the results; "" for none.
+	List string
 }
 
 // Outputs names the results files for a run starting at now: results as
@@ -107,7 +110,7 @@ func (j *Job) WriteResults(ctx context.Context, o Outputs, rows []importer.RowRe
 		return results.ResultsFiles{}, err
 	}
 	files, err := results.WriteResults(ctx, j.wb, results.ResultsOptions{Input: j.path, Sheet: j.sheet, HeaderRow: j.headerRow,
-		Output: o.Results, Failures: o.Failures, Password: j.password}, rows)
+		Output: o.Results, Failures: o.Failures, Password: j.password, List: o.List}, rows)
 	if err != nil {
 		return files, fmt.Errorf("write the results: %w", err)
 	}

@@ -36,6 +36,8 @@ const (
 	NoRunToResume               // a resume was asked for and there is none
 	LookupFailed                // a preview could not look the rows up in Marketo
 	SettingsChanged             // an unfinished run of this import used other settings
+	NoSuchTarget                // the static list (or folder) named is not in Marketo, or is ambiguous
+	TargetTrouble               // Marketo could not be asked about the list, or refused to create it
 )
 
 // Error is a stop of the job, with what the operator needs to read.
@@ -88,6 +90,10 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("An unfinished run of %s (same sheet, mapping, account and dedup setting) used other settings (then: %s). "+
 			"Nothing was sent. To finish that run, use its settings again: only the rows it has not confirmed are sent. "+
 			"To start over with the new settings instead, say so (Start over): the rows it confirmed are then sent again, and with dedup off they become new leads.", name, e.Detail)
+	case NoSuchTarget:
+		return e.Detail + " Nothing was sent."
+	case TargetTrouble:
+		return fmt.Sprintf("Leadsheet could not %s (%v). Nothing was sent; check the account and try again.", e.Detail, e.Err)
 	case LookupFailed:
 		return fmt.Sprintf("Leadsheet could not look the rows of %s up in Marketo, so the preview is not complete (%v). Nothing was changed in Marketo; try the preview again later.", name, e.Err)
 	}

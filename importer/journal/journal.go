@@ -203,6 +203,7 @@ const (
 	recClear  = "clear"  // rows known not to have reached Marketo: free to send again
 	recFinish = "finish" // the run ended with nothing left to resume
 	recBulk   = "bulk"   // a bulk import file Marketo accepted, with its batchId
+	recList   = "list"   // what became of confirmed rows' leads in the import's static list
 )
 
 type record struct {
@@ -213,6 +214,7 @@ type record struct {
 	Rows     []int       `json:"rows,omitempty"`
 	Res      []resultRec `json:"res,omitempty"`
 	Bulk     *BulkChunk  `json:"bulk,omitempty"`
+	List     string      `json:"list,omitempty"` // list: the outcome of Rows
 }
 
 // resultRec is a RowResult as [row, state, lead id, reason].
@@ -514,9 +516,24 @@ func (j *Journal) replay(rec record) {
 			switch r.State {
 			case importer.Created, importer.Updated, importer.CreatedOrUpdated, importer.LeftAlone,
 				importer.Imported, importer.ImportedWithWarning:
-				j.confirmed.Set(importer.RowResult(r))
+				// A list outcome comes in a record of its own, after.
+				j.confirmed.Set(importer.RowResult{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason})
 			default:
 				j.confirmed.Delete(r.Row)
+			}
+		}
+	case recList:
+		st := importer.ListNotAdded
+		switch rec.List {
+		case "added":
+			st = importer.ListAdded
+		case "not-found":
+			st = importer.ListNotFound
+		}
+		for _, row := range rec.Rows {
+			if c, ok := j.confirmed.Get(row); ok {
+				c.List = st
+				j.confirmed.Set(c)
 			}
 		}
 	case recBulk:
@@ -526,6 +543,21 @@ func (j *Journal) replay(rec record) {
 	case recFinish:
 		j.finished = true
 	}
+}
+
+// Unlisted is how many rows the journal holds as confirmed, with a lead,
+// whose lead is not known to be in the import's static list: with a list
+// targeted, the run is not finished while any is.
+func (j *Journal) Unlisted() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := 0
+	for r := range j.confirmed.All() {
+		if r.LeadID > 0 && r.State != importer.LeftAlone && !r.List.Final() {
+			n++
+		}
+	}
+	return n
 }
 
 // Path is where the journal lives.
@@ -568,9 +600,26 @@ func (j *Journal) Sent(rows []int, durable bool) error {
 func (j *Journal) Confirm(rs []importer.RowResult) error {
 	res := make([]resultRec, len(rs))
 	for i, r := range rs {
-		res[i] = resultRec(r)
+		res[i] = resultRec{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason}
 	}
 	return j.append(record{Kind: recDone, Res: res}, true)
+}
+
+// Listed records what became of rows' leads in the import's static list.
+// It is not synced: losing it only means adding the leads again, which
+// changes nothing in Marketo.
+func (j *Journal) Listed(rows []int, st importer.ListState) error {
+	return j.append(record{Kind: recList, Rows: rows, List: listWord(st)}, false)
+}
+
+func listWord(st importer.ListState) string {
+	switch st {
+	case importer.ListAdded:
+		return "added"
+	case importer.ListNotFound:
+		return "not-found"
+	}
+	return "not-added"
 }
 
 // Clear records rows known not to have changed anything in Marketo.

@@ -25,6 +25,28 @@ import (
 // Result column headers, as added to the operator's sheet.
 var resultHeaders = []string{"Status", "Marketo Lead ID", "Error"}
 
+// headersFor are the columns the results add: with a static list
+// targeted, one more saying what became of each row's lead in it.
+func headersFor(opts ResultsOptions) []string {
+	if opts.List == "" {
+		return resultHeaders
+	}
+	return append(slices.Clip(resultHeaders), "List: "+opts.List)
+}
+
+// ListWord says what became of a row's lead in the import's list.
+func ListWord(l importer.ListState) string {
+	switch l {
+	case importer.ListAdded:
+		return "Added"
+	case importer.ListNotFound:
+		return "Not added: Marketo has no such lead"
+	case importer.ListNotAdded:
+		return "Not added yet: run the same file again to add it"
+	}
+	return ""
+}
+
 // StatusWord is a row state as the operator reads it in the results.
 func StatusWord(s importer.RowState) string {
 	switch s {
@@ -78,6 +100,9 @@ type ResultsOptions struct {
 	// Password of an encrypted workbook; the results copy is encrypted
 	// with it too.
 	Password string
+	// List names the static list the import added its leads to; it adds
+	// a column saying what became of each row's lead there. "" for none.
+	List string
 }
 
 // ResultsFiles names what [WriteResults] wrote.
@@ -304,15 +329,19 @@ func fitsWindows1252(cells []string) bool {
 	return true
 }
 
-func resultCells(r importer.RowResult, ok bool) []string {
-	if !ok {
-		return []string{"", "", ""}
+func resultCells(r importer.RowResult, ok bool, opts ResultsOptions) []string {
+	cells := []string{"", "", ""}
+	if ok {
+		id := ""
+		if r.LeadID != 0 {
+			id = strconv.Itoa(r.LeadID)
+		}
+		cells = []string{StatusWord(r.State), id, r.Reason}
 	}
-	id := ""
-	if r.LeadID != 0 {
-		id = strconv.Itoa(r.LeadID)
+	if opts.List != "" {
+		cells = append(cells, ListWord(r.List))
 	}
-	return []string{StatusWord(r.State), id, r.Reason}
+	return cells
 }
 
 // resultsByRow are a run's results sorted by sheet row, looked up by
@@ -341,12 +370,12 @@ func writeCSVResults(ctx context.Context, write func([]string) error, wb *sheet.
 	if err != nil {
 		return err
 	}
-	if err := write(append(slices.Clip(h.Original), resultHeaders...)); err != nil {
+	if err := write(append(slices.Clip(h.Original), headersFor(opts)...)); err != nil {
 		return err
 	}
 	_, err = wb.Read(ctx, opts.Sheet, opts.HeaderRow, func(r importer.Row) error {
 		rr, ok := byRow.find(r.Number)
-		return write(append(slices.Clip(r.Cells), resultCells(rr, ok)...))
+		return write(append(slices.Clip(r.Cells), resultCells(rr, ok, opts)...))
 	})
 	return err
 }

@@ -203,7 +203,7 @@ func TestSheetRewriterShapes(t *testing.T) {
 		`<x:row><x:c t="str" a="1>0"><x:v>v</x:v></x:c></x:row>` +
 		`<x:row r="4" s="3" customFormat="1"/>` +
 		`</x:sheetData></x:worksheet>`
-	extras := newExtraRows(1, 3, []importer.RowResult{{Row: 2, State: importer.Created, LeadID: 9}, {Row: 3, State: importer.Failed, Reason: "a&b"}, {Row: 4, State: importer.NotSent}, {Row: 6, State: importer.Updated, LeadID: 1}})
+	extras := newExtraRows(1, 3, []importer.RowResult{{Row: 2, State: importer.Created, LeadID: 9}, {Row: 3, State: importer.Failed, Reason: "a&b"}, {Row: 4, State: importer.NotSent}, {Row: 6, State: importer.Updated, LeadID: 1}}, ResultsOptions{})
 	var out strings.Builder
 	rw := &sheetRewriter{extras: extras, firstCol: 3, maxRow: 4}
 	if err := rw.rewrite(&out, strings.NewReader(src)); err != nil {
@@ -452,11 +452,11 @@ func TestResultsPartNamesIgnoreCase(t *testing.T) {
 // stripped of the header row, leaving the caller's slice alone.
 func TestExtraRowsReadSortedResultsInPlace(t *testing.T) {
 	sorted := []importer.RowResult{{Row: 2}, {Row: 3}, {Row: 5}}
-	if e := newExtraRows(1, 3, sorted); &e.results[0] != &sorted[0] {
+	if e := newExtraRows(1, 3, sorted, ResultsOptions{}); &e.results[0] != &sorted[0] {
 		t.Error("sorted results were copied")
 	}
 	mixed := []importer.RowResult{{Row: 3}, {Row: 1}, {Row: 2}}
-	e := newExtraRows(1, 3, mixed)
+	e := newExtraRows(1, 3, mixed, ResultsOptions{})
 	if fmt.Sprint(e.results) != fmt.Sprint([]importer.RowResult{{Row: 2}, {Row: 3}}) || mixed[0].Row != 3 {
 		t.Errorf("extra rows %v from %v", e.results, mixed)
 	}

@@ -89,7 +89,7 @@ func copyWithResults(w io.Writer, zr *zip.Reader, sheetPart string, opts Results
 	if err != nil {
 		return err
 	}
-	extras := newExtraRows(opts.HeaderRow, used.maxCol+1, results)
+	extras := newExtraRows(opts.HeaderRow, used.maxCol+1, results, opts)
 
 	zw := zip.NewWriter(w)
 	// The copy is written once and read back rarely: favour speed; the
@@ -134,9 +134,10 @@ type extraRows struct {
 	firstCol  int
 	results   []importer.RowResult // sorted by Row, the header row left out
 	header    int                  // index of the header row among the rows
+	opts      ResultsOptions
 }
 
-func newExtraRows(headerRow, firstCol int, results []importer.RowResult) *extraRows {
+func newExtraRows(headerRow, firstCol int, results []importer.RowResult, opts ResultsOptions) *extraRows {
 	// Sorted results, as both front ends pass them, are read in place: a
 	// copy of a million would be 40 MB.
 	rs := []importer.RowResult(sortedResults(results))
@@ -150,7 +151,7 @@ func newExtraRows(headerRow, firstCol int, results []importer.RowResult) *extraR
 			rs = slices.Delete(rs, h, h+1)
 		}
 	}
-	return &extraRows{headerRow: headerRow, firstCol: firstCol, results: rs, header: h}
+	return &extraRows{headerRow: headerRow, firstCol: firstCol, results: rs, header: h, opts: opts}
 }
 
 func (e *extraRows) len() int { return len(e.results) + 1 }
@@ -170,7 +171,7 @@ func (e *extraRows) row(i int) int {
 // text is a number.
 func (e *extraRows) cells(i int, fn func(col int, text string, number bool)) {
 	if i == e.header {
-		for k, name := range resultHeaders {
+		for k, name := range headersFor(e.opts) {
 			fn(e.firstCol+k, name, false)
 		}
 		return
@@ -178,7 +179,7 @@ func (e *extraRows) cells(i int, fn func(col int, text string, number bool)) {
 	if i > e.header {
 		i--
 	}
-	for k, v := range resultCells(e.results[i], true) {
+	for k, v := range resultCells(e.results[i], true, e.opts) {
 		if v != "" {
 			fn(e.firstCol+k, v, k == 1)
 		}
@@ -348,7 +349,7 @@ func (s *sheetRewriter) dimension(t tag, out *bufio.Writer) error {
 	if t.selfClosing {
 		end = "/>"
 	}
-	fmt.Fprintf(out, `<%s ref="%s:%s%d"%s`, t.name, start, importer.ColumnLetter(s.firstCol+len(resultHeaders)-1), max(lastRow, 1), end)
+	fmt.Fprintf(out, `<%s ref="%s:%s%d"%s`, t.name, start, importer.ColumnLetter(s.firstCol+len(headersFor(s.extras.opts))-1), max(lastRow, 1), end)
 	return nil
 }
 

@@ -39,8 +39,9 @@ type BulkOptions struct {
 	Run RunOptions
 	// Columns are the REST names of the attribute fields mapped, in the
 	// sheet's order: every file has them all, after its key columns.
-	Columns       []string
-	ListID        int    // static list every imported lead is added to; 0 for none
+	Columns []string
+	// Run.ListID, when set, is the static list every imported lead is
+	// added to: Marketo adds them as it imports, so no call is made.
 	PartitionName string // lead partition new leads go into; "" for the default
 	FileName      string // base name of the files uploaded, for Marketo's records
 	// MaxFileBytes caps one file; 0 means [marketo.MaxBulkFileBytes].
@@ -87,7 +88,9 @@ const (
 	msgBulkJobFailed = "Marketo could not import the file holding this row (batch %d): %s. Nothing in it was imported; fix the cause and run again."
 	msgBulkRefused   = "Marketo refused the file holding this row: %s. Nothing in it was imported."
 	msgBulkAmbiguous = "Marketo's report lists %d of %d rows with exactly these values as failed (%s), without saying which; Leadsheet cannot tell whether this row was imported. Check it in Marketo."
-	msgBulkUnplaced  = "Marketo reported %d failed rows in the file holding this row that Leadsheet could not match to rows of the sheet, so this row may have failed. Check it in Marketo."
+	msgBulkUnplaced  = "Marketo's report on the file holding this row leaves %d rows unaccounted for (failed rows Leadsheet could not match to the sheet, or rows missing from its counts), so this row may not have been imported. Check it in Marketo."
+	msgBulkMaybeSent = "The run stopped while the file holding this row was being uploaded, and Marketo's answer did not come, so Marketo may be importing it. Sending it again is safe: bulk import updates the same leads."
+	msgBulkNoReport  = "Marketo has finished the file holding this row (batch %d), but Leadsheet could not read its report of failed rows (%s). Run the same import again to read it; the file is not uploaded again."
 	msgBulkQueueFull = "Marketo's import queue stayed full (%s), so this row was not uploaded. Run the same import again later."
 )
 
@@ -126,12 +129,12 @@ func RunBulk(ctx context.Context, bi marketo.BulkImporter, src BatchSource, opts
 		events: newEventQueue(emit),
 		stop:   make(chan struct{}),
 	}
-	b := &bulkRun{runner: r, bi: bi, o: opts, ready: make(chan *bulkFile), pending: map[int]bool{}}
+	b := &bulkRun{runner: r, bi: bi, o: opts, ready: make(chan *bulkFile), pending: map[int]bool{}, created: map[int]bool{}}
 	r.start()
 	b.resumeKept()
 	srcDone := make(chan error, 1)
 	go func() {
-		srcDone <- src(b.add)
+		srcDone <- src(func(batch importer.Batch) { b.add(ctx, batch) })
 		b.flushAll()
 		close(b.ready)
 	}()
@@ -142,7 +145,7 @@ func RunBulk(ctx context.Context, bi marketo.BulkImporter, src BatchSource, opts
 	r.unseen = 0
 	r.mu.Unlock()
 	if ctx.Err() != nil {
-		r.halt(StopCancelled, "Sync cancelled. Files Marketo already has go on importing there; run the same import again to collect their outcome — nothing is uploaded twice.", ctx.Err())
+		r.halt(StopCancelled, "Sync cancelled. Files Marketo already has go on importing there; run the same import again to collect their outcome — files Marketo acknowledged are not uploaded again.", ctx.Err())
 	}
 	if srcErr != nil {
 		r.halt(StopSource, fmt.Sprintf("%s. Nothing more was sent.", srcErrText(srcErr)), srcErr)
@@ -170,6 +173,7 @@ type bulkRun struct {
 	seq     int                             // number of the last file made
 	ready   chan *bulkFile                  // written, waiting for an upload slot
 	pending map[int]bool                    // rows in files a stopped run uploaded: not sent again
+	created map[int]bool                    // leads the lookup found this run created, so a later row with the same lead updated it
 	kept    []*bulkFile                     // those files, polled first
 }
 
@@ -184,18 +188,23 @@ type bulkFile struct {
 	buf    bytes.Buffer
 	w      *csv.Writer
 
-	batch    int // Marketo's batchId; 0 until uploaded
-	polls    int
-	fails    int // status reads in a row that failed
-	wait     time.Duration
-	next     time.Time // when to read its status (or upload it) next
-	last     marketo.BulkBatch
-	lastAt   time.Time
-	tries    int  // uploads tried, not counting those turned away for a full queue
-	queueHit int  // uploads Marketo turned away for a full queue or a busy list
-	kept     bool // written beside the journal, its rows marked in flight
-	done     bool // every row has its final state (or waits for a resume)
-	uploaded time.Time
+	batch     int // Marketo's batchId; 0 until uploaded
+	polls     int
+	fails     int // status reads in a row that failed
+	wait      time.Duration
+	next      time.Time // when to read its status (or upload it) next
+	last      marketo.BulkBatch
+	lastAt    time.Time
+	tries     int // uploads tried, not counting those turned away for a full queue
+	queueHit  int // uploads Marketo turned away for a full queue or a busy list
+	limitHits int // status reads and downloads Marketo's rate or concurrency limits turned away
+	// maybeSent: an upload try failed after the file may have reached
+	// Marketo (its answer lost), so its rows are not "not sent".
+	maybeSent  bool
+	sentBefore bool // an earlier try may have reached Marketo
+	kept       bool // written beside the journal, its rows marked in flight
+	done       bool // every row has its final state (or waits for a resume)
+	uploaded   time.Time
 }
 
 // lookupOf is the file's lookup field for rows keyed on k.
@@ -253,10 +262,14 @@ func (f *bulkFile) cells(l marketo.Lead, fspiField string) ([]string, string) {
 		set("id", strconv.Itoa(l.ID))
 	}
 	if l.ForeignSysPersonID != "" {
-		if fspiField == "" {
+		switch {
+		case fspiField != "":
+			set(fspiField, l.ForeignSysPersonID)
+		case l.Key() == marketo.KeyForeignSysPersonID:
 			return nil, msgBulkNoFSPI
 		}
-		set(fspiField, l.ForeignSysPersonID)
+		// Keyed on its Id, with no field for the person id: left out, as
+		// Sync Leads by Id leaves it out.
 	}
 	set("email", l.Email)
 	for _, a := range l.Attributes {
@@ -272,7 +285,7 @@ func (f *bulkFile) cells(l marketo.Lead, fspiField string) ([]string, string) {
 // Marketo has are final or followed already; the rest go into the open
 // file of their key kind, which is handed to the uploader when the next row
 // would take it past the size limit.
-func (b *bulkRun) add(batch importer.Batch) {
+func (b *bulkRun) add(ctx context.Context, batch importer.Batch) {
 	var initial, refused []importer.RowResult
 	var keep []int
 	var leads []marketo.Lead
@@ -300,7 +313,9 @@ func (b *bulkRun) add(batch importer.Batch) {
 		b.pushLocked(importer.BatchDone, batch.Seq, "", initial)
 	}
 	b.mu.Unlock()
-	if b.stopped() {
+	if b.stopped() || ctx.Err() != nil {
+		// Nothing more is uploaded: the rest of the sheet is not turned
+		// into files only to be thrown away.
 		b.final(importer.BatchDone, batch.Seq, uniform(keep, importer.NotSent, b.stopReason()))
 		return
 	}
@@ -336,7 +351,7 @@ func (b *bulkRun) add(batch importer.Batch) {
 			// One row larger than a whole file: it cannot go in bulk.
 			f.buf.Truncate(mark)
 			refused = append(refused, importer.RowResult{Row: row, State: importer.Failed,
-				Reason: fmt.Sprintf(msgTooLarge, "more than Marketo's 10 MB import file limit")})
+				Reason: fmt.Sprintf(msgTooLarge, fmt.Sprintf("more than the %s bytes an import file may hold", commas(b.o.MaxFileBytes)))})
 			continue
 		}
 		f.rows = append(f.rows, row)
@@ -517,6 +532,9 @@ func (b *bulkRun) notUploaded(f *bulkFile, reason string) {
 	if j := b.opts.Journal; j != nil && f.kept {
 		_ = j.Clear(f.rows) // as for Sync Leads: a failed clear only means a harmless re-send
 	}
+	if f.maybeSent {
+		reason = msgBulkMaybeSent
+	}
 	b.final(importer.BatchDone, -1, uniform(f.rows, importer.NotSent, reason))
 }
 
@@ -537,12 +555,23 @@ func (b *bulkRun) upload(ctx context.Context, f *bulkFile) bool {
 		return false // the loop sees the stop
 	}
 	cctx, cancel := context.WithTimeout(ctx, b.opts.CallTimeout)
+	// Until the answer says otherwise, this try may reach Marketo.
+	f.maybeSent = true
 	got, err := b.bi.ImportLeads(cctx, marketo.BulkFile{
-		Format: "csv", LookupField: f.lookup, ListID: b.o.ListID, PartitionName: b.o.PartitionName,
+		Format: "csv", LookupField: f.lookup, ListID: b.opts.ListID, PartitionName: b.o.PartitionName,
 		Name: fmt.Sprintf("%s-%d.csv", b.o.FileName, f.seq), Data: f.buf.Bytes(),
 	})
 	cancel()
 	b.budget.release()
+	var refusal *marketo.Error
+	if err != nil && !f.sentBefore && (marketo.NotApplied(err) || errors.As(err, &refusal)) {
+		// Marketo said no (an error answer), or the call never went out,
+		// and no earlier try may have reached it.
+		f.maybeSent = false
+	}
+	if err != nil && f.maybeSent {
+		f.sentBefore = true
+	}
 	if err == nil {
 		f.batch, f.uploaded = got.ID, time.Now()
 		f.wait = b.o.PollFirst
@@ -639,6 +668,9 @@ func (b *bulkRun) giveUp(f *bulkFile, st importer.RowState, reason string) {
 	if j := b.opts.Journal; j != nil {
 		_ = j.Clear(f.rows)
 	}
+	if f.maybeSent {
+		reason += " An earlier upload's answer was lost, so Marketo may have imported the file; sending it again is safe: it updates the same leads."
+	}
 	f.done = true
 	b.final(importer.BatchDone, -1, uniform(f.rows, st, reason))
 }
@@ -698,6 +730,18 @@ func (b *bulkRun) pollFailed(f *bulkFile, err error) {
 	case class == marketo.ClassAuth:
 		b.halt(StopAuth, fmt.Sprintf("Marketo refused Leadsheet's login (%s). Run the same import again once the account works: Leadsheet then reads how far Marketo got.", describe(err)), err)
 		return
+	case class == marketo.ClassRateLimit || class == marketo.ClassConcurrency:
+		// Marketo's limits change nothing and the budget adapts to them:
+		// a larger allowance, as for uploads.
+		if class == marketo.ClassRateLimit {
+			b.note(importer.Throttled, -1, b.budget.rateFault())
+		} else {
+			b.note(importer.Throttled, -1, b.budget.concurrencyFault())
+		}
+		if f.limitHits++; f.limitHits <= limitFaultFactor*b.opts.MaxAttempts {
+			f.next = time.Now().Add(b.backoff(min(f.limitHits, b.opts.MaxAttempts)))
+			return
+		}
 	case errors.As(err, &me) && me.Code == marketo.CodeBatchNotFound:
 		// Marketo forgot the job (a batchId lives a week): what it did
 		// cannot be read, and uploading the file again is harmless.
@@ -730,17 +774,21 @@ func (b *bulkRun) settle(ctx context.Context, f *bulkFile, got marketo.BulkBatch
 		if want.n == 0 {
 			continue
 		}
-		data, err := b.fetchRows(ctx, f, want.kind)
-		if err != nil {
-			if ctx.Err() != nil || b.stopped() {
-				return // the loop abandons it: a resume reads the report
-			}
+		data, err := b.fetchReport(ctx, f, want.kind, want.n)
+		switch {
+		case err == nil:
+			*want.into = data
+		case ctx.Err() != nil || b.stopped():
+			return // the loop abandons it: a resume reads the report
+		case want.kind == marketo.BulkWarnings:
+			// The rows were imported all the same; only which of them
+			// carry a warning is not known.
+			b.note(importer.Progress, -1, fmt.Sprintf("File %d: Leadsheet could not read Marketo's report of warnings (%s); %s were imported with a warning, not said which", f.seq, describe(err), plural(want.n, "row")))
+		default:
 			f.done = true
-			b.final(importer.BatchDone, -1, uniform(f.rows, importer.NotSent,
-				fmt.Sprintf(msgBulkStill, f.batch)+" (Leadsheet could not read its report: "+describe(err)+")"))
+			b.final(importer.BatchDone, -1, uniform(f.rows, importer.NotSent, fmt.Sprintf(msgBulkNoReport, f.batch, describe(err))))
 			return
 		}
-		*want.into = data
 	}
 	rs, note := joinBulkResults(f, got, failures, warnings)
 	if note != "" {
@@ -749,7 +797,17 @@ func (b *bulkRun) settle(ctx context.Context, f *bulkFile, got marketo.BulkBatch
 	if b.o.LookUp {
 		b.lookUpImported(ctx, f, rs)
 	}
+	var listed []int
+	for i := range rs {
+		if b.opts.ListID != 0 && (rs[i].State == importer.Imported || rs[i].State == importer.ImportedWithWarning || listable(rs[i].State)) {
+			rs[i].List = importer.ListAdded // Marketo puts each lead it imports into the file's list
+			listed = append(listed, rs[i].Row)
+		}
+	}
 	b.confirm(f, rs)
+	if j := b.opts.Journal; j != nil && len(listed) > 0 {
+		_ = j.Listed(listed, importer.ListAdded)
+	}
 	failed := 0
 	for _, r := range rs {
 		if r.State == importer.Failed || r.State == importer.Unknown {
@@ -758,6 +816,43 @@ func (b *bulkRun) settle(ctx context.Context, f *bulkFile, got marketo.BulkBatch
 	}
 	b.note(importer.Progress, -1, fmt.Sprintf("File %d is done: %s of %s imported, %s failed or to check", f.seq,
 		commas(len(rs)-failed), commas(len(rs)), commas(failed)))
+}
+
+// fetchReport downloads a report of f's job that should list n rows,
+// downloading it again while it is not whole (cut off, or listing another
+// number of rows): a second download usually is, and a report matched
+// while cut off could place a failure on the wrong row. After the tries it
+// returns the last one, which the join then distrusts.
+func (b *bulkRun) fetchReport(ctx context.Context, f *bulkFile, which marketo.BulkRows, n int) ([]byte, error) {
+	var data []byte
+	var err error
+	for try := 1; try <= b.opts.MaxAttempts; try++ {
+		data, err = b.fetchRows(ctx, f, which)
+		if err != nil || reportWhole(data, n) {
+			return data, err
+		}
+		if !b.sleep(ctx, b.backoff(try)) {
+			return nil, ctx.Err()
+		}
+	}
+	return data, nil
+}
+
+// reportWhole reports whether data reads as a whole report of n rows.
+func reportWhole(data []byte, n int) bool {
+	if len(data) == 0 || data[len(data)-1] != '\n' {
+		return false
+	}
+	header, lines, err := readBulkCSV(data)
+	if err != nil || len(lines) != n {
+		return false
+	}
+	for _, l := range lines {
+		if len(l) != len(header) {
+			return false
+		}
+	}
+	return true
 }
 
 // fetchRows downloads a report of f's job, retrying passing failures.
@@ -782,7 +877,19 @@ func (b *bulkRun) fetchRows(ctx context.Context, f *bulkFile, which marketo.Bulk
 		case marketo.ClassAuth:
 			b.halt(StopAuth, fmt.Sprintf("Marketo refused Leadsheet's login (%s). Run the same import again once the account works: Leadsheet then reads how far Marketo got.", describe(err)), err)
 			return nil, err
-		case marketo.ClassTransient, marketo.ClassRateLimit, marketo.ClassConcurrency:
+		case marketo.ClassRateLimit, marketo.ClassConcurrency:
+			if marketo.ClassOf(err) == marketo.ClassRateLimit {
+				b.note(importer.Throttled, -1, b.budget.rateFault())
+			} else {
+				b.note(importer.Throttled, -1, b.budget.concurrencyFault())
+			}
+			if f.limitHits++; f.limitHits <= limitFaultFactor*b.opts.MaxAttempts {
+				try-- // a limit fault spends no try
+			}
+			if !b.sleep(ctx, b.backoff(max(try, 1))) {
+				return nil, ctx.Err()
+			}
+		case marketo.ClassTransient:
 			if !b.sleep(ctx, b.backoff(try)) {
 				return nil, ctx.Err()
 			}
@@ -875,10 +982,13 @@ func (b *bulkRun) lookUpImported(ctx context.Context, f *bulkFile, rs []importer
 			case f.uploaded.IsZero():
 				// A journal record without the upload time: the lead is
 				// known, not who made it.
-			case ls[0].CreatedAt.Before(f.uploaded.Add(-clockSkew)):
+			case ls[0].CreatedAt.Before(f.uploaded.Add(-clockSkew)) || b.created[ls[0].ID]:
+				// An older lead, or one an earlier file of this run made
+				// (the same person on two rows): this row updated it.
 				rs[i].State = importer.Updated
 			default:
 				rs[i].State = importer.Created
+				b.created[ls[0].ID] = true
 			}
 		}
 	}

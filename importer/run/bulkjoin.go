@@ -57,6 +57,14 @@ func matchReport(header []string, lines [][]string, report []byte, reasonCol str
 		return m, err
 	}
 	m.rows = len(rrows)
+	for i, rr := range rrows {
+		// A row shorter or longer than the header is a report cut off (or
+		// garbled): its missing cells would count as blank and could match
+		// another row.
+		if len(rr) != len(rh) {
+			return m, fmt.Errorf("report row %d has %d cells where the header has %d: the report is cut off", i+1, len(rr), len(rh))
+		}
+	}
 	reasonAt := -1
 	col := make([]int, len(header)) // file column → report column, or -1
 	for i := range col {
@@ -165,7 +173,11 @@ func joinBulkResults(f *bulkFile, got marketo.BulkBatch, failures, warnings []by
 	for i, row := range f.rows {
 		rs[i] = importer.RowResult{Row: row, State: importer.Imported}
 	}
-	if got.Failed == 0 && got.Warnings == 0 && len(failures) == 0 && len(warnings) == 0 {
+	// Marketo's counts must cover the file: whether numOfLeadsProcessed
+	// counts the failed rows or not (Adobe does not say), fewer processed
+	// and failed than rows means some rows are unaccounted for.
+	short := len(f.rows) - (got.Processed + got.Failed)
+	if short <= 0 && got.Failed == 0 && got.Warnings == 0 && len(failures) == 0 && len(warnings) == 0 {
 		return rs, "" // nothing to match: the file need not be read back
 	}
 	header, lines, err := readBulkCSV(f.buf.Bytes())
@@ -192,6 +204,13 @@ func joinBulkResults(f *bulkFile, got marketo.BulkBatch, failures, warnings []by
 		fm.unplaced += max(0, got.Failed-fm.rows)
 		notes = append(notes, fmt.Sprintf("Marketo counted %d failed rows but its report lists %d", got.Failed, fm.rows))
 	}
+	if short > 0 {
+		fm.unplaced += short
+		notes = append(notes, fmt.Sprintf("Marketo accounts for %d of the file's %d rows", got.Processed+got.Failed, len(f.rows)))
+	}
+	if werr == nil && wm.rows != got.Warnings {
+		notes = append(notes, fmt.Sprintf("Marketo counted %d rows with warnings but its report lists %d", got.Warnings, wm.rows))
+	}
 	for li, why := range wm.ambiguous {
 		wm.reason[li] = why
 	}
@@ -207,8 +226,8 @@ func joinBulkResults(f *bulkFile, got marketo.BulkBatch, failures, warnings []by
 			rs[i].State, rs[i].Reason = importer.ImportedWithWarning, wm.reason[i]
 		}
 	}
-	if fm.unplaced > 0 {
-		notes = append(notes, fmt.Sprintf("%d failed rows in Marketo's report match no row of the file", fm.unplaced))
+	if n := fm.unplaced - max(short, 0); n > 0 {
+		notes = append(notes, fmt.Sprintf("%d failed rows in Marketo's report match no row of the file", n))
 	}
 	if wm.unplaced > 0 {
 		notes = append(notes, fmt.Sprintf("%d rows with warnings in Marketo's report match no row of the file; those rows were imported", wm.unplaced))

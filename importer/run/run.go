@@ -61,6 +61,12 @@ type RunOptions struct {
 	// Leadsheet waits before looking its leads up; 0 means [DefaultSettle].
 	Settle time.Duration
 
+	// ListID, when set, is a static list every confirmed row's lead is
+	// added to, right after its batch, within the same budget (REST: the
+	// Syncer must be a [marketo.ListAdder]). A resume adds the leads of
+	// rows the journal holds as confirmed but not yet listed.
+	ListID int
+
 	// Journal, when set, records the run so a crash or quit resumes without
 	// sending a confirmed row twice. Rows it holds as created or updated
 	// are not sent; rows Marketo refused are sent again.
@@ -302,10 +308,11 @@ func (r *runner) start() {
 }
 
 // admit sets the starting state of b's rows: rows the journal already knows
-// are final; the rest wait in keep, or, when a stopped run sent them with
+// are final, but for those whose lead still has to go into the run's list
+// (relist); the rest wait in keep, or, when a stopped run sent them with
 // dedup off and Marketo can be asked whether they created leads, in lost
 // (each nil when empty).
-func (r *runner) admit(b importer.Batch) (keep, lost *importer.Batch) {
+func (r *runner) admit(b importer.Batch) (keep, lost *importer.Batch, relist []importer.RowResult) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var initial []importer.RowResult
@@ -318,8 +325,12 @@ func (r *runner) admit(b importer.Batch) (keep, lost *importer.Batch) {
 			r.totals.Waiting--
 		}
 		if c, ok := r.confirmedRow(row); ok {
-			initial = append(initial, c)
 			r.resumed++
+			if r.opts.ListID != 0 && listable(c.State) && c.LeadID > 0 && !c.List.Final() {
+				relist = append(relist, c)
+				continue
+			}
+			initial = append(initial, c)
 			continue
 		}
 		into := keep
@@ -345,7 +356,7 @@ func (r *runner) admit(b importer.Batch) (keep, lost *importer.Batch) {
 	if len(lost.Rows) == 0 {
 		lost = nil
 	}
-	return keep, lost
+	return keep, lost, relist
 }
 
 // sentAt is when a stopped run first sent row, as its journal says.
@@ -407,7 +418,13 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 		}
 	}
 	srcErr := src(func(b importer.Batch) {
-		keep, lost := r.admit(b)
+		keep, lost, relist := r.admit(b)
+		if len(relist) > 0 {
+			// Confirmed by a stopped run, not yet in the list: only the
+			// list step is left for them.
+			r.toList(ctx, relist)
+			r.final(importer.BatchDone, b.Seq, relist)
+		}
 		if lost != nil {
 			dispatch(lost, true)
 		}
@@ -493,7 +510,7 @@ func (r *runner) sendPart(ctx context.Context, b *importer.Batch, tr *tries) {
 		statuses, err := r.call(ctx, b)
 		r.budget.release()
 		if err == nil {
-			r.done(b, statuses, tr.lost)
+			r.done(ctx, b, statuses, tr.lost)
 			return
 		}
 		lastErr = err
@@ -701,7 +718,7 @@ func (r *runner) started(b *importer.Batch) {
 
 // done records Marketo's answer for every row of b. lost is the failure
 // after which an earlier try may have been applied, or nil.
-func (r *runner) done(b *importer.Batch, statuses []marketo.SyncStatus, lost error) {
+func (r *runner) done(ctx context.Context, b *importer.Batch, statuses []marketo.SyncStatus, lost error) {
 	rs := make([]importer.RowResult, len(b.Rows))
 	for i, st := range statuses {
 		rs[i] = importer.RowResult{Row: b.Rows[i], LeadID: st.LeadID}
@@ -744,6 +761,7 @@ func (r *runner) done(b *importer.Batch, statuses []marketo.SyncStatus, lost err
 			r.halt(StopJournal, journalTrouble(err), err)
 		}
 	}
+	r.toList(ctx, rs)
 	r.final(importer.BatchDone, b.Seq, rs)
 }
 
@@ -844,9 +862,27 @@ func (r *runner) applyLocked(rs []importer.RowResult) {
 	for _, n := range rs {
 		if old, ok := r.res.Set(n); ok {
 			*count(&r.totals, old.State)--
+			if c := listCount(&r.totals, old.List); c != nil {
+				*c--
+			}
 		}
 		*count(&r.totals, n.State)++
+		if c := listCount(&r.totals, n.List); c != nil {
+			*c++
+		}
 	}
+}
+
+func listCount(t *importer.Totals, l importer.ListState) *int {
+	switch l {
+	case importer.ListAdded:
+		return &t.ListAdded
+	case importer.ListNotFound:
+		return &t.ListNotFound
+	case importer.ListNotAdded:
+		return &t.ListNotAdded
+	}
+	return nil
 }
 
 func (r *runner) pushLocked(kind importer.EventKind, seq int, msg string, rs []importer.RowResult) {
@@ -898,7 +934,7 @@ func (r *runner) finish(ctx context.Context) Outcome {
 	r.mu.Unlock()
 	t := out.Totals
 	if j := r.opts.Journal; j != nil && !r.opts.KeepJournalOpen && out.Stopped == NotStopped && ctx.Err() == nil &&
-		t.Unknown == 0 && t.Waiting == 0 && t.Sending == 0 && t.NotSent == 0 {
+		t.Unknown == 0 && t.Waiting == 0 && t.Sending == 0 && t.NotSent == 0 && (r.opts.ListID == 0 || j.Unlisted() == 0) {
 		// A finished run is not resumed: running the same file again later
 		// is a new run. A failed write here only means the next run resumes.
 		_ = j.Finish()
@@ -940,6 +976,9 @@ func Summary(t importer.Totals) string {
 	}
 	if t.Unknown > 0 {
 		s += fmt.Sprintf(", %d unknown (check in Marketo)", t.Unknown)
+	}
+	if n := t.ListAdded + t.ListNotFound + t.ListNotAdded; n > 0 {
+		s += fmt.Sprintf("; list: %d added, %d not added", t.ListAdded, t.ListNotFound+t.ListNotAdded)
 	}
 	return s
 }

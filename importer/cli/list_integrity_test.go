@@ -1,0 +1,166 @@
+package cli_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"leadsheet/importer/cli"
+	"leadsheet/marketo"
+	"leadsheet/marketo/marketotest"
+)
+
+// TestImportIntoList drives `leadsheet sync --list / --new-list` against a
+// `leadsheet sandbox` process and reads the list's membership back through
+// Marketo's REST API, as any other client would (issue 13, lists).
+func TestImportIntoList(t *testing.T) {
+	s := &suite{bin: buildBinary(t, t.TempDir()), compared: new(atomic.Int64)}
+	t.Run("new-list-killed-and-resumed", func(t *testing.T) { t.Parallel(); newListKilled(t, s) })
+	t.Run("bulk-into-list", func(t *testing.T) { t.Parallel(); bulkIntoList(t, s) })
+	t.Run("unknown-list", func(t *testing.T) { t.Parallel(); unknownList(t, s) })
+}
+
+// members is the list's membership as Get Leads by List Id returns it.
+func members(t *testing.T, h *harness, listID int) []int {
+	t.Helper()
+	c, err := marketo.NewRESTClient(marketo.RESTCredentials{BaseURL: h.sb.root + marketotest.RESTPath,
+		ClientID: marketotest.DefaultClientID, ClientSecret: marketotest.DefaultClientSecret}, marketo.RESTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := c.ListMembers(context.Background(), listID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// leadsOf is the sorted ids of the stored leads with the sheet's emails,
+// each of which must be stored once.
+func leadsOf(t *testing.T, h *harness, records [][]string) []int {
+	t.Helper()
+	byEmail := map[string][]int{}
+	for _, l := range h.sb.leads(t) {
+		byEmail[strings.ToLower(l.Email)] = append(byEmail[strings.ToLower(l.Email)], l.ID)
+	}
+	var ids []int
+	for _, rec := range records[1:] {
+		got := byEmail[strings.ToLower(rec[0])]
+		if len(got) != 1 {
+			t.Fatalf("%s is stored %d times", rec[0], len(got))
+		}
+		ids = append(ids, got[0])
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func listSheet(n int) [][]string {
+	records := [][]string{{"Email", "First Name"}}
+	for k := range n {
+		records = append(records, []string{fmt.Sprintf("show%05d@example.com", k), fmt.Sprintf("Visitor %d", k)})
+	}
+	return records
+}
+
+// newListKilled: a run into a new list is SIGKILLed mid-run; running the
+// same file again into that list (now by name) ends with every row's
+// lead in it once, as an uninterrupted run leaves it, and sends no row
+// twice over the rows' own leads.
+func newListKilled(t *testing.T, s *suite) {
+	h := newHarness(t, s, "rest", "--latency", "40ms")
+	records := listSheet(3000)
+	file := h.path("show.csv")
+	writeCSV(t, file, records)
+	h.syncKilled(t, 900, file, "--new-list", "Trade show 2026", "--folder", "Group Lists")
+	var listID int
+	for _, l := range h.sb.lists(t) {
+		if l.Name == "Trade show 2026" {
+			listID = l.ID
+		}
+	}
+	if listID == 0 {
+		t.Fatal("the killed run made no list")
+	}
+	r := h.sync(t, file, "--new-list", "Trade show 2026", "--folder", "Group Lists")
+	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "already has a static list") {
+		t.Fatalf("creating the list again: %s", r)
+	}
+	r = h.sync(t, file, "--list", "Trade show 2026", "--results", h.out("show-results.csv"))
+	if r.code != cli.ExitOK || !strings.Contains(r.stdout, "list: 3000 added, 0 not added") {
+		t.Fatalf("the rerun into the list: %s", r)
+	}
+	if got, want := members(t, h, listID), leadsOf(t, h, records); !slices.Equal(got, want) {
+		t.Fatalf("the list holds %d leads, the sheet's are %d", len(got), len(want))
+	}
+	h.compared.Add(int64(len(records) - 1))
+	res := readResults(t, h.out("show-results.csv"), "Email")
+	for _, rec := range records[1:] {
+		if rr := res[strings.ToLower(rec[0])]; !strings.HasPrefix(rr.status, "Created") && !strings.HasPrefix(rr.status, "Updated") {
+			t.Fatalf("%s: %q", rec[0], rr.status)
+		}
+	}
+	table := readTable(t, h.out("show-results.csv"))
+	col := slices.Index(table[0], "List: Trade show 2026")
+	if col < 0 {
+		t.Fatalf("the results have no List column: %q", table[0])
+	}
+	for _, rec := range table[1:] {
+		if rec[col] != "Added" {
+			t.Fatalf("a row's List column says %q: %q", rec[col], rec)
+		}
+	}
+	// Running it once more adds nobody twice.
+	if r := h.sync(t, file, "--list", fmt.Sprint(listID)); r.code != cli.ExitOK {
+		t.Fatalf("a third run: %s", r)
+	}
+	if got := members(t, h, listID); len(got) != 3000 {
+		t.Errorf("after a third run the list holds %d leads", len(got))
+	}
+}
+
+// bulkIntoList: Bulk Import puts the leads it imports into the list
+// itself, with no call per batch.
+func bulkIntoList(t *testing.T, s *suite) {
+	h := newHarness(t, s, "rest", "--bulk-delay", "20ms", "--bulk-row-time", "20us")
+	records := listSheet(2000)
+	file := h.path("bulk-list.csv")
+	writeCSV(t, file, records)
+	r := h.sync(t, file, append(bulkFlags[:6:6], "--list", "Newsletter Subscribers")...)
+	if r.code != cli.ExitOK {
+		t.Fatalf("%s", r)
+	}
+	if got, want := members(t, h, marketotest.SeedListID), leadsOf(t, h, records); !slices.Equal(got, want) {
+		t.Fatalf("the list holds %d leads, the sheet's are %d", len(got), len(want))
+	}
+	if n := h.sb.stats(t).Calls["REST add to list"]; n != 0 {
+		t.Errorf("%d Add to List calls in a bulk run", n)
+	}
+}
+
+// unknownList: a list Marketo does not have is refused before anything is
+// sent, naming the nearest lists.
+func unknownList(t *testing.T, s *suite) {
+	h := newHarness(t, s, "rest")
+	file := h.path("nolist.csv")
+	writeCSV(t, file, listSheet(10))
+	r := h.sync(t, file, "--list", "Newsletter Subscriber")
+	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, `"Newsletter Subscribers"`) {
+		t.Fatalf("want exit %d naming the nearest list: %s", cli.ExitUsage, r)
+	}
+	if n := len(h.sb.leads(t)); n != 0 {
+		t.Errorf("%d leads stored", n)
+	}
+}
+
+// lists is the sandbox's static lists, from its inspect page.
+func (s *sandbox) lists(t *testing.T) []marketotest.StaticList {
+	t.Helper()
+	var l []marketotest.StaticList
+	s.getJSON(t, "/sandbox/lists", &l)
+	return l
+}

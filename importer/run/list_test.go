@@ -1,0 +1,128 @@
+package run
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"leadsheet/importer"
+	"leadsheet/importer/journal"
+	"leadsheet/marketo"
+	"leadsheet/marketo/marketotest"
+	"leadsheet/marketo/marketotest/sandboxtest"
+)
+
+// listMembers reads a list's members back through the REST API, as
+// another client would, not from the sandbox's insides.
+func listMembers(t *testing.T, c marketo.Syncer, listID int) []int {
+	t.Helper()
+	ids, err := c.(*marketo.RESTClient).ListMembers(context.Background(), listID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// confirmedLeads is the sorted, distinct lead ids of the rows Marketo
+// created or updated.
+func confirmedLeads(rs []importer.RowResult) []int {
+	var ids []int
+	for _, r := range rs {
+		if listable(r.State) && !slices.Contains(ids, r.LeadID) {
+			ids = append(ids, r.LeadID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// TestRunAddsToList: every confirmed row's lead is in the list afterwards,
+// read back through Get Leads by List Id, each row says Added, and a rerun
+// of the same rows adds nobody twice.
+func TestRunAddsToList(t *testing.T) {
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
+	client := restClient(t, srv)
+	batches := testBatchesField(1000, 300, "list%04d@example.com", "firstName")
+	opts := fastOpts(true)
+	opts.ListID = marketotest.SeedListID
+	log := newEventLog()
+	out, err := Run(context.Background(), client, batches, opts, log.emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.check(t, out, 1000)
+	for _, r := range out.Results {
+		if r.List != importer.ListAdded {
+			t.Errorf("row %d: list %v", r.Row, r.List)
+		}
+	}
+	if out.Totals.ListAdded != 1000 {
+		t.Errorf("totals: %+v", out.Totals)
+	}
+	if got, want := listMembers(t, client, marketotest.SeedListID), confirmedLeads(out.Results); !slices.Equal(got, want) {
+		t.Fatalf("the list holds %d leads, the run confirmed %d", len(got), len(want))
+	}
+	if _, err := Run(context.Background(), client, batches, opts, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := listMembers(t, client, marketotest.SeedListID); len(got) != 1000 {
+		t.Errorf("after a rerun the list holds %d leads, want 1000", len(got))
+	}
+	// One Add to List call per batch, in both runs.
+	if n := srv.Stats().Calls["REST add to list"]; n != 2*len(batches) {
+		t.Errorf("%d Add to List calls for 2 runs of %d batches", n, len(batches))
+	}
+}
+
+// TestResumeFinishesTheListStep: a run stopped after its batches were
+// confirmed but before their leads went into the list leaves the journal
+// open; the resume sends no row again and only adds the leads.
+func TestResumeFinishesTheListStep(t *testing.T) {
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
+	client := restClient(t, srv)
+	batches := testBatchesField(600, 300, "resume%04d@example.com", "firstName")
+	dir := t.TempDir()
+	key := testKey(true)
+	key.API, key.Endpoint = "REST", srv.RESTBaseURL()
+
+	// The first run sends without a list, as if it stopped right after
+	// each batch's answer: the rows are confirmed, none is listed.
+	j, err := journal.OpenJournal(dir, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := fastOpts(true)
+	opts.Journal, opts.KeepJournalOpen = j, true
+	if _, err := Run(context.Background(), client, batches, opts, nil); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	syncs := srv.Stats().Calls["REST leads.json"]
+
+	j, err = journal.OpenJournal(dir, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	opts = fastOpts(true)
+	opts.Journal, opts.ListID = j, marketotest.SeedListID
+	log := newEventLog()
+	out, err := Run(context.Background(), client, batches, opts, log.emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.check(t, out, 600)
+	if n := srv.Stats().Calls["REST leads.json"] - syncs; n != 0 {
+		t.Errorf("the resume made %d sync calls; its rows were confirmed", n)
+	}
+	if out.Resumed != 600 || out.Totals.ListAdded != 600 {
+		t.Errorf("resumed %d, totals %+v", out.Resumed, out.Totals)
+	}
+	if got, want := listMembers(t, client, marketotest.SeedListID), confirmedLeads(out.Results); !slices.Equal(got, want) || len(got) != 600 {
+		t.Errorf("the list holds %d leads, want the 600 confirmed", len(got))
+	}
+	if j.Unlisted() != 0 {
+		t.Errorf("%d rows still wait for the list step", j.Unlisted())
+	}
+}
