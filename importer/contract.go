@@ -116,6 +116,27 @@ type RowResult struct {
 	// List is what became of the row's lead in the static list the import
 	// targets; ListNone when it targets none or the row has no lead.
 	List ListState
+	// Program is what became of the row's lead in the program the import
+	// targets, with its member status; ProgramNone when it targets none.
+	Program ProgramState
+}
+
+// ProgramState is where a row's lead stands with the program (and member
+// status) an import targets.
+type ProgramState uint8
+
+// Program outcomes.
+const (
+	ProgramNone    ProgramState = iota // no program targeted, or no lead
+	ProgramSet                         // a member with the status asked (made one, or moved to it)
+	ProgramAlready                     // already at or past the status: Marketo moves statuses forward only (1037)
+	ProgramRefused                     // Marketo refused this lead (no such lead, another workspace)
+	ProgramNotSet                      // not set yet (the run stopped, or the call failed): running the import again sets it
+)
+
+// Final reports whether nothing is left to do for the row's program step.
+func (p ProgramState) Final() bool {
+	return p == ProgramSet || p == ProgramAlready || p == ProgramRefused
 }
 
 // ListState is where a row's lead stands with the static list an import
@@ -140,6 +161,8 @@ type Totals struct {
 	// What became of the rows' leads in the import's static list; they
 	// are not part of Total: every such row is also counted by its state.
 	ListAdded, ListNotFound, ListNotAdded int
+	// The same for the program's member status.
+	ProgramSet, ProgramAlready, ProgramRefused, ProgramNotSet int
 }
 
 // EventKind says what happened in a run.

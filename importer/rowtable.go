@@ -17,6 +17,7 @@ type rowCell struct {
 	reason uint32
 	state  uint8 // RowState+1; 0: no result for the row
 	list   ListState
+	prog   ProgramState
 }
 
 // Set records r for its row and returns what the row held before.
@@ -32,7 +33,7 @@ func (t *RowTable) Set(r RowResult) (old RowResult, had bool) {
 	if !had {
 		t.n++
 	}
-	t.cells[r.Row] = rowCell{lead: int64(r.LeadID), reason: t.reasons.Intern(r.Reason), state: uint8(r.State) + 1, list: r.List}
+	t.cells[r.Row] = rowCell{lead: int64(r.LeadID), reason: t.reasons.Intern(r.Reason), state: uint8(r.State) + 1, list: r.List, prog: r.Program}
 	return old, had
 }
 
@@ -42,7 +43,7 @@ func (t *RowTable) Get(row int) (RowResult, bool) {
 		return RowResult{}, false
 	}
 	c := t.cells[row]
-	return RowResult{Row: row, State: RowState(c.state - 1), LeadID: int(c.lead), Reason: t.reasons.Text(c.reason), List: c.list}, true
+	return RowResult{Row: row, State: RowState(c.state - 1), LeadID: int(c.lead), Reason: t.reasons.Text(c.reason), List: c.list, Program: c.prog}, true
 }
 
 // Delete forgets row's result.

@@ -86,6 +86,12 @@ type ListAdder interface {
 	AddToList(ctx context.Context, listID int, leadIDs []int) ([]MemberResult, error)
 }
 
+// ProgramStatusSetter makes leads members of a program with a status.
+// RESTClient implements it.
+type ProgramStatusSetter interface {
+	SetProgramStatus(ctx context.Context, programID int, status string, leadIDs []int) ([]MemberResult, error)
+}
+
 // Targeter finds and fills the places an import can target. RESTClient
 // implements it.
 type Targeter interface {
@@ -281,6 +287,29 @@ func (c *RESTClient) ListMembers(ctx context.Context, listID int) ([]int, error)
 		}
 		for _, l := range r.Result {
 			out = append(out, l.ID)
+		}
+		if r.NextPageToken == "" || len(r.Result) == 0 {
+			return out, nil
+		}
+		q.Set("nextPageToken", r.NextPageToken)
+	}
+}
+
+// ProgramMembersAt reads the ids of a program's members at status,
+// following Marketo's paging.
+func (c *RESTClient) ProgramMembersAt(ctx context.Context, programID int, status string) ([]int, error) {
+	const op = "Marketo REST Get Program Members"
+	q := url.Values{"filterType": {"statusName"}, "filterValues": {status}, "batchSize": {strconv.Itoa(MaxMembers)}}
+	var out []int
+	for {
+		r, err := callREST[struct {
+			LeadID int `json:"leadId"`
+		}](ctx, c, op, http.MethodGet, fmt.Sprintf("%s/v1/programs/%d/members.json?%s", c.restBase, programID, q.Encode()), nil, "")
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range r.Result {
+			out = append(out, m.LeadID)
 		}
 		if r.NextPageToken == "" || len(r.Result) == 0 {
 			return out, nil

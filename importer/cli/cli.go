@@ -127,6 +127,8 @@ type options struct {
 	list        string // --list NAME|ID
 	newList     string
 	folder      string
+	program     string // --program NAME|ID
+	status      string
 	set         map[string]bool // flags given explicitly
 }
 
@@ -183,6 +185,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.list, "list", "", "REST: add every created or updated lead to this static list (its exact name or id); unknown names are refused before sending, with the nearest ones")
 	fs.StringVar(&o.newList, "new-list", "", "REST: create a static list of this name (in --folder) just before sending, and add the leads to it")
 	fs.StringVar(&o.folder, "folder", "", "with --new-list: the folder or program to create the list in, by name (e.g. \"Group Lists\")")
+	fs.StringVar(&o.program, "program", "", "REST: make every created or updated lead a member of this program (its exact name or id) with --status")
+	fs.StringVar(&o.status, "status", "", "with --program: the member status to set, one of the program channel's statuses (e.g. Registered); a lead already at or past it keeps its status")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "read, map and validate, print the report and the first request (SOAP envelope, or REST leads.json body); send nothing")
 	var secret string
 	for _, name := range secretFlags {
@@ -270,6 +274,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, &usageError{msg: "--new-list needs --folder: the folder or program to create the list in, by name"}
 	case o.folder != "" && o.newList == "":
 		return o, &usageError{msg: "--folder goes with --new-list"}
+	case o.program != "" && strings.TrimSpace(o.status) == "":
+		return o, &usageError{msg: "--program needs --status: the member status to set (e.g. --status Registered)"}
+	case o.status != "" && o.program == "":
+		return o, &usageError{msg: "--status goes with --program"}
 	}
 	if o.bulkPoll <= 0 {
 		return o, &usageError{msg: "--bulk-poll must be a duration such as 5s"}

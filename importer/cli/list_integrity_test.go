@@ -21,6 +21,43 @@ func TestImportIntoList(t *testing.T) {
 	t.Run("new-list-killed-and-resumed", func(t *testing.T) { t.Parallel(); newListKilled(t, s) })
 	t.Run("bulk-into-list", func(t *testing.T) { t.Parallel(); bulkIntoList(t, s) })
 	t.Run("unknown-list", func(t *testing.T) { t.Parallel(); unknownList(t, s) })
+	t.Run("unknown-status", func(t *testing.T) { t.Parallel(); unknownStatus(t, s) })
+}
+
+// programMembers is the seeded program's members at status, as Get
+// Program Members returns them.
+func programMembers(t *testing.T, h *harness, status string) []int {
+	t.Helper()
+	c, err := marketo.NewRESTClient(marketo.RESTCredentials{BaseURL: h.sb.root + marketotest.RESTPath,
+		ClientID: marketotest.DefaultClientID, ClientSecret: marketotest.DefaultClientSecret}, marketo.RESTOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := c.ProgramMembersAt(context.Background(), marketotest.SeedProgramID, status)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// unknownStatus: a status the program's channel does not have is refused
+// before anything is sent, listing the channel's statuses.
+func unknownStatus(t *testing.T, s *suite) {
+	h := newHarness(t, s, "rest")
+	file := h.path("nostatus.csv")
+	writeCSV(t, file, listSheet(10))
+	r := h.sync(t, file, "--program", "2026 Product Webinar", "--status", "Atended")
+	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, `"Registered"`) || !strings.Contains(r.stderr, `"Attended"`) {
+		t.Fatalf("want exit %d listing the statuses: %s", cli.ExitUsage, r)
+	}
+	r = h.sync(t, file, "--program", "2026 Product Webinr", "--status", "Attended")
+	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, `"2026 Product Webinar"`) {
+		t.Fatalf("want exit %d naming the nearest program: %s", cli.ExitUsage, r)
+	}
+	if n := len(h.sb.leads(t)); n != 0 {
+		t.Errorf("%d leads stored", n)
+	}
 }
 
 // members is the list's membership as Get Leads by List Id returns it.
@@ -76,7 +113,8 @@ func newListKilled(t *testing.T, s *suite) {
 	records := listSheet(3000)
 	file := h.path("show.csv")
 	writeCSV(t, file, records)
-	h.syncKilled(t, 900, file, "--new-list", "Trade show 2026", "--folder", "Group Lists")
+	prog := []string{"--program", "2026 Product Webinar", "--status", "registered"}
+	h.syncKilled(t, 900, file, append([]string{"--new-list", "Trade show 2026", "--folder", "Group Lists"}, prog...)...)
 	var listID int
 	for _, l := range h.sb.lists(t) {
 		if l.Name == "Trade show 2026" {
@@ -90,12 +128,15 @@ func newListKilled(t *testing.T, s *suite) {
 	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "already has a static list") {
 		t.Fatalf("creating the list again: %s", r)
 	}
-	r = h.sync(t, file, "--list", "Trade show 2026", "--results", h.out("show-results.csv"))
-	if r.code != cli.ExitOK || !strings.Contains(r.stdout, "list: 3000 added, 0 not added") {
-		t.Fatalf("the rerun into the list: %s", r)
+	r = h.sync(t, file, append([]string{"--list", "Trade show 2026", "--results", h.out("show-results.csv")}, prog...)...)
+	if r.code != cli.ExitOK || !strings.Contains(r.stdout, "list: 3000 added, 0 not added") || !strings.Contains(r.stdout, "program: 3000 status set") {
+		t.Fatalf("the rerun into the list and program: %s", r)
 	}
 	if got, want := members(t, h, listID), leadsOf(t, h, records); !slices.Equal(got, want) {
 		t.Fatalf("the list holds %d leads, the sheet's are %d", len(got), len(want))
+	}
+	if got, want := programMembers(t, h, "Registered"), leadsOf(t, h, records); !slices.Equal(got, want) {
+		t.Fatalf("%d leads are Registered in the program, the sheet's are %d", len(got), len(want))
 	}
 	h.compared.Add(int64(len(records) - 1))
 	res := readResults(t, h.out("show-results.csv"), "Email")
@@ -105,13 +146,13 @@ func newListKilled(t *testing.T, s *suite) {
 		}
 	}
 	table := readTable(t, h.out("show-results.csv"))
-	col := slices.Index(table[0], "List: Trade show 2026")
-	if col < 0 {
-		t.Fatalf("the results have no List column: %q", table[0])
+	col, pcol := slices.Index(table[0], "List: Trade show 2026"), slices.Index(table[0], "Program: 2026 Product Webinar: Registered")
+	if col < 0 || pcol < 0 {
+		t.Fatalf("the results have no List or Program column: %q", table[0])
 	}
 	for _, rec := range table[1:] {
-		if rec[col] != "Added" {
-			t.Fatalf("a row's List column says %q: %q", rec[col], rec)
+		if rec[col] != "Added" || rec[pcol] != "Status set" {
+			t.Fatalf("a row's List and Program columns say %q, %q: %q", rec[col], rec[pcol], rec)
 		}
 	}
 	// Running it once more adds nobody twice.

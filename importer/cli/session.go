@@ -81,6 +81,17 @@ func (s *session) sync(ctx context.Context) error {
 		}
 		settings.List = l
 	}
+	if s.o.program != "" {
+		t, err := s.targeter()
+		if err != nil {
+			return err
+		}
+		p, status, err := job.FindProgram(ctx, t, s.o.program, s.o.status)
+		if err != nil {
+			return s.targetFailure(err)
+		}
+		settings.Program, settings.ProgramStatus = p, status
+	}
 	if pe := s.j.MappingProblem(settings); pe != nil {
 		s.printMapping()
 		return &failure{code: ExitUsage, err: pe, msg: pe.Error() + s.mappingHint() +
@@ -121,6 +132,9 @@ func (s *session) sync(ctx context.Context) error {
 	if l := rep.Settings().List; l.ID != 0 {
 		outputs.List = l.Name
 	}
+	if st := rep.Settings(); st.Program.ID != 0 {
+		outputs.Program = st.Program.Name + ": " + st.ProgramStatus
+	}
 	return s.send(ctx, rep, outputs)
 }
 
@@ -128,7 +142,7 @@ func (s *session) sync(ctx context.Context) error {
 func (s *session) targeter() (marketo.Targeter, error) {
 	t, ok := s.client.(marketo.Targeter)
 	if !ok {
-		return nil, fail(ExitUsage, "Adding the leads to a static list needs a REST account: SOAP has no list calls Leadsheet can use. Connect with REST (--api rest), or leave out --list and --new-list.")
+		return nil, fail(ExitUsage, "Static lists and programs need a REST account: SOAP has no list or program calls Leadsheet can use. Connect with REST (--api rest), or leave out --list, --new-list and --program.")
 	}
 	return t, nil
 }
@@ -651,6 +665,9 @@ func (s *session) send(ctx context.Context, rep *job.Report, outputs job.Outputs
 	}
 	if t.ListNotAdded+t.ListNotFound > 0 {
 		return &failure{code: ExitRows, err: errors.New("Some leads were not added to the list; the results file's List column says which. Running the same file again adds them.")}
+	}
+	if t.ProgramNotSet+t.ProgramRefused > 0 {
+		return &failure{code: ExitRows, err: errors.New("Some leads' program status was not set; the results file's Program column says which. Running the same file again sets it.")}
 	}
 	return nil
 }

@@ -66,6 +66,11 @@ type Settings struct {
 	// List is the static list every confirmed row's lead is added to
 	// (REST); its ID 0 for none. Find it with [FindList].
 	List marketo.StaticList
+	// Program and ProgramStatus make every confirmed row's lead a member
+	// of the program with that status (REST); Program.ID 0 for none. Find
+	// them with [FindProgram].
+	Program       marketo.Program
+	ProgramStatus string
 }
 
 // journalSettings spells out, canonically, the settings beyond the
@@ -102,6 +107,9 @@ func (s Settings) journalSettings() string {
 	}
 	if s.List.ID != 0 {
 		parts = append(parts, "list="+strconv.Itoa(s.List.ID))
+	}
+	if s.Program.ID != 0 {
+		parts = append(parts, "program="+strconv.Itoa(s.Program.ID)+"/"+s.ProgramStatus)
 	}
 	return strings.Join(parts, ";")
 }
@@ -156,6 +164,9 @@ func SettingsWords(settings string) string {
 			out = append(out, "tick columns "+v)
 		case "list":
 			out = append(out, "into static list "+v)
+		case "program":
+			id, status, _ := strings.Cut(v, "/")
+			out = append(out, fmt.Sprintf("into program %s as %q", id, status))
 		default:
 			out = append(out, p)
 		}
@@ -208,6 +219,12 @@ func (s Settings) sendProblem() string {
 		if msg := s.bulkProblem(rest); msg != "" {
 			return msg
 		}
+	}
+	if s.Program.ID != 0 && !rest && s.API != "" {
+		return "Setting program member statuses needs a REST account: SOAP has no program calls Leadsheet can use. Connect with REST (--api rest), or import without a program."
+	}
+	if s.Program.ID != 0 && s.Bulk {
+		return "Bulk Import into a program is not supported yet: send with Sync Leads (--engine sync), which sets each row's program status after its batch."
 	}
 	if s.List.ID != 0 && !rest && s.API != "" {
 		return "Adding the leads to a static list needs a REST account: SOAP has no list calls Leadsheet can use. Connect with REST (--api rest), or import without a list."

@@ -78,6 +78,9 @@ func (j *Job) Estimate(rep *Report, confirmed, used int, b marketo.Budget, now t
 	if l := rep.settings.List; l.ID != 0 || l.Name != "" {
 		perBatch++ // Add to List after each batch
 	}
+	if rep.settings.Program.ID != 0 {
+		perBatch++ // Change Program Member Status after each batch
+	}
 	batches := 0
 	if rep.Valid > 0 {
 		// Batches hold fewer rows than 300 when the bytes cap them; scale

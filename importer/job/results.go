@@ -23,6 +23,9 @@ type Outputs struct {
 	// List names the static list the run added leads to, for its column
 	// in the results; "" for none.
 	List string
+	// Program names the program and status the run set, for its column;
+	// "" for none.
+	Program string
 }
 
 // Outputs names the results files for a run starting at now: results as
@@ -110,7 +113,7 @@ func (j *Job) WriteResults(ctx context.Context, o Outputs, rows []importer.RowRe
 		return results.ResultsFiles{}, err
 	}
 	files, err := results.WriteResults(ctx, j.wb, results.ResultsOptions{Input: j.path, Sheet: j.sheet, HeaderRow: j.headerRow,
-		Output: o.Results, Failures: o.Failures, Password: j.password, List: o.List}, rows)
+		Output: o.Results, Failures: o.Failures, Password: j.password, List: o.List, Program: o.Program}, rows)
 	if err != nil {
 		return files, fmt.Errorf("write the results: %w", err)
 	}

@@ -161,6 +161,7 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 	ro.Dedup, ro.Mode, ro.Journal, ro.KeepJournalOpen = rep.settings.Dedup, rep.settings.Mode, jr, true
 	ro.FillEmpty, ro.ForeignKeyField = rep.settings.FillEmpty, opts.Account.ForeignKeyField
 	ro.ListID = rep.settings.List.ID
+	ro.ProgramID, ro.ProgramStatus = rep.settings.Program.ID, rep.settings.ProgramStatus
 	if opts.Only == nil && !opts.FirstBatch {
 		ro.Skipped, ro.Rows = rep.Skipped, rep.Rows
 	}
@@ -179,7 +180,7 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 				Detail: ChangedWhileSending(j.path, out.Totals, rep.settings.Dedup)}
 		}
 	}
-	if runErr == nil && jr.Confirmed() >= rep.Valid && (ro.ListID == 0 || jr.Unlisted() == 0) {
+	if runErr == nil && jr.Confirmed() >= rep.Valid && jr.Untargeted(ro.ListID != 0, ro.ProgramID != 0) == 0 {
 		// A failed write only means the next run of this file resumes.
 		_ = jr.Finish()
 	}

@@ -95,3 +95,58 @@ func NewList(ctx context.Context, t marketo.Targeter, name, folder string) (mark
 	}
 	return l, nil
 }
+
+// FindProgram finds the program the operator named, by id or exact name,
+// and checks status against its channel's statuses, before anything is
+// sent. It returns the status as Marketo spells it. Unknown names are
+// refused with the nearest ones; an unknown status with the statuses the
+// channel has, in step order.
+func FindProgram(ctx context.Context, t marketo.Targeter, spec, status string) (marketo.Program, string, error) {
+	spec = strings.TrimSpace(spec)
+	all, err := t.Programs(ctx)
+	if err != nil {
+		return marketo.Program{}, "", &Error{Kind: TargetTrouble, Detail: "read the programs from Marketo", Err: err}
+	}
+	var p *marketo.Program
+	id, isID := strconv.Atoi(spec)
+	var same []marketo.Program
+	for i := range all {
+		if isID == nil && all[i].ID == id || isID != nil && all[i].Name == spec {
+			same = append(same, all[i])
+		}
+	}
+	names := make([]string, len(all))
+	for i, q := range all {
+		names[i] = q.Name
+	}
+	switch len(same) {
+	case 0:
+		near := closestNames(spec, names, 3)
+		for i, n := range near {
+			near[i] = strconv.Quote(n)
+		}
+		hint := ""
+		if len(near) > 0 {
+			hint = " The nearest are " + strings.Join(near, ", ") + "."
+		}
+		return marketo.Program{}, "", &Error{Kind: NoSuchTarget, Detail: fmt.Sprintf("Marketo has no program %q.%s", spec, hint)}
+	case 1:
+		p = &same[0]
+	default:
+		return marketo.Program{}, "", &Error{Kind: NoSuchTarget, Detail: fmt.Sprintf("%d programs are named %q; name the one you mean by its id.", len(same), spec)}
+	}
+	ch, err := t.Channel(ctx, p.Channel)
+	if err != nil {
+		return marketo.Program{}, "", &Error{Kind: TargetTrouble, Detail: fmt.Sprintf("read the statuses of the channel %q", p.Channel), Err: err}
+	}
+	var offered []string
+	for _, s := range ch.Statuses {
+		if strings.EqualFold(s.Name, strings.TrimSpace(status)) {
+			return *p, s.Name, nil
+		}
+		if !s.Hidden && s.Step > 0 {
+			offered = append(offered, strconv.Quote(s.Name))
+		}
+	}
+	return marketo.Program{}, "", &Error{Kind: NoSuchTarget, Detail: fmt.Sprintf("The program %q (channel %s) has no member status %q. Its statuses, in order: %s.", p.Name, p.Channel, status, strings.Join(offered, ", "))}
+}

@@ -198,12 +198,13 @@ type Journal struct {
 // journal record kinds
 const (
 	recStart  = "start"
-	recSent   = "sent"   // rows about to be sent
-	recDone   = "done"   // Marketo's answer for rows
-	recClear  = "clear"  // rows known not to have reached Marketo: free to send again
-	recFinish = "finish" // the run ended with nothing left to resume
-	recBulk   = "bulk"   // a bulk import file Marketo accepted, with its batchId
-	recList   = "list"   // what became of confirmed rows' leads in the import's static list
+	recSent   = "sent"    // rows about to be sent
+	recDone   = "done"    // Marketo's answer for rows
+	recClear  = "clear"   // rows known not to have reached Marketo: free to send again
+	recFinish = "finish"  // the run ended with nothing left to resume
+	recBulk   = "bulk"    // a bulk import file Marketo accepted, with its batchId
+	recList   = "list"    // what became of confirmed rows' leads in the import's static list
+	recProg   = "program" // the same for the import's program and member status
 )
 
 type record struct {
@@ -214,7 +215,8 @@ type record struct {
 	Rows     []int       `json:"rows,omitempty"`
 	Res      []resultRec `json:"res,omitempty"`
 	Bulk     *BulkChunk  `json:"bulk,omitempty"`
-	List     string      `json:"list,omitempty"` // list: the outcome of Rows
+	List     string      `json:"list,omitempty"`    // list: the outcome of Rows
+	Program  string      `json:"program,omitempty"` // program: the outcome of Rows
 }
 
 // resultRec is a RowResult as [row, state, lead id, reason].
@@ -536,6 +538,14 @@ func (j *Journal) replay(rec record) {
 				j.confirmed.Set(c)
 			}
 		}
+	case recProg:
+		st := programOfWord(rec.Program)
+		for _, row := range rec.Rows {
+			if c, ok := j.confirmed.Get(row); ok {
+				c.Program = st
+				j.confirmed.Set(c)
+			}
+		}
 	case recBulk:
 		if rec.Bulk != nil {
 			j.bulk = append(j.bulk, *rec.Bulk)
@@ -545,19 +555,51 @@ func (j *Journal) replay(rec record) {
 	}
 }
 
-// Unlisted is how many rows the journal holds as confirmed, with a lead,
-// whose lead is not known to be in the import's static list: with a list
-// targeted, the run is not finished while any is.
-func (j *Journal) Unlisted() int {
+// Untargeted is how many rows the journal holds as confirmed, with a lead,
+// whose lead is not known to be in the import's static list (list) or at
+// its program status (program): with either targeted, the run is not
+// finished while any is.
+func (j *Journal) Untargeted(list, program bool) int {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := 0
 	for r := range j.confirmed.All() {
-		if r.LeadID > 0 && r.State != importer.LeftAlone && !r.List.Final() {
+		if r.LeadID > 0 && r.State != importer.LeftAlone && (list && !r.List.Final() || program && !r.Program.Final()) {
 			n++
 		}
 	}
 	return n
+}
+
+// Programmed records what became of rows' leads in the import's program.
+// Like [Journal.Listed] it is not synced: setting a status again changes
+// nothing.
+func (j *Journal) Programmed(rows []int, st importer.ProgramState) error {
+	return j.append(record{Kind: recProg, Rows: rows, Program: programWord(st)}, false)
+}
+
+func programWord(st importer.ProgramState) string {
+	switch st {
+	case importer.ProgramSet:
+		return "set"
+	case importer.ProgramAlready:
+		return "already"
+	case importer.ProgramRefused:
+		return "refused"
+	}
+	return "not-set"
+}
+
+func programOfWord(w string) importer.ProgramState {
+	switch w {
+	case "set":
+		return importer.ProgramSet
+	case "already":
+		return importer.ProgramAlready
+	case "refused":
+		return importer.ProgramRefused
+	}
+	return importer.ProgramNotSet
 }
 
 // Path is where the journal lives.

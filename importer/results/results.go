@@ -28,10 +28,29 @@ var resultHeaders = []string{"Status", "Marketo Lead ID", "Error"}
 // headersFor are the columns the results add: with a static list
 // targeted, one more saying what became of each row's lead in it.
 func headersFor(opts ResultsOptions) []string {
-	if opts.List == "" {
-		return resultHeaders
+	h := resultHeaders
+	if opts.List != "" {
+		h = append(slices.Clip(h), "List: "+opts.List)
 	}
-	return append(slices.Clip(resultHeaders), "List: "+opts.List)
+	if opts.Program != "" {
+		h = append(slices.Clip(h), "Program: "+opts.Program)
+	}
+	return h
+}
+
+// ProgramWord says what became of a row's lead in the import's program.
+func ProgramWord(p importer.ProgramState) string {
+	switch p {
+	case importer.ProgramSet:
+		return "Status set"
+	case importer.ProgramAlready:
+		return "Already at or past this status (Marketo moves statuses forward only)"
+	case importer.ProgramRefused:
+		return "Not set: Marketo refused this lead"
+	case importer.ProgramNotSet:
+		return "Not set yet: run the same file again to set it"
+	}
+	return ""
 }
 
 // ListWord says what became of a row's lead in the import's list.
@@ -103,6 +122,10 @@ type ResultsOptions struct {
 	// List names the static list the import added its leads to; it adds
 	// a column saying what became of each row's lead there. "" for none.
 	List string
+	// Program names the program and status the import set ("2026
+	// Webinar: Registered"); it adds a column saying what became of each
+	// row's lead there. "" for none.
+	Program string
 }
 
 // ResultsFiles names what [WriteResults] wrote.
@@ -340,6 +363,9 @@ func resultCells(r importer.RowResult, ok bool, opts ResultsOptions) []string {
 	}
 	if opts.List != "" {
 		cells = append(cells, ListWord(r.List))
+	}
+	if opts.Program != "" {
+		cells = append(cells, ProgramWord(r.Program))
 	}
 	return cells
 }

@@ -145,7 +145,7 @@ func (r *runner) settleLost(ctx context.Context, b *importer.Batch, sentAt func(
 		}
 	}
 	if len(decided) > 0 {
-		r.toList(ctx, decided)
+		r.toTargets(ctx, decided)
 		r.final(importer.BatchDone, b.Seq, decided)
 	}
 	if len(absent.Rows) == 0 {

@@ -66,6 +66,13 @@ type RunOptions struct {
 	// Syncer must be a [marketo.ListAdder]). A resume adds the leads of
 	// rows the journal holds as confirmed but not yet listed.
 	ListID int
+	// ProgramID and ProgramStatus, when set, make every confirmed row's
+	// lead a member of the program with that status (Change Program Member
+	// Status, after the list step; a [marketo.ProgramStatusSetter]).
+	// Marketo moves a member's status forward only: a lead already at or
+	// past it ends ProgramAlready.
+	ProgramID     int
+	ProgramStatus string
 
 	// Journal, when set, records the run so a crash or quit resumes without
 	// sending a confirmed row twice. Rows it holds as created or updated
@@ -326,7 +333,7 @@ func (r *runner) admit(b importer.Batch) (keep, lost *importer.Batch, relist []i
 		}
 		if c, ok := r.confirmedRow(row); ok {
 			r.resumed++
-			if r.opts.ListID != 0 && listable(c.State) && c.LeadID > 0 && !c.List.Final() {
+			if r.targetsLeft(c) {
 				relist = append(relist, c)
 				continue
 			}
@@ -422,7 +429,7 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 		if len(relist) > 0 {
 			// Confirmed by a stopped run, not yet in the list: only the
 			// list step is left for them.
-			r.toList(ctx, relist)
+			r.toTargets(ctx, relist)
 			r.final(importer.BatchDone, b.Seq, relist)
 		}
 		if lost != nil {
@@ -761,7 +768,7 @@ func (r *runner) done(ctx context.Context, b *importer.Batch, statuses []marketo
 			r.halt(StopJournal, journalTrouble(err), err)
 		}
 	}
-	r.toList(ctx, rs)
+	r.toTargets(ctx, rs)
 	r.final(importer.BatchDone, b.Seq, rs)
 }
 
@@ -865,12 +872,32 @@ func (r *runner) applyLocked(rs []importer.RowResult) {
 			if c := listCount(&r.totals, old.List); c != nil {
 				*c--
 			}
+			if c := programCount(&r.totals, old.Program); c != nil {
+				*c--
+			}
 		}
 		*count(&r.totals, n.State)++
 		if c := listCount(&r.totals, n.List); c != nil {
 			*c++
 		}
+		if c := programCount(&r.totals, n.Program); c != nil {
+			*c++
+		}
 	}
+}
+
+func programCount(t *importer.Totals, p importer.ProgramState) *int {
+	switch p {
+	case importer.ProgramSet:
+		return &t.ProgramSet
+	case importer.ProgramAlready:
+		return &t.ProgramAlready
+	case importer.ProgramRefused:
+		return &t.ProgramRefused
+	case importer.ProgramNotSet:
+		return &t.ProgramNotSet
+	}
+	return nil
 }
 
 func listCount(t *importer.Totals, l importer.ListState) *int {
@@ -934,7 +961,7 @@ func (r *runner) finish(ctx context.Context) Outcome {
 	r.mu.Unlock()
 	t := out.Totals
 	if j := r.opts.Journal; j != nil && !r.opts.KeepJournalOpen && out.Stopped == NotStopped && ctx.Err() == nil &&
-		t.Unknown == 0 && t.Waiting == 0 && t.Sending == 0 && t.NotSent == 0 && (r.opts.ListID == 0 || j.Unlisted() == 0) {
+		t.Unknown == 0 && t.Waiting == 0 && t.Sending == 0 && t.NotSent == 0 && j.Untargeted(r.opts.ListID != 0, r.opts.ProgramID != 0) == 0 {
 		// A finished run is not resumed: running the same file again later
 		// is a new run. A failed write here only means the next run resumes.
 		_ = j.Finish()
@@ -979,6 +1006,9 @@ func Summary(t importer.Totals) string {
 	}
 	if n := t.ListAdded + t.ListNotFound + t.ListNotAdded; n > 0 {
 		s += fmt.Sprintf("; list: %d added, %d not added", t.ListAdded, t.ListNotFound+t.ListNotAdded)
+	}
+	if n := t.ProgramSet + t.ProgramAlready + t.ProgramRefused + t.ProgramNotSet; n > 0 {
+		s += fmt.Sprintf("; program: %d status set, %d already at or past it, %d not set", t.ProgramSet, t.ProgramAlready, t.ProgramRefused+t.ProgramNotSet)
 	}
 	return s
 }

@@ -122,7 +122,52 @@ func TestResumeFinishesTheListStep(t *testing.T) {
 	if got, want := listMembers(t, client, marketotest.SeedListID), confirmedLeads(out.Results); !slices.Equal(got, want) || len(got) != 600 {
 		t.Errorf("the list holds %d leads, want the 600 confirmed", len(got))
 	}
-	if j.Unlisted() != 0 {
-		t.Errorf("%d rows still wait for the list step", j.Unlisted())
+	if j.Untargeted(true, false) != 0 {
+		t.Errorf("%d rows still wait for the list step", j.Untargeted(true, false))
+	}
+}
+
+// TestRunSetsProgramStatus: every confirmed row's lead becomes a member
+// of the program at the status asked, read back through Get Program
+// Members; a rerun at an earlier status finds them already past it, and
+// Marketo leaves them where they were.
+func TestRunSetsProgramStatus(t *testing.T) {
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
+	client := restClient(t, srv)
+	ch, err := client.(*marketo.RESTClient).Channel(context.Background(), "Webinar")
+	if err != nil || len(ch.Statuses) < 3 {
+		t.Fatalf("the seeded program's channel: %+v, %v", ch, err)
+	}
+	low, high := ch.Statuses[1].Name, ch.Statuses[2].Name
+	batches := testBatchesField(700, 300, "prog%04d@example.com", "firstName")
+	opts := fastOpts(true)
+	opts.ProgramID, opts.ProgramStatus = marketotest.SeedProgramID, high
+	log := newEventLog()
+	out, err := Run(context.Background(), client, batches, opts, log.emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.check(t, out, 700)
+	if out.Totals.ProgramSet != 700 {
+		t.Errorf("totals: %+v", out.Totals)
+	}
+	at, err := client.(*marketo.RESTClient).ProgramMembersAt(context.Background(), marketotest.SeedProgramID, high)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(at)
+	if want := confirmedLeads(out.Results); !slices.Equal(at, want) {
+		t.Fatalf("%d members at %q, the run confirmed %d", len(at), high, len(want))
+	}
+	opts.ProgramStatus = low
+	again, err := Run(context.Background(), client, batches, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Totals.ProgramAlready != 700 {
+		t.Errorf("moving back to %q: %+v", low, again.Totals)
+	}
+	if at, _ := client.(*marketo.RESTClient).ProgramMembersAt(context.Background(), marketotest.SeedProgramID, high); len(at) != 700 {
+		t.Errorf("after the rerun %d members are at %q, want 700", len(at), high)
 	}
 }

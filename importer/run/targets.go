@@ -1,0 +1,220 @@
+package run
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"leadsheet/importer"
+	"leadsheet/marketo"
+)
+
+const (
+	msgListNoREST     = "This account cannot add leads to a static list (SOAP); the lead was created or updated but not added."
+	msgListTrouble    = "Marketo did not take the list step (%s); the lead was created or updated but not added to the list. Run the same import again to add it."
+	msgProgramNoREST  = "This account cannot set program statuses (SOAP); the lead was created or updated but its program status not set."
+	msgProgramTrouble = "Marketo did not take the program step (%s); the lead was created or updated but its program status not set. Run the same import again to set it."
+)
+
+var errStopped = errors.New("the run stopped before the list step")
+
+// toTargets takes the confirmed rows of rs through the run's list and
+// program steps, those each row still needs.
+func (r *runner) toTargets(ctx context.Context, rs []importer.RowResult) {
+	r.toList(ctx, rs)
+	r.toProgram(ctx, rs)
+}
+
+// targetsLeft reports whether a row a stopped run confirmed still needs
+// the list or the program step.
+func (r *runner) targetsLeft(c importer.RowResult) bool {
+	if !listable(c.State) || c.LeadID <= 0 {
+		return false
+	}
+	return r.opts.ListID != 0 && !c.List.Final() || r.opts.ProgramID != 0 && !c.Program.Final()
+}
+
+// toList adds the leads of the confirmed rows of rs to the run's static
+// list and sets each row's List outcome, recording it in the journal. A
+// lead two rows share is sent once. A failed list step leaves the rows
+// ListNotAdded: the journal keeps them, so running the import again adds
+// them without sending the rows again.
+func (r *runner) toList(ctx context.Context, rs []importer.RowResult) {
+	if r.opts.ListID == 0 {
+		return
+	}
+	var idx, ids []int
+	for i, x := range rs {
+		if x.LeadID > 0 && listable(x.State) && !x.List.Final() {
+			idx = append(idx, i)
+			if !slices.Contains(ids, x.LeadID) {
+				ids = append(ids, x.LeadID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	la, ok := r.s.(marketo.ListAdder)
+	var res []marketo.MemberResult
+	var err error
+	switch {
+	case !ok:
+	case r.stopped() || ctx.Err() != nil:
+		err = errStopped // left for the next run
+	default:
+		res, err = r.addToList(ctx, la, ids)
+	}
+	outcome := map[int]importer.ListState{}
+	for _, m := range res {
+		switch {
+		case m.Status == "added":
+			outcome[m.LeadID] = importer.ListAdded
+		case m.Code == marketo.CodeLeadNotFound:
+			outcome[m.LeadID] = importer.ListNotFound
+		}
+	}
+	byState := map[importer.ListState][]int{}
+	for _, i := range idx {
+		st, known := outcome[rs[i].LeadID]
+		if !known {
+			st = importer.ListNotAdded
+		}
+		rs[i].List = st
+		byState[st] = append(byState[st], rs[i].Row)
+	}
+	switch {
+	case !ok:
+		r.note(importer.Retrying, -1, msgListNoREST)
+	case err != nil && err != errStopped && ctx.Err() == nil && !r.stopped():
+		r.note(importer.Retrying, -1, fmt.Sprintf(msgListTrouble, describe(err)))
+	}
+	if j := r.opts.Journal; j != nil {
+		for st, rows := range byState {
+			if st.Final() {
+				_ = j.Listed(rows, st) // a lost record only means adding them again
+			}
+		}
+	}
+}
+
+// listable reports whether a row in state s has a lead the list step adds.
+func listable(s importer.RowState) bool {
+	switch s {
+	case importer.Created, importer.Updated, importer.CreatedOrUpdated:
+		return true
+	}
+	return false
+}
+
+// toProgram makes the leads of the confirmed rows of rs members of the
+// run's program with its status and sets each row's Program outcome,
+// recording it in the journal, as toList does for the list.
+func (r *runner) toProgram(ctx context.Context, rs []importer.RowResult) {
+	if r.opts.ProgramID == 0 {
+		return
+	}
+	var idx, ids []int
+	for i, x := range rs {
+		if x.LeadID > 0 && listable(x.State) && !x.Program.Final() {
+			idx = append(idx, i)
+			if !slices.Contains(ids, x.LeadID) {
+				ids = append(ids, x.LeadID)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	ps, ok := r.s.(marketo.ProgramStatusSetter)
+	var res []marketo.MemberResult
+	var err error
+	switch {
+	case !ok:
+	case r.stopped() || ctx.Err() != nil:
+		err = errStopped
+	default:
+		res, err = r.memberCall(ctx, func(ctx context.Context) ([]marketo.MemberResult, error) {
+			return ps.SetProgramStatus(ctx, r.opts.ProgramID, r.opts.ProgramStatus, ids)
+		})
+	}
+	outcome := map[int]importer.ProgramState{}
+	for _, m := range res {
+		switch {
+		case m.Status == "created" || m.Status == "updated":
+			outcome[m.LeadID] = importer.ProgramSet
+		case m.Code == marketo.CodeAlreadyStatus:
+			outcome[m.LeadID] = importer.ProgramAlready
+		default:
+			outcome[m.LeadID] = importer.ProgramRefused
+		}
+	}
+	byState := map[importer.ProgramState][]int{}
+	for _, i := range idx {
+		st, known := outcome[rs[i].LeadID]
+		if !known {
+			st = importer.ProgramNotSet
+		}
+		rs[i].Program = st
+		byState[st] = append(byState[st], rs[i].Row)
+	}
+	switch {
+	case !ok:
+		r.note(importer.Retrying, -1, msgProgramNoREST)
+	case err != nil && err != errStopped && ctx.Err() == nil && !r.stopped():
+		r.note(importer.Retrying, -1, fmt.Sprintf(msgProgramTrouble, describe(err)))
+	}
+	if j := r.opts.Journal; j != nil {
+		for st, rows := range byState {
+			if st.Final() {
+				_ = j.Programmed(rows, st) // a lost record only means setting the status again
+			}
+		}
+	}
+}
+
+// addToList makes one Add to List call of at most 300 leads, retrying what
+// Marketo's limits and passing failures turn away, within the run's budget.
+// A quota or login failure stops the run.
+func (r *runner) addToList(ctx context.Context, la marketo.ListAdder, ids []int) ([]marketo.MemberResult, error) {
+	return r.memberCall(ctx, func(ctx context.Context) ([]marketo.MemberResult, error) {
+		return la.AddToList(ctx, r.opts.ListID, ids)
+	})
+}
+
+// memberCall makes one list or program call, retrying what Marketo's
+// limits and passing failures turn away, within the run's budget. A quota
+// or login failure stops the run.
+func (r *runner) memberCall(ctx context.Context, call func(context.Context) ([]marketo.MemberResult, error)) ([]marketo.MemberResult, error) {
+	for attempt := 1; ; attempt++ {
+		if err := r.budget.acquire(ctx); err != nil {
+			return nil, err
+		}
+		cctx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
+		got, err := call(cctx)
+		cancel()
+		r.budget.release()
+		if err == nil {
+			return got, nil
+		}
+		switch marketo.ClassOf(err) {
+		case marketo.ClassQuota:
+			r.halt(StopQuota, msgQuota, err)
+			return nil, err
+		case marketo.ClassAuth:
+			r.halt(StopAuth, fmt.Sprintf("Marketo refused Leadsheet's login (%s). Nothing more was sent; check the account's credentials and run again — rows already confirmed will not be sent twice.", describe(err)), err)
+			return nil, err
+		case marketo.ClassRateLimit:
+			r.note(importer.Throttled, -1, r.budget.rateFault())
+		case marketo.ClassConcurrency:
+			r.note(importer.Throttled, -1, r.budget.concurrencyFault())
+		case marketo.ClassTransient:
+		default:
+			return nil, err
+		}
+		if attempt >= r.opts.MaxAttempts || !r.sleep(ctx, r.backoff(attempt)) {
+			return nil, err
+		}
+	}
+}
