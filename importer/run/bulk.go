@@ -97,10 +97,10 @@ const (
 // RunBulk sends the rows src produces with Marketo's Bulk Import API: it
 // writes them into CSV files of at most opts.MaxFileBytes, with REST field
 // names, one lookup field per file (Marketo Id, the ForeignSysPersonId
-// field, or Email); uploads them keeping at most two of its jobs in
-// Marketo's queue; reads each job's status until it ends; and joins the
-// failures and warnings files Marketo returns back to sheet rows by their
-// content. Every row ends Imported, ImportedWithWarning, Failed, NotSent or
+// field, or Email); uploads them keeping at most two of its jobs (one
+// into a static list) in Marketo's queue; reads each job's status until
+// it ends; and joins the failures and warnings files Marketo returns back
+// to sheet rows by their content. Every row ends Imported, ImportedWithWarning, Failed, NotSent or
 // Unknown (when Marketo's report cannot be matched to it), each exactly once,
 // and events report the rows as each job ends.
 //
@@ -487,7 +487,7 @@ func (b *bulkRun) loop(ctx context.Context) {
 			tick = timer.C
 		}
 		var take chan *bulkFile
-		if len(active) < marketo.MaxBulkImporting {
+		if len(active) < b.maxActive() {
 			take = ready
 		}
 		select {
@@ -506,6 +506,17 @@ func (b *bulkRun) loop(ctx context.Context) {
 			timer.Stop()
 		}
 	}
+}
+
+// maxActive is how many of the run's files may be in Marketo's queue at
+// once: the two it imports at a time, or one when they all go into one
+// static list, since Marketo refuses a second import into a list while
+// one runs (1019), and asking again would only spend calls.
+func (b *bulkRun) maxActive() int {
+	if b.opts.ListID != 0 {
+		return 1
+	}
+	return marketo.MaxBulkImporting
 }
 
 // abandon ends what a stopped run still holds: rows of jobs Marketo has

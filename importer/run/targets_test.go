@@ -3,6 +3,7 @@ package run
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"leadsheet/importer"
@@ -169,5 +170,46 @@ func TestRunSetsProgramStatus(t *testing.T) {
 	}
 	if at, _ := client.(*marketo.RESTClient).ProgramMembersAt(context.Background(), marketotest.SeedProgramID, high); len(at) != 700 {
 		t.Errorf("after the rerun %d members are at %q, want 700", len(at), high)
+	}
+}
+
+// TestBulkIntoListOneFileAtATime: Marketo refuses a second import into a
+// list while one runs (1019), so a bulk run into a list keeps one file in
+// the queue and is never refused; every imported lead ends in the list.
+func TestBulkIntoListOneFileAtATime(t *testing.T) {
+	srv, bi := bulkSandbox(t, nil)
+	batches, _ := bulkRows(2000)
+	opts := fastBulk()
+	opts.Run.ListID = marketotest.SeedListID
+	log := newEventLog()
+	most := 0
+	out, err := RunBulk(context.Background(), bi, sliceSource(batches), opts, func(ev importer.Event) {
+		log.emit(ev)
+		st := srv.Stats().Bulk
+		most = max(most, st[marketo.BulkQueued]+st[marketo.BulkImporting])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.check(t, out, 2000)
+	if most > 1 {
+		t.Errorf("%d of the run's files were queued at once", most)
+	}
+	for _, m := range log.messages(importer.Throttled) {
+		if strings.Contains(m, "1019") {
+			t.Errorf("an upload met 1019: %s", m)
+		}
+	}
+	var imported []int
+	for _, r := range out.Results {
+		if r.State == importer.Imported || r.State == importer.ImportedWithWarning {
+			if r.List != importer.ListAdded {
+				t.Errorf("row %d: imported, list %v", r.Row, r.List)
+			}
+			imported = append(imported, r.Row)
+		}
+	}
+	if got := listMembers(t, restClient(t, srv), marketotest.SeedListID); len(got) != len(imported) {
+		t.Errorf("the list holds %d leads, %d rows were imported", len(got), len(imported))
 	}
 }
