@@ -3,6 +3,7 @@ package marketo
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -68,14 +70,24 @@ func knownBulkStatus(s string) bool {
 	return false
 }
 
-// ImportLeads runs Import Leads: it uploads f as multipart/form-data (the
-// file in the part "file") and returns the job Marketo queued. f is
-// checked before any call: Data must hold more than white space and be at
-// most [MaxBulkFileBytes], Format one of csv, tsv and ssv (in any case),
-// ListID not negative. Marketo's refusals come back as [*Error]; a full
-// queue is [CodeTooManyImports].
+// ImportLeads runs Import Leads, or Import Program Members when
+// f.ProgramID is set: it uploads f as multipart/form-data (the file in the
+// part "file") and returns the job Marketo queued, Members set for a
+// program member import. f is checked before any call: Data must hold
+// more than white space and be at most [MaxBulkFileBytes], Format one of
+// csv, tsv and ssv (in any case), ListID and ProgramID not negative. A
+// program member import needs ProgramStatus and a header with an email
+// column (in any case), and takes no LookupField, ListID or
+// PartitionName; a lead import takes no ProgramStatus. Marketo's refusals
+// come back as [*Error]; a full queue, which lead and program member
+// imports share, is [CodeTooManyImports], a status the program's channel
+// lacks [CodeNoSuchStatus].
 func (c *RESTClient) ImportLeads(ctx context.Context, f BulkFile) (BulkBatch, error) {
-	const op = "Marketo Bulk Import Leads"
+	op := "Marketo Bulk Import Leads"
+	members := f.ProgramID > 0
+	if members {
+		op = "Marketo Bulk Import Program Members"
+	}
 	format := strings.ToLower(f.Format)
 	partType, known := bulkPartTypes[format]
 	switch {
@@ -87,8 +99,20 @@ func (c *RESTClient) ImportLeads(ctx context.Context, f BulkFile) (BulkBatch, er
 		return BulkBatch{}, fmt.Errorf("%s: the file is %d bytes; Marketo takes at most %d: split it", op, len(f.Data), MaxBulkFileBytes)
 	case f.ListID < 0:
 		return BulkBatch{}, fmt.Errorf("%s: list id %d is not a static list", op, f.ListID)
+	case f.ProgramID < 0:
+		return BulkBatch{}, fmt.Errorf("%s: program id %d is not a program", op, f.ProgramID)
+	case !members && f.ProgramStatus != "":
+		return BulkBatch{}, fmt.Errorf("%s: program status %q without a program id", op, f.ProgramStatus)
 	}
+	endpoint := c.bulkImportURL
 	q := url.Values{"format": {format}}
+	if members {
+		if err := checkMemberFile(f, format); err != nil {
+			return BulkBatch{}, fmt.Errorf("%s: %w", op, err)
+		}
+		endpoint = c.bulkURL(fmt.Sprintf("/v1/program/%d/members/import.json", f.ProgramID))
+		q.Set("programMemberStatus", f.ProgramStatus)
+	}
 	if f.LookupField != "" {
 		q.Set("lookupField", f.LookupField)
 	}
@@ -98,7 +122,7 @@ func (c *RESTClient) ImportLeads(ctx context.Context, f BulkFile) (BulkBatch, er
 	if f.PartitionName != "" {
 		q.Set("partitionName", f.PartitionName)
 	}
-	endpoint := c.bulkImportURL + "?" + q.Encode()
+	endpoint += "?" + q.Encode()
 	head, tail, contentType, err := multipartEnvelope(uploadName(f.Name, format), partType)
 	if err != nil {
 		return BulkBatch{}, fmt.Errorf("%s: %w", op, err)
@@ -139,12 +163,43 @@ func (c *RESTClient) ImportLeads(ctx context.Context, f BulkFile) (BulkBatch, er
 	if j.BatchID <= 0 || !knownBulkStatus(j.Status) {
 		return BulkBatch{}, fmt.Errorf("%s: Marketo answered with batch %d in status %q: %w", op, j.BatchID, j.Status, ErrMismatchedAnswer)
 	}
-	return j.batch(), nil
+	return j.batch(members), nil
 }
 
-func (j bulkJob) batch() BulkBatch {
+// checkMemberFile refuses what Import Program Members cannot take: the
+// lead import's parameters, no status, and a header without the email
+// column every record must have. Only the header line is read.
+func checkMemberFile(f BulkFile, format string) error {
+	switch {
+	case f.LookupField != "" || f.ListID != 0 || f.PartitionName != "":
+		return errors.New("a program member import matches leads on email and takes no lookup field, list or partition")
+	case f.ProgramStatus == "":
+		return errors.New("a program member import needs the status its members get")
+	}
+	rd := csv.NewReader(bytes.NewReader(f.Data))
+	rd.Comma = bulkCommas[format]
+	rd.LazyQuotes = true // the header is only looked at; Marketo judges the file
+	header, err := rd.Read()
+	if err != nil {
+		return fmt.Errorf("the header row cannot be read: %w", err)
+	}
+	if !slices.ContainsFunc(header, func(h string) bool { return strings.EqualFold(h, "email") }) {
+		return errors.New("the header has no email column; every program member record must include email")
+	}
+	return nil
+}
+
+// bulkCommas is each format's delimiter.
+var bulkCommas = map[string]rune{"csv": ',', "tsv": '\t', "ssv": ';'}
+
+// bulkURL is the Bulk API address of path (which starts with "/v1/").
+func (c *RESTClient) bulkURL(path string) string {
+	return strings.TrimSuffix(c.bulkImportURL, "/v1/leads.json") + path
+}
+
+func (j bulkJob) batch(members bool) BulkBatch {
 	return BulkBatch{ID: j.BatchID, Status: j.Status, Processed: j.NumOfLeadsProcessed,
-		Failed: j.NumOfRowsFailed, Warnings: j.NumOfRowsWithWarning, Message: j.Message}
+		Failed: j.NumOfRowsFailed, Warnings: j.NumOfRowsWithWarning, Message: j.Message, Members: members}
 }
 
 // multipartEnvelope is the multipart/form-data body around one file part
@@ -194,16 +249,34 @@ func uploadName(name, format string) string {
 	return name
 }
 
-// BulkBatch runs Get Import Lead Status for batchID. An unknown or
-// expired batchId (valid seven days) is an [*Error] with
-// [CodeBatchNotFound]; an answer about another batch is
-// [ErrMismatchedAnswer].
-func (c *RESTClient) BulkBatch(ctx context.Context, batchID int) (BulkBatch, error) {
-	const op = "Marketo Bulk Get Import Lead Status"
+// bulkJobURL is the address of a job's status (file "status") or its
+// failures or warnings file.
+func (c *RESTClient) bulkJobURL(job BulkJob, file string) string {
+	id := strconv.Itoa(job.ID)
+	switch {
+	case job.Members:
+		return c.bulkURL("/v1/program/members/import/" + id + "/" + file + ".json")
+	case file == "status":
+		return c.bulkBatchURL + id + ".json"
+	}
+	return c.bulkBatchURL + id + "/" + file + ".json"
+}
+
+// BulkBatch runs Get Import Lead Status, or Get Import Program Member
+// Status when job.Members, and returns the job with Members as asked. An
+// unknown or expired batchId (valid seven days), or one of the other kind
+// of import, is an [*Error] with [CodeBatchNotFound]; an answer about
+// another batch is [ErrMismatchedAnswer].
+func (c *RESTClient) BulkBatch(ctx context.Context, job BulkJob) (BulkBatch, error) {
+	op := "Marketo Bulk Get Import Lead Status"
+	if job.Members {
+		op = "Marketo Bulk Get Import Program Member Status"
+	}
+	batchID := job.ID
 	if batchID <= 0 {
 		return BulkBatch{}, fmt.Errorf("%s: %d is not a batch id", op, batchID)
 	}
-	r, err := callREST[bulkJob](ctx, c, op, http.MethodGet, c.bulkBatchURL+strconv.Itoa(batchID)+".json", nil, "")
+	r, err := callREST[bulkJob](ctx, c, op, http.MethodGet, c.bulkJobURL(job, "status"), nil, "")
 	if err != nil {
 		return BulkBatch{}, err
 	}
@@ -219,29 +292,34 @@ func (c *RESTClient) BulkBatch(ctx context.Context, batchID int) (BulkBatch, err
 	case j.NumOfLeadsProcessed < 0 || j.NumOfRowsFailed < 0 || j.NumOfRowsWithWarning < 0:
 		return BulkBatch{}, fmt.Errorf("%s: batch %d has negative row counts: %w", op, batchID, ErrMismatchedAnswer)
 	}
-	return j.batch(), nil
+	return j.batch(job.Members), nil
 }
 
-// BulkRows runs Get Import Lead Failures or Warnings for an ended job and
+// BulkRows runs Get Import Lead Failures or Warnings (Get Import Program
+// Member Failures or Warnings when job.Members) for an ended job and
 // returns the file as Marketo sent it (an empty answer is an empty file).
 // While the job runs, and for an unknown batch, Marketo answers with a
 // JSON error instead, returned as [*Error]. A file over four times
 // [MaxBulkFileBytes] is refused with [ErrMismatchedAnswer] without being
 // read whole.
-func (c *RESTClient) BulkRows(ctx context.Context, batchID int, which BulkRows) ([]byte, error) {
+func (c *RESTClient) BulkRows(ctx context.Context, job BulkJob, which BulkRows) ([]byte, error) {
+	kind := "Lead"
+	if job.Members {
+		kind = "Program Member"
+	}
 	var op, file string
 	switch which {
 	case BulkFailures:
-		op, file = "Marketo Bulk Get Import Lead Failures", "failures"
+		op, file = "Marketo Bulk Get Import "+kind+" Failures", "failures"
 	case BulkWarnings:
-		op, file = "Marketo Bulk Get Import Lead Warnings", "warnings"
+		op, file = "Marketo Bulk Get Import "+kind+" Warnings", "warnings"
 	default:
 		return nil, fmt.Errorf("Marketo Bulk Import: rows %d are neither failures nor warnings", which)
 	}
-	if batchID <= 0 {
-		return nil, fmt.Errorf("%s: %d is not a batch id", op, batchID)
+	if job.ID <= 0 {
+		return nil, fmt.Errorf("%s: %d is not a batch id", op, job.ID)
 	}
-	endpoint := c.bulkBatchURL + strconv.Itoa(batchID) + "/" + file + ".json"
+	endpoint := c.bulkJobURL(job, file)
 	var out []byte
 	err := c.withToken(ctx, func(tok string) error {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)

@@ -278,6 +278,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, &usageError{msg: "--program needs --status: the member status to set (e.g. --status Registered)"}
 	case o.status != "" && o.program == "":
 		return o, &usageError{msg: "--status goes with --program"}
+	case o.bulk && o.program != "" && (o.list != "" || o.newList != ""):
+		return o, &usageError{msg: "Bulk Import cannot put the leads into a static list and a program in one go (Marketo's program member import takes no list): choose one, or send with Sync Leads (--engine sync)"}
 	}
 	if o.bulkPoll <= 0 {
 		return o, &usageError{msg: "--bulk-poll must be a duration such as 5s"}

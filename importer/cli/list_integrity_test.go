@@ -22,6 +22,26 @@ func TestImportIntoList(t *testing.T) {
 	t.Run("bulk-into-list", func(t *testing.T) { t.Parallel(); bulkIntoList(t, s) })
 	t.Run("unknown-list", func(t *testing.T) { t.Parallel(); unknownList(t, s) })
 	t.Run("unknown-status", func(t *testing.T) { t.Parallel(); unknownStatus(t, s) })
+	t.Run("bulk-into-program", func(t *testing.T) { t.Parallel(); bulkIntoProgram(t, s) })
+}
+
+// bulkIntoProgram: Bulk Import with a program sends Marketo's program
+// member import: every lead of the sheet ends a member at the status.
+func bulkIntoProgram(t *testing.T, s *suite) {
+	h := newHarness(t, s, "rest", "--bulk-delay", "20ms", "--bulk-row-time", "20us")
+	records := listSheet(2000)
+	file := h.path("bulk-program.csv")
+	writeCSV(t, file, records)
+	r := h.sync(t, file, append(bulkFlags[:6:6], "--program", "2026 Product Webinar", "--status", "Attended")...)
+	if r.code != cli.ExitOK || !strings.Contains(r.stdout, "program: 2000 status set") {
+		t.Fatalf("%s", r)
+	}
+	if got, want := programMembers(t, h, "Attended"), leadsOf(t, h, records); !slices.Equal(got, want) {
+		t.Fatalf("%d leads attended, the sheet's are %d", len(got), len(want))
+	}
+	if r := h.sync(t, file, append(bulkFlags[:6:6], "--program", "2026 Product Webinar", "--status", "Attended", "--list", "Newsletter Subscribers")...); r.code != cli.ExitUsage {
+		t.Errorf("a list and a program with bulk: %s", r)
+	}
 }
 
 // programMembers is the seeded program's members at status, as Get

@@ -224,7 +224,14 @@ func (s Settings) sendProblem() string {
 		return "Setting program member statuses needs a REST account: SOAP has no program calls Leadsheet can use. Connect with REST (--api rest), or import without a program."
 	}
 	if s.Program.ID != 0 && s.Bulk {
-		return "Bulk Import into a program is not supported yet: send with Sync Leads (--engine sync), which sets each row's program status after its batch."
+		if s.List.ID != 0 || s.List.Name != "" {
+			return "Bulk Import cannot put the leads into a static list and a program in one go: Marketo's program member import takes no list. Choose one, or send with Sync Leads (--engine sync)."
+		}
+		for _, t := range s.Mapping.Columns {
+			if t.Kind == importer.ToID || t.Kind == importer.ToForeignSysPersonID {
+				return "Bulk Import into a program matches people on their email only, and a column is mapped to the Marketo Id or ForeignSysPersonId. Skip that column, or send with Sync Leads (--engine sync)."
+			}
+		}
 	}
 	if s.List.ID != 0 && !rest && s.API != "" {
 		return "Adding the leads to a static list needs a REST account: SOAP has no list calls Leadsheet can use. Connect with REST (--api rest), or import without a list."

@@ -15,12 +15,13 @@ import (
 // until their results are confirmed; a resume polls the job instead of
 // uploading the file again.
 type BulkChunk struct {
-	Seq     int    `json:"seq"`    // the file's number within the run, from 1
-	Batch   int    `json:"batch"`  // Marketo's batchId
-	Lookup  string `json:"lookup"` // the lookupField it was uploaded with
-	Rows    []int  `json:"rows"`   // sheet row of each line after the header
-	SHA256  string `json:"sha256"` // of the file uploaded, kept at [Journal.BulkFile]
-	Created string `json:"at"`     // when Marketo accepted it, RFC 3339
+	Seq     int    `json:"seq"`               // the file's number within the run, from 1
+	Batch   int    `json:"batch"`             // Marketo's batchId
+	Members bool   `json:"members,omitempty"` // a program member import, whose status Marketo reports elsewhere
+	Lookup  string `json:"lookup"`            // the lookupField it was uploaded with
+	Rows    []int  `json:"rows"`              // sheet row of each line after the header
+	SHA256  string `json:"sha256"`            // of the file uploaded, kept at [Journal.BulkFile]
+	Created string `json:"at"`                // when Marketo accepted it, RFC 3339
 }
 
 // BulkFile is where the file of bulk chunk seq is kept until its rows are

@@ -82,16 +82,17 @@ func (o BulkOptions) withDefaults() BulkOptions {
 
 // Messages of a bulk run, in the operator's words.
 const (
-	msgBulkClear     = "Bulk Import cannot empty a field (a blank cell leaves Marketo's value as it is), so this row was not sent. Send it with Sync Leads to empty fields."
-	msgBulkNoFSPI    = "This row is keyed on ForeignSysPersonId, but the account names no Marketo field that stands in for it. Choose that field in the account settings, or key the row on Email."
-	msgBulkStill     = "Marketo is still importing the file holding this row (batch %d). Run the same import again to collect the outcome; Leadsheet will not upload the file again."
-	msgBulkJobFailed = "Marketo could not import the file holding this row (batch %d): %s. Nothing in it was imported; fix the cause and run again."
-	msgBulkRefused   = "Marketo refused the file holding this row: %s. Nothing in it was imported."
-	msgBulkAmbiguous = "Marketo's report lists %d of %d rows with exactly these values as failed (%s), without saying which; Leadsheet cannot tell whether this row was imported. Check it in Marketo."
-	msgBulkUnplaced  = "Marketo's report on the file holding this row leaves %d rows unaccounted for (failed rows Leadsheet could not match to the sheet, or rows missing from its counts), so this row may not have been imported. Check it in Marketo."
-	msgBulkMaybeSent = "The run stopped while the file holding this row was being uploaded, and Marketo's answer did not come, so Marketo may be importing it. Sending it again is safe: bulk import updates the same leads."
-	msgBulkNoReport  = "Marketo has finished the file holding this row (batch %d), but Leadsheet could not read its report of failed rows (%s). Run the same import again to read it; the file is not uploaded again."
-	msgBulkQueueFull = "Marketo's import queue stayed full (%s), so this row was not uploaded. Run the same import again later."
+	msgBulkClear        = "Bulk Import cannot empty a field (a blank cell leaves Marketo's value as it is), so this row was not sent. Send it with Sync Leads to empty fields."
+	msgBulkNoFSPI       = "This row is keyed on ForeignSysPersonId, but the account names no Marketo field that stands in for it. Choose that field in the account settings, or key the row on Email."
+	msgBulkStill        = "Marketo is still importing the file holding this row (batch %d). Run the same import again to collect the outcome; Leadsheet will not upload the file again."
+	msgBulkJobFailed    = "Marketo could not import the file holding this row (batch %d): %s. Nothing in it was imported; fix the cause and run again."
+	msgBulkRefused      = "Marketo refused the file holding this row: %s. Nothing in it was imported."
+	msgBulkAmbiguous    = "Marketo's report lists %d of %d rows with exactly these values as failed (%s), without saying which; Leadsheet cannot tell whether this row was imported. Check it in Marketo."
+	msgBulkUnplaced     = "Marketo's report on the file holding this row leaves %d rows unaccounted for (failed rows Leadsheet could not match to the sheet, or rows missing from its counts), so this row may not have been imported. Check it in Marketo."
+	msgBulkProgramEmail = "Bulk Import into a program matches people on their email, and this row is keyed on its Marketo Id or ForeignSysPersonId. Send it with Sync Leads, which sets the program status of the lead its key finds."
+	msgBulkMaybeSent    = "The run stopped while the file holding this row was being uploaded, and Marketo's answer did not come, so Marketo may be importing it. Sending it again is safe: bulk import updates the same leads."
+	msgBulkNoReport     = "Marketo has finished the file holding this row (batch %d), but Leadsheet could not read its report of failed rows (%s). Run the same import again to read it; the file is not uploaded again."
+	msgBulkQueueFull    = "Marketo's import queue stayed full (%s), so this row was not uploaded. Run the same import again later."
 )
 
 // RunBulk sends the rows src produces with Marketo's Bulk Import API: it
@@ -122,6 +123,8 @@ func RunBulk(ctx context.Context, bi marketo.BulkImporter, src BatchSource, opts
 		return Outcome{}, fmt.Errorf("bulk import cannot %s: it only creates or updates", ro.Mode)
 	case ro.FillEmpty:
 		return Outcome{}, errors.New("bulk import cannot fill only empty fields")
+	case ro.ProgramID != 0 && ro.ListID != 0:
+		return Outcome{}, errors.New("bulk import cannot put leads into a list and a program in one go: the program member import takes no list")
 	}
 	r := &runner{
 		opts:   ro,
@@ -205,7 +208,11 @@ type bulkFile struct {
 	kept       bool // written beside the journal, its rows marked in flight
 	done       bool // every row has its final state (or waits for a resume)
 	uploaded   time.Time
+	members    bool // a program member import (Run.ProgramID), not a lead import
 }
+
+// job names f's import job to Marketo.
+func (f *bulkFile) job() marketo.BulkJob { return marketo.BulkJob{ID: f.batch, Members: f.members} }
 
 // lookupOf is the file's lookup field for rows keyed on k.
 func (b *bulkRun) lookupOf(k marketo.KeyKind) string {
@@ -326,6 +333,10 @@ func (b *bulkRun) add(ctx context.Context, batch importer.Batch) {
 			refused = append(refused, importer.RowResult{Row: row, State: importer.Failed, Reason: "This row has no Marketo Id, ForeignSysPersonId or Email to match it on."})
 			continue
 		}
+		if b.opts.ProgramID != 0 && k != marketo.KeyEmail {
+			refused = append(refused, importer.RowResult{Row: row, State: importer.Failed, Reason: msgBulkProgramEmail})
+			continue
+		}
 		f := b.open[k]
 		if f == nil {
 			f = b.newFile(k)
@@ -422,7 +433,7 @@ func (b *bulkRun) resumeKept() {
 		if !whole {
 			continue
 		}
-		f := &bulkFile{seq: c.Seq, lookup: c.Lookup, header: header, rows: c.Rows, batch: c.Batch, kept: true, next: time.Now(), wait: b.o.PollFirst}
+		f := &bulkFile{seq: c.Seq, lookup: c.Lookup, header: header, rows: c.Rows, batch: c.Batch, members: c.Members, kept: true, next: time.Now(), wait: b.o.PollFirst}
 		f.uploaded, _ = time.Parse(time.RFC3339, c.Created) // zero when unreadable: see lookUpImported
 		f.buf.Write(data)
 		for _, row := range c.Rows {
@@ -568,10 +579,17 @@ func (b *bulkRun) upload(ctx context.Context, f *bulkFile) bool {
 	cctx, cancel := context.WithTimeout(ctx, b.opts.CallTimeout)
 	// Until the answer says otherwise, this try may reach Marketo.
 	f.maybeSent = true
-	got, err := b.bi.ImportLeads(cctx, marketo.BulkFile{
+	file := marketo.BulkFile{
 		Format: "csv", LookupField: f.lookup, ListID: b.opts.ListID, PartitionName: b.o.PartitionName,
 		Name: fmt.Sprintf("%s-%d.csv", b.o.FileName, f.seq), Data: f.buf.Bytes(),
-	})
+	}
+	if b.opts.ProgramID != 0 {
+		// Marketo's program member import: the leads by email, made
+		// members with the status; it takes no lookup field, list or
+		// partition.
+		file = marketo.BulkFile{Format: "csv", ProgramID: b.opts.ProgramID, ProgramStatus: b.opts.ProgramStatus, Name: file.Name, Data: file.Data}
+	}
+	got, err := b.bi.ImportLeads(cctx, file)
 	cancel()
 	b.budget.release()
 	var refusal *marketo.Error
@@ -584,13 +602,13 @@ func (b *bulkRun) upload(ctx context.Context, f *bulkFile) bool {
 		f.sentBefore = true
 	}
 	if err == nil {
-		f.batch, f.uploaded = got.ID, time.Now()
+		f.batch, f.uploaded, f.members = got.ID, time.Now(), got.Members
 		f.wait = b.o.PollFirst
 		f.next = time.Now().Add(f.wait)
 		f.last, f.lastAt = got, time.Now()
 		if j := b.opts.Journal; j != nil {
 			sum := sha256.Sum256(f.buf.Bytes())
-			err := j.BulkUploaded(journal.BulkChunk{Seq: f.seq, Batch: got.ID, Lookup: f.lookup, Rows: f.rows,
+			err := j.BulkUploaded(journal.BulkChunk{Seq: f.seq, Batch: got.ID, Members: got.Members, Lookup: f.lookup, Rows: f.rows,
 				SHA256: hex.EncodeToString(sum[:]), Created: time.Now().UTC().Format(time.RFC3339)})
 			if err != nil {
 				b.halt(StopJournal, journalTrouble(err), err)
@@ -693,7 +711,7 @@ func (b *bulkRun) poll(ctx context.Context, f *bulkFile) {
 		return
 	}
 	cctx, cancel := context.WithTimeout(ctx, b.opts.CallTimeout)
-	got, err := b.bi.BulkBatch(cctx, f.batch)
+	got, err := b.bi.BulkBatch(cctx, f.job())
 	cancel()
 	b.budget.release()
 	f.polls++
@@ -809,15 +827,33 @@ func (b *bulkRun) settle(ctx context.Context, f *bulkFile, got marketo.BulkBatch
 		b.lookUpImported(ctx, f, rs)
 	}
 	var listed []int
+	programmed := map[importer.ProgramState][]int{}
 	for i := range rs {
-		if b.opts.ListID != 0 && (rs[i].State == importer.Imported || rs[i].State == importer.ImportedWithWarning || listable(rs[i].State)) {
+		took := rs[i].State == importer.Imported || rs[i].State == importer.ImportedWithWarning || listable(rs[i].State)
+		if b.opts.ListID != 0 && took {
 			rs[i].List = importer.ListAdded // Marketo puts each lead it imports into the file's list
 			listed = append(listed, rs[i].Row)
 		}
+		if f.members && took {
+			// Each lead the member import takes becomes a member with the
+			// status, unless it is there already: Marketo moves statuses
+			// forward only and, in the sandbox's guess, warns.
+			st := importer.ProgramSet
+			if rs[i].State == importer.ImportedWithWarning && strings.Contains(rs[i].Reason, "already in or past") {
+				st = importer.ProgramAlready
+			}
+			rs[i].Program = st
+			programmed[st] = append(programmed[st], rs[i].Row)
+		}
 	}
 	b.confirm(f, rs)
-	if j := b.opts.Journal; j != nil && len(listed) > 0 {
-		_ = j.Listed(listed, importer.ListAdded)
+	if j := b.opts.Journal; j != nil {
+		if len(listed) > 0 {
+			_ = j.Listed(listed, importer.ListAdded)
+		}
+		for st, rows := range programmed {
+			_ = j.Programmed(rows, st)
+		}
 	}
 	failed := 0
 	for _, r := range rs {
@@ -874,7 +910,7 @@ func (b *bulkRun) fetchRows(ctx context.Context, f *bulkFile, which marketo.Bulk
 			return nil, err
 		}
 		cctx, cancel := context.WithTimeout(ctx, b.opts.CallTimeout)
-		data, err := b.bi.BulkRows(cctx, f.batch, which)
+		data, err := b.bi.BulkRows(cctx, f.job(), which)
 		cancel()
 		b.budget.release()
 		if err == nil {

@@ -39,7 +39,7 @@ func newHookedBulk(t *testing.T, srv *marketotest.Server, around func(op string,
 	c := restClient(t, srv).(*marketo.RESTClient)
 	// A token first, so a fault switched on for one call does not fall on
 	// the token request the call would otherwise begin with.
-	if _, err := c.BulkBatch(context.Background(), 1); err == nil {
+	if _, err := c.BulkBatch(context.Background(), marketo.BulkJob{ID: 1}); err == nil {
 		t.Fatal("the sandbox knows batch 1")
 	}
 	return &hookedBulk{RESTClient: c, counts: map[string]int{}, around: around}
@@ -64,12 +64,12 @@ func (h *hookedBulk) ImportLeads(ctx context.Context, f marketo.BulkFile) (marke
 	return h.RESTClient.ImportLeads(ctx, f)
 }
 
-func (h *hookedBulk) BulkBatch(ctx context.Context, id int) (marketo.BulkBatch, error) {
+func (h *hookedBulk) BulkBatch(ctx context.Context, id marketo.BulkJob) (marketo.BulkBatch, error) {
 	defer h.hook("status")()
 	return h.RESTClient.BulkBatch(ctx, id)
 }
 
-func (h *hookedBulk) BulkRows(ctx context.Context, id int, which marketo.BulkRows) ([]byte, error) {
+func (h *hookedBulk) BulkRows(ctx context.Context, id marketo.BulkJob, which marketo.BulkRows) ([]byte, error) {
 	op := "failures"
 	if which == marketo.BulkWarnings {
 		op = "warnings"

@@ -213,3 +213,77 @@ func TestBulkIntoListOneFileAtATime(t *testing.T) {
 		t.Errorf("the list holds %d leads, %d rows were imported", len(got), len(imported))
 	}
 }
+
+// TestBulkIntoProgram: Bulk Import with a program uses Marketo's program
+// member import: every imported lead is a member at the status, read back
+// through Get Program Members, rows keyed on an Id are refused, and a
+// second run at an earlier status finds the leads already past it.
+func TestBulkIntoProgram(t *testing.T) {
+	srv, bi := bulkSandbox(t, nil)
+	c := restClient(t, srv).(*marketo.RESTClient)
+	ch, err := c.Channel(context.Background(), "Webinar")
+	if err != nil || len(ch.Statuses) < 3 {
+		t.Fatalf("channel: %+v, %v", ch, err)
+	}
+	low, high := ch.Statuses[1].Name, ch.Statuses[2].Name
+	batches, want := bulkRows(1500)
+	byID := importer.Batch{Seq: len(batches), Key: marketo.KeyID, Rows: []int{9000}, Leads: []marketo.Lead{{ID: 5, Email: "id@example.com"}}}
+	opts := fastBulk()
+	opts.Run.ProgramID, opts.Run.ProgramStatus = marketotest.SeedProgramID, high
+	log := newEventLog()
+	out, err := RunBulk(context.Background(), bi, sliceSource(append(batches, byID)), opts, log.emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.check(t, out, 1501)
+	var imported []int
+	idOf := map[string]int{}
+	for _, l := range srv.Leads() {
+		idOf[strings.ToLower(l.Email)] = l.ID
+	}
+	emailOf := map[int]string{}
+	for _, b := range batches {
+		for i, row := range b.Rows {
+			emailOf[row] = strings.ToLower(b.Leads[i].Email)
+		}
+	}
+	for _, r := range out.Results {
+		switch {
+		case r.Row == 9000:
+			if r.State != importer.Failed || !strings.Contains(r.Reason, "email") {
+				t.Errorf("the Id-keyed row: %v (%s)", r.State, r.Reason)
+			}
+		case r.State != want[r.Row]:
+			t.Errorf("row %d: %v (%s), want %v", r.Row, r.State, r.Reason, want[r.Row])
+		case r.State == importer.Imported || r.State == importer.ImportedWithWarning:
+			if r.Program != importer.ProgramSet {
+				t.Errorf("row %d: imported, program %v", r.Row, r.Program)
+			}
+			imported = append(imported, idOf[emailOf[r.Row]])
+		}
+	}
+	slices.Sort(imported)
+	at, err := c.ProgramMembersAt(context.Background(), marketotest.SeedProgramID, high)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(at)
+	if !slices.Equal(at, imported) {
+		t.Fatalf("%d members at %q, %d rows imported", len(at), high, len(imported))
+	}
+	if n := srv.Stats().Calls["BULK import program members"]; n == 0 {
+		t.Errorf("no program member import was made: %v", srv.Stats().Calls)
+	}
+
+	opts.Run.ProgramStatus = low
+	again, err := RunBulk(context.Background(), bi, sliceSource(batches), opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Totals.ProgramAlready != len(imported) {
+		t.Errorf("at the earlier status: %+v; %d were past it", again.Totals, len(imported))
+	}
+	if at, _ := c.ProgramMembersAt(context.Background(), marketotest.SeedProgramID, high); len(at) != len(imported) {
+		t.Errorf("after the second run %d members are at %q, want %d", len(at), high, len(imported))
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -82,6 +83,13 @@ type bulkJob struct {
 	list *staticList
 	plan partitionPlan
 
+	// program is set for a program member import: each row applied makes
+	// its lead a member at memberStatus, an index into the program
+	// channel's statuses. Its batchId is answered only on the program
+	// member status URLs, and a lead import's only on the lead ones.
+	program      *program
+	memberStatus int
+
 	header  []string
 	rows    [][]string // dropped when the job ends
 	failMsg string     // why the file cannot be imported; the job fails when it starts
@@ -136,6 +144,9 @@ func (s *Server) serveBulk(w http.ResponseWriter, r *http.Request) {
 	var op string
 	var handle func() reply
 	batch, file, isBatch := bulkBatchPath(p)
+	memberBatch, memberFile, isMemberBatch := memberBatchPath(p)
+	programID, isMemberImport := matchPath(p, "/v1/program/{id}/members/import.json")
+	files := map[string]string{"": "status", "failures": "failures", "warnings": "warnings"}
 	switch {
 	case p == "/v1/leads.json":
 		op = "import leads"
@@ -146,12 +157,28 @@ func (s *Server) serveBulk(w http.ResponseWriter, r *http.Request) {
 			return s.importLeadsBulk(r, cfg, fs)
 		}
 	case isBatch:
-		op = "import " + map[string]string{"": "status", "failures": "failures", "warnings": "warnings"}[file]
+		op = "import " + files[file]
 		handle = func() reply {
 			if r.Method != http.MethodGet {
 				return s.restFail(605, "HTTP Method not supported: the import status and its files are read with GET")
 			}
-			return s.bulkBatchREST(batch, file)
+			return s.bulkBatchREST(batch, file, false)
+		}
+	case isMemberBatch:
+		op = "import program members " + files[memberFile]
+		handle = func() reply {
+			if r.Method != http.MethodGet {
+				return s.restFail(605, "HTTP Method not supported: the import status and its files are read with GET")
+			}
+			return s.bulkBatchREST(memberBatch, memberFile, true)
+		}
+	case isMemberImport:
+		op = "import program members"
+		handle = func() reply {
+			if r.Method != http.MethodPost {
+				return s.restFail(605, "HTTP Method not supported: Import Program Members is called with POST")
+			}
+			return s.importMembersBulk(r, cfg, programID)
 		}
 	default:
 		op = "unknown"
@@ -178,6 +205,26 @@ func bulkBatchPath(p string) (batch, file string, ok bool) {
 	return id, "", ok && id != ""
 }
 
+// memberBatchPath reads /v1/program/members/import/{batchId}/status.json,
+// failures.json and warnings.json; file is "" for the status.
+func memberBatchPath(p string) (batch, file string, ok bool) {
+	rest, ok := strings.CutPrefix(p, "/v1/program/members/import/")
+	if !ok {
+		return "", "", false
+	}
+	id, f, found := strings.Cut(rest, "/")
+	if !found || id == "" {
+		return "", "", false
+	}
+	switch f {
+	case "status.json":
+		return id, "", true
+	case "failures.json", "warnings.json":
+		return id, strings.TrimSuffix(f, ".json"), true
+	}
+	return "", "", false
+}
+
 // bulkParam reads a parameter from the query string, as the Swagger spec
 // has them, or else from the multipart form, as the docs' curl example
 // sends format.
@@ -194,23 +241,11 @@ func bulkParam(r *http.Request, form *multipart.Form, name string) string {
 // importLeadsBulk is Import Leads: it checks the call, reads the file and
 // queues a job.
 func (s *Server) importLeadsBulk(r *http.Request, cfg Config, fs *fieldSet) reply {
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return s.restFail(612, "Invalid Content Type")
-	}
-	form, err := multipart.NewReader(r.Body, params["boundary"]).ReadForm(maxBulkBody)
-	if err != nil {
-		return s.restFail(1003, "Invalid data: the multipart/form-data body cannot be read")
+	form, format, bad := s.readBulkForm(r)
+	if bad != nil {
+		return *bad
 	}
 	defer form.RemoveAll() //nolint:errcheck // temporary files only; nothing to tell the client
-	name := strings.ToLower(bulkParam(r, form, "format"))
-	format, known := bulkFormats[name]
-	switch {
-	case name == "":
-		return s.restFail(1002, "Missing value for the required parameter 'format'")
-	case !known:
-		return s.restFail(1003, fmt.Sprintf("Invalid format '%s': csv, tsv or ssv expected", clip(name)))
-	}
 	lookup := bulkParam(r, form, "lookupField")
 	if lookup == "" {
 		lookup = "email"
@@ -244,29 +279,143 @@ func (s *Server) importLeadsBulk(r *http.Request, cfg Config, fs *fieldSet) repl
 		code, _ := strconv.Atoi(plan.refuse.Code)
 		return s.restFail(code, plan.refuse.Message)
 	}
+	content, bad := s.readBulkContent(form)
+	if bad != nil {
+		return *bad
+	}
+	return s.queueBulkJob(cfg, &bulkJob{format: format, lookup: lookup, list: list, plan: plan}, content)
+}
+
+// importMembersBulk is Import Program Members: rows are inserted or
+// updated on email, as Import Leads does, into the first partition of the
+// program's workspace the API user may access, and each lead applied
+// becomes a member at programMemberStatus. A status the program's channel
+// lacks, or Not in Program (step 0), which makes no one a member, fails
+// the call with 1025, as Sync Program Member Status refuses an unknown
+// statusName.
+func (s *Server) importMembersBulk(r *http.Request, cfg Config, idText string) reply {
+	programID, bad := pathID(idText)
+	if bad != nil {
+		return bad.lead(s)
+	}
+	form, format, fail := s.readBulkForm(r)
+	if fail != nil {
+		return *fail
+	}
+	defer form.RemoveAll() //nolint:errcheck // temporary files only; nothing to tell the client
+	statusName := bulkParam(r, form, "programMemberStatus")
+	if statusName == "" {
+		return s.restFail(1002, "Missing value for the required parameter 'programMemberStatus'")
+	}
+	st := s.store
+	st.mu.Lock()
+	p := st.cat.program(programID)
+	st.mu.Unlock()
+	if p == nil {
+		return s.programNotFound(programID)
+	}
+	// A program's channel and workspace never change once it exists.
+	to := p.channel.status(statusName)
+	if to < 0 || p.channel.statuses[to].Step == 0 {
+		return s.restFail(1025, "Program status not found")
+	}
+	plan := s.programPartition(cfg, p)
+	if plan.target < 0 {
+		code, _ := strconv.Atoi(plan.refuse.Code)
+		return s.restFail(code, plan.refuse.Message)
+	}
+	content, fail := s.readBulkContent(form)
+	if fail != nil {
+		return *fail
+	}
+	return s.queueBulkJob(cfg, &bulkJob{format: format, lookup: "email", plan: plan, program: p, memberStatus: to}, content)
+}
+
+// programPartition is where a program member import writes: new leads go
+// to the first partition of the program's workspace the API user may
+// access, and a lead matched in another partition fails its row as a
+// createOrUpdate's would (1010). With none accessible the call is 1008,
+// naming the workspace's first partition.
+func (s *Server) programPartition(cfg Config, p *program) partitionPlan {
+	denied := s.deniedPartitions(cfg)
+	first := ""
+	for i, part := range s.partitions {
+		if part.workspace != p.workspace {
+			continue
+		}
+		if !denied[i] {
+			return s.planPartitions(cfg, part.name, true)
+		}
+		if first == "" {
+			first = part.name
+		}
+	}
+	return partitionPlan{denied: denied}.refused("1008", fmt.Sprintf("Access denied to partition '%s'", first))
+}
+
+// readBulkForm checks an upload's Content-Type and reads its multipart
+// form and format; bad is the answer when they do not do. The caller
+// removes the form's files.
+func (s *Server) readBulkForm(r *http.Request) (form *multipart.Form, format bulkFormat, bad *reply) {
+	fail := func(code int, message string) (*multipart.Form, bulkFormat, *reply) {
+		rep := s.restFail(code, message)
+		return nil, bulkFormat{}, &rep
+	}
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return fail(612, "Invalid Content Type")
+	}
+	form, err = multipart.NewReader(r.Body, params["boundary"]).ReadForm(maxBulkBody)
+	if err != nil {
+		return fail(1003, "Invalid data: the multipart/form-data body cannot be read")
+	}
+	name := strings.ToLower(bulkParam(r, form, "format"))
+	format, known := bulkFormats[name]
+	switch {
+	case name == "":
+		form.RemoveAll() //nolint:errcheck // temporary files only
+		return fail(1002, "Missing value for the required parameter 'format'")
+	case !known:
+		form.RemoveAll() //nolint:errcheck // temporary files only
+		return fail(1003, fmt.Sprintf("Invalid format '%s': csv, tsv or ssv expected", clip(name)))
+	}
+	return form, format, nil
+}
+
+// readBulkContent is the upload's part "file"; bad is the answer when
+// there is none or it is blank.
+func (s *Server) readBulkContent(form *multipart.Form) (content []byte, bad *reply) {
+	fail := func(code int, message string) ([]byte, *reply) {
+		rep := s.restFail(code, message)
+		return nil, &rep
+	}
 	files := form.File["file"]
 	if len(files) == 0 {
-		return s.restFail(1002, "Missing value for the required parameter 'file'")
+		return fail(1002, "Missing value for the required parameter 'file'")
 	}
 	content, err := readFormFile(files[0])
 	if err != nil {
-		return s.restFail(611, "System error: could not read the file")
+		return fail(611, "System error: could not read the file")
 	}
 	if len(bytes.TrimSpace(content)) == 0 {
-		return s.restFail(1003, "Empty File")
+		return fail(1003, "Empty File")
 	}
+	return content, nil
+}
+
+// queueBulkJob reads content into j and puts it on the instance's one
+// queue, which lead and program member imports share, as Marketo's
+// limits are the instance's.
+func (s *Server) queueBulkJob(cfg Config, j *bulkJob, content []byte) reply {
 	now := s.now()
-	j := &bulkJob{
-		format: format, lookup: lookup, list: list, plan: plan,
-		created: now, ready: now.Add(cfg.BulkImportDelay), rowTime: cfg.BulkRowTime, status: bulkQueued,
-	}
-	j.header, j.rows, j.failMsg = readBulkFile(content, format)
+	j.created, j.ready, j.rowTime, j.status = now, now.Add(cfg.BulkImportDelay), cfg.BulkRowTime, bulkQueued
+	j.header, j.rows, j.failMsg = readBulkFile(content, j.format)
 
 	b := s.bulk
 	b.mu.Lock()
-	if list != nil {
+	if j.list != nil {
 		for _, other := range append(append([]*bulkJob{}, b.queue...), b.running...) {
-			if other.list == list {
+			if other.list == j.list {
 				b.mu.Unlock()
 				return s.restFail(1019, "Import in progress")
 			}
@@ -434,6 +583,9 @@ func (j *bulkJob) resolveColumns(fs *fieldSet) string {
 	if len(unknown) > 0 {
 		return "Import failed: the header names fields the instance does not have: " + strings.Join(unknown, ", ")
 	}
+	if j.program != nil && !slices.Contains(j.cols, j.lookupF) {
+		return "Import failed: the header has no column 'email'; every program member record must include email"
+	}
 	return ""
 }
 
@@ -494,7 +646,10 @@ func (s *Server) applyBulkRow(j *bulkJob, row []string, now time.Time) (status, 
 			continue
 		}
 		if f.RESTName == "id" {
-			if f != lookup {
+			switch {
+			case j.program != nil:
+				return "failed", "Field 'id' cannot be imported: program members are matched on email", ""
+			case f != lookup:
 				return "failed", "Field 'id' can only be given as the lookup field (lookupField=id)", ""
 			}
 			key = strings.TrimSpace(v)
@@ -519,7 +674,10 @@ func (s *Server) applyBulkRow(j *bulkJob, row []string, now time.Time) (status, 
 		}
 		changes = append(changes, fieldChange{f, norm})
 	}
-	if key == "" {
+	switch {
+	case key == "" && j.program != nil:
+		return "failed", "Value for required field 'email' not found", ""
+	case key == "":
 		return "failed", fmt.Sprintf("Value for lookup field '%s' not found", lookup.RESTName), ""
 	}
 	st := s.store
@@ -560,6 +718,12 @@ func (s *Server) applyBulkRow(j *bulkJob, row []string, now time.Time) (status, 
 	// as Add to List does, only leads of the list's workspace.
 	if j.list != nil && s.leadWorkspace(st, l.id) == j.list.workspace {
 		j.list.members.add(l.id)
+	}
+	// The lead is in the program's workspace: its partition is the job's
+	// target (plan.strict).
+	if p := j.program; p != nil && p.moveMember(l.id, j.memberStatus, l.updated) == "" {
+		warnings = append(warnings, fmt.Sprintf("Lead is already in or past this status; its status '%s' is kept",
+			p.channel.statuses[p.members[l.id].status].Name))
 	}
 	return status, "", strings.Join(warnings, "; ")
 }
@@ -629,8 +793,11 @@ type importLeadResponse struct {
 }
 
 // bulkBatchREST answers Get Import Lead Status, or, for file "failures" or
-// "warnings", the rows that failed or were imported with a warning.
-func (s *Server) bulkBatchREST(batch, file string) reply {
+// "warnings", the rows that failed or were imported with a warning; with
+// members, Get Import Program Member Status and its files. A batchId of
+// the other kind of import is not found, as an id the other family's
+// calls never handed out would be.
+func (s *Server) bulkBatchREST(batch, file string, members bool) reply {
 	id, err := strconv.Atoi(batch)
 	if err != nil {
 		return s.restFail(1001, fmt.Sprintf("Invalid value '%s'. Required of type 'Integer'", clip(batch)))
@@ -639,8 +806,9 @@ func (s *Server) bulkBatchREST(batch, file string) reply {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	j := b.jobs[id]
-	if j == nil {
-		return s.restFail(1013, fmt.Sprintf("Object not found: no import batch %d (a batchId is valid for seven days)", id))
+	if j == nil || (j.program != nil) != members {
+		kind := map[bool]string{false: "import batch", true: "program member import batch"}[members]
+		return s.restFail(1013, fmt.Sprintf("Object not found: no %s %d (a batchId is valid for seven days)", kind, id))
 	}
 	if file == "" {
 		return jsonReply(http.StatusOK, restEnvelope{RequestID: s.requestID(), Success: true, Result: []importLeadResponse{{

@@ -2,7 +2,7 @@
 // SOAP syncMultipleLeads call, the REST Sync Leads, Get Leads by Filter
 // Type, Describe Lead and Get Daily Usage calls, static lists and their
 // members, programs with member statuses, lead partitions and the Bulk
-// Lead Import over one lead store, with Marketo's authentication, limits, field types
+// Lead and Program Member Import over one lead store, with Marketo's authentication, limits, field types
 // and faults, plus injected trouble (latency, 5xx, dropped connections,
 // malformed and slow bodies) and a simulated other integration sharing
 // the instance's limits. A million stored leads take about 230 MB of
@@ -30,6 +30,11 @@
 //	GET  <url>/bulk/v1/leads/batch/{batchId}.json            Get Import Lead Status
 //	GET  <url>/bulk/v1/leads/batch/{batchId}/failures.json   Get Import Lead Failures
 //	GET  <url>/bulk/v1/leads/batch/{batchId}/warnings.json   Get Import Lead Warnings
+//	POST <url>/bulk/v1/program/{programId}/members/import.json?format=…&programMemberStatus=…
+//	                                          Import Program Members (multipart part "file")
+//	GET  <url>/bulk/v1/program/members/import/{batchId}/status.json     Get Import Program Member Status
+//	GET  <url>/bulk/v1/program/members/import/{batchId}/failures.json   Get Import Program Member Failures
+//	GET  <url>/bulk/v1/program/members/import/{batchId}/warnings.json   Get Import Program Member Warnings
 //	GET  <url>/rest/v1/leads/partitions.json  Get Lead Partitions
 //	GET  <url>/rest/v1/lists.json[?id=…&name=…&programName=…&workspaceName=…]   Get Lists
 //	POST <url>/rest/v1/lists.json             the same, _method=GET and the query in a form body
@@ -226,7 +231,9 @@
 //     token is checked, uncounted. Bulk calls share the concurrency, rate
 //     and quota with every other call, and suffer the same injected
 //     trouble; Stats counts them as "BULK import leads", "BULK import
-//     status", "BULK import failures" and "BULK import warnings".
+//     status", "BULK import failures" and "BULK import warnings", and the
+//     program member calls as "BULK import program members" and "BULK
+//     import program members status" (failures, warnings).
 //   - Import Leads: format is required (the Swagger spec; the prose says it
 //     defaults to CSV), in any case, from the query or a form field as in
 //     the docs' curl example; missing is 1002, another value 1003.
@@ -307,8 +314,40 @@
 //     There is no row number. A column blank in every row of the file is
 //     left out, as in a community-reported failures file that lost its
 //     empty email column; with no rows the file is the header alone.
-//   - The program member import (/bulk/v1/program/…) and bulk exports are
-//     not emulated (610).
+//   - Import Program Members takes format as Import Leads does and
+//     programMemberStatus (required, 1002; from the query or a form
+//     field); the programId path segment must be a whole number (1001)
+//     naming a program (1013 "Program not found", as the program member
+//     calls answer). A status the program's channel lacks (exact name) and
+//     Not in Program (step 0, which makes no one a member) fail the call
+//     with 1025 "Program status not found", as Sync Program Member Status
+//     refuses an unknown statusName. There is no lookupField, listId or
+//     partitionName: rows are Import Leads' insert or update on email, with
+//     its checks, failures and warnings, new leads going into the first
+//     partition of the program's workspace the API user may access (none:
+//     call-level 1008 naming the workspace's first partition); a lead
+//     matched in another partition fails its row with "Partition update
+//     not allowed", as a createOrUpdate's would. The header must have an
+//     email column (else the job fails when it starts); header names are
+//     lead fields only, read case-sensitively as everywhere (the sandbox
+//     has no custom program member fields; a standard member field such as
+//     statusName is unknown). A row without an email fails with "Value for
+//     required field 'email' not found"; a value in an id column fails its
+//     row ("Field 'id' cannot be imported: program members are matched on
+//     email"). Each row applied makes its lead a member at the status, as
+//     Sync Program Member Status moves members (a higher step, or another
+//     status of the same step; reachedSuccess stays once reached), stamped
+//     with the row's time. A member already in the status or one of a
+//     higher step keeps it: the row is still imported (its lead fields
+//     written) and counted as a warning, "Lead is already in or past this
+//     status; its status '…' is kept" (Adobe is silent; a warning tells
+//     the client its status was not applied). The status and message are
+//     Import Leads' ("(N members)" counts the rows imported). Jobs of both
+//     kinds share the one queue (10, 1016; 2 importing) and batchId
+//     sequence; a batchId is answered only by its own kind's status and
+//     file URLs, the other kind's answering 1013 "Object not found" as for
+//     an unknown batch, so a client polling the wrong family is caught.
+//     Bulk exports are not emulated (610).
 //
 // # Static lists, programs and partitions
 //

@@ -321,7 +321,6 @@ func (s *Server) syncMemberStatusREST(r *http.Request, cfg Config, idText string
 	if to < 0 {
 		return s.restFail(1025, "Program status not found")
 	}
-	target := p.channel.statuses[to]
 	out := make([]memberStatusResult, len(req.Input))
 	skip := func(i int, code, message string) {
 		out[i] = memberStatusResult{Seq: i, Status: "skipped", Reasons: []restError{{code, message}}}
@@ -336,23 +335,38 @@ func (s *Server) syncMemberStatusREST(r *http.Request, cfg Config, idText string
 			skip(i, "1004", "Lead not found")
 			continue
 		}
-		m, member := p.members[id]
-		if target.Step == 0 || (member && (int(m.status) == to || p.channel.statuses[m.status].Step > target.Step)) {
+		done := p.moveMember(id, to, now)
+		if done == "" {
 			skip(i, "1037", "Lead skipped because it is already in or past this status")
 			continue
 		}
-		out[i] = memberStatusResult{Seq: i, Status: "updated", LeadID: id}
-		if !member {
-			m = programMember{joined: now}
-			out[i].Status = "created"
-		}
-		m.status, m.updated = uint8(to), now
-		if target.Success && !m.success {
-			m.success, m.successful = true, now
-		}
-		p.members[id] = m
+		out[i] = memberStatusResult{Seq: i, Status: done, LeadID: id}
 	}
 	return jsonReply(http.StatusOK, restEnvelope{RequestID: s.requestID(), Success: true, Result: out})
+}
+
+// moveMember makes lead id a member of p at status index to ("created"),
+// or moves a member there ("updated"): to a status of a higher step, or to
+// another of the same step. It returns "" and changes nothing when the
+// member is in that status or one of a higher step, and for Not in Program
+// (step 0), which would take a lead out. reachedSuccess, once true, stays
+// true. The caller holds the store lock.
+func (p *program) moveMember(id, to int, now int64) string {
+	target := p.channel.statuses[to]
+	m, member := p.members[id]
+	if target.Step == 0 || (member && (int(m.status) == to || p.channel.statuses[m.status].Step > target.Step)) {
+		return ""
+	}
+	done := "updated"
+	if !member {
+		m, done = programMember{joined: now}, "created"
+	}
+	m.status, m.updated = uint8(to), now
+	if target.Success && !m.success {
+		m.success, m.successful = true, now
+	}
+	p.members[id] = m
+	return done
 }
 
 // memberField is a standard program member field, as Describe Program
