@@ -634,16 +634,9 @@ func (b *bulkRun) upload(ctx context.Context, f *bulkFile) bool {
 		b.note(importer.Throttled, -1, fmt.Sprintf("File %d: %s; Leadsheet uploads it again in %s", f.seq, describe(err), b.o.QueueWait))
 		f.tries--
 		return false
-	case class == marketo.ClassQuota:
-		b.halt(StopQuota, msgQuota, err)
+	case b.haltOn(err, msgLoginRefused):
 		return false
-	case class == marketo.ClassAuth:
-		b.halt(StopAuth, fmt.Sprintf("Marketo refused Leadsheet's login (%s). Nothing more was sent; check the account's credentials and run again — rows already confirmed will not be sent twice.", describe(err)), err)
-		return false
-	case class == marketo.ClassRateLimit:
-		b.note(importer.Throttled, -1, b.budget.rateFault())
-	case class == marketo.ClassConcurrency:
-		b.note(importer.Throttled, -1, b.budget.concurrencyFault())
+	case b.limitFault(err, -1):
 	case class == marketo.ClassTransient:
 	default:
 		b.giveUp(f, importer.Failed, fmt.Sprintf(msgBulkRefused, describe(err)))
@@ -752,21 +745,12 @@ func (b *bulkRun) nextWait(f *bulkFile, got marketo.BulkBatch) time.Duration {
 
 func (b *bulkRun) pollFailed(f *bulkFile, err error) {
 	var me *marketo.Error
-	switch class := marketo.ClassOf(err); {
-	case class == marketo.ClassQuota:
-		b.halt(StopQuota, msgQuota, err)
+	switch {
+	case b.haltOn(err, msgLoginRefusedBulk):
 		return
-	case class == marketo.ClassAuth:
-		b.halt(StopAuth, fmt.Sprintf("Marketo refused Leadsheet's login (%s). Run the same import again once the account works: Leadsheet then reads how far Marketo got.", describe(err)), err)
-		return
-	case class == marketo.ClassRateLimit || class == marketo.ClassConcurrency:
+	case b.limitFault(err, -1):
 		// Marketo's limits change nothing and the budget adapts to them:
 		// a larger allowance, as for uploads.
-		if class == marketo.ClassRateLimit {
-			b.note(importer.Throttled, -1, b.budget.rateFault())
-		} else {
-			b.note(importer.Throttled, -1, b.budget.concurrencyFault())
-		}
 		if f.limitHits++; f.limitHits <= limitFaultFactor*b.opts.MaxAttempts {
 			f.next = time.Now().Add(b.backoff(min(f.limitHits, b.opts.MaxAttempts)))
 			return
@@ -917,26 +901,17 @@ func (b *bulkRun) fetchRows(ctx context.Context, f *bulkFile, which marketo.Bulk
 			return data, nil
 		}
 		last = err
-		switch marketo.ClassOf(err) {
-		case marketo.ClassQuota:
-			b.halt(StopQuota, msgQuota, err)
+		switch {
+		case b.haltOn(err, msgLoginRefusedBulk):
 			return nil, err
-		case marketo.ClassAuth:
-			b.halt(StopAuth, fmt.Sprintf("Marketo refused Leadsheet's login (%s). Run the same import again once the account works: Leadsheet then reads how far Marketo got.", describe(err)), err)
-			return nil, err
-		case marketo.ClassRateLimit, marketo.ClassConcurrency:
-			if marketo.ClassOf(err) == marketo.ClassRateLimit {
-				b.note(importer.Throttled, -1, b.budget.rateFault())
-			} else {
-				b.note(importer.Throttled, -1, b.budget.concurrencyFault())
-			}
+		case b.limitFault(err, -1):
 			if f.limitHits++; f.limitHits <= limitFaultFactor*b.opts.MaxAttempts {
 				try-- // a limit fault spends no try
 			}
 			if !b.sleep(ctx, b.backoff(max(try, 1))) {
 				return nil, ctx.Err()
 			}
-		case marketo.ClassTransient:
+		case marketo.ClassOf(err) == marketo.ClassTransient:
 			if !b.sleep(ctx, b.backoff(try)) {
 				return nil, ctx.Err()
 			}

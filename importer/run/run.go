@@ -166,6 +166,8 @@ type Outcome struct {
 
 // Messages for rows that were not sent, in the operator's words.
 const (
+	msgLoginRefused     = "Marketo refused Leadsheet's login (%s). Nothing more was sent; check the account's credentials and run again — rows already confirmed will not be sent twice."
+	msgLoginRefusedBulk = "Marketo refused Leadsheet's login (%s). Run the same import again once the account works: Leadsheet then reads how far Marketo got."
 	msgQuota            = "Marketo's daily API quota is used up. Nothing more was sent; run again tomorrow — rows already confirmed will not be sent twice."
 	msgCancelled        = "cancelled: the sync was stopped before this row was sent"
 	msgAbandoned        = "The sync was stopped while this row was being sent; sending it again is safe: it updates the same lead."
@@ -539,19 +541,10 @@ func (r *runner) sendPart(ctx context.Context, b *importer.Batch, tr *tries) {
 		}
 		class := marketo.ClassOf(err)
 		switch {
-		case class == marketo.ClassQuota:
-			r.halt(StopQuota, msgQuota, err)
+		case r.haltOn(err, msgLoginRefused):
 			r.notSent(b)
 			return
-		case class == marketo.ClassAuth:
-			r.halt(StopAuth, fmt.Sprintf("Marketo refused Leadsheet's login (%s). Nothing more was sent; check the account's credentials and run again — rows already confirmed will not be sent twice.", describe(err)), err)
-			r.notSent(b)
-			return
-		case class == marketo.ClassRateLimit:
-			r.note(importer.Throttled, b.Seq, r.budget.rateFault())
-			limitFaults++
-		case class == marketo.ClassConcurrency:
-			r.note(importer.Throttled, b.Seq, r.budget.concurrencyFault())
+		case r.limitFault(err, b.Seq):
 			limitFaults++
 		case class == marketo.ClassTransient:
 			if !marketo.NotApplied(err) {
@@ -683,6 +676,35 @@ func (r *runner) stopped() bool {
 	default:
 		return false
 	}
+}
+
+// haltOn stops the run when err is Marketo's daily quota or a refused
+// login (login is that sentence, with %s for Marketo's words) and reports
+// whether it was.
+func (r *runner) haltOn(err error, login string) bool {
+	switch marketo.ClassOf(err) {
+	case marketo.ClassQuota:
+		r.halt(StopQuota, msgQuota, err)
+		return true
+	case marketo.ClassAuth:
+		r.halt(StopAuth, fmt.Sprintf(login, describe(err)), err)
+		return true
+	}
+	return false
+}
+
+// limitFault slows the run's budget when err is one of Marketo's rate or
+// concurrency limits, saying so, and reports whether it was.
+func (r *runner) limitFault(err error, seq int) bool {
+	switch marketo.ClassOf(err) {
+	case marketo.ClassRateLimit:
+		r.note(importer.Throttled, seq, r.budget.rateFault())
+		return true
+	case marketo.ClassConcurrency:
+		r.note(importer.Throttled, seq, r.budget.concurrencyFault())
+		return true
+	}
+	return false
 }
 
 // halt stops the run for good; the first reason wins.

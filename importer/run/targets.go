@@ -2,7 +2,6 @@ package run
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -16,8 +15,6 @@ const (
 	msgProgramNoREST  = "This account cannot set program statuses (SOAP); the lead was created or updated but its program status not set."
 	msgProgramTrouble = "Marketo did not take the program step (%s); the lead was created or updated but its program status not set. Run the same import again to set it."
 )
-
-var errStopped = errors.New("the run stopped before the list step")
 
 // toTargets takes the confirmed rows of rs through the run's list and
 // program steps, those each row still needs.
@@ -44,28 +41,14 @@ func (r *runner) toList(ctx context.Context, rs []importer.RowResult) {
 	if r.opts.ListID == 0 {
 		return
 	}
-	var idx, ids []int
-	for i, x := range rs {
-		if x.LeadID > 0 && listable(x.State) && !x.List.Final() {
-			idx = append(idx, i)
-			if !slices.Contains(ids, x.LeadID) {
-				ids = append(ids, x.LeadID)
-			}
-		}
-	}
+	idx, ids := leadsNeeding(rs, func(x importer.RowResult) bool { return !x.List.Final() })
 	if len(ids) == 0 {
 		return
 	}
 	la, ok := r.s.(marketo.ListAdder)
-	var res []marketo.MemberResult
-	var err error
-	switch {
-	case !ok:
-	case r.stopped() || ctx.Err() != nil:
-		err = errStopped // left for the next run
-	default:
-		res, err = r.addToList(ctx, la, ids)
-	}
+	res := r.stepCall(ctx, ok, func(ctx context.Context) ([]marketo.MemberResult, error) {
+		return la.AddToList(ctx, r.opts.ListID, ids)
+	}, msgListNoREST, msgListTrouble)
 	outcome := map[int]importer.ListState{}
 	for _, m := range res {
 		switch {
@@ -83,12 +66,6 @@ func (r *runner) toList(ctx context.Context, rs []importer.RowResult) {
 		}
 		rs[i].List = st
 		byState[st] = append(byState[st], rs[i].Row)
-	}
-	switch {
-	case !ok:
-		r.note(importer.Retrying, -1, msgListNoREST)
-	case err != nil && err != errStopped && ctx.Err() == nil && !r.stopped():
-		r.note(importer.Retrying, -1, fmt.Sprintf(msgListTrouble, describe(err)))
 	}
 	if j := r.opts.Journal; j != nil {
 		for st, rows := range byState {
@@ -115,30 +92,14 @@ func (r *runner) toProgram(ctx context.Context, rs []importer.RowResult) {
 	if r.opts.ProgramID == 0 {
 		return
 	}
-	var idx, ids []int
-	for i, x := range rs {
-		if x.LeadID > 0 && listable(x.State) && !x.Program.Final() {
-			idx = append(idx, i)
-			if !slices.Contains(ids, x.LeadID) {
-				ids = append(ids, x.LeadID)
-			}
-		}
-	}
+	idx, ids := leadsNeeding(rs, func(x importer.RowResult) bool { return !x.Program.Final() })
 	if len(ids) == 0 {
 		return
 	}
 	ps, ok := r.s.(marketo.ProgramStatusSetter)
-	var res []marketo.MemberResult
-	var err error
-	switch {
-	case !ok:
-	case r.stopped() || ctx.Err() != nil:
-		err = errStopped
-	default:
-		res, err = r.memberCall(ctx, func(ctx context.Context) ([]marketo.MemberResult, error) {
-			return ps.SetProgramStatus(ctx, r.opts.ProgramID, r.opts.ProgramStatus, ids)
-		})
-	}
+	res := r.stepCall(ctx, ok, func(ctx context.Context) ([]marketo.MemberResult, error) {
+		return ps.SetProgramStatus(ctx, r.opts.ProgramID, r.opts.ProgramStatus, ids)
+	}, msgProgramNoREST, msgProgramTrouble)
 	outcome := map[int]importer.ProgramState{}
 	for _, m := range res {
 		switch {
@@ -159,12 +120,6 @@ func (r *runner) toProgram(ctx context.Context, rs []importer.RowResult) {
 		rs[i].Program = st
 		byState[st] = append(byState[st], rs[i].Row)
 	}
-	switch {
-	case !ok:
-		r.note(importer.Retrying, -1, msgProgramNoREST)
-	case err != nil && err != errStopped && ctx.Err() == nil && !r.stopped():
-		r.note(importer.Retrying, -1, fmt.Sprintf(msgProgramTrouble, describe(err)))
-	}
 	if j := r.opts.Journal; j != nil {
 		for st, rows := range byState {
 			if st.Final() {
@@ -174,13 +129,38 @@ func (r *runner) toProgram(ctx context.Context, rs []importer.RowResult) {
 	}
 }
 
-// addToList makes one Add to List call of at most 300 leads, retrying what
-// Marketo's limits and passing failures turn away, within the run's budget.
-// A quota or login failure stops the run.
-func (r *runner) addToList(ctx context.Context, la marketo.ListAdder, ids []int) ([]marketo.MemberResult, error) {
-	return r.memberCall(ctx, func(ctx context.Context) ([]marketo.MemberResult, error) {
-		return la.AddToList(ctx, r.opts.ListID, ids)
-	})
+// leadsNeeding is the indexes of the rows of rs with a confirmed lead that
+// needs says still need a step, and their distinct lead ids: two rows may
+// share a lead, which one call takes once.
+func leadsNeeding(rs []importer.RowResult, needs func(importer.RowResult) bool) (idx, ids []int) {
+	for i, x := range rs {
+		if x.LeadID > 0 && listable(x.State) && needs(x) {
+			idx = append(idx, i)
+			if !slices.Contains(ids, x.LeadID) {
+				ids = append(ids, x.LeadID)
+			}
+		}
+	}
+	return idx, ids
+}
+
+// stepCall makes a list or program step's call, unless the account cannot
+// (able false: noREST says so) or the run has stopped (the step is left
+// for the next run); a call that fails is said with trouble. No answer
+// leaves every lead's outcome to its caller's "not yet".
+func (r *runner) stepCall(ctx context.Context, able bool, call func(context.Context) ([]marketo.MemberResult, error), noREST, trouble string) []marketo.MemberResult {
+	switch {
+	case !able:
+		r.note(importer.Retrying, -1, noREST)
+		return nil
+	case r.stopped() || ctx.Err() != nil:
+		return nil
+	}
+	res, err := r.memberCall(ctx, call)
+	if err != nil && ctx.Err() == nil && !r.stopped() {
+		r.note(importer.Retrying, -1, fmt.Sprintf(trouble, describe(err)))
+	}
+	return res
 }
 
 // memberCall makes one list or program call, retrying what Marketo's
@@ -198,18 +178,10 @@ func (r *runner) memberCall(ctx context.Context, call func(context.Context) ([]m
 		if err == nil {
 			return got, nil
 		}
-		switch marketo.ClassOf(err) {
-		case marketo.ClassQuota:
-			r.halt(StopQuota, msgQuota, err)
+		switch {
+		case r.haltOn(err, msgLoginRefused):
 			return nil, err
-		case marketo.ClassAuth:
-			r.halt(StopAuth, fmt.Sprintf("Marketo refused Leadsheet's login (%s). Nothing more was sent; check the account's credentials and run again — rows already confirmed will not be sent twice.", describe(err)), err)
-			return nil, err
-		case marketo.ClassRateLimit:
-			r.note(importer.Throttled, -1, r.budget.rateFault())
-		case marketo.ClassConcurrency:
-			r.note(importer.Throttled, -1, r.budget.concurrencyFault())
-		case marketo.ClassTransient:
+		case r.limitFault(err, -1), marketo.ClassOf(err) == marketo.ClassTransient:
 		default:
 			return nil, err
 		}
