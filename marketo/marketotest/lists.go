@@ -624,23 +624,35 @@ func (s *Server) getStaticListAsset(r *http.Request, idText string, byName bool)
 	return s.assetResult(len(out), out)
 }
 
+// createParams reads an Asset API create call's parameters: an
+// application/x-www-form-urlencoded body, as the docs send them, or the
+// query string. When they cannot be read, ok is false and the reply says
+// why.
+func (s *Server) createParams(r *http.Request) (q url.Values, bad reply, ok bool) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, s.assetFail(611, "System error: could not read the request"), false
+	}
+	if len(bytes.TrimSpace(body)) > 0 && !isForm(r) {
+		return nil, s.assetFail(612, "Invalid Content Type"), false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	q, ce := callParams(r)
+	if ce != nil {
+		return nil, ce.asset(s), false
+	}
+	return q, reply{}, true
+}
+
 // createStaticListAsset answers Create Static List. Its parameters come
 // as the docs send them, an application/x-www-form-urlencoded body, or in
 // the query string (as Segment's integration sends them). A list goes in
 // a Lead Database folder of type List or in a program; its workspace is
 // theirs.
 func (s *Server) createStaticListAsset(r *http.Request) reply {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return s.assetFail(611, "System error: could not read the request")
-	}
-	if len(bytes.TrimSpace(body)) > 0 && !isForm(r) {
-		return s.assetFail(612, "Invalid Content Type")
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	q, bad := callParams(r)
-	if bad != nil {
-		return bad.asset(s)
+	q, refused, ok := s.createParams(r)
+	if !ok {
+		return refused
 	}
 	name, folderText := strings.TrimSpace(q.Get("name")), q.Get("folder")
 	switch {

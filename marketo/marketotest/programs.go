@@ -1,7 +1,6 @@
 package marketotest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -156,17 +155,9 @@ func (s *Server) getProgramAsset(r *http.Request, idText string, byName bool) re
 // required, description optional; tags and costs are not kept. Parameters
 // come as Create Static List's do.
 func (s *Server) createProgramAsset(r *http.Request) reply {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return s.assetFail(611, "System error: could not read the request")
-	}
-	if len(bytes.TrimSpace(body)) > 0 && !isForm(r) {
-		return s.assetFail(612, "Invalid Content Type")
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	q, bad := callParams(r)
-	if bad != nil {
-		return bad.asset(s)
+	q, refused, ok := s.createParams(r)
+	if !ok {
+		return refused
 	}
 	for _, name := range []string{"name", "folder", "type", "channel"} {
 		if strings.TrimSpace(q.Get(name)) == "" {
