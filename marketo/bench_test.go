@@ -72,13 +72,13 @@ func BenchmarkEncodeRESTSync300(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	body := c.appendSyncBody(nil, p, leads)
+	body := c.appendSyncBody(nil, p, "", leads)
 	if !json.Valid(body) {
 		b.Fatal("invalid JSON")
 	}
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = c.appendSyncBody(make([]byte, 0, restRequestSize(leads, "")), p, leads)
+		_ = c.appendSyncBody(make([]byte, 0, restRequestSize(leads, "")), p, "", leads)
 	}
 }

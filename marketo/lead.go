@@ -138,6 +138,14 @@ type ModeSyncer interface {
 	SyncLeadsMode(ctx context.Context, leads []Lead, mode SyncMode) ([]SyncStatus, error)
 }
 
+// PartitionSyncer creates new leads in a lead partition: partitions do not
+// dedupe against each other, so a partitioned instance's import names the
+// one its people belong in. RESTClient implements it.
+type PartitionSyncer interface {
+	ModeSyncer
+	SyncLeadsInto(ctx context.Context, leads []Lead, mode SyncMode, partition string) ([]SyncStatus, error)
+}
+
 // Field describes one lead field of a Marketo instance.
 type Field struct {
 	Name        string // API name, as sent in attributes

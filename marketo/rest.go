@@ -221,16 +221,27 @@ func (c *RESTClient) plan(leads []Lead, dedup bool, mode SyncMode) (syncPlan, er
 // (as over SOAP, where Email changes only when sent as an attribute);
 // ForeignSysType has no REST counterpart and is not sent.
 func (c *RESTClient) SyncLeads(ctx context.Context, leads []Lead, dedup bool) ([]SyncStatus, error) {
-	return c.syncLeads(ctx, leads, dedup, CreateOrUpdate)
+	return c.syncLeads(ctx, leads, dedup, CreateOrUpdate, "")
 }
 
 // SyncLeadsMode is [RESTClient.SyncLeads] with dedup on and the action of
 // mode: createOnly leaves matching leads alone, updateOnly creates nobody.
 func (c *RESTClient) SyncLeadsMode(ctx context.Context, leads []Lead, mode SyncMode) ([]SyncStatus, error) {
-	return c.syncLeads(ctx, leads, true, mode)
+	return c.syncLeads(ctx, leads, true, mode, "")
 }
 
-func (c *RESTClient) syncLeads(ctx context.Context, leads []Lead, dedup bool, mode SyncMode) ([]SyncStatus, error) {
+// SyncLeadsInto is [RESTClient.SyncLeadsMode] creating new leads in the
+// lead partition named partition. Marketo takes a partition only with
+// createOnly and createOrUpdate; leads keyed by Id are updated where they
+// are, without one (an Id names a lead that exists, in its partition).
+func (c *RESTClient) SyncLeadsInto(ctx context.Context, leads []Lead, mode SyncMode, partition string) ([]SyncStatus, error) {
+	if mode == UpdateOnly && partition != "" {
+		return nil, fmt.Errorf("Marketo REST Sync Leads: %w: a partition says where new leads go, and update only creates none", ErrModeNotPossible)
+	}
+	return c.syncLeads(ctx, leads, true, mode, partition)
+}
+
+func (c *RESTClient) syncLeads(ctx context.Context, leads []Lead, dedup bool, mode SyncMode, partition string) ([]SyncStatus, error) {
 	const op = "Marketo REST Sync Leads"
 	if len(leads) == 0 {
 		return nil, nil
@@ -242,7 +253,10 @@ func (c *RESTClient) syncLeads(ctx context.Context, leads []Lead, dedup bool, mo
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	body := c.appendSyncBody(make([]byte, 0, restRequestSize(leads, c.fspiField)), p, leads)
+	if p.action == ActionUpdateOnly {
+		partition = ""
+	}
+	body := c.appendSyncBody(make([]byte, 0, restRequestSize(leads, c.fspiField)), p, partition, leads)
 	r, err := callREST[restRecord](ctx, c, op, http.MethodPost, c.leadsURL, body, "application/json")
 	if err != nil {
 		return nil, err
@@ -284,15 +298,20 @@ func reasonText(rs []restError) string {
 }
 
 // appendSyncBody writes the Sync Leads JSON. Each record carries the lookup
-// field first, then its attributes; when an attribute repeats a name the
+// field first, then its attributes; a partition, when given, names where
+// new leads go. When an attribute repeats a name the
 // last value wins, and an attribute never overrides the lookup key (JSON
 // keys must be unique per record).
-func (c *RESTClient) appendSyncBody(dst []byte, p syncPlan, leads []Lead) []byte {
+func (c *RESTClient) appendSyncBody(dst []byte, p syncPlan, partition string, leads []Lead) []byte {
 	dst = append(dst, `{"action":`...)
 	dst = appendJSONString(dst, p.action)
 	if p.lookupField != "" {
 		dst = append(dst, `,"lookupField":`...)
 		dst = appendJSONString(dst, p.lookupField)
+	}
+	if partition != "" {
+		dst = append(dst, `,"partitionName":`...)
+		dst = appendJSONString(dst, partition)
 	}
 	dst = append(dst, `,"input":[`...)
 	var written []string

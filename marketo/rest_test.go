@@ -95,7 +95,7 @@ func TestRESTSyncBody(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := c.appendSyncBody(nil, p, tt.leads)
+			got := c.appendSyncBody(nil, p, "", tt.leads)
 			if string(got) != tt.want {
 				t.Errorf("body\n got %s\nwant %s", got, tt.want)
 			}

@@ -59,7 +59,7 @@ func TestSyncLimitsBoundTheBody(t *testing.T) {
 					t.Fatal(err)
 				}
 				checkBound(t, fmt.Sprintf("trial %d REST %s dedup %v", trial, key, dedup), SyncLimitsFor("rest"), group,
-					len(rc.appendSyncBody(nil, p, group)))
+					len(rc.appendSyncBody(nil, p, "", group)))
 			}
 		}
 		checkBound(t, fmt.Sprintf("trial %d SOAP", trial), SyncLimitsFor("SOAP"), leads,

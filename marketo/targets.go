@@ -29,6 +29,7 @@ type Folder struct {
 	ID   int
 	Type string // "Folder" or "Program"
 	Name string
+	Path string // where it sits, as Marketo shows it ("/Lead Database/Group Lists"); may be empty
 }
 
 // Program is a marketing program.
@@ -98,6 +99,7 @@ type Targeter interface {
 	Lists(ctx context.Context, name string) ([]StaticList, error)
 	CreateList(ctx context.Context, name string, in Folder) (StaticList, error)
 	FolderByName(ctx context.Context, name string) ([]Folder, error)
+	Folders(ctx context.Context) ([]Folder, error)
 	AddToList(ctx context.Context, listID int, leadIDs []int) ([]MemberResult, error)
 	Programs(ctx context.Context) ([]Program, error)
 	Channel(ctx context.Context, name string) (Channel, error)
@@ -179,6 +181,7 @@ func (c *RESTClient) CreateList(ctx context.Context, name string, in Folder) (St
 type restFolder struct {
 	FolderID restFolderRef `json:"folderId"`
 	Name     string        `json:"name"`
+	Path     string        `json:"path"`
 }
 
 // FolderByName finds the folders and programs named name that a list can
@@ -194,9 +197,35 @@ func (c *RESTClient) FolderByName(ctx context.Context, name string) ([]Folder, e
 	}
 	out := make([]Folder, 0, len(r.Result))
 	for _, f := range r.Result {
-		out = append(out, Folder{ID: f.FolderID.ID, Type: f.FolderID.Type, Name: f.Name})
+		out = append(out, Folder{ID: f.FolderID.ID, Type: f.FolderID.Type, Name: f.Name, Path: f.Path})
 	}
 	return out, nil
+}
+
+// maxFoldersPage is the Asset API's largest maxReturn for folders.
+const maxFoldersPage = 200
+
+// Folders reads every folder and program a list can be created in, a page
+// of 200 at a time, for a picker.
+func (c *RESTClient) Folders(ctx context.Context) ([]Folder, error) {
+	const op = "Marketo REST Get Folders"
+	var out []Folder
+	for offset := 0; ; offset += maxFoldersPage {
+		q := url.Values{"maxReturn": {strconv.Itoa(maxFoldersPage)}, "offset": {strconv.Itoa(offset)}, "maxDepth": {"10"}}
+		r, err := callREST[restFolder](ctx, c, op, http.MethodGet, c.restBase+"/asset/v1/folders.json?"+q.Encode(), nil, "")
+		if noAssets(err) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range r.Result {
+			out = append(out, Folder{ID: f.FolderID.ID, Type: f.FolderID.Type, Name: f.Name, Path: f.Path})
+		}
+		if len(r.Result) < maxFoldersPage {
+			return out, nil
+		}
+	}
 }
 
 // noAssets reports the Asset API's way of saying nothing matched.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"leadsheet/marketo"
@@ -50,6 +51,13 @@ func TestTargetsAgainstTheSandbox(t *testing.T) {
 	}
 	if got, err := c.FolderByName(ctx, "No such folder"); err != nil || len(got) != 0 {
 		t.Errorf("an unknown folder: %+v, %v", got, err)
+	}
+	every, err := c.Folders(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(every, func(f marketo.Folder) bool { return f.ID == folders[0].ID && f.Type == folders[0].Type }); i < 0 || !strings.HasSuffix(every[i].Path, "/Group Lists") {
+		t.Errorf("Get Folders has no Group Lists with its path: %+v", every)
 	}
 
 	res, err := c.AddToList(ctx, made.ID, []int{a, 999999, b})
