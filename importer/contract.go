@@ -19,6 +19,9 @@ const (
 	ToForeignSysPersonID                   // ForeignSysPersonId (key)
 	ToForeignSysType                       // ForeignSysType of the row's ForeignSysPersonId
 	ToAttribute                            // a lead attribute, named by Target.Field
+	// ToMemberStatus: the column holds each row's program member status
+	// (Registered, Attended); it is never sent as a lead field.
+	ToMemberStatus
 )
 
 // Target is where one column goes.
@@ -74,6 +77,10 @@ type Batch struct {
 	Rows  []int // sheet row number of each lead
 	Leads []marketo.Lead
 	Key   marketo.KeyKind
+	// Statuses holds, by sheet row, the program member status a status
+	// column gave the row; nil without one. It is keyed by row, not by
+	// position, so that a part of the batch can share it as it is.
+	Statuses map[int]string
 }
 
 // RowState is where a row stands in a run. Every row ends in exactly one of
@@ -105,6 +112,10 @@ const (
 	// ImportedWithWarning: imported, and Marketo warned about it (an
 	// invalid email address kept as given, say); Reason is the warning.
 	ImportedWithWarning
+	// InMarketo: a list-only import found the row's lead in Marketo and
+	// changed nothing about it; LeadID is the lead the list and program
+	// steps take.
+	InMarketo
 )
 
 // RowResult is the final or current state of one row.
@@ -157,7 +168,7 @@ func (l ListState) Final() bool { return l == ListAdded || l == ListNotFound }
 // Totals counts rows by state.
 type Totals struct {
 	Waiting, Sending, Created, Updated, Failed, Skipped, NotSent, Unknown int
-	CreatedOrUpdated, LeftAlone, Imported, ImportedWithWarning            int
+	CreatedOrUpdated, LeftAlone, Imported, ImportedWithWarning, InMarketo int
 	// What became of the rows' leads in the import's static list; they
 	// are not part of Total: every such row is also counted by its state.
 	ListAdded, ListNotFound, ListNotAdded int
@@ -190,12 +201,12 @@ type Event struct {
 
 // Total is the number of rows counted, in any state.
 func (t Totals) Total() int {
-	return t.Waiting + t.Sending + t.Created + t.Updated + t.Failed + t.Skipped + t.NotSent + t.Unknown + t.CreatedOrUpdated + t.LeftAlone + t.Imported + t.ImportedWithWarning
+	return t.Waiting + t.Sending + t.Created + t.Updated + t.Failed + t.Skipped + t.NotSent + t.Unknown + t.CreatedOrUpdated + t.LeftAlone + t.Imported + t.ImportedWithWarning + t.InMarketo
 }
 
 // Confirmed is the number of rows Marketo has given its final word on
 // without refusing them: the rows a rerun of the same import does not send
 // again.
 func (t Totals) Confirmed() int {
-	return t.Created + t.Updated + t.CreatedOrUpdated + t.LeftAlone + t.Imported + t.ImportedWithWarning
+	return t.Created + t.Updated + t.CreatedOrUpdated + t.LeftAlone + t.Imported + t.ImportedWithWarning + t.InMarketo
 }

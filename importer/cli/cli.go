@@ -129,6 +129,9 @@ type options struct {
 	folder      string
 	program     string // --program NAME|ID
 	status      string
+	statusCol   string // --status-column COL
+	listOnly    bool
+	partition   string
 	set         map[string]bool // flags given explicitly
 }
 
@@ -152,7 +155,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.sheet, "sheet", "", "sheet to import (default: the first)")
 	fs.IntVar(&o.headerRow, "header-row", 0, "row number of the header (default: detected)")
-	fs.Var(&o.maps, "map", "map a column to a field, COL=FIELD (repeatable); COL is a header or a column letter, FIELD a lead field's API name, email, id, foreignsyspersonid, foreignsystype or skip")
+	fs.Var(&o.maps, "map", "map a column to a field, COL=FIELD (repeatable); COL is a header or a column letter, FIELD a lead field's API name, email, id, foreignsyspersonid, foreignsystype, memberstatus (each row's program member status, with --program) or skip")
 	fs.StringVar(&o.preset, "mapping", "", "mapping preset (JSON saved by Leadsheet)")
 	fs.BoolVar(&o.dedup, "dedup", true, "update leads that already exist (false: every row creates a new lead)")
 	fs.IntVar(&o.batchSize, "batch-size", marketo.MaxBatch, "leads per call, 1-300")
@@ -187,6 +190,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.folder, "folder", "", "with --new-list: the folder or program to create the list in, by name (e.g. \"Group Lists\")")
 	fs.StringVar(&o.program, "program", "", "REST: make every created or updated lead a member of this program (its exact name or id) with --status")
 	fs.StringVar(&o.status, "status", "", "with --program: the member status to set, one of the program channel's statuses (e.g. Registered); a lead already at or past it keeps its status")
+	fs.StringVar(&o.statusCol, "status-column", "", "with --program: the column (header or letter) holding each row's member status; blank cells take --status, and the column is not sent as a field")
+	fs.BoolVar(&o.listOnly, "list-only", false, "with --list, --new-list or --program: add only the people already in Marketo (looked up by the key) and create or change nobody; the others are reported as not in Marketo")
+	fs.StringVar(&o.partition, "partition", "", "REST: the lead partition new people go into, by name (partitions do not dedupe against each other); unknown names are refused before sending")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "read, map and validate, print the report and the first request (SOAP envelope, or REST leads.json body); send nothing")
 	var secret string
 	for _, name := range secretFlags {
@@ -274,10 +280,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, &usageError{msg: "--new-list needs --folder: the folder or program to create the list in, by name"}
 	case o.folder != "" && o.newList == "":
 		return o, &usageError{msg: "--folder goes with --new-list"}
-	case o.program != "" && strings.TrimSpace(o.status) == "":
-		return o, &usageError{msg: "--program needs --status: the member status to set (e.g. --status Registered)"}
-	case o.status != "" && o.program == "":
-		return o, &usageError{msg: "--status goes with --program"}
+	case o.program != "" && strings.TrimSpace(o.status) == "" && strings.TrimSpace(o.statusCol) == "":
+		return o, &usageError{msg: "--program needs --status (the member status to set, e.g. --status Registered) or --status-column (the column giving each row's status)"}
+	case (o.status != "" || o.statusCol != "") && o.program == "":
+		return o, &usageError{msg: "--status and --status-column go with --program"}
+	case o.listOnly && o.list == "" && o.newList == "" && o.program == "":
+		return o, &usageError{msg: "--list-only needs --list, --new-list or --program: the list or program to add the people Marketo has to"}
 	case o.bulk && o.program != "" && (o.list != "" || o.newList != ""):
 		return o, &usageError{msg: "Bulk Import cannot put the leads into a static list and a program in one go (Marketo's program member import takes no list): choose one, or send with Sync Leads (--engine sync)"}
 	}
@@ -308,6 +316,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.preview && o.dryRun {
 		return o, &usageError{msg: "--preview and --dry-run are two different checks: give one of them"}
+	}
+	if o.preview && o.listOnly {
+		return o, &usageError{msg: "--preview shows who an import creates and updates, and --list-only creates and changes nobody: run --list-only itself, which only looks people up and adds those Marketo has"}
 	}
 	o.api = strings.ToLower(o.api)
 	if o.api != "" && o.api != marketo.ProfileSOAP && o.api != marketo.ProfileREST {

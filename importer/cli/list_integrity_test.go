@@ -23,6 +23,141 @@ func TestImportIntoList(t *testing.T) {
 	t.Run("unknown-list", func(t *testing.T) { t.Parallel(); unknownList(t, s) })
 	t.Run("unknown-status", func(t *testing.T) { t.Parallel(); unknownStatus(t, s) })
 	t.Run("bulk-into-program", func(t *testing.T) { t.Parallel(); bulkIntoProgram(t, s) })
+	t.Run("list-only", func(t *testing.T) { t.Parallel(); listOnly(t, s) })
+	t.Run("status-column-killed-and-resumed", func(t *testing.T) { t.Parallel(); statusColumnKilled(t, s) })
+	t.Run("partition", func(t *testing.T) { t.Parallel(); partition(t, s) })
+}
+
+// listOnly: --list-only adds the sheet's people Marketo already has to the
+// list and creates and changes nobody: the store after it is the store
+// before it, lead by lead, while the list holds exactly those people.
+func listOnly(t *testing.T, s *suite) {
+	h := newHarness(t, s, "rest")
+	known := listSheet(400)
+	seed := h.path("known.csv")
+	writeCSV(t, seed, known[:301])
+	if r := h.sync(t, seed); r.code != cli.ExitOK {
+		t.Fatalf("seeding: %s", r)
+	}
+	before := h.sb.leads(t)
+	// The whole sheet, with other first names: 300 in Marketo, 100 not.
+	changed := [][]string{known[0]}
+	for _, rec := range known[1:] {
+		changed = append(changed, []string{rec[0], "Someone else"})
+	}
+	file := h.path("only.csv")
+	writeCSV(t, file, changed)
+	r := h.sync(t, file, "--list-only", "--list", "Newsletter Subscribers", "--results", h.out("only-results.csv"))
+	if r.code != cli.ExitOK || !strings.Contains(r.stdout, "300 already in Marketo") || !strings.Contains(r.stdout, "100 left alone") {
+		t.Fatalf("%s", r)
+	}
+	after := h.sb.leads(t)
+	if len(after) != len(before) {
+		t.Fatalf("%d leads before, %d after a list-only run", len(before), len(after))
+	}
+	for i := range before {
+		if before[i].ID != after[i].ID || before[i].Fields["FirstName"] != after[i].Fields["FirstName"] || !before[i].UpdatedAt.Equal(after[i].UpdatedAt) {
+			t.Fatalf("lead %d changed: %+v, then %+v", before[i].ID, before[i], after[i])
+		}
+	}
+	if got, want := members(t, h, marketotest.SeedListID), leadsOf(t, h, known[:301]); !slices.Equal(got, want) {
+		t.Fatalf("the list holds %d leads, Marketo has %d of the sheet's people", len(got), len(want))
+	}
+	h.compared.Add(int64(len(changed) - 1))
+	table := readTable(t, h.out("only-results.csv"))
+	col := slices.Index(table[0], "List: Newsletter Subscribers")
+	if col < 0 {
+		t.Fatalf("no List column: %q", table[0])
+	}
+	for k, rec := range table[1:] {
+		want := "Added"
+		if k >= 300 {
+			want = "Not added: Marketo has no such lead"
+		}
+		if rec[col] != want {
+			t.Fatalf("row %d's List column says %q, want %q", k+2, rec[col], want)
+		}
+	}
+	if r := h.sync(t, file, "--list-only"); r.code != cli.ExitUsage {
+		t.Errorf("--list-only without a list: %s", r)
+	}
+}
+
+// statusColumnKilled: a run whose Status column gives each row its program
+// status is SIGKILLed mid-run and run again: every row's lead ends a
+// member at the status its row names, read through Get Program Members,
+// as an uninterrupted run leaves it; a row naming no status the channel
+// has is not sent.
+func statusColumnKilled(t *testing.T, s *suite) {
+	h := newHarness(t, s, "rest", "--latency", "40ms")
+	records := [][]string{{"Email", "First Name", "Status"}}
+	statuses := []string{"Registered", "attended", "Invited", ""}
+	for k := range 2400 {
+		records = append(records, []string{fmt.Sprintf("member%05d@example.com", k), fmt.Sprintf("Member %d", k), statuses[k%4]})
+	}
+	records = append(records, []string{"typo@example.com", "Typo", "Atended"})
+	file := h.path("members.csv")
+	writeCSV(t, file, records)
+	flags := []string{"--program", "2026 Product Webinar", "--status-column", "Status", "--status", "No Show"}
+	h.syncKilled(t, 700, file, flags...)
+	r := h.sync(t, file, flags...)
+	if r.code != cli.ExitRows || !strings.Contains(r.stdout, "program: 2400 status set") {
+		t.Fatalf("the rerun (one invalid row: exit %d): %s", cli.ExitRows, r)
+	}
+	byEmail := map[string]int{}
+	for _, l := range h.sb.leads(t) {
+		byEmail[l.Email] = l.ID
+	}
+	if _, ok := byEmail["typo@example.com"]; ok {
+		t.Error("the row with an unknown status was sent")
+	}
+	want := map[string][]int{}
+	for _, rec := range records[1:2401] {
+		st := map[string]string{"Registered": "Registered", "attended": "Attended", "Invited": "Invited", "": "No Show"}[rec[2]]
+		want[st] = append(want[st], byEmail[rec[0]])
+	}
+	for st, ids := range want {
+		slices.Sort(ids)
+		if got := programMembers(t, h, st); !slices.Equal(got, ids) {
+			t.Errorf("%d members at %q, the sheet names %d", len(got), st, len(ids))
+		}
+	}
+	h.compared.Add(2400)
+	for _, l := range h.sb.leads(t) {
+		if _, ok := l.Fields["Status"]; ok {
+			t.Fatalf("the status column went out as a field: %+v", l)
+		}
+	}
+}
+
+// partition: --partition puts the new people into it, as the store
+// records; an unknown partition is refused before sending, naming those
+// there are.
+func partition(t *testing.T, s *suite) {
+	h := newHarness(t, s, "rest", "--partition", "Europe")
+	file := h.path("europe.csv")
+	records := listSheet(500)
+	writeCSV(t, file, records)
+	r := h.sync(t, file, "--partition", "Americas")
+	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, `"Default", "Europe"`) {
+		t.Fatalf("an unknown partition: %s", r)
+	}
+	if n := len(h.sb.leads(t)); n != 0 {
+		t.Fatalf("%d leads stored after a refused run", n)
+	}
+	if r := h.sync(t, file, "--partition", "europe"); r.code != cli.ExitOK {
+		t.Fatalf("%s", r)
+	}
+	leads := h.sb.leads(t)
+	if len(leads) != 500 {
+		t.Fatalf("%d leads stored", len(leads))
+	}
+	for _, l := range leads {
+		if l.PartitionID != 2 {
+			t.Fatalf("%s is in partition %d, not Europe (2)", l.Email, l.PartitionID)
+		}
+	}
+	h.compared.Add(500)
 }
 
 // bulkIntoProgram: Bulk Import with a program sends Marketo's program

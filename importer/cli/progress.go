@@ -87,6 +87,9 @@ func (p *progress) draw() {
 	if t.LeftAlone > 0 {
 		status += fmt.Sprintf(" · %d left alone", t.LeftAlone)
 	}
+	if t.InMarketo > 0 {
+		status += fmt.Sprintf(" · %d in Marketo", t.InMarketo)
+	}
 	if n := t.Imported + t.ImportedWithWarning; n > 0 {
 		status += fmt.Sprintf(" · %d imported", n)
 	}

@@ -81,16 +81,19 @@ func (s *session) sync(ctx context.Context) error {
 		}
 		settings.List = l
 	}
-	if s.o.program != "" {
+	if err := s.findProgram(ctx, &settings); err != nil {
+		return err
+	}
+	if s.o.partition != "" {
 		t, err := s.targeter()
 		if err != nil {
 			return err
 		}
-		p, status, err := job.FindProgram(ctx, t, s.o.program, s.o.status)
+		p, err := job.FindPartition(ctx, t, s.o.partition)
 		if err != nil {
 			return s.targetFailure(err)
 		}
-		settings.Program, settings.ProgramStatus = p, status
+		settings.Partition = p.Name
 	}
 	if pe := s.j.MappingProblem(settings); pe != nil {
 		s.printMapping()
@@ -133,7 +136,10 @@ func (s *session) sync(ctx context.Context) error {
 		outputs.List = l.Name
 	}
 	if st := rep.Settings(); st.Program.ID != 0 {
-		outputs.Program = st.Program.Name + ": " + st.ProgramStatus
+		outputs.Program = st.Program.Name
+		if st.ProgramStatus != "" && s.o.statusCol == "" {
+			outputs.Program += ": " + st.ProgramStatus
+		}
 	}
 	return s.send(ctx, rep, outputs)
 }
@@ -142,9 +148,32 @@ func (s *session) sync(ctx context.Context) error {
 func (s *session) targeter() (marketo.Targeter, error) {
 	t, ok := s.client.(marketo.Targeter)
 	if !ok {
-		return nil, fail(ExitUsage, "Static lists and programs need a REST account: SOAP has no list or program calls Leadsheet can use. Connect with REST (--api rest), or leave out --list, --new-list and --program.")
+		return nil, fail(ExitUsage, "Static lists and programs need a REST account: SOAP has no list or program calls Leadsheet can use. Connect with REST (--api rest), or leave out --list, --new-list, --program and --partition.")
 	}
 	return t, nil
+}
+
+// findProgram resolves --program and its --status before anything is
+// sent.
+func (s *session) findProgram(ctx context.Context, settings *job.Settings) error {
+	if s.o.program == "" {
+		return nil
+	}
+	t, err := s.targeter()
+	if err != nil {
+		return err
+	}
+	pt, err := job.FindProgram(ctx, t, s.o.program)
+	if err != nil {
+		return s.targetFailure(err)
+	}
+	settings.Program = pt
+	if strings.TrimSpace(s.o.status) != "" {
+		if settings.ProgramStatus, err = pt.Status(s.o.status); err != nil {
+			return s.targetFailure(err)
+		}
+	}
+	return nil
 }
 
 // findList resolves --list before anything is sent.
@@ -334,6 +363,13 @@ func (s *session) mapColumns() error {
 	if err := applyMaps(&s.mapping, h, s.o.maps); err != nil {
 		return err
 	}
+	if c := strings.TrimSpace(s.o.statusCol); c != "" {
+		i := columnIndex(h, c)
+		if i < 0 {
+			return fail(ExitUsage, "--status-column: the sheet has no column %q. Its columns are: %s", c, strings.Join(h.Names, ", "))
+		}
+		s.mapping.Set(i, importer.Target{Kind: importer.ToMemberStatus})
+	}
 	m := importer.Mapping{Columns: s.mapping.Mapping.Columns}
 	if err := applyTicks(&m, h, s.o.ticks); err != nil {
 		return err
@@ -348,7 +384,7 @@ func (s *session) settings() job.Settings {
 	m.Ticks = s.ticks
 	return job.Settings{Mapping: m, Origins: s.mapping.Origins, Fields: s.fields,
 		Dedup: s.o.dedup, Mode: s.o.mode, FillEmpty: s.o.fillEmpty, Values: s.o.values, BatchSize: s.o.batchSize, API: s.profile.API,
-		Bulk: s.o.bulk, BulkFileBytes: s.o.bulkBytes, BulkLookUp: s.o.bulkLookUp}
+		Bulk: s.o.bulk, BulkFileBytes: s.o.bulkBytes, BulkLookUp: s.o.bulkLookUp, ListOnly: s.o.listOnly}
 }
 
 // mappingHint says how to fix a mapping from the command line.
@@ -663,8 +699,12 @@ func (s *session) send(ctx context.Context, rep *job.Report, outputs job.Outputs
 	if t.Failed+t.Skipped+t.NotSent+t.Unknown > 0 {
 		return &failure{code: ExitRows, err: errors.New("Some rows were not created or updated; the results file says why for each. Running the same file again sends only those rows.")}
 	}
-	if t.ListNotAdded+t.ListNotFound > 0 {
+	if t.ListNotAdded > 0 {
 		return &failure{code: ExitRows, err: errors.New("Some leads were not added to the list; the results file's List column says which. Running the same file again adds them.")}
+	}
+	if t.ListNotFound > 0 && !rep.Settings().ListOnly {
+		// List-only asked to leave out the people Marketo does not have.
+		return &failure{code: ExitRows, err: errors.New("Marketo had no lead to add to the list for some rows; the results file's List column says which. Check those people in Marketo.")}
 	}
 	if t.ProgramNotSet+t.ProgramRefused > 0 {
 		return &failure{code: ExitRows, err: errors.New("Some leads' program status was not set; the results file's Program column says which. Running the same file again sets it.")}

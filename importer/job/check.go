@@ -68,9 +68,19 @@ type Settings struct {
 	List marketo.StaticList
 	// Program and ProgramStatus make every confirmed row's lead a member
 	// of the program with that status (REST); Program.ID 0 for none. Find
-	// them with [FindProgram].
-	Program       marketo.Program
+	// the program with [FindProgram], the status with its Status. A
+	// column mapped to [importer.ToMemberStatus] gives each row its own
+	// status, one of Program.Statuses; a blank cell takes ProgramStatus.
+	Program       ProgramTarget
 	ProgramStatus string
+	// ListOnly adds the people Marketo already has to the list and the
+	// program and creates or changes nobody (Marketo's "skip new people
+	// and updates"): each batch's keys are looked up, a call per batch,
+	// instead of synced; rows Marketo has nobody for are left alone.
+	ListOnly bool
+	// Partition is the lead partition new people go into (REST); "" for
+	// the API user's default. Find it with [FindPartition].
+	Partition string
 }
 
 // journalSettings spells out, canonically, the settings beyond the
@@ -111,7 +121,56 @@ func (s Settings) journalSettings() string {
 	if s.Program.ID != 0 {
 		parts = append(parts, "program="+strconv.Itoa(s.Program.ID)+"/"+s.ProgramStatus)
 	}
+	if i := s.statusColumn(); i >= 0 {
+		parts = append(parts, "status-column="+strconv.Itoa(i))
+	}
+	if s.ListOnly {
+		parts = append(parts, "only=existing")
+	}
+	if s.Partition != "" {
+		parts = append(parts, "partition="+s.Partition)
+	}
 	return strings.Join(parts, ";")
+}
+
+// statusColumn is the column giving each row its program member status,
+// or -1.
+func (s Settings) statusColumn() int {
+	for i, t := range s.Mapping.Columns {
+		if t.Kind == importer.ToMemberStatus {
+			return i
+		}
+	}
+	return -1
+}
+
+// memberStatus is the program member status row r asks for, as Marketo
+// spells it: its status cell, or ProgramStatus where the cell is blank.
+// A status the program's channel does not have, or none at all, is a
+// problem that keeps the row from being sent: the operator said which
+// status each row gets, and a guess would set the wrong one.
+func (s Settings) memberStatus(r importer.Row, col int, header string) (string, *importer.Problem) {
+	v := ""
+	if col < len(r.Cells) {
+		v = strings.TrimSpace(r.Cells[col])
+	}
+	if v == "" {
+		if s.ProgramStatus != "" {
+			return s.ProgramStatus, nil
+		}
+		return "", &importer.Problem{Row: r.Number, Column: header, Severity: importer.Invalid, Message: fmt.Sprintf(
+			"The %s cell is blank, so Leadsheet does not know which member status of %q to give this person. Fill it in, or choose a status for rows without one.", header, s.Program.Name)}
+	}
+	st, err := s.Program.Status(v)
+	if err != nil {
+		var je *Error
+		msg := err.Error()
+		if errors.As(err, &je) {
+			msg = je.Detail
+		}
+		return "", &importer.Problem{Row: r.Number, Column: header, Severity: importer.Invalid, Message: msg + " Fix the cell, or leave it blank for the status chosen for the whole sheet."}
+	}
+	return st, nil
 }
 
 // values are the settings' reading options with what the file itself
@@ -239,6 +298,51 @@ func (s Settings) sendProblem() string {
 	if s.Mapping.ClearBlanks && !rest && s.API != "" {
 		return "Clearing fields from blank cells needs a REST account: SOAP cannot send an empty value. Connect with REST (--api rest), or leave blank cells alone."
 	}
+	if msg := s.targetProblem(rest); msg != "" {
+		return msg
+	}
+	return ""
+}
+
+// targetProblem is why the status column, list-only mode or partition
+// cannot work with the other settings, or "".
+func (s Settings) targetProblem(rest bool) string {
+	if s.statusColumn() >= 0 {
+		switch {
+		case s.Program.ID == 0:
+			return "A column is mapped to the program member status, but no program is chosen. Choose the program, or skip the column."
+		case s.Bulk:
+			return "Bulk Import sets one member status for a whole file, so it cannot take a status per row from a column. Send with Sync Leads (--engine sync), or choose one status for every row."
+		}
+	}
+	if s.ListOnly {
+		switch {
+		case !rest && s.API != "":
+			return "Adding only people already in Marketo needs a REST account: SOAP cannot look people up and has no list calls. Connect with REST (--api rest)."
+		case s.List.ID == 0 && s.List.Name == "" && s.Program.ID == 0:
+			return "Adding only people already in Marketo needs a static list or a program to add them to. Choose one, or import without list-only."
+		case s.Bulk:
+			return "Bulk Import creates and updates people; it cannot only add existing ones to a list. Send with Sync Leads (--engine sync)."
+		case !s.Dedup:
+			return "Dedup off creates every row as a new person, and list-only creates nobody: they contradict each other. Turn dedup on."
+		case s.Mode != marketo.CreateOrUpdate, s.FillEmpty, s.Mapping.ClearBlanks:
+			return "List-only changes no field of anyone, so create only, update only, filling empty fields and clearing fields do not go with it. Choose list-only alone, or import the fields."
+		case s.Partition != "":
+			return "List-only creates nobody, so a partition for new people does not go with it. Leave the partition out."
+		}
+	}
+	if s.Partition != "" {
+		switch {
+		case !rest && s.API != "":
+			return "Lead partitions need a REST account: SOAP's syncMultipleLeads cannot name one. Connect with REST (--api rest), or leave the partition out."
+		case !s.Dedup:
+			return "Marketo puts new people into a partition only when it may match them (dedup on): with dedup off it refuses a partition. Turn dedup on, or leave the partition out."
+		case s.Mode == marketo.UpdateOnly:
+			return "Update only creates nobody, and a partition only says where new people go. Leave the partition out, or choose create or update."
+		case s.Bulk && s.Program.ID != 0:
+			return "Bulk Import into a program takes no partition: Marketo's program member import puts new people in the default one. Send with Sync Leads (--engine sync), or leave the partition out."
+		}
+	}
 	return ""
 }
 
@@ -308,6 +412,20 @@ type Report struct {
 	digests  []digest
 	csvBytes int64 // the valid rows as lines of a bulk import file, roughly
 	headers  sheet.Header
+	// statusCalls counts the program calls a status column makes: one per
+	// status per batch.
+	statusCalls int
+}
+
+// statusCalls is how many Change Program Member Status calls batch b
+// takes after it: one per status its status column names (a blank cell
+// already holds the sheet's status).
+func statusCalls(b importer.Batch) int {
+	seen := map[string]bool{}
+	for _, st := range b.Statuses {
+		seen[st] = true
+	}
+	return len(seen)
 }
 
 // Batches is the number of calls the rows need.
@@ -377,6 +495,9 @@ func digestOf(b importer.Batch) digest {
 			if a.Clear {
 				num(-1)
 			}
+		}
+		if st, ok := b.Statuses[b.Rows[i]]; ok {
+			str(st)
 		}
 		h.Write(buf)
 		buf = buf[:0]
@@ -539,6 +660,7 @@ func (j *Job) Check(ctx context.Context, s Settings, onRow func(RowCheck)) (*Rep
 			rep.First = &first
 		}
 		rep.digests = append(rep.digests, digestOf(b))
+		rep.statusCalls += statusCalls(b)
 		for _, l := range b.Leads {
 			// Every mapped column is in every line of a bulk file, a
 			// blank cell still taking its separator.
@@ -550,8 +672,13 @@ func (j *Job) Check(ctx context.Context, s Settings, onRow func(RowCheck)) (*Rep
 		return nil, err
 	}
 	rep.Notes = append(j.wb.Notes(), res.Notes...)
+	if s.ListOnly {
+		rep.Notes = append(rep.Notes, msgListOnly)
+	}
 	return rep, nil
 }
+
+const msgListOnly = "Existing people only: Leadsheet looks each row's person up and adds those Marketo has; nobody is created and no field is changed, so the columns other than the key are not sent."
 
 func (rep *Report) add(pr importer.Problem) {
 	rep.NProblems++
@@ -568,6 +695,10 @@ func (rep *Report) add(pr importer.Problem) {
 func (j *Job) readRows(ctx context.Context, cached bool, s Settings, v *mapping.Validator, rep *Report, onRow func(RowCheck), emit func(importer.Batch) error) (sheet.ReadResult, error) {
 	bt := newBatcher(s, emit)
 	fatal := rep.Fatal != nil
+	statusCol, statusHeader := s.statusColumn(), ""
+	if statusCol >= 0 && statusCol < len(j.header.Names) {
+		statusHeader = j.header.Names[statusCol]
+	}
 	read := func(fn func(importer.Row) error) (sheet.ReadResult, error) {
 		return j.wb.Read(ctx, j.sheet, j.headerRow, fn)
 	}
@@ -577,6 +708,13 @@ func (j *Job) readRows(ctx context.Context, cached bool, s Settings, v *mapping.
 	res, err := read(func(r importer.Row) error {
 		rep.Rows++
 		lead, probs := v.Check(r)
+		status := ""
+		if statusCol >= 0 {
+			var pr *importer.Problem
+			if status, pr = s.memberStatus(r, statusCol, statusHeader); pr != nil {
+				probs = append(probs, *pr)
+			}
+		}
 		var reasons []string
 		warned := false
 		for _, pr := range probs {
@@ -602,7 +740,7 @@ func (j *Job) readRows(ctx context.Context, cached bool, s Settings, v *mapping.
 			rep.Warned++
 		}
 		rep.ByKey[lead.Key()]++
-		return bt.Add(r.Number, lead)
+		return bt.AddMember(r.Number, lead, status)
 	})
 	if err == nil {
 		err = bt.Flush()

@@ -112,6 +112,8 @@ func TargetFlag(t importer.Target) string {
 		return "foreignsystype"
 	case importer.ToAttribute:
 		return t.Field
+	case importer.ToMemberStatus:
+		return "memberstatus"
 	}
 	return "skip"
 }
@@ -129,13 +131,16 @@ func DescribeTarget(t importer.Target) string {
 
 // ParseTarget reads a field as the operator writes it: a lead field's API
 // name, or email, id (also marketoid, leadid), foreignsyspersonid,
-// foreignsystype or skip.
+// foreignsystype, memberstatus (also programstatus: the column holding
+// each row's program member status) or skip.
 func ParseTarget(field string) importer.Target {
 	switch strings.ToLower(strings.NewReplacer(" ", "", "_", "", "-", "").Replace(field)) {
 	case "skip", "":
 		return importer.Target{Kind: importer.Skip}
 	case "marketoid", "leadid":
 		return importer.Target{Kind: importer.ToID}
+	case "memberstatus", "programstatus":
+		return importer.Target{Kind: importer.ToMemberStatus}
 	}
 	return mapping.TargetFor(field)
 }

@@ -78,8 +78,13 @@ func (j *Job) Estimate(rep *Report, confirmed, used int, b marketo.Budget, now t
 	if l := rep.settings.List; l.ID != 0 || l.Name != "" {
 		perBatch++ // Add to List after each batch
 	}
+	statusCalls := 0
 	if rep.settings.Program.ID != 0 {
-		perBatch++ // Change Program Member Status after each batch
+		if rep.settings.statusColumn() < 0 {
+			perBatch++ // Change Program Member Status after each batch
+		} else if rep.Valid > 0 {
+			statusCalls = (rep.statusCalls*rows + rep.Valid - 1) / rep.Valid // one per status per batch
+		}
 	}
 	batches := 0
 	if rep.Valid > 0 {
@@ -87,10 +92,14 @@ func (j *Job) Estimate(rep *Report, confirmed, used int, b marketo.Budget, now t
 		// by the rows left.
 		batches = (rep.Batches()*rows + rep.Valid - 1) / rep.Valid
 	}
-	q := Quota{Calls: connectCalls + batches*perBatch, Used: used, Limit: b.DailyQuota, Rows: rows}
+	q := Quota{Calls: connectCalls + batches*perBatch + statusCalls, Used: used, Limit: b.DailyQuota, Rows: rows}
 	q.RowsThatFit = rows
 	if !q.Fits() {
-		fit := max(q.Left()-connectCalls, 0) / perBatch
+		per := perBatch
+		if batches > 0 {
+			per = (batches*perBatch + statusCalls + batches - 1) / batches
+		}
+		fit := max(q.Left()-connectCalls, 0) / per
 		q.RowsThatFit = min(rows, fit*rowsPerBatch(rep))
 	}
 	q.ResetsAt = nextReset(now)

@@ -162,6 +162,7 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 	ro.FillEmpty, ro.ForeignKeyField = rep.settings.FillEmpty, opts.Account.ForeignKeyField
 	ro.ListID = rep.settings.List.ID
 	ro.ProgramID, ro.ProgramStatus = rep.settings.Program.ID, rep.settings.ProgramStatus
+	ro.ListOnly, ro.Partition = rep.settings.ListOnly, rep.settings.Partition
 	if opts.Only == nil && !opts.FirstBatch {
 		ro.Skipped, ro.Rows = rep.Skipped, rep.Rows
 	}

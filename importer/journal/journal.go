@@ -269,6 +269,8 @@ func stateWord(s importer.RowState) string {
 		return "imported"
 	case importer.ImportedWithWarning:
 		return "imported-with-warning"
+	case importer.InMarketo:
+		return "in-marketo"
 	default:
 		return fmt.Sprintf("state%d", s)
 	}
@@ -290,6 +292,8 @@ func stateOfWord(w string) (importer.RowState, bool) {
 		return importer.Imported, true
 	case "imported-with-warning":
 		return importer.ImportedWithWarning, true
+	case "in-marketo":
+		return importer.InMarketo, true
 	}
 	return 0, false
 }
@@ -517,7 +521,7 @@ func (j *Journal) replay(rec record) {
 			// LeftAlone is Marketo's final word under the run's mode.
 			switch r.State {
 			case importer.Created, importer.Updated, importer.CreatedOrUpdated, importer.LeftAlone,
-				importer.Imported, importer.ImportedWithWarning:
+				importer.Imported, importer.ImportedWithWarning, importer.InMarketo:
 				// A list outcome comes in a record of its own, after.
 				j.confirmed.Set(importer.RowResult{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason})
 			default:

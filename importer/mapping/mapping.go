@@ -190,6 +190,8 @@ func TargetName(t importer.Target) string {
 		return "ForeignSysType"
 	case importer.ToAttribute:
 		return t.Field
+	case importer.ToMemberStatus:
+		return "Program member status"
 	}
 	return "Skip"
 }

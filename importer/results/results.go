@@ -89,6 +89,8 @@ func StatusWord(s importer.RowState) string {
 		return "Imported"
 	case importer.ImportedWithWarning:
 		return "Imported with warning"
+	case importer.InMarketo:
+		return "In Marketo (not changed)"
 	case importer.Sending:
 		return "Sending"
 	default:

@@ -55,7 +55,11 @@ var ErrNoKey = errors.New("lead has no key")
 
 // Add puts the lead of a sheet row into the batch of its key kind, emitting
 // that batch when it is full. An error from the callback is returned as is.
-func (b *Batcher) Add(row int, lead marketo.Lead) error {
+func (b *Batcher) Add(row int, lead marketo.Lead) error { return b.AddMember(row, lead, "") }
+
+// AddMember is [Batcher.Add] for a row whose status column asks for a
+// program member status; "" asks for none.
+func (b *Batcher) AddMember(row int, lead marketo.Lead, status string) error {
 	k := lead.Key()
 	if k == marketo.KeyNone {
 		return fmt.Errorf("row %d: %w", row, ErrNoKey)
@@ -74,6 +78,12 @@ func (b *Batcher) Add(row int, lead marketo.Lead) error {
 	}
 	p.Rows = append(p.Rows, row)
 	p.Leads = append(p.Leads, lead)
+	if status != "" {
+		if p.Statuses == nil {
+			p.Statuses = map[int]string{}
+		}
+		p.Statuses[row] = status
+	}
 	b.bytes[k] += n
 	// A lead over the cap on its own goes alone: Marketo's answer (413)
 	// then fails that row only.

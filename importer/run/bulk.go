@@ -41,9 +41,9 @@ type BulkOptions struct {
 	// sheet's order: every file has them all, after its key columns.
 	Columns []string
 	// Run.ListID, when set, is the static list every imported lead is
-	// added to: Marketo adds them as it imports, so no call is made.
-	PartitionName string // lead partition new leads go into; "" for the default
-	FileName      string // base name of the files uploaded, for Marketo's records
+	// added to: Marketo adds them as it imports, so no call is made;
+	// Run.Partition the lead partition new leads go into.
+	FileName string // base name of the files uploaded, for Marketo's records
 	// MaxFileBytes caps one file; 0 means [marketo.MaxBulkFileBytes].
 	MaxFileBytes int
 	PollFirst    time.Duration // first status read after an upload; 0 means 5 s
@@ -580,7 +580,7 @@ func (b *bulkRun) upload(ctx context.Context, f *bulkFile) bool {
 	// Until the answer says otherwise, this try may reach Marketo.
 	f.maybeSent = true
 	file := marketo.BulkFile{
-		Format: "csv", LookupField: f.lookup, ListID: b.opts.ListID, PartitionName: b.o.PartitionName,
+		Format: "csv", LookupField: f.lookup, ListID: b.opts.ListID, PartitionName: b.opts.Partition,
 		Name: fmt.Sprintf("%s-%d.csv", b.o.FileName, f.seq), Data: f.buf.Bytes(),
 	}
 	if b.opts.ProgramID != 0 {

@@ -26,7 +26,7 @@ func (r *runner) keepEmptyOnly(ctx context.Context, b *importer.Batch) (*importe
 			continue
 		}
 		if blind == nil {
-			blind = &importer.Batch{Seq: b.Seq, Key: b.Key}
+			blind = &importer.Batch{Seq: b.Seq, Key: b.Key, Statuses: b.Statuses}
 		}
 		blind.Rows, blind.Leads = append(blind.Rows, b.Rows[i]), append(blind.Leads, b.Leads[i])
 		b.Rows, b.Leads = slices.Delete(slices.Clone(b.Rows), i, i+1), slices.Delete(slices.Clone(b.Leads), i, i+1)

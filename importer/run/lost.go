@@ -85,7 +85,7 @@ func (r *runner) settleLost(ctx context.Context, b *importer.Batch, sentAt func(
 	}
 	var decided []importer.RowResult
 	var created []importer.RowResult
-	absent := &importer.Batch{Seq: b.Seq, Key: b.Key}
+	absent := &importer.Batch{Seq: b.Seq, Key: b.Key, Statuses: b.Statuses}
 	for _, l := range b.Leads {
 		k := strings.ToLower(l.Email)
 		idx := rowsOf[k]
@@ -145,7 +145,7 @@ func (r *runner) settleLost(ctx context.Context, b *importer.Batch, sentAt func(
 		}
 	}
 	if len(decided) > 0 {
-		r.toTargets(ctx, decided)
+		r.toTargets(ctx, b, decided)
 		r.final(importer.BatchDone, b.Seq, decided)
 	}
 	if len(absent.Rows) == 0 {

@@ -73,6 +73,14 @@ type RunOptions struct {
 	// past it ends ProgramAlready.
 	ProgramID     int
 	ProgramStatus string
+	// ListOnly looks each batch's keys up instead of syncing them (a
+	// [marketo.LeadFinder]): the leads Marketo has end InMarketo and go
+	// through the list and program steps; rows nobody matches end
+	// LeftAlone. Nothing is created or changed.
+	ListOnly bool
+	// Partition is the lead partition new leads go into (a
+	// [marketo.PartitionSyncer]); "" for the API user's default.
+	Partition string
 
 	// Journal, when set, records the run so a crash or quit resumes without
 	// sending a confirmed row twice. Rows it holds as created or updated
@@ -253,6 +261,14 @@ func RunStream(ctx context.Context, s marketo.Syncer, src BatchSource, opts RunO
 	if _, ok := s.(marketo.LeadFinder); opts.FillEmpty && !ok {
 		return Outcome{}, errors.New("filling only empty fields needs a REST account: SOAP cannot look many leads up at once")
 	}
+	if opts.Partition != "" {
+		if _, ok := s.(marketo.PartitionSyncer); !ok || !opts.Dedup {
+			return Outcome{}, errors.New("a lead partition needs a REST account and dedup on: Marketo takes one only with createOnly and createOrUpdate")
+		}
+	}
+	if _, ok := s.(marketo.LeadFinder); opts.ListOnly && (!ok || opts.ListID == 0 && opts.ProgramID == 0) {
+		return Outcome{}, errors.New("adding existing people only needs a REST account and a list or program to add them to")
+	}
 	r := &runner{
 		s:      s,
 		opts:   opts,
@@ -325,8 +341,8 @@ func (r *runner) admit(b importer.Batch) (keep, lost *importer.Batch, relist []i
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var initial []importer.RowResult
-	keep = &importer.Batch{Seq: b.Seq, Key: b.Key}
-	lost = &importer.Batch{Seq: b.Seq, Key: b.Key}
+	keep = &importer.Batch{Seq: b.Seq, Key: b.Key, Statuses: b.Statuses}
+	lost = &importer.Batch{Seq: b.Seq, Key: b.Key, Statuses: b.Statuses}
 	findable := r.canFindLost(b)
 	for i, row := range b.Rows {
 		if r.unseen > 0 {
@@ -431,7 +447,7 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 		if len(relist) > 0 {
 			// Confirmed by a stopped run, not yet in the list: only the
 			// list step is left for them.
-			r.toTargets(ctx, relist)
+			r.toTargets(ctx, &b, relist)
 			r.final(importer.BatchDone, b.Seq, relist)
 		}
 		if lost != nil {
@@ -458,6 +474,10 @@ func (r *runner) send(ctx context.Context, src BatchSource) {
 
 // sendBatch takes one batch to a final state.
 func (r *runner) sendBatch(ctx context.Context, b *importer.Batch) {
+	if r.opts.ListOnly {
+		r.addExisting(ctx, b)
+		return
+	}
 	if r.opts.FillEmpty && r.opts.Dedup {
 		blind, err := r.keepEmptyOnly(ctx, b)
 		if blind != nil {
@@ -599,8 +619,8 @@ func (r *runner) sendPart(ctx context.Context, b *importer.Batch, tr *tries) {
 func (r *runner) sendHalves(ctx context.Context, b *importer.Batch, tr tries) {
 	mid := len(b.Rows) / 2
 	for _, h := range []importer.Batch{
-		{Seq: b.Seq, Key: b.Key, Rows: b.Rows[:mid:mid], Leads: b.Leads[:mid:mid]},
-		{Seq: b.Seq, Key: b.Key, Rows: b.Rows[mid:], Leads: b.Leads[mid:]},
+		{Seq: b.Seq, Key: b.Key, Rows: b.Rows[:mid:mid], Leads: b.Leads[:mid:mid], Statuses: b.Statuses},
+		{Seq: b.Seq, Key: b.Key, Rows: b.Rows[mid:], Leads: b.Leads[mid:], Statuses: b.Statuses},
 	} {
 		part := tr
 		r.sendPart(ctx, &h, &part)
@@ -625,9 +645,16 @@ func (r *runner) call(ctx context.Context, b *importer.Batch) ([]marketo.SyncSta
 	defer cancel()
 	var statuses []marketo.SyncStatus
 	var err error
-	if ms, ok := r.s.(marketo.ModeSyncer); ok && r.opts.Mode != marketo.CreateOrUpdate {
+	ps, into := r.s.(marketo.PartitionSyncer)
+	ms, modes := r.s.(marketo.ModeSyncer)
+	switch {
+	case r.opts.Partition != "" && !into:
+		return nil, fmt.Errorf("%w: this account cannot name a lead partition", marketo.ErrModeNotPossible)
+	case r.opts.Partition != "":
+		statuses, err = ps.SyncLeadsInto(cctx, b.Leads, r.opts.Mode, r.opts.Partition)
+	case modes && r.opts.Mode != marketo.CreateOrUpdate:
 		statuses, err = ms.SyncLeadsMode(cctx, b.Leads, r.opts.Mode)
-	} else {
+	default:
 		statuses, err = r.s.SyncLeads(cctx, b.Leads, r.opts.Dedup)
 	}
 	if err != nil {
@@ -775,6 +802,9 @@ func (r *runner) done(ctx context.Context, b *importer.Batch, statuses []marketo
 			}
 			rs[i].State = importer.Failed
 			rs[i].Reason = st.Error
+			if words := partitionWords(st.Code); words != "" {
+				rs[i].Reason = words + " (Marketo: " + st.Error + ")"
+			}
 			if rs[i].Reason == "" {
 				rs[i].Reason = "Marketo refused this row without saying why"
 			}
@@ -790,8 +820,22 @@ func (r *runner) done(ctx context.Context, b *importer.Batch, statuses []marketo
 			r.halt(StopJournal, journalTrouble(err), err)
 		}
 	}
-	r.toTargets(ctx, rs)
+	r.toTargets(ctx, b, rs)
 	r.final(importer.BatchDone, b.Seq, rs)
+}
+
+// partitionWords says what Marketo's partition refusals of a row mean and
+// what to do, or "" for another code.
+func partitionWords(code string) string {
+	switch code {
+	case "1008":
+		return "This API user may not write to the partition chosen, or to the one this person is in. Ask your Marketo admin for access, or choose another partition."
+	case "1009":
+		return "Marketo needs to be told which partition new people go into for this API user. Choose a partition and run the same file again."
+	case "1010":
+		return "This person is already in Marketo in another partition, and an import does not move people between partitions. Import them with that partition, or leave the row out."
+	}
+	return ""
 }
 
 // leftAlone is the reason for a row the run's mode kept Marketo from
@@ -962,6 +1006,8 @@ func count(t *importer.Totals, s importer.RowState) *int {
 		return &t.Imported
 	case importer.ImportedWithWarning:
 		return &t.ImportedWithWarning
+	case importer.InMarketo:
+		return &t.InMarketo
 	default:
 		return &t.Unknown
 	}
@@ -1017,6 +1063,9 @@ func Summary(t importer.Totals) string {
 	if t.LeftAlone > 0 {
 		s += fmt.Sprintf(", %d left alone", t.LeftAlone)
 	}
+	if t.InMarketo > 0 {
+		s += fmt.Sprintf(", %d already in Marketo (not changed)", t.InMarketo)
+	}
 	if t.Imported+t.ImportedWithWarning > 0 {
 		s += fmt.Sprintf(", %d imported (bulk)", t.Imported+t.ImportedWithWarning)
 	}
@@ -1027,7 +1076,10 @@ func Summary(t importer.Totals) string {
 		s += fmt.Sprintf(", %d unknown (check in Marketo)", t.Unknown)
 	}
 	if n := t.ListAdded + t.ListNotFound + t.ListNotAdded; n > 0 {
-		s += fmt.Sprintf("; list: %d added, %d not added", t.ListAdded, t.ListNotFound+t.ListNotAdded)
+		s += fmt.Sprintf("; list: %d added, %d not added", t.ListAdded, t.ListNotAdded)
+		if t.ListNotFound > 0 {
+			s += fmt.Sprintf(", %d not in Marketo", t.ListNotFound)
+		}
 	}
 	if n := t.ProgramSet + t.ProgramAlready + t.ProgramRefused + t.ProgramNotSet; n > 0 {
 		s += fmt.Sprintf("; program: %d status set, %d already at or past it, %d not set", t.ProgramSet, t.ProgramAlready, t.ProgramRefused+t.ProgramNotSet)

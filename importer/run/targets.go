@@ -16,11 +16,11 @@ const (
 	msgProgramTrouble = "Marketo did not take the program step (%s); the lead was created or updated but its program status not set. Run the same import again to set it."
 )
 
-// toTargets takes the confirmed rows of rs through the run's list and
-// program steps, those each row still needs.
-func (r *runner) toTargets(ctx context.Context, rs []importer.RowResult) {
+// toTargets takes the confirmed rows of rs, rows of b, through the run's
+// list and program steps, those each row still needs.
+func (r *runner) toTargets(ctx context.Context, b *importer.Batch, rs []importer.RowResult) {
 	r.toList(ctx, rs)
-	r.toProgram(ctx, rs)
+	r.toProgram(ctx, b, rs)
 }
 
 // targetsLeft reports whether a row a stopped run confirmed still needs
@@ -79,26 +79,51 @@ func (r *runner) toList(ctx context.Context, rs []importer.RowResult) {
 // listable reports whether a row in state s has a lead the list step adds.
 func listable(s importer.RowState) bool {
 	switch s {
-	case importer.Created, importer.Updated, importer.CreatedOrUpdated:
+	case importer.Created, importer.Updated, importer.CreatedOrUpdated, importer.InMarketo:
 		return true
 	}
 	return false
 }
 
 // toProgram makes the leads of the confirmed rows of rs members of the
-// run's program with its status and sets each row's Program outcome,
+// run's program with its status, or with the status b's status column
+// gives each row (a call per status), and sets each row's Program outcome,
 // recording it in the journal, as toList does for the list.
-func (r *runner) toProgram(ctx context.Context, rs []importer.RowResult) {
+func (r *runner) toProgram(ctx context.Context, b *importer.Batch, rs []importer.RowResult) {
 	if r.opts.ProgramID == 0 {
 		return
 	}
-	idx, ids := leadsNeeding(rs, func(x importer.RowResult) bool { return !x.Program.Final() })
+	status := func(row int) string {
+		if st, ok := b.Statuses[row]; ok {
+			return st
+		}
+		return r.opts.ProgramStatus
+	}
+	var statuses []string
+	for _, x := range rs {
+		if st := status(x.Row); !slices.Contains(statuses, st) {
+			statuses = append(statuses, st)
+		}
+	}
+	slices.Sort(statuses)
+	for _, st := range statuses {
+		if st == "" {
+			continue // pre-flight keeps a row without a status from being sent
+		}
+		r.setStatus(ctx, rs, st, func(x importer.RowResult) bool { return status(x.Row) == st })
+	}
+}
+
+// setStatus sets status for the leads of the rows of rs that mine says
+// are asking for it.
+func (r *runner) setStatus(ctx context.Context, rs []importer.RowResult, status string, mine func(importer.RowResult) bool) {
+	idx, ids := leadsNeeding(rs, func(x importer.RowResult) bool { return mine(x) && !x.Program.Final() })
 	if len(ids) == 0 {
 		return
 	}
 	ps, ok := r.s.(marketo.ProgramStatusSetter)
 	res := r.stepCall(ctx, ok, func(ctx context.Context) ([]marketo.MemberResult, error) {
-		return ps.SetProgramStatus(ctx, r.opts.ProgramID, r.opts.ProgramStatus, ids)
+		return ps.SetProgramStatus(ctx, r.opts.ProgramID, status, ids)
 	}, msgProgramNoREST, msgProgramTrouble)
 	outcome := map[int]importer.ProgramState{}
 	for _, m := range res {
