@@ -157,13 +157,18 @@ type ListState uint8
 // List outcomes.
 const (
 	ListNone     ListState = iota // no list targeted, or no lead to add
-	ListAdded                     // a member of the list (added now, or already)
+	ListAdded                     // added to the list by this import
 	ListNotFound                  // Marketo had no such lead to add (1004)
 	ListNotAdded                  // not added yet (the run stopped, or Marketo refused the call): running the import again adds it
+	ListAlready                   // a member before this import added anyone: nothing to add, and nothing an undo should remove
+	// ListAdding: this import found the lead not a member and is adding
+	// it; a run stopped there may have. A resume adds it again (which
+	// changes nothing when it was) and counts it as added by this import.
+	ListAdding
 )
 
 // Final reports whether nothing is left to do for the row's list step.
-func (l ListState) Final() bool { return l == ListAdded || l == ListNotFound }
+func (l ListState) Final() bool { return l == ListAdded || l == ListNotFound || l == ListAlready }
 
 // Totals counts rows by state.
 type Totals struct {
@@ -171,7 +176,7 @@ type Totals struct {
 	CreatedOrUpdated, LeftAlone, Imported, ImportedWithWarning, InMarketo int
 	// What became of the rows' leads in the import's static list; they
 	// are not part of Total: every such row is also counted by its state.
-	ListAdded, ListNotFound, ListNotAdded int
+	ListAdded, ListNotFound, ListNotAdded, ListAlready int
 	// The same for the program's member status.
 	ProgramSet, ProgramAlready, ProgramRefused, ProgramNotSet int
 }

@@ -82,8 +82,10 @@ const (
 // MaxMembers is the most lead ids one list or program call takes.
 const MaxMembers = 300
 
-// ListAdder adds leads to a static list. RESTClient implements it.
+// ListAdder adds leads to a static list, telling first which are members
+// already. RESTClient implements it.
 type ListAdder interface {
+	IsMember(ctx context.Context, listID int, leadIDs []int) ([]MemberResult, error)
 	AddToList(ctx context.Context, listID int, leadIDs []int) ([]MemberResult, error)
 }
 
@@ -242,19 +244,24 @@ type restMemberRecord struct {
 	Reasons []restError `json:"reasons"`
 }
 
-// memberCall posts body to endpoint and returns one result per lead of
-// ids, in their order. Program calls number their results (seq) and leave
-// the lead id out of a skipped one, as Adobe's example shows; list calls
-// answer in order with the id.
+// memberCall posts body to endpoint (a GET when body is nil) and returns
+// one result per lead of ids, in their order. Program calls number their
+// results (seq) and leave the lead id out of a skipped one, as Adobe's
+// example shows; list calls answer in order with the id.
 func (c *RESTClient) memberCall(ctx context.Context, op, endpoint string, body any, ids []int) ([]MemberResult, error) {
 	if len(ids) == 0 || len(ids) > MaxMembers {
 		return nil, fmt.Errorf("%s: %d leads in one call; Marketo takes 1 to %d", op, len(ids), MaxMembers)
 	}
-	b, err := json.Marshal(body)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
+	method, contentType := http.MethodGet, ""
+	var b []byte
+	if body != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		method, contentType = http.MethodPost, "application/json"
 	}
-	r, err := callREST[restMemberRecord](ctx, c, op, http.MethodPost, endpoint, b, "application/json")
+	r, err := callREST[restMemberRecord](ctx, c, op, method, endpoint, b, contentType)
 	if err != nil {
 		return nil, err
 	}
@@ -299,6 +306,16 @@ func (c *RESTClient) AddToList(ctx context.Context, listID int, leadIDs []int) (
 		struct {
 			Input []idInput `json:"input"`
 		}{input}, leadIDs)
+}
+
+// IsMember tells which of leadIDs are members of a static list:
+// "memberof", "notmemberof", or "skipped" with a reason (1004).
+func (c *RESTClient) IsMember(ctx context.Context, listID int, leadIDs []int) ([]MemberResult, error) {
+	q := make(url.Values, 1)
+	for _, id := range leadIDs {
+		q.Add("id", strconv.Itoa(id))
+	}
+	return c.memberCall(ctx, "Marketo REST Member of List", fmt.Sprintf("%s/v1/lists/%d/leads/ismember.json?%s", c.restBase, listID, q.Encode()), nil, leadIDs)
 }
 
 // ListMembers reads the ids of a static list's members, following

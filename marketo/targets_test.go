@@ -73,6 +73,21 @@ func TestTargetsAgainstTheSandbox(t *testing.T) {
 	if again, err := c.AddToList(ctx, made.ID, []int{a}); err != nil || again[0].Status != "added" {
 		t.Errorf("adding a member again: %+v, %v", again, err)
 	}
+	// Adobe's example answer: memberof, notmemberof, skipped with 1004.
+	c3, err := c.SyncLeads(ctx, []marketo.Lead{{Email: "c@example.com"}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := c.IsMember(ctx, made.ID, []int{b, c3[0].LeadID, 999999})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIs := []marketo.MemberResult{{LeadID: b, Status: "memberof"}, {LeadID: c3[0].LeadID, Status: "notmemberof"}, {LeadID: 999999, Status: "skipped", Code: marketo.CodeLeadNotFound}}
+	for i := range wantIs {
+		if is[i].LeadID != wantIs[i].LeadID || is[i].Status != wantIs[i].Status || is[i].Code != wantIs[i].Code {
+			t.Errorf("ismember %d: %+v, want %+v", i, is[i], wantIs[i])
+		}
+	}
 	for _, l := range srv.Lists() {
 		if l.ID == made.ID && !slices.Equal(l.Members, []int{a, b}) {
 			t.Errorf("the store's members of the new list: %v, want %v", l.Members, []int{a, b})

@@ -76,7 +76,7 @@ func (j *Job) Estimate(rep *Report, confirmed, used int, b marketo.Budget, now t
 		perBatch++
 	}
 	if l := rep.settings.List; l.ID != 0 || l.Name != "" {
-		perBatch++ // Add to List after each batch
+		perBatch += 2 // Member of List and Add to List after each batch (no ask for leads the run created)
 	}
 	statusCalls := 0
 	if rep.settings.Program.ID != 0 {

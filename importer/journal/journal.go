@@ -535,6 +535,10 @@ func (j *Journal) replay(rec record) {
 			st = importer.ListAdded
 		case "not-found":
 			st = importer.ListNotFound
+		case "already":
+			st = importer.ListAlready
+		case "adding":
+			st = importer.ListAdding
 		}
 		for _, row := range rec.Rows {
 			if c, ok := j.confirmed.Get(row); ok {
@@ -652,10 +656,12 @@ func (j *Journal) Confirm(rs []importer.RowResult) error {
 }
 
 // Listed records what became of rows' leads in the import's static list.
-// It is not synced: losing it only means adding the leads again, which
-// changes nothing in Marketo.
+// An outcome is not synced: losing it only means adding the leads again,
+// which changes nothing in Marketo. ListAdding, written before the leads
+// are added, is: without it a resume would find leads this import added
+// already members and say they were members before.
 func (j *Journal) Listed(rows []int, st importer.ListState) error {
-	return j.append(record{Kind: recList, Rows: rows, List: listWord(st)}, false)
+	return j.append(record{Kind: recList, Rows: rows, List: listWord(st)}, st == importer.ListAdding)
 }
 
 func listWord(st importer.ListState) string {
@@ -664,6 +670,10 @@ func listWord(st importer.ListState) string {
 		return "added"
 	case importer.ListNotFound:
 		return "not-found"
+	case importer.ListAlready:
+		return "already"
+	case importer.ListAdding:
+		return "adding"
 	}
 	return "not-added"
 }

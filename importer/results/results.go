@@ -60,8 +60,10 @@ func ListWord(l importer.ListState) string {
 		return "Added"
 	case importer.ListNotFound:
 		return "Not added: Marketo has no such lead"
-	case importer.ListNotAdded:
+	case importer.ListNotAdded, importer.ListAdding:
 		return "Not added yet: run the same file again to add it"
+	case importer.ListAlready:
+		return "Already a member"
 	}
 	return ""
 }

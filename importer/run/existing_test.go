@@ -235,3 +235,73 @@ func TestPartitionTakesNewLeads(t *testing.T) {
 		t.Error("a partition with dedup off was accepted")
 	}
 }
+
+// TestResumeKeepsListAddsItsOwn: a run killed after it added a batch's
+// leads to the list but before it recorded that, resumed, still says it
+// added them (its intent was in the journal), not that they were members
+// before: an undo must take them out again. Leads that were members
+// before any run are said to be.
+func TestResumeKeepsListAddsItsOwn(t *testing.T) {
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
+	client := restClient(t, srv)
+	rc := client.(*marketo.RESTClient)
+	ctx := context.Background()
+	batches := testBatchesField(300, 300, "intent%04d@example.com", "firstName")
+	// Ten of them exist, and are members, before the import.
+	pre, err := Run(ctx, client, testBatchesField(10, 300, "intent%04d@example.com", "firstName"), fastOpts(true), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rc.AddToList(ctx, marketotest.SeedListID, confirmedLeads(pre.Results)); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	key := testKey(true)
+	key.API, key.Endpoint = "REST", srv.RESTBaseURL()
+	j, err := journal.OpenJournal(dir, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := fastOpts(true)
+	opts.Journal, opts.KeepJournalOpen = j, true
+	first, err := Run(ctx, client, batches, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the killed run did: it wrote its intent for the 290 new
+	// leads, and Marketo added them; then it died.
+	var rows, ids []int
+	for _, r := range first.Results {
+		if r.State == importer.Created {
+			rows, ids = append(rows, r.Row), append(ids, r.LeadID)
+		}
+	}
+	if len(rows) != 290 {
+		t.Fatalf("%d rows created", len(rows))
+	}
+	if err := j.Listed(rows, importer.ListAdding); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rc.AddToList(ctx, marketotest.SeedListID, ids); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+
+	j, err = journal.OpenJournal(dir, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	opts = fastOpts(true)
+	opts.Journal, opts.ListID = j, marketotest.SeedListID
+	out, err := Run(ctx, client, batches, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Totals.ListAdded != 290 || out.Totals.ListAlready != 10 {
+		t.Errorf("totals: %+v", out.Totals)
+	}
+	if got := listMembers(t, client, marketotest.SeedListID); len(got) != 300 {
+		t.Errorf("the list holds %d leads, want 300", len(got))
+	}
+}

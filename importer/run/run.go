@@ -972,8 +972,10 @@ func listCount(t *importer.Totals, l importer.ListState) *int {
 		return &t.ListAdded
 	case importer.ListNotFound:
 		return &t.ListNotFound
-	case importer.ListNotAdded:
+	case importer.ListNotAdded, importer.ListAdding:
 		return &t.ListNotAdded
+	case importer.ListAlready:
+		return &t.ListAlready
 	}
 	return nil
 }
@@ -1075,8 +1077,11 @@ func Summary(t importer.Totals) string {
 	if t.Unknown > 0 {
 		s += fmt.Sprintf(", %d unknown (check in Marketo)", t.Unknown)
 	}
-	if n := t.ListAdded + t.ListNotFound + t.ListNotAdded; n > 0 {
+	if n := t.ListAdded + t.ListNotFound + t.ListNotAdded + t.ListAlready; n > 0 {
 		s += fmt.Sprintf("; list: %d added, %d not added", t.ListAdded, t.ListNotAdded)
+		if t.ListAlready > 0 {
+			s += fmt.Sprintf(", %d already members", t.ListAlready)
+		}
 		if t.ListNotFound > 0 {
 			s += fmt.Sprintf(", %d not in Marketo", t.ListNotFound)
 		}

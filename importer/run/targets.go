@@ -33,10 +33,13 @@ func (r *runner) targetsLeft(c importer.RowResult) bool {
 }
 
 // toList adds the leads of the confirmed rows of rs to the run's static
-// list and sets each row's List outcome, recording it in the journal. A
-// lead two rows share is sent once. A failed list step leaves the rows
-// ListNotAdded: the journal keeps them, so running the import again adds
-// them without sending the rows again.
+// list and sets each row's List outcome, recording it in the journal. It
+// asks Marketo first which leads are members already (not for leads this
+// run created, which cannot be), so that each row says whether this
+// import added it: what an undo may take out again. A lead two rows
+// share is sent once. A failed list step leaves the rows ListNotAdded:
+// the journal keeps them, so running the import again adds them without
+// sending the rows again.
 func (r *runner) toList(ctx context.Context, rs []importer.RowResult) {
 	if r.opts.ListID == 0 {
 		return
@@ -46,23 +49,86 @@ func (r *runner) toList(ctx context.Context, rs []importer.RowResult) {
 		return
 	}
 	la, ok := r.s.(marketo.ListAdder)
-	res := r.stepCall(ctx, ok, func(ctx context.Context) ([]marketo.MemberResult, error) {
-		return la.AddToList(ctx, r.opts.ListID, ids)
-	}, msgListNoREST, msgListTrouble)
-	outcome := map[int]importer.ListState{}
-	for _, m := range res {
-		switch {
-		case m.Status == "added":
-			outcome[m.LeadID] = importer.ListAdded
-		case m.Code == marketo.CodeLeadNotFound:
-			outcome[m.LeadID] = importer.ListNotFound
+	// Leads a stopped run was adding, and leads this run created, are
+	// not asked about: they are this import's to add.
+	ours := map[int]bool{}
+	for _, i := range idx {
+		if rs[i].List == importer.ListAdding || rs[i].State == importer.Created {
+			ours[rs[i].LeadID] = true
 		}
 	}
+	outcome := map[int]importer.ListState{}
+	var ask []int
+	for _, id := range ids {
+		if !ours[id] {
+			ask = append(ask, id)
+		}
+	}
+	if len(ask) > 0 {
+		res := r.stepCall(ctx, ok, func(ctx context.Context) ([]marketo.MemberResult, error) {
+			return la.IsMember(ctx, r.opts.ListID, ask)
+		}, msgListNoREST, msgListTrouble)
+		if res == nil {
+			r.setList(idx, rs, outcome)
+			return
+		}
+		for _, m := range res {
+			switch {
+			case m.Status == "memberof":
+				outcome[m.LeadID] = importer.ListAlready
+			case m.Code == marketo.CodeLeadNotFound:
+				outcome[m.LeadID] = importer.ListNotFound
+			}
+		}
+	}
+	var add []int
+	for _, id := range ids {
+		if _, known := outcome[id]; !known {
+			add = append(add, id)
+		}
+	}
+	if len(add) > 0 {
+		if j := r.opts.Journal; j != nil {
+			var rows []int
+			for _, i := range idx {
+				if slices.Contains(add, rs[i].LeadID) {
+					rows = append(rows, rs[i].Row)
+				}
+			}
+			if err := j.Listed(rows, importer.ListAdding); err != nil {
+				// Without the record a resume could call these leads
+				// members from before; leave them for the next run.
+				r.setList(idx, rs, outcome)
+				return
+			}
+		}
+		res := r.stepCall(ctx, ok, func(ctx context.Context) ([]marketo.MemberResult, error) {
+			return la.AddToList(ctx, r.opts.ListID, add)
+		}, msgListNoREST, msgListTrouble)
+		for _, m := range res {
+			switch {
+			case m.Status == "added":
+				outcome[m.LeadID] = importer.ListAdded
+			case m.Code == marketo.CodeLeadNotFound:
+				outcome[m.LeadID] = importer.ListNotFound
+			}
+		}
+	}
+	r.setList(idx, rs, outcome)
+}
+
+// setList sets the List outcome of the rows of rs at idx from their
+// leads' outcomes, "not added yet" for a lead without one, and records
+// the final ones.
+func (r *runner) setList(idx []int, rs []importer.RowResult, outcome map[int]importer.ListState) {
 	byState := map[importer.ListState][]int{}
 	for _, i := range idx {
 		st, known := outcome[rs[i].LeadID]
 		if !known {
 			st = importer.ListNotAdded
+			if rs[i].List == importer.ListAdding {
+				st = importer.ListAdding
+			}
 		}
 		rs[i].List = st
 		byState[st] = append(byState[st], rs[i].Row)

@@ -64,15 +64,27 @@ func TestRunAddsToList(t *testing.T) {
 	if got, want := listMembers(t, client, marketotest.SeedListID), confirmedLeads(out.Results); !slices.Equal(got, want) {
 		t.Fatalf("the list holds %d leads, the run confirmed %d", len(got), len(want))
 	}
-	if _, err := Run(context.Background(), client, batches, opts, nil); err != nil {
+	// The first run created every lead: nothing to ask before adding.
+	if n := srv.Stats().Calls["REST ismember.json"]; n != 0 {
+		t.Errorf("%d Member of List calls for leads the run created", n)
+	}
+	again, err := Run(context.Background(), client, batches, opts, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got := listMembers(t, client, marketotest.SeedListID); len(got) != 1000 {
 		t.Errorf("after a rerun the list holds %d leads, want 1000", len(got))
 	}
-	// One Add to List call per batch, in both runs.
-	if n := srv.Stats().Calls["REST add to list"]; n != 2*len(batches) {
-		t.Errorf("%d Add to List calls for 2 runs of %d batches", n, len(batches))
+	// The rerun finds every lead a member already: it says so, and adds
+	// nobody, so an undo of it would take nobody out.
+	if again.Totals.ListAlready != 1000 || again.Totals.ListAdded != 0 {
+		t.Errorf("rerun totals: %+v", again.Totals)
+	}
+	if n := srv.Stats().Calls["REST add to list"]; n != len(batches) {
+		t.Errorf("%d Add to List calls for 2 runs of %d batches, the second adding nobody", n, len(batches))
+	}
+	if n := srv.Stats().Calls["REST ismember.json"]; n != len(batches) {
+		t.Errorf("%d Member of List calls in the rerun of %d batches", n, len(batches))
 	}
 }
 
