@@ -138,16 +138,17 @@ type ProgramState uint8
 
 // Program outcomes.
 const (
-	ProgramNone    ProgramState = iota // no program targeted, or no lead
-	ProgramSet                         // a member with the status asked (made one, or moved to it)
-	ProgramAlready                     // already at or past the status: Marketo moves statuses forward only (1037)
-	ProgramRefused                     // Marketo refused this lead (no such lead, another workspace)
-	ProgramNotSet                      // not set yet (the run stopped, or the call failed): running the import again sets it
+	ProgramNone     ProgramState = iota // no program targeted, or no lead
+	ProgramSet                          // a member with the status asked (made one, or moved to it)
+	ProgramAlready                      // already at or past the status: Marketo moves statuses forward only (1037)
+	ProgramRefused                      // Marketo refused this lead (no such lead, another workspace)
+	ProgramNotSet                       // not set yet (the run stopped, or the call failed): running the import again sets it
+	ProgramLaterRow                     // not this row's status: a later row for the same person names another, which was set
 )
 
 // Final reports whether nothing is left to do for the row's program step.
 func (p ProgramState) Final() bool {
-	return p == ProgramSet || p == ProgramAlready || p == ProgramRefused
+	return p == ProgramSet || p == ProgramAlready || p == ProgramRefused || p == ProgramLaterRow
 }
 
 // ListState is where a row's lead stands with the static list an import
@@ -178,7 +179,7 @@ type Totals struct {
 	// are not part of Total: every such row is also counted by its state.
 	ListAdded, ListNotFound, ListNotAdded, ListAlready int
 	// The same for the program's member status.
-	ProgramSet, ProgramAlready, ProgramRefused, ProgramNotSet int
+	ProgramSet, ProgramAlready, ProgramRefused, ProgramNotSet, ProgramLaterRow int
 }
 
 // EventKind says what happened in a run.

@@ -137,7 +137,7 @@ func (s *session) sync(ctx context.Context) error {
 	}
 	if st := rep.Settings(); st.Program.ID != 0 {
 		outputs.Program = st.Program.Name
-		if st.ProgramStatus != "" && s.o.statusCol == "" {
+		if st.ProgramStatus != "" && st.StatusColumn() < 0 {
 			outputs.Program += ": " + st.ProgramStatus
 		}
 	}
@@ -702,8 +702,14 @@ func (s *session) send(ctx context.Context, rep *job.Report, outputs job.Outputs
 	if t.ListNotAdded > 0 {
 		return &failure{code: ExitRows, err: errors.New("Some leads were not added to the list; the results file's List column says which. Running the same file again adds them.")}
 	}
-	if t.ListNotFound > 0 && !rep.Settings().ListOnly {
-		// List-only asked to leave out the people Marketo does not have.
+	notFound := t.ListNotFound
+	if rep.Settings().ListOnly {
+		// List-only asked to leave out the people Marketo does not have:
+		// those rows, and only those, are left alone. A person it found
+		// that the list then refused is not excused.
+		notFound -= t.LeftAlone
+	}
+	if notFound > 0 {
 		return &failure{code: ExitRows, err: errors.New("Marketo had no lead to add to the list for some rows; the results file's List column says which. Check those people in Marketo.")}
 	}
 	if t.ProgramNotSet+t.ProgramRefused > 0 {

@@ -121,7 +121,7 @@ func (s Settings) journalSettings() string {
 	if s.Program.ID != 0 {
 		parts = append(parts, "program="+strconv.Itoa(s.Program.ID)+"/"+s.ProgramStatus)
 	}
-	if i := s.statusColumn(); i >= 0 {
+	if i := s.StatusColumn(); i >= 0 {
 		parts = append(parts, "status-column="+strconv.Itoa(i))
 	}
 	if s.ListOnly {
@@ -133,9 +133,9 @@ func (s Settings) journalSettings() string {
 	return strings.Join(parts, ";")
 }
 
-// statusColumn is the column giving each row its program member status,
+// StatusColumn is the column giving each row its program member status,
 // or -1.
-func (s Settings) statusColumn() int {
+func (s Settings) StatusColumn() int {
 	for i, t := range s.Mapping.Columns {
 		if t.Kind == importer.ToMemberStatus {
 			return i
@@ -226,6 +226,14 @@ func SettingsWords(settings string) string {
 		case "program":
 			id, status, _ := strings.Cut(v, "/")
 			out = append(out, fmt.Sprintf("into program %s as %q", id, status))
+		case "status-column":
+			if n, err := strconv.Atoi(v); err == nil {
+				out = append(out, "member status from column "+importer.ColumnLetter(n+1))
+			}
+		case "only":
+			out = append(out, "existing people only")
+		case "partition":
+			out = append(out, "new people into partition "+v)
 		default:
 			out = append(out, p)
 		}
@@ -307,7 +315,7 @@ func (s Settings) sendProblem() string {
 // targetProblem is why the status column, list-only mode or partition
 // cannot work with the other settings, or "".
 func (s Settings) targetProblem(rest bool) string {
-	if s.statusColumn() >= 0 {
+	if s.StatusColumn() >= 0 {
 		switch {
 		case s.Program.ID == 0:
 			return "A column is mapped to the program member status, but no program is chosen. Choose the program, or skip the column."
@@ -339,6 +347,8 @@ func (s Settings) targetProblem(rest bool) string {
 			return "Marketo puts new people into a partition only when it may match them (dedup on): with dedup off it refuses a partition. Turn dedup on, or leave the partition out."
 		case s.Mode == marketo.UpdateOnly:
 			return "Update only creates nobody, and a partition only says where new people go. Leave the partition out, or choose create or update."
+		case s.FillEmpty:
+			return "Filling only empty fields looks people up in every partition, so it could leave out values a new person in the partition needs. Leave the partition out, or update every mapped field."
 		case s.Bulk && s.Program.ID != 0:
 			return "Bulk Import into a program takes no partition: Marketo's program member import puts new people in the default one. Send with Sync Leads (--engine sync), or leave the partition out."
 		}
@@ -695,7 +705,7 @@ func (rep *Report) add(pr importer.Problem) {
 func (j *Job) readRows(ctx context.Context, cached bool, s Settings, v *mapping.Validator, rep *Report, onRow func(RowCheck), emit func(importer.Batch) error) (sheet.ReadResult, error) {
 	bt := newBatcher(s, emit)
 	fatal := rep.Fatal != nil
-	statusCol, statusHeader := s.statusColumn(), ""
+	statusCol, statusHeader := s.StatusColumn(), ""
 	if statusCol >= 0 && statusCol < len(j.header.Names) {
 		statusHeader = j.header.Names[statusCol]
 	}

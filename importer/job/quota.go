@@ -80,7 +80,7 @@ func (j *Job) Estimate(rep *Report, confirmed, used int, b marketo.Budget, now t
 	}
 	statusCalls := 0
 	if rep.settings.Program.ID != 0 {
-		if rep.settings.statusColumn() < 0 {
+		if rep.settings.StatusColumn() < 0 {
 			perBatch++ // Change Program Member Status after each batch
 		} else if rep.Valid > 0 {
 			statusCalls = (rep.statusCalls*rows + rep.Valid - 1) / rep.Valid // one per status per batch

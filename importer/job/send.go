@@ -101,6 +101,11 @@ func (j *Job) Preview(ctx context.Context, rep *Report, finder marketo.LeadFinde
 	if err := j.unchanged(); err != nil {
 		return run.PreviewTotals{}, err
 	}
+	if rep.settings.Partition != "" {
+		// Marketo's answer for a person in another partition (refused, or
+		// a second lead) is not what a lookup across partitions foresees.
+		return run.PreviewTotals{}, &Error{Kind: BadMapping, Path: j.path, Detail: "The preview cannot yet foresee what a partition changes: a person Marketo has in another partition is refused, or created again, not updated. Preview without the partition, or import a few rows first."}
+	}
 	ro := opts.Run
 	ro.Dedup, ro.Mode, ro.FillEmpty, ro.ForeignKeyField = rep.settings.Dedup, rep.settings.Mode, rep.settings.FillEmpty, opts.Account.ForeignKeyField
 	tot, err := run.Preview(ctx, finder, j.reread(ctx, rep, opts, false), run.PreviewOptions{Run: ro, Fields: rep.settings.Fields}, emit)
@@ -162,7 +167,7 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 	ro.FillEmpty, ro.ForeignKeyField = rep.settings.FillEmpty, opts.Account.ForeignKeyField
 	ro.ListID = rep.settings.List.ID
 	ro.ProgramID, ro.ProgramStatus = rep.settings.Program.ID, rep.settings.ProgramStatus
-	ro.ListOnly, ro.Partition = rep.settings.ListOnly, rep.settings.Partition
+	ro.ListOnly, ro.Partition, ro.Fields = rep.settings.ListOnly, rep.settings.Partition, rep.settings.Fields
 	if opts.Only == nil && !opts.FirstBatch {
 		ro.Skipped, ro.Rows = rep.Skipped, rep.Rows
 	}

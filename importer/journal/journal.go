@@ -594,6 +594,8 @@ func programWord(st importer.ProgramState) string {
 		return "already"
 	case importer.ProgramRefused:
 		return "refused"
+	case importer.ProgramLaterRow:
+		return "later-row"
 	}
 	return "not-set"
 }
@@ -606,6 +608,8 @@ func programOfWord(w string) importer.ProgramState {
 		return importer.ProgramAlready
 	case "refused":
 		return importer.ProgramRefused
+	case "later-row":
+		return importer.ProgramLaterRow
 	}
 	return importer.ProgramNotSet
 }

@@ -49,6 +49,8 @@ func ProgramWord(p importer.ProgramState) string {
 		return "Not set: Marketo refused this lead"
 	case importer.ProgramNotSet:
 		return "Not set yet: run the same file again to set it"
+	case importer.ProgramLaterRow:
+		return "Not this row's status: a later row for this person named another, which was set"
 	}
 	return ""
 }

@@ -30,7 +30,7 @@ func (r *runner) addExisting(ctx context.Context, b *importer.Batch) {
 		r.refused(b, msgFindNoREST, nil)
 		return
 	}
-	p := &previewer{opts: PreviewOptions{Run: r.opts}}
+	p := &previewer{opts: PreviewOptions{Run: r.opts, Fields: r.opts.Fields}, types: fieldTypes(r.opts.Fields)}
 	field, err := p.lookupField(b.Key)
 	if err != nil {
 		r.refused(b, fmt.Sprintf(msgFindTrouble, describe(err)), nil)

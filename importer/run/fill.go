@@ -18,7 +18,7 @@ import (
 // Rows whose key cannot be looked up (a comma in a person id) are taken
 // out of b and returned: Leadsheet cannot tell what is empty for them.
 func (r *runner) keepEmptyOnly(ctx context.Context, b *importer.Batch) (*importer.Batch, error) {
-	p := &previewer{opts: PreviewOptions{Run: r.opts}}
+	p := &previewer{opts: PreviewOptions{Run: r.opts, Fields: r.opts.Fields}, types: fieldTypes(r.opts.Fields)}
 	var blind *importer.Batch
 	for i := 0; i < len(b.Leads); {
 		if lookable(keyValue(&b.Leads[i], b.Key)) {

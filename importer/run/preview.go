@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"math/big"
@@ -121,6 +122,12 @@ func PreviewCost(batches int, dedup bool) int {
 // sync with opts would do to each row's person. Lookups run concurrently
 // within opts.Run's budget and retry passing failures as a sync does.
 func Preview(ctx context.Context, finder marketo.LeadFinder, src BatchSource, opts PreviewOptions, emit func(RowPreview)) (PreviewTotals, error) {
+	if opts.Run.Partition != "" || opts.Run.ListOnly {
+		// A lookup across partitions cannot tell a person Marketo refuses
+		// (1010) or creates again from one it updates; list-only changes
+		// nobody.
+		return PreviewTotals{}, errors.New("a preview cannot yet foresee an import into a lead partition, or a list-only one")
+	}
 	ro := opts.Run.withDefaults()
 	r := &runner{opts: ro, budget: newBudget(ro.CallsPerWindow, ro.Window, ro.Concurrency), stop: make(chan struct{})}
 	p := &previewer{opts: opts, types: fieldTypes(opts.Fields), seed: maphash.MakeSeed(), seen: map[uint64]int{}}

@@ -57,6 +57,9 @@ type RunOptions struct {
 	// ForeignKeyField is the REST field standing in for
 	// ForeignSysPersonId, for lookups of rows keyed on it.
 	ForeignKeyField string
+	// Fields are the instance's fields, so that a lookup matches a key
+	// as Marketo does: by value in a number field ("007" is 7).
+	Fields []marketo.Field
 	// Settle is how long after a call whose answer was lost (dedup off)
 	// Leadsheet waits before looking its leads up; 0 means [DefaultSettle].
 	Settle time.Duration
@@ -264,6 +267,11 @@ func RunStream(ctx context.Context, s marketo.Syncer, src BatchSource, opts RunO
 	if opts.Partition != "" {
 		if _, ok := s.(marketo.PartitionSyncer); !ok || !opts.Dedup {
 			return Outcome{}, errors.New("a lead partition needs a REST account and dedup on: Marketo takes one only with createOnly and createOrUpdate")
+		}
+		if opts.FillEmpty {
+			// Its lookup searches every partition: a value a lead elsewhere
+			// has would be kept from a new lead in this one.
+			return Outcome{}, errors.New("filling only empty fields does not go with a lead partition")
 		}
 	}
 	if _, ok := s.(marketo.LeadFinder); opts.ListOnly && (!ok || opts.ListID == 0 && opts.ProgramID == 0) {
@@ -962,6 +970,8 @@ func programCount(t *importer.Totals, p importer.ProgramState) *int {
 		return &t.ProgramRefused
 	case importer.ProgramNotSet:
 		return &t.ProgramNotSet
+	case importer.ProgramLaterRow:
+		return &t.ProgramLaterRow
 	}
 	return nil
 }
@@ -1088,6 +1098,9 @@ func Summary(t importer.Totals) string {
 	}
 	if n := t.ProgramSet + t.ProgramAlready + t.ProgramRefused + t.ProgramNotSet; n > 0 {
 		s += fmt.Sprintf("; program: %d status set, %d already at or past it, %d not set", t.ProgramSet, t.ProgramAlready, t.ProgramRefused+t.ProgramNotSet)
+		if t.ProgramLaterRow > 0 {
+			s += fmt.Sprintf(", %d overridden by a later row", t.ProgramLaterRow)
+		}
 	}
 	return s
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"leadsheet/importer"
 	"leadsheet/marketo"
@@ -12,7 +13,9 @@ import (
 const (
 	msgListNoREST     = "This account cannot add leads to a static list (SOAP); the lead was created or updated but not added."
 	msgListTrouble    = "Marketo did not take the list step (%s); the lead was created or updated but not added to the list. Run the same import again to add it."
+	msgListHidden     = "Marketo has this person but would not add them to the list (1004: lead not found): the list's workspace may not see their partition. Choose a list in their workspace."
 	msgProgramNoREST  = "This account cannot set program statuses (SOAP); the lead was created or updated but its program status not set."
+	msgStatusLaterRow = "Row %d, a later row for this person, asks for the member status %q; a member has one status, so that one was set for them, not %q."
 	msgProgramTrouble = "Marketo did not take the program step (%s); the lead was created or updated but its program status not set. Run the same import again to set it."
 )
 
@@ -130,6 +133,12 @@ func (r *runner) setList(idx []int, rs []importer.RowResult, outcome map[int]imp
 				st = importer.ListAdding
 			}
 		}
+		if st == importer.ListNotFound && rs[i].State == importer.InMarketo {
+			// Found by the lookup, yet no such lead to the list: a lead
+			// the list's workspace cannot see. Not a person Marketo lacks.
+			st = importer.ListNotAdded
+			rs[i].Reason = strings.TrimSpace(rs[i].Reason + " " + msgListHidden)
+		}
 		rs[i].List = st
 		byState[st] = append(byState[st], rs[i].Row)
 	}
@@ -165,18 +174,45 @@ func (r *runner) toProgram(ctx context.Context, b *importer.Batch, rs []importer
 		}
 		return r.opts.ProgramStatus
 	}
-	var statuses []string
+	// A member has one status: with one person on several rows the last
+	// row's wins, as its other values do, whatever the steps (two
+	// statuses of one step would otherwise end at whichever call came
+	// last).
+	last := map[int]int{}
 	for _, x := range rs {
-		if st := status(x.Row); !slices.Contains(statuses, st) {
+		if x.LeadID > 0 && x.Row > last[x.LeadID] {
+			last[x.LeadID] = x.Row
+		}
+	}
+	wins := func(x importer.RowResult) string {
+		if row, ok := last[x.LeadID]; ok {
+			return status(row)
+		}
+		return status(x.Row)
+	}
+	var statuses []string
+	var later []int
+	for i, x := range rs {
+		if own := status(x.Row); own != wins(x) && x.LeadID > 0 && listable(x.State) && !x.Program.Final() {
+			// Its lead's status is the later row's; this row asks for none.
+			rs[i].Program = importer.ProgramLaterRow
+			rs[i].Reason = strings.TrimSpace(rs[i].Reason + " " + fmt.Sprintf(msgStatusLaterRow, last[x.LeadID], wins(x), own))
+			later = append(later, x.Row)
+			continue
+		}
+		if st := wins(x); !slices.Contains(statuses, st) {
 			statuses = append(statuses, st)
 		}
+	}
+	if j := r.opts.Journal; j != nil && len(later) > 0 {
+		_ = j.Programmed(later, importer.ProgramLaterRow) // a lost record only means deciding again
 	}
 	slices.Sort(statuses)
 	for _, st := range statuses {
 		if st == "" {
 			continue // pre-flight keeps a row without a status from being sent
 		}
-		r.setStatus(ctx, rs, st, func(x importer.RowResult) bool { return status(x.Row) == st })
+		r.setStatus(ctx, rs, st, func(x importer.RowResult) bool { return wins(x) == st })
 	}
 }
 
@@ -188,13 +224,28 @@ func (r *runner) setStatus(ctx context.Context, rs []importer.RowResult, status 
 		return
 	}
 	ps, ok := r.s.(marketo.ProgramStatusSetter)
+	// lost: a try whose answer did not come may have set the status, so
+	// that the retry's "already at it" (1037) is this run's own doing.
+	lost := false
 	res := r.stepCall(ctx, ok, func(ctx context.Context) ([]marketo.MemberResult, error) {
-		return ps.SetProgramStatus(ctx, r.opts.ProgramID, status, ids)
+		got, err := ps.SetProgramStatus(ctx, r.opts.ProgramID, status, ids)
+		if err != nil && marketo.ClassOf(err) == marketo.ClassTransient && !marketo.NotApplied(err) {
+			lost = true
+		}
+		return got, err
 	}, msgProgramNoREST, msgProgramTrouble)
+	created := map[int]bool{} // a lead this run created was in no program before it
+	for _, i := range idx {
+		if rs[i].State == importer.Created {
+			created[rs[i].LeadID] = true
+		}
+	}
 	outcome := map[int]importer.ProgramState{}
 	for _, m := range res {
 		switch {
 		case m.Status == "created" || m.Status == "updated":
+			outcome[m.LeadID] = importer.ProgramSet
+		case m.Code == marketo.CodeAlreadyStatus && lost && created[m.LeadID]:
 			outcome[m.LeadID] = importer.ProgramSet
 		case m.Code == marketo.CodeAlreadyStatus:
 			outcome[m.LeadID] = importer.ProgramAlready
