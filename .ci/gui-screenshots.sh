@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Produces the README screenshots of the three steps, light and dark, into
+# Produces the README screenshots of the three steps and of the Map step's
+# Target section, light and dark, into
 # assets/screenshots/ by driving the real app under Xvfb with --sandbox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,25 @@ for theme in light dark; do
   sleep 6
   alive
   shoot "$dest/sync-$theme.png"
+  # The Target section of the Map step, with the sandbox's seeded list and
+  # program picked: typing an option's full name picks it.
+  click 157 21 # step 2, Map
+  sleep 1
+  click 200 229 # the Target section's header
+  sleep 1
+  click 27 271 # Also add them to a static list
+  click 400 271
+  xdotool type --delay 20 "Newsletter Subscribers"
+  click 27 311 # Make them members of a program
+  click 450 311
+  xdotool type --delay 20 "2026 Product Webinar"
+  sleep 2 # the program's statuses
+  click 880 311 # the status picker
+  sleep 1
+  click 855 380 # Registered
+  sleep 2
+  alive
+  shoot "$dest/target-$theme.png"
   for f in "$dest"/*-"$theme".png; do not_blank "$f"; done
   stop_leadsheet
 done

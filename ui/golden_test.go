@@ -16,6 +16,12 @@ import (
 func TestStepsRenderToGoldenMarkup(t *testing.T) {
 	ui, loop := newTestApp(t, Options{Sandbox: true})
 	waitReady(t, ui, loop)
+	// The Target section reads the sandbox's lists while the quota is
+	// checked, so today's usage on the Sync step depends on which came
+	// first: check it again once both are in.
+	loop.pump(t, "the Target section's catalog", func() bool { return ui.mapping.target.model.Catalog() != nil })
+	ui.mappingChanged()
+	waitReady(t, ui, loop)
 	for _, tt := range []struct {
 		step   int
 		golden string

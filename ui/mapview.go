@@ -53,6 +53,10 @@ type mapView struct {
 	zones                                       viewmodel.Zones
 	askClear                                    *dialog.ConfirmDialog // the open clear-blanks question, if any
 	ticks                                       []*widget.Check       // per column: shown for yes/no columns only
+
+	// target is where the leads go beyond Marketo's lead database: a
+	// static list, a program, only people already there, a partition.
+	target *targetView
 }
 
 func newMapView(ui *App) *mapView {
@@ -119,6 +123,7 @@ func newMapView(ui *App) *mapView {
 	v.next.Disable()
 	v.columns = container.NewVBox()
 	v.newChoices()
+	v.target = newTargetView(ui)
 
 	settings := container.NewVBox(
 		v.keyLine,
@@ -130,6 +135,7 @@ func newMapView(ui *App) *mapView {
 		container.NewHBox(widget.NewLabel(viewmodel.CaptionExisting), v.fill),
 		v.engineRow,
 		v.choicesNote,
+		v.target.accordion,
 		v.values,
 		v.presetNote,
 	)
@@ -456,6 +462,7 @@ func (v *mapView) setPreflight(p *viewmodel.Preflight) {
 func (v *mapView) refresh() {
 	m := v.model
 	v.showChoices()
+	v.target.refresh()
 	if m == nil {
 		setText(v.keyLine, "Open a file first (step 1).")
 		setText(v.reportHead, "")
@@ -523,6 +530,9 @@ func (v *mapView) loadPreset(name string) {
 	for _, p := range ps {
 		if p.Name == name {
 			v.model.ApplyPreset(p)
+			if t := v.target.model; !t.ProgramOn || !t.FromColumn {
+				v.model.SetStatusColumn(-1) // only the Target section makes a column the member status
+			}
 			v.setModel(v.model)
 			v.changed()
 			return

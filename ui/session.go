@@ -79,7 +79,8 @@ func (ui *App) fileChanged(m *viewmodel.FileModel) {
 }
 
 // connChanged is called when the account changes or its field list arrives.
-func (ui *App) connChanged(*connection) {
+func (ui *App) connChanged(c *connection) {
+	ui.mapping.target.connChanged(c)
 	if ui.sync.running {
 		ui.sess.staleConn = true
 		return
@@ -110,6 +111,9 @@ func (ui *App) remap() {
 	m.KeepChoices(ui.mapping.model)
 	if p, ok, err := mapping.FindPreset(ui.dirs().Presets(), f.Header.Names); err == nil && ok {
 		m.ApplyPreset(p)
+	}
+	if t := ui.mapping.target.model; !t.ProgramOn || !t.FromColumn {
+		m.SetStatusColumn(-1) // only the Target section makes a column the member status
 	}
 	ui.mapping.setModel(m)
 	ui.mapping.refreshPresets()
@@ -201,8 +205,10 @@ func (ui *App) settings(mm *viewmodel.MapModel) job.Settings {
 	m := mm.Mapping
 	m.Headers, m.Columns = slices.Clone(m.Headers), slices.Clone(m.Columns)
 	m.ClearBlanks, m.Ticks = mm.ClearBlanks, mm.TickColumns()
-	return job.Settings{Mapping: m, Origins: mm.Origins(), Fields: ui.fields(), Dedup: mm.Dedup, BatchSize: mm.BatchSize, API: api,
+	s := job.Settings{Mapping: m, Origins: mm.Origins(), Fields: ui.fields(), Dedup: mm.Dedup, BatchSize: mm.BatchSize, API: api,
 		Mode: mm.Mode, FillEmpty: mm.FillEmpty, Values: mm.Values, Bulk: mm.Bulk}
+	ui.mapping.target.model.Apply(&s)
+	return s
 }
 
 // preflightDone shows a finished pre-flight and builds the sync plan.
@@ -236,6 +242,9 @@ func (ui *App) buildPlan(mm *viewmodel.MapModel, pre *viewmodel.Preflight) *Sync
 	// them: every mapping change checks the sheet again anyway.
 	plan := &SyncPlan{Rows: pre.Rows, Batches: rep.Batches(), Dedup: mm.Dedup, KeyName: rep.KeyColumn(), Bulk: rep.Settings().Bulk}
 	pre.Rows = nil
+	tv := ui.mapping.target
+	col, header := tv.statusColumn()
+	plan.Target = tv.model.Plan(header)
 	var (
 		acct   job.Account
 		limits run.RunOptions
@@ -268,7 +277,14 @@ func (ui *App) buildPlan(mm *viewmodel.MapModel, pre *viewmodel.Preflight) *Sync
 			// its field list arrived is replaced as soon as it does.
 			plan.Quota = quotaCheck(j, rep, conn, confirmed)
 		}
+		if missing := tv.model.Missing(col); missing != "" {
+			plan.Blocked = missing
+		}
 	}
+	// A new list is made at the first Start, then imported into by every
+	// run of this plan: Send the rest and Retry must not make it again.
+	newList, folder, chosen := rep.Settings().List, tv.model.Folder, tv.model
+	var made marketo.StaticList
 	var outputs job.Outputs
 	plan.Run = func(ctx context.Context, req RunRequest, emit func(importer.Event)) error {
 		if conn == nil {
@@ -278,6 +294,26 @@ func (ui *App) buildPlan(mm *viewmodel.MapModel, pre *viewmodel.Preflight) *Sync
 		if err := j.CheckOutputs(outputs); err != nil {
 			return err
 		}
+		rep := rep
+		if newList.ID == 0 && newList.Name != "" {
+			if made.ID == 0 {
+				t, ok := conn.client.(marketo.Targeter)
+				if !ok {
+					return errors.New(viewmodel.TargetNeedsREST)
+				}
+				l, err := job.NewListIn(ctx, t, newList.Name, folder)
+				if err != nil {
+					return err
+				}
+				made = l
+				ui.opts.Do(func() { tv.listCreated(chosen, l) })
+			}
+			rep = rep.IntoList(made)
+		}
+		if l := rep.Settings().List; l.Name != "" {
+			outputs.List = l.Name
+		}
+		outputs.Program = plan.Target.ProgramOutput()
 		only := req.Rows
 		if len(only) >= rep.Valid && !req.FirstBatch {
 			only = nil // every valid row: stream the sheet's batches as checked

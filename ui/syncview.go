@@ -19,6 +19,7 @@ import (
 
 	"leadsheet/importer"
 	"leadsheet/importer/job"
+	"leadsheet/importer/results"
 	"leadsheet/ui/viewmodel"
 )
 
@@ -90,6 +91,9 @@ type SyncPlan struct {
 	// waits for it, is refused when the import cannot fit in what is
 	// left today, and asks first when it takes more than half.
 	Quota QuotaFunc
+	// Target is what the run does after each batch: add the leads to a
+	// static list, set their program status; zero for neither.
+	Target viewmodel.PlanTarget
 }
 
 // ResumeOffer describes a journal left by an interrupted run of the same file.
@@ -117,6 +121,7 @@ type syncView struct {
 	bar                                     *widget.ProgressBar
 	barText, eta, throttle, stopped         *widget.Label
 	created, updated, failed, notSent, wait *widget.Label
+	targets                                 *widget.Label // the list and program counts, when targeted
 	filter                                  *widget.RadioGroup
 	table                                   *widget.Table
 	detail                                  *widget.Label // the full text of the selected row
@@ -124,6 +129,7 @@ type syncView struct {
 
 	problemsOnly bool
 	view         []int // table index -> model index when problemsOnly
+	cols         []int // table column -> col* constant: List and Program only when targeted
 	cancel       context.CancelFunc
 	running      bool
 	resultsPath  string
@@ -179,6 +185,9 @@ func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView 
 	v.failed.Importance = widget.DangerImportance
 	v.notSent = widget.NewLabel("")
 	v.wait = widget.NewLabel("")
+	v.targets = widget.NewLabel("")
+	v.targets.Wrapping = fyne.TextWrapWord
+	v.targets.Hide()
 	v.filter = widget.NewRadioGroup([]string{"All rows", "Only rows that need attention"}, func(s string) {
 		v.problemsOnly = s != "All rows"
 		v.refresh()
@@ -192,6 +201,7 @@ func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView 
 	})
 	v.retry = widget.NewButtonWithIcon("Retry failed rows", theme.ViewRefreshIcon(), v.onRetry)
 	v.table = v.newTable()
+	v.setColumns(nil)
 	v.detail = widget.NewLabel("")
 	v.detail.Wrapping = fyne.TextWrapWord
 	v.detail.Hide()
@@ -203,6 +213,12 @@ func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView 
 		msg := fmt.Sprintf("Row %d · %s", r.Row, statusText[r.State])
 		if r.LeadID != 0 {
 			msg += fmt.Sprintf(" · Marketo lead %d", r.LeadID)
+		}
+		if w := viewmodel.ListCell(r.List); w != "" {
+			msg += " · List: " + w
+		}
+		if w := viewmodel.ProgramCell(r.Program); w != "" {
+			msg += " · Program: " + w
 		}
 		if r.Reason != "" {
 			msg += " — " + r.Reason
@@ -220,6 +236,7 @@ func newSyncView(win fyne.Window, do func(func()), open func(string)) *syncView 
 		container.NewHBox(dot(statusColor(importer.Created)), v.created, dot(statusColor(importer.Updated)), v.updated,
 			dot(statusColor(importer.Failed)), v.failed, dot(statusColor(importer.NotSent)), v.notSent,
 			dot(statusColor(importer.Waiting)), v.wait),
+		v.targets,
 		v.throttle,
 		v.stopped,
 	)
@@ -240,7 +257,7 @@ func dot(c color.Color) fyne.CanvasObject {
 
 func statusColor(s importer.RowState) color.Color {
 	switch s {
-	case importer.Created, importer.Updated, importer.CreatedOrUpdated:
+	case importer.Created, importer.Updated, importer.CreatedOrUpdated, importer.InMarketo:
 		return theme.Color(theme.ColorNameSuccess)
 	case importer.Failed, importer.Skipped:
 		return theme.Color(theme.ColorNameError)
@@ -269,11 +286,13 @@ var statusText = [...]string{
 	// Bulk Import says neither created nor updated.
 	importer.Imported:            "Imported",
 	importer.ImportedWithWarning: "Imported, with a warning",
+	// List-only found the person and changed nothing about them.
+	importer.InMarketo: results.StatusWord(importer.InMarketo),
 }
 
 func statusIcon(s importer.RowState) fyne.Resource {
 	switch s {
-	case importer.Created, importer.Updated, importer.CreatedOrUpdated, importer.Imported:
+	case importer.Created, importer.Updated, importer.CreatedOrUpdated, importer.Imported, importer.InMarketo:
 		return theme.NewSuccessThemedResource(theme.ConfirmIcon())
 	case importer.ImportedWithWarning:
 		return theme.NewWarningThemedResource(theme.ConfirmIcon())
@@ -294,7 +313,7 @@ func statusIcon(s importer.RowState) fyne.Resource {
 
 func statusImportance(s importer.RowState) widget.Importance {
 	switch s {
-	case importer.Created, importer.Updated, importer.CreatedOrUpdated, importer.Imported:
+	case importer.Created, importer.Updated, importer.CreatedOrUpdated, importer.Imported, importer.InMarketo:
 		return widget.SuccessImportance
 	case importer.ImportedWithWarning:
 		return widget.WarningImportance
@@ -313,11 +332,48 @@ const (
 	colKey
 	colStatus
 	colLeadID
+	colList
+	colProgram
 	colMessage
 	numCols
 )
 
-var colWidths = [numCols]float32{70, 260, 170, 100, 520}
+var colWidths = [numCols]float32{70, 260, 170, 100, 190, 230, 520}
+
+// columnsFor are the live table's columns for a plan: List and Program
+// only when the run targets them.
+func columnsFor(p *SyncPlan) []int {
+	cols := []int{colRow, colKey, colStatus, colLeadID}
+	if p != nil && p.Target.List != "" {
+		cols = append(cols, colList)
+	}
+	if p != nil && p.Target.Program != "" {
+		cols = append(cols, colProgram)
+	}
+	return append(cols, colMessage)
+}
+
+// listImportance and programImportance colour a row's list and program
+// outcomes as the Status column colours its state.
+func listImportance(state importer.RowState, l importer.ListState) widget.Importance {
+	switch {
+	case l == importer.ListAdded || l == importer.ListAlready:
+		return widget.SuccessImportance
+	case viewmodel.TargetTrouble(state, l, importer.ProgramNone):
+		return widget.DangerImportance
+	}
+	return widget.MediumImportance
+}
+
+func programImportance(p importer.ProgramState) widget.Importance {
+	switch p {
+	case importer.ProgramSet, importer.ProgramAlready:
+		return widget.SuccessImportance
+	case importer.ProgramRefused, importer.ProgramNotSet:
+		return widget.DangerImportance
+	}
+	return widget.MediumImportance
+}
 
 // statusCell is one table cell: an icon (shown in the Status column only)
 // and a label whose text and colour change only when they differ, because
@@ -347,7 +403,7 @@ func (c *statusCell) set(text string, imp widget.Importance) {
 func (v *syncView) newTable() *widget.Table {
 	cells := map[fyne.CanvasObject]*statusCell{}
 	t := widget.NewTableWithHeaders(
-		func() (int, int) { return v.rowCount(), numCols },
+		func() (int, int) { return v.rowCount(), len(v.cols) },
 		func() fyne.CanvasObject {
 			c := newStatusCell()
 			cells[c.box] = c
@@ -355,10 +411,10 @@ func (v *syncView) newTable() *widget.Table {
 		},
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			c := cells[o]
-			if id.Row >= v.rowCount() {
+			if id.Row >= v.rowCount() || id.Col >= len(v.cols) {
 				return
 			}
-			v.updateCell(c, v.modelIndex(id.Row), id.Col)
+			v.updateCell(c, v.modelIndex(id.Row), v.cols[id.Col])
 		})
 	t.ShowHeaderColumn = false
 	t.CreateHeader = func() fyne.CanvasObject {
@@ -369,7 +425,11 @@ func (v *syncView) newTable() *widget.Table {
 	t.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		l := o.(*widget.Label)
 		var s string
-		switch id.Col {
+		col := -1
+		if id.Col >= 0 && id.Col < len(v.cols) {
+			col = v.cols[id.Col]
+		}
+		switch col {
 		case colRow:
 			s = "Row"
 		case colKey:
@@ -381,6 +441,10 @@ func (v *syncView) newTable() *widget.Table {
 			s = "Status"
 		case colLeadID:
 			s = "Lead ID"
+		case colList:
+			s = "List"
+		case colProgram:
+			s = "Program"
 		case colMessage:
 			s = "Message"
 		}
@@ -388,10 +452,15 @@ func (v *syncView) newTable() *widget.Table {
 			l.SetText(s)
 		}
 	}
-	for i, w := range colWidths {
-		t.SetColumnWidth(i, w)
-	}
 	return t
+}
+
+// setColumns lays the table out for a plan's columns.
+func (v *syncView) setColumns(p *SyncPlan) {
+	v.cols = columnsFor(p)
+	for i, c := range v.cols {
+		v.table.SetColumnWidth(i, colWidths[c])
+	}
 }
 
 func (v *syncView) updateCell(c *statusCell, i, col int) {
@@ -423,6 +492,10 @@ func (v *syncView) updateCell(c *statusCell, i, col int) {
 			s = strconv.Itoa(r.LeadID)
 		}
 		c.set(s, widget.MediumImportance)
+	case colList:
+		c.set(viewmodel.ListCell(r.List), listImportance(r.State, r.List))
+	case colProgram:
+		c.set(viewmodel.ProgramCell(r.Program), programImportance(r.Program))
 	case colMessage:
 		c.set(r.Reason, widget.MediumImportance)
 	}
@@ -451,6 +524,7 @@ func (v *syncView) setPlan(p *SyncPlan) {
 		return
 	}
 	v.plan = p
+	v.setColumns(p)
 	v.preview.planChanged(p)
 	v.resultsPath = ""
 	v.checkQuota(p)
@@ -659,6 +733,7 @@ func (v *syncView) refresh() {
 		for _, l := range []*widget.Label{v.created, v.updated, v.failed, v.notSent, v.wait, v.eta} {
 			setText(l, "")
 		}
+		setShown(v.targets, "")
 		setShown(v.throttle, "")
 		setShown(v.stopped, "")
 		setShown(v.share, "")
@@ -682,8 +757,13 @@ func (v *syncView) refresh() {
 				calls = v.quota.Calls
 			}
 			plan = viewmodel.BulkPlanSentence(p.Total, calls, v.plan.KeyName)
+		} else if v.plan.Target.ListOnly {
+			plan = viewmodel.ListOnlySentence(p.Total, v.plan.Batches, v.plan.KeyName)
 		} else {
 			plan = viewmodel.PlanSentence(p.Total, v.plan.Batches, v.plan.Dedup, v.plan.KeyName)
+		}
+		if clause := v.plan.Target.Clause(); clause != "" {
+			plan += ", " + clause
 		}
 		if invalid > 0 {
 			plan += fmt.Sprintf(" (%s invalid %s left out)", viewmodel.Count(invalid), viewmodel.Plural(invalid, "row", "rows"))
@@ -726,6 +806,7 @@ func (v *syncView) refresh() {
 	}
 	setText(v.notSent, notSent)
 	setText(v.wait, viewmodel.Count(p.Totals.Waiting+p.Totals.Sending)+" waiting")
+	setShown(v.targets, viewmodel.TargetCounts(p.Totals, v.plan.Target))
 	throttle := ""
 	if p.Throttle != "" {
 		throttle = "ⓘ " + p.Throttle
@@ -740,7 +821,8 @@ func (v *syncView) refresh() {
 	enable(v.canary, !v.running)
 	enable(v.cancelBtn, v.running)
 	enable(v.results, !v.running && v.resultsPath != "")
-	enable(v.retry, !v.running && !previewing && p.Totals.Failed+p.Totals.NotSent > 0 && v.plan.Blocked == "")
+	retry := p.Totals.Failed + p.Totals.NotSent + p.Totals.ListNotAdded + p.Totals.ProgramNotSet
+	enable(v.retry, !v.running && !previewing && retry > 0 && v.plan.Blocked == "")
 	switch {
 	case previewing:
 		setButton(v.previewBtn, "Stop preview")
@@ -842,7 +924,7 @@ func (v *syncView) onRetry() {
 	}
 	// Unknown rows stay out: they may have reached Marketo, and sending them
 	// again with dedup off would create the lead twice.
-	v.launch(RunRequest{Rows: v.model.RowsIn(importer.Failed, importer.NotSent)})
+	v.launch(RunRequest{Rows: v.model.RowsToRetry()})
 }
 
 func (v *syncView) onCancel() {

@@ -158,10 +158,90 @@ func (m *MapModel) Label(col int) string {
 			return l
 		}
 	}
-	if t.Kind == importer.ToAttribute {
+	switch t.Kind {
+	case importer.ToAttribute:
 		return t.Field // a field the connected Marketo does not list
+	case importer.ToMemberStatus:
+		return LabelMemberState
 	}
 	return LabelSkip
+}
+
+// reasonStatusColumn is the Match reason of the column chosen in the
+// Target section as the member status column.
+const reasonStatusColumn = "the program member status, chosen under Target"
+
+// StatusColumn is the column giving each row its program member status,
+// or -1.
+func (m *MapModel) StatusColumn() int {
+	for i, t := range m.Mapping.Columns {
+		if t.Kind == importer.ToMemberStatus {
+			return i
+		}
+	}
+	return -1
+}
+
+// SetStatusColumn makes column col the one giving each row its program
+// member status (-1: none): it is no longer sent as a field. A column
+// that was the status column before goes back to Skip. It returns the
+// columns whose target changed, for the view to redraw.
+func (m *MapModel) SetStatusColumn(col int) []int {
+	var changed []int
+	for i, t := range m.Mapping.Columns {
+		if t.Kind == importer.ToMemberStatus && i != col {
+			m.Mapping.Columns[i] = importer.Target{}
+			m.Matches[i] = mapping.Match{Confidence: mapping.None, Reason: "no longer the member status column"}
+			changed = append(changed, i)
+		}
+	}
+	if col >= 0 && col < len(m.Mapping.Columns) && m.Mapping.Columns[col].Kind != importer.ToMemberStatus {
+		m.Mapping.Columns[col] = importer.Target{Kind: importer.ToMemberStatus}
+		m.Matches[col] = mapping.Match{Confidence: mapping.None, Reason: reasonStatusColumn}
+		changed = append(changed, col)
+	}
+	if len(changed) > 0 {
+		m.PresetName = ""
+		m.dropTicks()
+	}
+	return changed
+}
+
+// StatusColumnOptions name the columns that may hold the member status,
+// as the Target section offers them: every column but the keys, which
+// Marketo needs to find the person.
+func (m *MapModel) StatusColumnOptions() []string {
+	var out []string
+	for i := range m.Header.Names {
+		switch m.Mapping.Columns[i].Kind {
+		case importer.ToID, importer.ToEmail, importer.ToForeignSysPersonID:
+			continue
+		}
+		out = append(out, m.ColumnName(i))
+	}
+	return out
+}
+
+// ColumnName is how the Target section names column col: its header,
+// with its letter when another column has the same header.
+func (m *MapModel) ColumnName(col int) string {
+	name := m.Header.Names[col]
+	for i, n := range m.Header.Names {
+		if i != col && n == name && col < len(m.Header.Letters) {
+			return fmt.Sprintf("%s (column %s)", name, m.Header.Letters[col])
+		}
+	}
+	return name
+}
+
+// ColumnNamed is the column ColumnName calls label, or -1.
+func (m *MapModel) ColumnNamed(label string) int {
+	for i := range m.Header.Names {
+		if m.ColumnName(i) == label {
+			return i
+		}
+	}
+	return -1
 }
 
 // Set maps a column to the target named by label. A key or field can feed
@@ -282,6 +362,8 @@ func (m *MapModel) Badge(col int) string {
 	switch r := m.Matches[col].Reason; {
 	case r == "chosen by you":
 		return "set by you"
+	case r == reasonStatusColumn:
+		return "Target: status"
 	case strings.HasPrefix(r, "from your saved"):
 		return "saved mapping"
 	}
@@ -404,10 +486,25 @@ func (m *MapModel) KeepChoices(prev *MapModel) {
 		m.ClearBlanks = prev.ClearBlanks
 		m.Ticks = slices.Clone(prev.Ticks)
 		m.dropTicks()
+		// The status column is the Target section's choice, not a field
+		// the new field list could map.
+		if col := prev.StatusColumn(); col >= 0 {
+			m.SetStatusColumn(col)
+			m.Matches[col] = prev.Matches[col]
+		}
 	}
 }
 
 // Preset captures the current mapping under a name.
 func (m *MapModel) Preset(name string) mapping.Preset {
-	return mapping.Preset{Name: name, Headers: append([]string(nil), m.Header.Names...), Mapping: m.Mapping, Dedup: m.Dedup, BatchSize: m.BatchSize}
+	// The member status column is the Target section's, which a preset
+	// does not keep: saved, it would stop the mapping without a program.
+	mp := m.Mapping
+	mp.Columns = slices.Clone(mp.Columns)
+	for i, t := range mp.Columns {
+		if t.Kind == importer.ToMemberStatus {
+			mp.Columns[i] = importer.Target{}
+		}
+	}
+	return mapping.Preset{Name: name, Headers: append([]string(nil), m.Header.Names...), Mapping: mp, Dedup: m.Dedup, BatchSize: m.BatchSize}
 }

@@ -16,6 +16,10 @@ type SyncRow struct {
 	State  importer.RowState
 	LeadID int
 	Reason string
+	// List and Program are what became of the row's lead in the static
+	// list and the program the import targets.
+	List    importer.ListState
+	Program importer.ProgramState
 }
 
 // SyncModel holds the live state of one run for the Sync step. The run's
@@ -28,7 +32,9 @@ type SyncModel struct {
 	rows     *Rows
 	first    int     // sheet row number of pos[0]
 	pos      []int32 // sheet row - first -> index in rows, -1 when absent
-	counts   [importer.ImportedWithWarning + 1]int
+	counts   [importer.InMarketo + 1]int
+	lists    [importer.ListAdding + 1]int
+	programs [importer.ProgramNotSet + 1]int
 	skipped0 int // rows invalid before the run: never part of the progress
 	done0    int // rows already final when the run started, left out of the ETA
 
@@ -63,6 +69,8 @@ func NewSyncModel(rows *Rows, now func() time.Time) *SyncModel {
 	for i, row := range rows.row {
 		m.pos[int(row)-m.first] = int32(i)
 		m.counts[rows.state[i]]++
+		m.lists[rows.list[i]]++
+		m.programs[rows.program[i]]++
 	}
 	m.skipped0 = m.counts[importer.Skipped]
 	return m
@@ -78,6 +86,11 @@ func (m *SyncModel) Start(rows []int) {
 			m.counts[m.rows.state[i]]--
 			m.counts[importer.Waiting]++
 			m.rows.set(i, importer.Waiting, 0, "")
+			m.lists[m.rows.list[i]]--
+			m.programs[m.rows.program[i]]--
+			m.lists[importer.ListNone]++
+			m.programs[importer.ProgramNone]++
+			m.rows.setTargets(i, importer.ListNone, importer.ProgramNone)
 		}
 	}
 	m.started = m.now()
@@ -109,6 +122,11 @@ func (m *SyncModel) Apply(ev importer.Event) {
 		m.counts[m.rows.state[i]]--
 		m.counts[r.State]++
 		m.rows.set(i, r.State, r.LeadID, r.Reason)
+		m.lists[m.rows.list[i]]--
+		m.lists[r.List]++
+		m.programs[m.rows.program[i]]--
+		m.programs[r.Program]++
+		m.rows.setTargets(i, r.List, r.Program)
 	}
 	switch ev.Kind {
 	case importer.Throttled, importer.Progress:
@@ -161,14 +179,16 @@ func NeedsAttention(s importer.RowState) bool {
 	return false
 }
 
-// Problems appends to dst the table indexes of the rows that need attention
-// and returns it; the "problems only" filter shows these.
+// Problems appends to dst the table indexes of the rows that need
+// attention, their own or their lead's in the list or the program
+// ([TargetTrouble]), and returns it; the "problems only" filter shows
+// these.
 func (m *SyncModel) Problems(dst []int) []int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	dst = dst[:0]
 	for i, st := range m.rows.state {
-		if NeedsAttention(st) {
+		if NeedsAttention(st) || TargetTrouble(st, m.rows.list[i], m.rows.program[i]) {
 			dst = append(dst, i)
 		}
 	}
@@ -187,6 +207,24 @@ func (m *SyncModel) RowsIn(states ...importer.RowState) []int {
 				out = append(out, int(m.rows.row[i]))
 				break
 			}
+		}
+	}
+	return out
+}
+
+// RowsToRetry returns the sheet row numbers, in sheet order, that "Retry
+// failed rows" sends again: the rows Marketo refused or that were not
+// sent, and the confirmed rows whose lead is not in the list or at the
+// program status yet (the run then takes only those steps again; the
+// journal keeps them from being synced twice).
+func (m *SyncModel) RowsToRetry() []int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []int
+	for i, st := range m.rows.state {
+		l, p := m.rows.list[i], m.rows.program[i]
+		if st == importer.Failed || st == importer.NotSent || l == importer.ListNotAdded || l == importer.ListAdding || p == importer.ProgramNotSet {
+			out = append(out, int(m.rows.row[i]))
 		}
 	}
 	return out
@@ -219,6 +257,11 @@ func (m *SyncModel) Progress() SyncProgress {
 			Updated: c[importer.Updated], Failed: c[importer.Failed], Skipped: c[importer.Skipped],
 			NotSent: c[importer.NotSent], Unknown: c[importer.Unknown], CreatedOrUpdated: c[importer.CreatedOrUpdated],
 			LeftAlone: c[importer.LeftAlone], Imported: c[importer.Imported], ImportedWithWarning: c[importer.ImportedWithWarning],
+			InMarketo: c[importer.InMarketo],
+			ListAdded: m.lists[importer.ListAdded], ListAlready: m.lists[importer.ListAlready], ListNotFound: m.lists[importer.ListNotFound],
+			ListNotAdded: m.lists[importer.ListNotAdded] + m.lists[importer.ListAdding],
+			ProgramSet:   m.programs[importer.ProgramSet], ProgramAlready: m.programs[importer.ProgramAlready],
+			ProgramRefused: m.programs[importer.ProgramRefused], ProgramNotSet: m.programs[importer.ProgramNotSet],
 		},
 		Total:    m.rows.Len() - m.skipped0,
 		Stopped:  m.stopped,
@@ -252,7 +295,7 @@ func (m *SyncModel) Results() []importer.RowResult {
 	out := make([]importer.RowResult, m.rows.Len())
 	for i := range out {
 		r := m.rows.At(i)
-		out[i] = importer.RowResult{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason}
+		out[i] = importer.RowResult{Row: r.Row, State: r.State, LeadID: r.LeadID, Reason: r.Reason, List: r.List, Program: r.Program}
 	}
 	return out
 }
@@ -306,6 +349,7 @@ func DoneCounts(t importer.Totals, bulk bool) (first, second string) {
 	}
 	add(t.CreatedOrUpdated, "created or updated")
 	add(t.LeftAlone, "left alone")
+	add(t.InMarketo, "in Marketo, not changed")
 	for _, m := range more {
 		second += " \u00b7 " + m
 	}
