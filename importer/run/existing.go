@@ -84,7 +84,7 @@ func (r *runner) addExisting(ctx context.Context, b *importer.Batch) {
 		})
 		rs[i].State, rs[i].LeadID, rs[i].Reason = importer.InMarketo, latest.ID, msgInMarketo
 		if len(m) > 1 {
-			rs[i].Reason = fmt.Sprintf(msgInMarketoSeveral, len(m), keyName(b.Key), latest.ID)
+			rs[i].Reason = fmt.Sprintf(msgInMarketoSeveral, len(m), b.Key, latest.ID)
 		}
 	}
 	if j := r.opts.Journal; j != nil {
@@ -97,15 +97,4 @@ func (r *runner) addExisting(ctx context.Context, b *importer.Batch) {
 	}
 	r.toTargets(ctx, b, rs)
 	r.final(importer.BatchDone, b.Seq, rs)
-}
-
-// keyName names a key kind in a row's reason.
-func keyName(k marketo.KeyKind) string {
-	switch k {
-	case marketo.KeyID:
-		return "Marketo Id"
-	case marketo.KeyForeignSysPersonID:
-		return "ForeignSysPersonId"
-	}
-	return "email address"
 }

@@ -128,27 +128,7 @@ func FieldLabel(f marketo.Field) string {
 func (m *MapModel) Options() []string { return m.labels }
 
 // Search returns the options containing every word of query, ignoring case.
-func (m *MapModel) Search(query string) []string {
-	words := strings.Fields(strings.ToLower(query))
-	if len(words) == 0 {
-		return m.labels
-	}
-	var out []string
-	for _, l := range m.labels {
-		low := strings.ToLower(l)
-		ok := true
-		for _, w := range words {
-			if !strings.Contains(low, w) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			out = append(out, l)
-		}
-	}
-	return out
-}
+func (m *MapModel) Search(query string) []string { return SearchLabels(m.labels, query) }
 
 // Label names a column's current target in the chooser's words.
 func (m *MapModel) Label(col int) string {
