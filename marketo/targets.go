@@ -66,14 +66,15 @@ type Partition struct {
 // MemberResult is Marketo's answer for one lead of a list or program call.
 type MemberResult struct {
 	LeadID int
-	Status string // "added", "created", "updated", "removed" or "skipped"
-	Code   string // the first reason's code when skipped ("1004", "1037")
+	Status string // "added", "memberof", "notmemberof", "created", "updated", "removed", "deleted" or "skipped"
+	Code   string // the first reason's code when skipped ("1004", "1015", "1037")
 	Reason string // Marketo's words for it
 }
 
 // Codes of a skipped member.
 const (
-	CodeLeadNotFound  = "1004"
+	CodeLeadNotFound  = "1004" // also a lead deleted already
+	CodeNotInList     = "1015" // Remove from List: the lead is not a member
 	CodeAlreadyStatus = "1037" // the lead is already in or past this status
 	CodeNoSuchStatus  = "1025" // the status is not one of the program's channel
 	codeNoAssets      = "702"  // the Asset API's "no assets found": an empty answer
@@ -244,22 +245,23 @@ type restMemberRecord struct {
 	Reasons []restError `json:"reasons"`
 }
 
-// memberCall posts body to endpoint (a GET when body is nil) and returns
-// one result per lead of ids, in their order. Program calls number their
-// results (seq) and leave the lead id out of a skipped one, as Adobe's
-// example shows; list calls answer in order with the id.
-func (c *RESTClient) memberCall(ctx context.Context, op, endpoint string, body any, ids []int) ([]MemberResult, error) {
+// memberCall sends body to endpoint as JSON with method (a GET, which has
+// no body, passes nil) and returns one result per lead of ids, in their
+// order. Program calls number their results (seq) and leave the lead id
+// out of a skipped one, as Adobe's example shows; list and lead calls
+// answer in order with the id.
+func (c *RESTClient) memberCall(ctx context.Context, op, method, endpoint string, body any, ids []int) ([]MemberResult, error) {
 	if len(ids) == 0 || len(ids) > MaxMembers {
 		return nil, fmt.Errorf("%s: %d leads in one call; Marketo takes 1 to %d", op, len(ids), MaxMembers)
 	}
-	method, contentType := http.MethodGet, ""
+	contentType := ""
 	var b []byte
 	if body != nil {
 		var err error
 		if b, err = json.Marshal(body); err != nil {
 			return nil, fmt.Errorf("%s: %w", op, err)
 		}
-		method, contentType = http.MethodPost, "application/json"
+		contentType = "application/json"
 	}
 	r, err := callREST[restMemberRecord](ctx, c, op, method, endpoint, b, contentType)
 	if err != nil {
@@ -295,17 +297,22 @@ type idInput struct {
 	ID int `json:"id"`
 }
 
+// idsBody is the {"input":[{"id":N},…]} body of the list and lead calls.
+func idsBody(ids []int) any {
+	input := make([]idInput, len(ids))
+	for i, id := range ids {
+		input[i] = idInput{id}
+	}
+	return struct {
+		Input []idInput `json:"input"`
+	}{input}
+}
+
 // AddToList adds leads to a static list: "added", or "skipped" with a
 // reason (1004: no such lead). Adding a member again changes nothing.
 func (c *RESTClient) AddToList(ctx context.Context, listID int, leadIDs []int) ([]MemberResult, error) {
-	input := make([]idInput, len(leadIDs))
-	for i, id := range leadIDs {
-		input[i] = idInput{id}
-	}
-	return c.memberCall(ctx, "Marketo REST Add to List", fmt.Sprintf("%s/v1/lists/%d/leads.json", c.restBase, listID),
-		struct {
-			Input []idInput `json:"input"`
-		}{input}, leadIDs)
+	return c.memberCall(ctx, "Marketo REST Add to List", http.MethodPost, fmt.Sprintf("%s/v1/lists/%d/leads.json", c.restBase, listID),
+		idsBody(leadIDs), leadIDs)
 }
 
 // IsMember tells which of leadIDs are members of a static list:
@@ -315,7 +322,7 @@ func (c *RESTClient) IsMember(ctx context.Context, listID int, leadIDs []int) ([
 	for _, id := range leadIDs {
 		q.Add("id", strconv.Itoa(id))
 	}
-	return c.memberCall(ctx, "Marketo REST Member of List", fmt.Sprintf("%s/v1/lists/%d/leads/ismember.json?%s", c.restBase, listID, q.Encode()), nil, leadIDs)
+	return c.memberCall(ctx, "Marketo REST Member of List", http.MethodGet, fmt.Sprintf("%s/v1/lists/%d/leads/ismember.json?%s", c.restBase, listID, q.Encode()), nil, leadIDs)
 }
 
 // ListMembers reads the ids of a static list's members, following
@@ -436,7 +443,7 @@ func (c *RESTClient) SetProgramStatus(ctx context.Context, programID int, status
 	for i, id := range leadIDs {
 		input[i] = leadIDInput{id}
 	}
-	return c.memberCall(ctx, "Marketo REST Change Program Member Status", fmt.Sprintf("%s/v1/programs/%d/members/status.json", c.restBase, programID),
+	return c.memberCall(ctx, "Marketo REST Change Program Member Status", http.MethodPost, fmt.Sprintf("%s/v1/programs/%d/members/status.json", c.restBase, programID),
 		struct {
 			StatusName string        `json:"statusName"`
 			Input      []leadIDInput `json:"input"`

@@ -713,7 +713,11 @@ func (s *Server) applyBulkRow(j *bulkJob, row []string, now time.Time) (status, 
 		changes = kept
 	}
 	st.setFields(l, changes)
-	l.updated = now.UnixNano()
+	if status == "updated" {
+		// As Sync Leads: any update, even one writing the values the
+		// lead has; a new lead's creation stamped it already.
+		st.touch(l, now)
+	}
 	// bulk-lead-import.md: "Imported leads become members of this list";
 	// as Add to List does, only leads of the list's workspace.
 	if j.list != nil && s.leadWorkspace(st, l.id) == j.list.workspace {
@@ -721,7 +725,7 @@ func (s *Server) applyBulkRow(j *bulkJob, row []string, now time.Time) (status, 
 	}
 	// The lead is in the program's workspace: its partition is the job's
 	// target (plan.strict).
-	if p := j.program; p != nil && p.moveMember(l.id, j.memberStatus, l.updated) == "" {
+	if p := j.program; p != nil && p.moveMember(l.id, j.memberStatus, now.UnixNano()) == "" {
 		warnings = append(warnings, fmt.Sprintf("Lead is already in or past this status; its status '%s' is kept",
 			p.channel.statuses[p.members[l.id].status].Name))
 	}

@@ -1,12 +1,13 @@
 // Package marketotest is a local Marketo: a real HTTP server speaking the
 // SOAP syncMultipleLeads call, the REST Sync Leads, Get Leads by Filter
-// Type, Describe Lead and Get Daily Usage calls, static lists and their
-// members, programs with member statuses, lead partitions and the Bulk
-// Lead and Program Member Import over one lead store, with Marketo's authentication, limits, field types
-// and faults, plus injected trouble (latency, 5xx, dropped connections,
-// malformed and slow bodies) and a simulated other integration sharing
-// the instance's limits. A million stored leads take about 230 MB of
-// live heap, and calls do not slow down as the store grows.
+// Type, Delete Leads, Describe Lead and Get Daily Usage calls, static
+// lists and their members, programs with member statuses, lead partitions
+// and the Bulk Lead and Program Member Import over one lead store, with
+// Marketo's authentication, limits, field types and faults, plus
+// injected trouble (latency, 5xx, dropped connections, malformed and slow
+// bodies) and a simulated other integration sharing the instance's
+// limits. A million stored leads take about 230 MB of live heap, and
+// calls do not slow down as the store grows.
 //
 // It runs in-process for tests, like net/http/httptest ([NewServer]), on a
 // caller's listener ([NewHandler]), and standalone as `leadsheet sandbox`
@@ -22,6 +23,7 @@
 //	POST <url>/rest/v1/leads.json       Sync Leads
 //	GET  <url>/rest/v1/leads.json?filterType=…   Get Leads by Filter Type
 //	POST <url>/rest/v1/leads.json?_method=GET    the same, query as a form body
+//	POST <url>/rest/v1/leads/delete.json      Delete Leads ({"input":[{"id":…}]} or ?id=…)
 //	GET  <url>/rest/v1/leads/describe.json    (superseded; kept for old clients)
 //	GET  <url>/rest/v1/leads/describe2.json   Describe Lead2
 //	GET  <url>/rest/v1/stats/usage.json       Get Daily Usage
@@ -154,12 +156,15 @@
 //     (email and custom text case-insensitively, integers by value).
 //     Leads come back by ascending id, in pages of batchSize (1 to 300,
 //     default 300) with moreResult and a nextPageToken bound to the
-//     filter (1003 for another filter's token or a broken one). Every
+//     filter (1003 for another filter's token or a broken one) that holds
+//     the last id given, so leads deleted between pages move no one
+//     across a page boundary. Every
 //     lead has its id, asked for or not, as a live instance recorded in
 //     node-marketo-rest's fixtures answers. Fields asked for and empty are
 //     null (booleans false); numbers and booleans are JSON-typed;
-//     createdAt and updatedAt are RFC 3339 UTC to the second. Without
-//     fields: id, email, updatedAt, createdAt, firstName, lastName. The
+//     createdAt and updatedAt are RFC 3339 UTC to the second (see
+//     updatedAt below). Without fields: id, email, updatedAt, createdAt,
+//     firstName, lastName. The
 //     POST form (_method=GET in the URL) is read from an
 //     application/x-www-form-urlencoded body only (612 otherwise); a
 //     request URI over 8,192 bytes gets HTTP 414, uncounted, like 413.
@@ -167,6 +172,40 @@
 //     getLeadsByFilter via POST", apart from Sync Leads ("REST
 //     leads.json"); they count against the same limits and quota and
 //     suffer the same injected trouble.
+//   - Delete Leads is POST only (605 otherwise) and takes its ids as Add
+//     to List does: a JSON body {"input":[{"id":N}]} (leads.md), or, with
+//     no body, id query parameters, repeated or comma-separated (the
+//     Swagger spec); none is 1002, more than 300 1003 (leads.md: "up to
+//     300 leads"; the code is the list calls'), a body that is not JSON
+//     612, broken JSON 609. Per id, in order: "deleted", as in the docs'
+//     example, or skipped with 1004 "Lead not found" (Adobe shows no
+//     skipped record; this is the list calls' answer) for an id no lead
+//     has, a lead deleted already (earlier in the same call too) and one
+//     in a partition the API user may not see. A deleted lead is gone at
+//     once from every answer: Get Leads by Filter Type, Get Leads by List
+//     Id, Get Program Members, Leads and /sandbox/leads; the list calls
+//     and Sync Program Member Status skip it with 1004. Its memberships of static lists and programs go with
+//     it, and its email, ForeignSysPersonId and searchable values match
+//     nothing any more, so a later Sync Leads, syncMultipleLeads or bulk
+//     row with the same email creates a new lead with a new id. Ids are
+//     never reused. Get Deleted Leads (an activities call) is not
+//     emulated. Stats counts the call as "REST delete leads" and the
+//     leads it deleted in LeadsDeleted.
+//   - updatedAt is stamped by every write of a lead's fields: Sync Leads
+//     (REST and SOAP) and bulk rows, and a lead whose ForeignSysPersonId a
+//     SOAP record takes for another lead. Any update counts, one writing
+//     the values the lead has already included: Adobe does not say
+//     whether Marketo skips those, and stamping them means a client never
+//     takes a lead for untouched when a sync reached it. A new lead's
+//     updatedAt is its createdAt. Memberships (Add to List, Remove from
+//     List, program statuses, the list or program of an import) are not
+//     lead fields and leave it as it is. Answers give it to the second,
+//     so the sandbox keeps it strictly increasing per lead at that
+//     resolution: a change within the second of the lead's previous one
+//     takes the next second, running ahead of the clock by a second for
+//     each extra change. Two changes of one lead therefore never read the
+//     same updatedAt; Marketo documents no such guarantee, and a live
+//     instance may give two changes within a second the same one.
 //   - Limits are shared by SOAP, REST and Bulk. Concurrency is checked as
 //     a call arrives (20024/615); refused calls are not in flight. Rate
 //     window and daily quota count only calls that passed authentication
@@ -218,8 +257,9 @@
 //     waits UpsertRace without holding the store, and applies its records
 //     as usual except that leads other calls created during the wait are
 //     not matched: a key that was new when the call arrived creates another
-//     lead. Keys of existing leads still match them (leads are never
-//     deleted), and records of one call still see each other's new leads.
+//     lead. Keys of leads that existed still match them, unless Delete
+//     Leads took them meanwhile, and records of one call still see each
+//     other's new leads.
 //     createOnly, updateOnly, createDuplicate and dedupEnabled false do not
 //     wait: Adobe's remedy for the duplicates is createOnly or updateOnly.
 //     A client that hangs up during the wait has nothing written.
@@ -374,7 +414,7 @@
 //     Marketing Activities root. List ids count from 6001 and program ids
 //     from 7001, away from lead ids, so a client that mixes them up is
 //     answered "not found". Folders cannot be created or changed, and
-//     nothing can be deleted.
+//     no asset can be deleted.
 //   - Lead Database list calls answer an unknown list with 1013 "Static
 //     list not found" and an unknown program with 1013 "Program not
 //     found" (error-codes.md: "Get object (list, campaign) by id returns

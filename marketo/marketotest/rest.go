@@ -200,6 +200,9 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 				return s.restFail(605, "HTTP Method not supported: Sync Leads is called with POST, Get Leads by Filter Type with GET and a filterType")
 			}
 		}
+	case RESTPath + "/v1/leads/delete.json":
+		op = "delete leads"
+		handle = func() reply { return s.deleteLeadsREST(r, cfg) }
 	case RESTPath + "/v1/leads/describe.json":
 		op = "describe.json"
 		handle = func() reply { return s.describeREST(fs) }
@@ -532,7 +535,11 @@ func (s *Server) syncRecordREST(raw json.RawMessage, action string, lookup *Fiel
 		}
 	}
 	st.setFields(l, values)
-	l.updated = now.UnixNano()
+	if status == "updated" {
+		// Any update, even one writing the values the lead has (see
+		// doc.go); a new lead's creation stamped it already.
+		st.touch(l, now)
+	}
 	return restResult{ID: l.id, Status: status}
 }
 
@@ -629,8 +636,8 @@ func (s *Server) findLeadsFormREST(r *http.Request, cfg Config, fs *fieldSet) re
 }
 
 // findLeadsREST answers Get Leads by Filter Type from the query q. Leads
-// come back by ascending id, so a page token can be an offset: new leads
-// get higher ids and nothing is deleted, so earlier pages stay put.
+// come back by ascending id, and a page token holds the last id given, so
+// leads deleted between pages shift no one past a page boundary.
 func (s *Server) findLeadsREST(r *http.Request, cfg Config, fs *fieldSet, q url.Values) reply {
 	filterType := q.Get("filterType")
 	if filterType == "" {
@@ -669,10 +676,10 @@ func (s *Server) findLeadsREST(r *http.Request, cfg Config, fs *fieldSet, q url.
 		batch = n
 	}
 	key := filterType + "\x00" + strings.Join(values, ",")
-	offset := 0
+	after := 0
 	if tok := q.Get("nextPageToken"); tok != "" {
 		var ok bool
-		if offset, ok = readPageToken(tok, key); !ok {
+		if after, ok = readPageToken(tok, key); !ok {
 			return s.restFail(1003, "Invalid data: nextPageToken does not belong to this filter")
 		}
 	}
@@ -700,7 +707,9 @@ func (s *Server) findLeadsREST(r *http.Request, cfg Config, fs *fieldSet, q url.
 		return s.restFail(1003, "Too many results match the filter")
 	}
 	slices.Sort(ids)
-	page := ids[min(offset, len(ids)):min(offset+batch, len(ids))]
+	start, _ := slices.BinarySearch(ids, after+1)
+	rest := ids[start:]
+	page := rest[:min(batch, len(rest))]
 	records := make([]map[string]any, len(page))
 	for i, id := range page {
 		l := st.lead(id)
@@ -715,8 +724,8 @@ func (s *Server) findLeadsREST(r *http.Request, cfg Config, fs *fieldSet, q url.
 	}
 	st.mu.Unlock()
 	env := restEnvelope{RequestID: s.requestID(), Success: true, Result: records}
-	if end := offset + len(page); end < len(ids) {
-		env.MoreResult, env.NextPageToken = true, pageToken(end, key)
+	if len(page) < len(rest) {
+		env.MoreResult, env.NextPageToken = true, pageToken(page[len(page)-1], key)
 	}
 	return jsonReply(http.StatusOK, env)
 }

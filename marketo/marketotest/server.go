@@ -138,8 +138,9 @@ func (s *Server) connState(_ net.Conn, state http.ConnState) {
 	}
 }
 
-// Leads returns a snapshot of every stored lead, by ascending ID, with
-// the rows of bulk imports applied as far as the sandbox clock says.
+// Leads returns a snapshot of every stored lead (deleted ones are gone),
+// by ascending ID, with the rows of bulk imports applied as far as the
+// sandbox clock says.
 func (s *Server) Leads() []Lead {
 	s.advanceBulk()
 	return s.store.snapshot()

@@ -466,10 +466,14 @@ func (s *Server) syncRecord(rec soapRecord, dedup bool, fs *fieldSet, now time.T
 		st.setEmail(l, newEmail)
 	}
 	if rec.fspi != "" {
-		st.setFSPI(l, rec.fspi, rec.fsType)
+		st.setFSPI(l, rec.fspi, rec.fsType, now)
 	}
 	st.setFields(l, changes)
-	l.updated = now.UnixNano()
+	if status == "UPDATED" {
+		// Any update, even one writing the values the lead has (see
+		// doc.go); a new lead's creation stamped it already.
+		st.touch(l, now)
+	}
 	return syncOutcome{leadID: l.id, status: status}
 }
 

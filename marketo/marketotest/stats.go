@@ -35,6 +35,9 @@ type Stats struct {
 	LeadsCreated int `json:"leadsCreated"`
 	LeadsUpdated int `json:"leadsUpdated"`
 	LeadsFailed  int `json:"leadsFailed"` // FAILED (SOAP) or skipped (REST) records
+	// LeadsDeleted counts the leads Delete Leads deleted (not the ids it
+	// skipped).
+	LeadsDeleted int `json:"leadsDeleted"`
 
 	// MaxConcurrent is the most calls processed at once; PeakArrivals also
 	// counts calls refused for concurrency.
@@ -90,6 +93,7 @@ type recorder struct {
 	created int
 	updated int
 	failed  int
+	deleted int
 }
 
 func newRecorder() *recorder {
@@ -116,6 +120,12 @@ func (r *recorder) outcomes(created, updated, failed int) {
 	r.mu.Unlock()
 }
 
+func (r *recorder) deletions(n int) {
+	r.mu.Lock()
+	r.deleted += n
+	r.mu.Unlock()
+}
+
 func (s *Server) stats() Stats {
 	cfg := s.Config()
 	out := Stats{Started: s.started, Usage: s.lim.usage(s.now(), cfg), Bulk: s.bulk.counts()}
@@ -127,6 +137,7 @@ func (s *Server) stats() Stats {
 	out.Calls = maps.Clone(s.rec.calls)
 	out.Faults = maps.Clone(s.rec.faults)
 	out.LeadsCreated, out.LeadsUpdated, out.LeadsFailed = s.rec.created, s.rec.updated, s.rec.failed
+	out.LeadsDeleted = s.rec.deleted
 	s.rec.mu.Unlock()
 	l := s.lim
 	l.mu.Lock()

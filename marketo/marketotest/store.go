@@ -105,12 +105,16 @@ const firstLeadID = 1001
 // mu for a whole call (a bulk import, for the rows one catch-up applies)
 // so the records of one call are applied in order, atomically with respect
 // to other calls; only the UpsertRace emulation
-// ([store.lockForUpsert]) lets calls overlap. Leads are never deleted, and
-// ids only grow, which that emulation and the chunked storage rely on.
+// ([store.lockForUpsert]) lets calls overlap. Ids only grow and are never
+// reused, which that emulation and the chunked storage rely on: a deleted
+// lead keeps its slot as a tombstone (gone), out of every index, list and
+// program, and [store.lead] no longer finds it.
 type store struct {
 	mu     sync.Mutex
 	nextID int
 	chunks [][]lead // lead id firstLeadID+i is chunks[i/leadChunk][i%leadChunk]
+	// gone marks the deleted leads, one bit a lead.
+	gone idSet
 	// names numbers the SOAP names of the fields leads have values in,
 	// for packed values; a number is never reused, so a Configure that
 	// drops or reorders custom fields leaves stored values readable.
@@ -193,17 +197,44 @@ func newStore() *store {
 	}
 }
 
-// lead returns the lead with id, or nil.
+// lead returns the lead with id, or nil, also for a deleted one.
 func (st *store) lead(id int) *lead {
-	if id < firstLeadID || id >= st.nextID {
+	if id < firstLeadID || id >= st.nextID || st.gone.has(id) {
 		return nil
 	}
 	i := id - firstLeadID
 	return &st.chunks[i/leadChunk][i%leadChunk]
 }
 
-// count is the number of stored leads.
-func (st *store) count() int { return st.nextID - firstLeadID }
+// count is the number of stored leads, deleted ones left out.
+func (st *store) count() int { return st.nextID - firstLeadID - st.gone.n }
+
+// remove deletes lead id, which must exist: it leaves every index (email,
+// foreign id, searchable fields), static list and program, and its slot
+// keeps only its id, so a later sync with its keys creates a new lead
+// with a new id.
+func (st *store) remove(id int) {
+	l := st.lead(id)
+	st.setEmail(l, "")
+	if l.fspi != "" {
+		delete(st.byFSPI, l.fspi)
+	}
+	for rest := l.values; rest != ""; {
+		var v packedValue
+		v, rest = nextPackedValue(rest)
+		if idx := st.byField[st.nameOf[v.name]]; idx != nil {
+			idx.remove(indexKey(v.value), id)
+		}
+	}
+	for _, list := range st.cat.lists {
+		list.members.remove(id)
+	}
+	for _, p := range st.cat.programs {
+		delete(p.members, id)
+	}
+	*l = lead{id: id, created: l.created, updated: l.updated}
+	st.gone.add(id)
+}
 
 func indexKey(v string) string { return strings.ToLower(v) }
 
@@ -304,6 +335,22 @@ func (st *store) lockForUpsert(ctx context.Context, race time.Duration) (idRange
 	return idRange{from, st.nextID}, true
 }
 
+// touch stamps l as changed at now. Get Leads answers updatedAt to the
+// second, so a change within the second of l's previous one (or before
+// it, on a clock set back) takes the next second instead: two changes of
+// one lead never read the same updatedAt, and a client comparing the
+// updatedAt it read at two moments sees any change in between. Marketo
+// documents no such guarantee; a live instance may well give two changes
+// in one second the same updatedAt.
+func (st *store) touch(l *lead, now time.Time) {
+	const second = int64(time.Second)
+	t := now.UnixNano()
+	if next := (l.updated/second + 1) * second; t < next {
+		t = next
+	}
+	l.updated = t
+}
+
 // create adds a lead in the Default partition.
 func (st *store) create(now time.Time) *lead {
 	i := st.nextID - firstLeadID
@@ -340,8 +387,9 @@ func (st *store) setEmail(l *lead, email string) {
 
 // setFSPI gives l the foreign system id, taking it from any lead that had
 // it: Marketo documents that a ForeignSysPersonId "cannot be updated or
-// deleted, but can be reassigned to another record".
-func (st *store) setFSPI(l *lead, fspi, fsType string) {
+// deleted, but can be reassigned to another record". The lead it is taken
+// from has changed too, at now.
+func (st *store) setFSPI(l *lead, fspi, fsType string, now time.Time) {
 	if fspi == "" || l.fspi == fspi {
 		if fsType != "" {
 			l.fsType = fsType
@@ -351,6 +399,7 @@ func (st *store) setFSPI(l *lead, fspi, fsType string) {
 	if other, ok := st.byFSPI[fspi]; ok && other != l.id {
 		o := st.lead(other)
 		o.fspi, o.fsType = "", ""
+		st.touch(o, now)
 	}
 	if l.fspi != "" {
 		delete(st.byFSPI, l.fspi)
@@ -528,7 +577,9 @@ func (st *store) snapshot() []Lead {
 	out := make([]Lead, 0, st.count())
 	for _, c := range st.chunks {
 		for i := range c {
-			out = append(out, st.snapshotLead(&c[i]))
+			if !st.gone.has(c[i].id) {
+				out = append(out, st.snapshotLead(&c[i]))
+			}
 		}
 	}
 	return out
