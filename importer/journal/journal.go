@@ -186,6 +186,7 @@ type Journal struct {
 	path     string
 	lock     *journalLock // held from open until Close
 	settings string       // as the run that started the journal had them
+	runID    string       // see [Journal.RunID]
 
 	mu        sync.Mutex
 	f         *os.File
@@ -501,6 +502,8 @@ func (j *Journal) replay(rec record) {
 	switch rec.Kind {
 	case recStart:
 		j.settings = rec.Settings
+		sum := sha256.Sum256([]byte(rec.Key + "@" + rec.At))
+		j.runID = hex.EncodeToString(sum[:5])
 	case recSent:
 		at, _ := time.Parse(time.RFC3339Nano, rec.At)
 		for _, r := range rec.Rows {
@@ -612,6 +615,16 @@ func programOfWord(w string) importer.ProgramState {
 		return importer.ProgramLaterRow
 	}
 	return importer.ProgramNotSet
+}
+
+// RunID names this run of the import, from the journal's start to its
+// finish, in the import history: a resume carries on under the same name,
+// and the next run of the same file gets a new one. Ten hex digits, short
+// enough to type.
+func (j *Journal) RunID() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.runID
 }
 
 // Path is where the journal lives.
@@ -741,4 +754,14 @@ func (j *Journal) Close() error {
 	}
 	j.lock = nil
 	return err
+}
+
+// PeekRunID reads the [Journal.RunID] of the journal file at path without
+// locking it.
+func PeekRunID(path string) (string, error) {
+	j := &Journal{path: path, inFlight: make(map[int]time.Time)}
+	if _, err := j.load(); err != nil {
+		return "", err
+	}
+	return j.runID, nil
 }

@@ -112,3 +112,15 @@ func (l *journalLock) release() error {
 	}
 	return nil
 }
+
+// Lock takes the lock a journal takes, in the file at path, for another
+// record that one process at a time may write (an undo's progress). It
+// does not wait: a held lock is a [*JournalBusyError] naming holder's
+// note. The OS drops the lock when the process dies.
+func Lock(path, holder string) (unlock func() error, err error) {
+	l, err := lockJournal(path, holder)
+	if err != nil {
+		return nil, err
+	}
+	return l.release, nil
+}
