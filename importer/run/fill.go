@@ -1,7 +1,6 @@
 package run
 
 import (
-	"context"
 	"slices"
 	"strings"
 
@@ -9,16 +8,10 @@ import (
 	"leadsheet/marketo"
 )
 
-// keepEmptyOnly looks b's leads up and drops from each the attributes
-// whose field already has a value in Marketo, so the sync fills only what
-// is empty. A lead no lookup finds is new: it keeps every value. The
-// lookup is read just before the send; a value typed in Marketo between
-// the two can still be overwritten, a window of one call.
-//
-// Rows whose key cannot be looked up (a comma in a person id) are taken
-// out of b and returned: Leadsheet cannot tell what is empty for them.
-func (r *runner) keepEmptyOnly(ctx context.Context, b *importer.Batch) (*importer.Batch, error) {
-	p := &previewer{opts: PreviewOptions{Run: r.opts, Fields: r.opts.Fields}, types: fieldTypes(r.opts.Fields)}
+// splitBlind takes out of b, and returns, the rows whose key cannot be
+// looked up (a comma in a person id): Leadsheet cannot tell what is empty
+// for them.
+func (r *runner) splitBlind(b *importer.Batch) *importer.Batch {
 	var blind *importer.Batch
 	for i := 0; i < len(b.Leads); {
 		if lookable(keyValue(&b.Leads[i], b.Key)) {
@@ -31,10 +24,15 @@ func (r *runner) keepEmptyOnly(ctx context.Context, b *importer.Batch) (*importe
 		blind.Rows, blind.Leads = append(blind.Rows, b.Rows[i]), append(blind.Leads, b.Leads[i])
 		b.Rows, b.Leads = slices.Delete(slices.Clone(b.Rows), i, i+1), slices.Delete(slices.Clone(b.Leads), i, i+1)
 	}
-	found, err := p.lookup(ctx, r, r.s.(marketo.LeadFinder), b)
-	if err != nil {
-		return blind, err
-	}
+	return blind
+}
+
+// keepEmptyOnly drops from each of b's leads the attributes whose field
+// already has a value in Marketo (found, a lookup of b), so the sync fills
+// only what is empty. A lead no lookup finds is new: it keeps every value.
+// The lookup is read just before the send; a value typed in Marketo
+// between the two can still be overwritten, a window of one call.
+func keepEmptyOnly(p *previewer, b *importer.Batch, found []marketo.FoundLead) {
 	// A person repeated in the batch: what an earlier row fills is not
 	// empty any more for a later one, as it would not be had the later
 	// row come in the next batch.
@@ -63,5 +61,4 @@ func (r *runner) keepEmptyOnly(ctx context.Context, b *importer.Batch) (*importe
 			}
 		}
 	}
-	return blind, nil
 }

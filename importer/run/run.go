@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"leadsheet/importer"
+	"leadsheet/importer/history"
 	"leadsheet/importer/journal"
 	"leadsheet/marketo"
 )
@@ -84,6 +85,14 @@ type RunOptions struct {
 	// Partition is the lead partition new leads go into (a
 	// [marketo.PartitionSyncer]); "" for the API user's default.
 	Partition string
+
+	// Rollback, when set, keeps what an undo of the run needs: before each
+	// batch its leads are looked up (one more call, within the budget;
+	// dedup on) and the values of the fields it writes are recorded, then
+	// the leads it created or updated, a read of them as the batch left
+	// them (one more call), and the list memberships and program statuses
+	// it set. It needs a [marketo.LeadFinder].
+	Rollback *history.Recorder
 
 	// Journal, when set, records the run so a crash or quit resumes without
 	// sending a confirmed row twice. Rows it holds as created or updated
@@ -177,20 +186,31 @@ type Outcome struct {
 
 // Messages for rows that were not sent, in the operator's words.
 const (
-	msgLoginRefused     = "Marketo refused Leadsheet's login (%s). Nothing more was sent; check the account's credentials and run again — rows already confirmed will not be sent twice."
-	msgLoginRefusedBulk = "Marketo refused Leadsheet's login (%s). Run the same import again once the account works: Leadsheet then reads how far Marketo got."
-	msgQuota            = "Marketo's daily API quota is used up. Nothing more was sent; run again tomorrow — rows already confirmed will not be sent twice."
-	msgCancelled        = "cancelled: the sync was stopped before this row was sent"
-	msgAbandoned        = "The sync was stopped while this row was being sent; sending it again is safe: it updates the same lead."
-	msgInFlightUnknown  = "This row was being sent when Leadsheet stopped; check in Marketo whether the lead exists before sending it again"
-	msgAnswerLost       = "Marketo's answer for this row was lost (%s) and duplicates are allowed, so Leadsheet did not send it again; check in Marketo whether the lead exists before sending it again"
-	msgMaybeCreated     = "Marketo has this lead. Marketo's answer to the first try was lost, and the retry found the lead already there, so Leadsheet may have created it on the first try, or it existed before."
-	msgTooLarge         = "This row alone is too large for one Marketo call (%s). Shorten its longest values and send it again."
-	msgFillLookup       = "Leadsheet could not look these rows up in Marketo to see which fields are empty (%s), so it sent nothing for them. Send them again later."
-	msgFillComma        = "The person id holds a comma, which Marketo's lookup cannot search for, so Leadsheet cannot tell which of its fields are empty and sent nothing. Import this row without \"only fill empty fields\", or fix the id."
-	msgMaybeCreatedOnly = "Marketo has this lead. Marketo's answer to the first try was lost, and the retry found the lead already there, so Leadsheet may have created it on the first try, or it was in Marketo before and was left alone (create only)."
-	msgLeftAloneExists  = "Already in Marketo, so this import (create only) left the lead as it was."
-	msgLeftAloneMissing = "Not in Marketo, so this import (update only) created nobody for this row."
+	msgLoginRefused         = "Marketo refused Leadsheet's login (%s). Nothing more was sent; check the account's credentials and run again — rows already confirmed will not be sent twice."
+	msgLoginRefusedBulk     = "Marketo refused Leadsheet's login (%s). Run the same import again once the account works: Leadsheet then reads how far Marketo got."
+	msgQuota                = "Marketo's daily API quota is used up. Nothing more was sent; run again tomorrow — rows already confirmed will not be sent twice."
+	msgCancelled            = "cancelled: the sync was stopped before this row was sent"
+	msgAbandoned            = "The sync was stopped while this row was being sent; sending it again is safe: it updates the same lead."
+	msgInFlightUnknown      = "This row was being sent when Leadsheet stopped; check in Marketo whether the lead exists before sending it again"
+	msgAnswerLost           = "Marketo's answer for this row was lost (%s) and duplicates are allowed, so Leadsheet did not send it again; check in Marketo whether the lead exists before sending it again"
+	msgMaybeCreated         = "Marketo has this lead. Marketo's answer to the first try was lost, and the retry found the lead already there, so Leadsheet may have created it on the first try, or it existed before."
+	msgTooLarge             = "This row alone is too large for one Marketo call (%s). Shorten its longest values and send it again."
+	msgFillLookup           = "Leadsheet could not look these rows up in Marketo to see which fields are empty (%s), so it sent nothing for them. Send them again later."
+	msgFillComma            = "The person id holds a comma, which Marketo's lookup cannot search for, so Leadsheet cannot tell which of its fields are empty and sent nothing. Import this row without \"only fill empty fields\", or fix the id."
+	msgMaybeCreatedOnly     = "Marketo has this lead. Marketo's answer to the first try was lost, and the retry found the lead already there, so Leadsheet may have created it on the first try, or it was in Marketo before and was left alone (create only)."
+	msgLeftAloneExists      = "Already in Marketo, so this import (create only) left the lead as it was."
+	msgLeftAloneMissing     = "Not in Marketo, so this import (update only) created nobody for this row."
+	msgPriorLookup          = "Leadsheet could not read what Marketo holds for these people (%s), which it keeps before changing anything so the import can be undone, so it sent nothing for them. Send them again later."
+	msgAfterLookup          = "Leadsheet could not read these leads back after sending them (%s). They are in Marketo; an undo of this import will ask before it touches them, since it cannot tell whether they were changed after."
+	msgUndoGone             = "This lead is no longer in Marketo, so there is nothing to take back."
+	msgUndoUnknown          = "Leadsheet cannot tell whether this import created this lead or found it (the import sent it with dedup off, or its answer was lost), so the undo leaves it alone. Check it in Marketo."
+	msgUndoNoAfter          = "Leadsheet could not read this lead back after the import, so it cannot tell whether someone changed it since; the undo leaves it alone unless you choose to undo changed leads too."
+	msgUndoChanged          = "Changed in Marketo after the import (last updated %s), so the undo leaves it alone unless you choose to undo changed leads too."
+	msgUndoChangedField     = "Its %s was changed in Marketo after the import, so the undo leaves it alone unless you choose to undo changed leads too."
+	msgUndoRefusedByMarketo = "Marketo refused to take this back: %s"
+	msgUndoNotMember        = "It was not in the list any more."
+	msgUndoNoREST           = "Undo needs a REST account: it reads leads back and deletes them through Marketo's REST API."
+	msgRollbackTrouble      = "Leadsheet could not write down what this import changed, which an undo needs, so it stopped sending (%s). Check that the disk is not full, then run again: rows already confirmed will not be sent twice."
 )
 
 // Run sends batches to Marketo within its limits and reports every row's
@@ -486,17 +506,37 @@ func (r *runner) sendBatch(ctx context.Context, b *importer.Batch) {
 		r.addExisting(ctx, b)
 		return
 	}
-	if r.opts.FillEmpty && r.opts.Dedup {
-		blind, err := r.keepEmptyOnly(ctx, b)
+	fill := r.opts.FillEmpty && r.opts.Dedup
+	if fill || r.keepsPrior() {
+		var blind *importer.Batch
+		if fill {
+			blind = r.splitBlind(b)
+		}
 		if blind != nil {
 			r.refused(blind, msgFillComma, nil)
+		}
+		msg := msgPriorLookup
+		if fill {
+			msg = msgFillLookup
+		}
+		p := &previewer{opts: PreviewOptions{Run: r.opts, Fields: r.opts.Fields}, types: fieldTypes(r.opts.Fields)}
+		found, err := p.lookup(ctx, r, r.s.(marketo.LeadFinder), b)
+		if err == nil && fill {
+			keepEmptyOnly(p, b, found)
+		}
+		if err == nil && r.keepsPrior() {
+			if err = r.recordPrior(p, b, found); err != nil {
+				r.halt(StopJournal, fmt.Sprintf(msgRollbackTrouble, err), err)
+				r.notSent(b)
+				return
+			}
 		}
 		if err != nil {
 			if ctx.Err() != nil || r.stopped() {
 				r.notSent(b)
 				return
 			}
-			r.refused(b, fmt.Sprintf(msgFillLookup, describe(err)), nil)
+			r.refused(b, fmt.Sprintf(msg, describe(err)), nil)
 			return
 		}
 		if len(b.Rows) == 0 {
@@ -821,6 +861,15 @@ func (r *runner) done(ctx context.Context, b *importer.Batch, statuses []marketo
 			rs[i].Reason = fmt.Sprintf("Marketo answered with a status Leadsheet does not know (%q); check this lead in Marketo", st.Status)
 		}
 	}
+	// The undo record first: a crash between the two then leaves rows
+	// the journal sends again, whose second answer ("updated") the
+	// record's first ("created") outranks. The other way round, the
+	// journal would hold rows no undo knows of.
+	if rb := r.opts.Rollback; rb != nil {
+		if err := rb.Touched(rs); err != nil {
+			r.halt(StopJournal, fmt.Sprintf(msgRollbackTrouble, err), err)
+		}
+	}
 	if j := r.opts.Journal; j != nil {
 		if err := j.Confirm(rs); err != nil {
 			// Marketo has the rows; the results are true even though the
@@ -829,6 +878,7 @@ func (r *runner) done(ctx context.Context, b *importer.Batch, statuses []marketo
 		}
 	}
 	r.toTargets(ctx, b, rs)
+	r.recordAfter(ctx, b, rs)
 	r.final(importer.BatchDone, b.Seq, rs)
 }
 

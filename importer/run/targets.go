@@ -125,6 +125,7 @@ func (r *runner) toList(ctx context.Context, rs []importer.RowResult) {
 // the final ones.
 func (r *runner) setList(idx []int, rs []importer.RowResult, outcome map[int]importer.ListState) {
 	byState := map[importer.ListState][]int{}
+	var added []int
 	for _, i := range idx {
 		st, known := outcome[rs[i].LeadID]
 		if !known {
@@ -141,7 +142,11 @@ func (r *runner) setList(idx []int, rs []importer.RowResult, outcome map[int]imp
 		}
 		rs[i].List = st
 		byState[st] = append(byState[st], rs[i].Row)
+		if st == importer.ListAdded && !slices.Contains(added, rs[i].LeadID) {
+			added = append(added, rs[i].LeadID)
+		}
 	}
+	r.recordListed(added)
 	if j := r.opts.Journal; j != nil {
 		for st, rows := range byState {
 			if st.Final() {
@@ -254,6 +259,7 @@ func (r *runner) setStatus(ctx context.Context, rs []importer.RowResult, status 
 		}
 	}
 	byState := map[importer.ProgramState][]int{}
+	var set []int
 	for _, i := range idx {
 		st, known := outcome[rs[i].LeadID]
 		if !known {
@@ -261,7 +267,11 @@ func (r *runner) setStatus(ctx context.Context, rs []importer.RowResult, status 
 		}
 		rs[i].Program = st
 		byState[st] = append(byState[st], rs[i].Row)
+		if st == importer.ProgramSet && !slices.Contains(set, rs[i].LeadID) {
+			set = append(set, rs[i].LeadID)
+		}
 	}
+	r.recordProgrammed(status, set)
 	if j := r.opts.Journal; j != nil {
 		for st, rows := range byState {
 			if st.Final() {
