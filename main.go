@@ -50,7 +50,7 @@ func main() {
 // subcommands, which write to a terminal instead of opening a window.
 func isSubcommand(arg string) bool {
 	switch arg {
-	case "version", "sync", "sandbox":
+	case "version", "sync", "sandbox", "history", "undo":
 		return true
 	}
 	return false
@@ -77,6 +77,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return cli.Main(ctx, args[1:], cli.Env{Stdout: stdout, Stderr: stderr, StderrIsTerminal: isTerminal(os.Stderr)})
+		case "history", "undo":
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			env := cli.Env{Stdout: stdout, Stderr: stderr, StderrIsTerminal: isTerminal(os.Stderr)}
+			if args[0] == "history" {
+				return cli.History(ctx, args[1:], env)
+			}
+			return cli.Undo(ctx, args[1:], env)
 		case "sandbox":
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()

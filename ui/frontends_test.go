@@ -74,7 +74,10 @@ type cancelAfterFirstSync struct {
 
 func (c *cancelAfterFirstSync) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err == nil && strings.HasSuffix(req.URL.Path, "/leads.json") && c.syncs.Add(1) == 1 {
+	// A sync: the undo record's lookups before and after a batch GET the
+	// same path (or POST it with _method=GET when the ids are many).
+	sync := req.Method == http.MethodPost && req.URL.Query().Get("_method") == ""
+	if err == nil && sync && strings.HasSuffix(req.URL.Path, "/leads.json") && c.syncs.Add(1) == 1 {
 		resp.Body = cancelOnClose{resp.Body, c.cancel}
 	}
 	return resp, err

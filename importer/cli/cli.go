@@ -38,6 +38,7 @@ type Env struct {
 	Getenv func(string) string // nil means os.Getenv
 	Stdout io.Writer
 	Stderr io.Writer
+	Stdin  io.Reader // the operator's answers (leadsheet undo's confirm); nil means os.Stdin
 	// StderrIsTerminal draws a one-line progress bar instead of plain lines.
 	StderrIsTerminal bool
 	// ConfigDir holds journals (ConfigDir/journals) and saved accounts;

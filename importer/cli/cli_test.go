@@ -31,7 +31,14 @@ const (
 func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) == "1" {
 		args := strings.Split(os.Getenv(childArgs), "\x1f")
-		os.Exit(Main(context.Background(), args, Env{Stdout: os.Stdout, Stderr: os.Stderr, ConfigDir: os.Getenv(childConfig)}))
+		env := Env{Stdout: os.Stdout, Stderr: os.Stderr, ConfigDir: os.Getenv(childConfig)}
+		switch args[0] {
+		case "undo":
+			os.Exit(Undo(context.Background(), args[1:], env))
+		case "history":
+			os.Exit(History(context.Background(), args[1:], env))
+		}
+		os.Exit(Main(context.Background(), args, env))
 	}
 	os.Exit(m.Run())
 }

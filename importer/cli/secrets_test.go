@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,9 +127,29 @@ func TestSecretsNeverLeak(t *testing.T) {
 				"stderr": errb.String(),
 				"argv":   argv + " " + strings.Join(cmd.Args, " "),
 			}
+			if tc.useToken {
+				// The undo reads the history and the rollback record and
+				// writes its own progress and results: all of it is looked
+				// through below, with what it prints.
+				undoOut, undoErr := undoChild(t, home, tc.env, srv.RESTBaseURL(), cfg.ClientID)
+				where["undo stdout"], where["undo stderr"] = undoOut, undoErr
+			}
 			files := 0
 			for _, root := range []string{home, work} {
 				files += collectFiles(t, root, where)
+			}
+			if tc.useToken {
+				var kinds []string
+				for name := range where {
+					if strings.Contains(name, string(filepath.Separator)+"history"+string(filepath.Separator)) {
+						kinds = append(kinds, filepath.Ext(name))
+					}
+				}
+				for _, ext := range []string{".json", ".rollback", ".undo", ".csv"} {
+					if !slices.Contains(kinds, ext) {
+						t.Fatalf("no %s file in the history to inspect (found %v)", ext, kinds)
+					}
+				}
 			}
 			if tc.code == ExitRows {
 				var journals, results, failures int
@@ -156,6 +177,29 @@ func TestSecretsNeverLeak(t *testing.T) {
 			t.Logf("checked %d places (%d files) for %d secrets; stderr had %d lines", len(where), files, len(secrets), strings.Count(errb.String(), "\n"))
 		})
 	}
+}
+
+// undoChild runs `leadsheet undo ID --yes` for the one import in home's
+// history, in a child with env, and returns what it printed.
+func undoChild(t *testing.T, home string, env []string, restURL, clientID string) (string, string) {
+	t.Helper()
+	dir := filepath.Join(home, ".config", "leadsheet", "history")
+	rollbacks, err := filepath.Glob(filepath.Join(dir, "*.rollback"))
+	if err != nil || len(rollbacks) != 1 {
+		t.Fatalf("want one rollback record in %s, found %v (%v)", dir, rollbacks, err)
+	}
+	id := strings.TrimSuffix(filepath.Base(rollbacks[0]), ".rollback")
+	args := []string{"undo", id, "--yes", "--rest-url", restURL, "--client-id", clientID}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(cleanEnv(), childEnv+"=1", childArgs+"="+strings.Join(args, "\x1f"),
+		"HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"))
+	cmd.Env = append(cmd.Env, env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil || !strings.Contains(out.String(), "deleted") {
+		t.Fatalf("undo: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), tail(errb.String()))
+	}
+	return out.String(), errb.String()
 }
 
 func countFaults(srv *marketotest.Server) int {

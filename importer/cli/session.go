@@ -661,7 +661,7 @@ func (s *session) preview(ctx context.Context, rep *job.Report, outputs job.Outp
 func (s *session) send(ctx context.Context, rep *job.Report, outputs job.Outputs) error {
 	prog := newProgress(s.env.Stderr, s.env.StderrIsTerminal)
 	out, runErr := s.j.Send(ctx, rep, job.SendOptions{Client: s.client, Account: job.AccountOf(s.profile), Dirs: s.dirs,
-		Holder: "leadsheet sync", RequireResume: s.o.resume, StartOver: s.o.startOver, Run: s.runOptions(),
+		Holder: "leadsheet sync", RequireResume: s.o.resume, StartOver: s.o.startOver, Run: s.runOptions(), Outputs: outputs,
 		Bulk: run.BulkOptions{PollFirst: s.o.bulkPoll}}, prog.event)
 	prog.done()
 	var je *job.Error

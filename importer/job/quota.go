@@ -60,8 +60,9 @@ func marketoZone() *time.Location {
 // longer costs a read more every 30 s.
 const bulkCallsPerFile = 1 + 2 + 20
 
-// Estimate works out what sending rep costs: one call a batch, one more a
-// batch with FillEmpty, and connecting; less the rows a stopped run of
+// Estimate works out what sending rep costs over REST: three calls a
+// batch (its lookup before, the sync, its read after, for the undo
+// record; two with dedup off), the list and program steps, and connecting; less the rows a stopped run of
 // the same import already confirmed (they are not sent again). With Bulk
 // Import, [bulkCallsPerFile] per file of 10 MB. used is today's usage (-1
 // if unknown), b the account's budget.
@@ -72,8 +73,14 @@ func (j *Job) Estimate(rep *Report, confirmed, used int, b marketo.Budget, now t
 		return j.estimateBulk(rep, rows, used, b, now)
 	}
 	perBatch := 1
-	if rep.settings.FillEmpty && rep.settings.Dedup {
+	if !rep.settings.ListOnly {
+		// The undo record: a read of the batch's leads after it, and with
+		// dedup on a lookup before it (the one filling only empty fields
+		// makes too).
 		perBatch++
+		if rep.settings.Dedup {
+			perBatch++
+		}
 	}
 	if l := rep.settings.List; l.ID != 0 || l.Name != "" {
 		perBatch += 2 // Member of List and Add to List after each batch (no ask for leads the run created)

@@ -20,6 +20,7 @@ import (
 // Account is where the leads go, as far as the journal is concerned: two
 // runs into different instances are different runs.
 type Account struct {
+	Name     string // the saved account's name, for the history; not part of the journal's key
 	API      string // marketo.ProfileSOAP or marketo.ProfileREST
 	Endpoint string // SOAP endpoint or REST base URL
 	// ForeignKeyField is the REST field standing in for
@@ -30,9 +31,9 @@ type Account struct {
 // AccountOf names the instance a profile sends to.
 func AccountOf(p marketo.Profile) Account {
 	if p.API == marketo.ProfileREST {
-		return Account{API: marketo.ProfileREST, Endpoint: p.REST.BaseURL, ForeignKeyField: p.ForeignSysPersonIDField}
+		return Account{Name: p.Name, API: marketo.ProfileREST, Endpoint: p.REST.BaseURL, ForeignKeyField: p.ForeignSysPersonIDField}
 	}
-	return Account{API: marketo.ProfileSOAP, Endpoint: p.SOAP.Endpoint}
+	return Account{Name: p.Name, API: marketo.ProfileSOAP, Endpoint: p.SOAP.Endpoint}
 }
 
 // SendOptions say what one send covers and where its record is kept.
@@ -61,6 +62,9 @@ type SendOptions struct {
 	// Bulk tunes Bulk Import, when the settings ask for it (status reads,
 	// waits); its Run, Columns, FileName and MaxFileBytes are set by Send.
 	Bulk run.BulkOptions
+	// Outputs are where the caller will write the results, for the
+	// import history.
+	Outputs Outputs
 }
 
 // journalKey is the identity of this import in the journal.
@@ -162,12 +166,20 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 	if opts.RequireResume && jr.Confirmed()+jr.InFlight() == 0 {
 		return run.Outcome{}, &Error{Kind: NoRunToResume, Path: j.path}
 	}
+	hr, rec, err := j.beginHistory(rep, opts, jr)
+	if err != nil {
+		return run.Outcome{}, journalError(j.path, opts.Dirs.History().Dir, err)
+	}
+	if rec != nil {
+		defer rec.Close()
+	}
 	ro := opts.Run
 	ro.Dedup, ro.Mode, ro.Journal, ro.KeepJournalOpen = rep.settings.Dedup, rep.settings.Mode, jr, true
 	ro.FillEmpty, ro.ForeignKeyField = rep.settings.FillEmpty, opts.Account.ForeignKeyField
 	ro.ListID = rep.settings.List.ID
 	ro.ProgramID, ro.ProgramStatus = rep.settings.Program.ID, rep.settings.ProgramStatus
 	ro.ListOnly, ro.Partition, ro.Fields = rep.settings.ListOnly, rep.settings.Partition, rep.settings.Fields
+	ro.Rollback = rec
 	if opts.Only == nil && !opts.FirstBatch {
 		ro.Skipped, ro.Rows = rep.Skipped, rep.Rows
 	}
@@ -186,10 +198,12 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 				Detail: ChangedWhileSending(j.path, out.Totals, rep.settings.Dedup)}
 		}
 	}
-	if runErr == nil && jr.Confirmed() >= rep.Valid && jr.Untargeted(ro.ListID != 0, ro.ProgramID != 0) == 0 {
+	finished := runErr == nil && jr.Confirmed() >= rep.Valid && jr.Untargeted(ro.ListID != 0, ro.ProgramID != 0) == 0
+	if finished {
 		// A failed write only means the next run of this file resumes.
 		_ = jr.Finish()
 	}
+	endHistory(opts.Dirs.History(), hr, out, runErr, finished)
 	return out, runErr
 }
 
