@@ -329,12 +329,39 @@ func UndoPlanWords(p run.UndoPlan, force bool) []string {
 	for _, ps := range p.Programs {
 		statuses += len(ps.Leads)
 	}
-	add(statuses, "%d program status%s cannot be moved back: Marketo only moves a member's status forward. Those leads are listed in the undo's results.")
+	if statuses > 0 {
+		out = append(out, fmt.Sprintf("%d program status%s cannot be moved back: Marketo only moves a member's status forward. Those leads are listed in the undo's results.",
+			statuses, map[bool]string{true: "", false: "es"}[statuses == 1]))
+	}
 	add(p.Done, "%d step%s done already by an undo that stopped")
 	if len(out) == 0 {
-		out = append(out, "Nothing to take back: Marketo holds nothing this import changed.")
+		return append(out, "Nothing to take back: Marketo holds nothing this import changed.")
+	}
+	if n := undoCalls(p, force); n > 0 {
+		out = append(out, fmt.Sprintf("It takes about %d API call%s of your instance's daily quota.", n, plural(n)))
 	}
 	return out
+}
+
+// undoCalls is what carrying p out costs: a call per 300 leads restored,
+// deleted, or taken out of each list.
+func undoCalls(p run.UndoPlan, force bool) int {
+	per := func(n int) int { return (n + marketo.MaxBatch - 1) / marketo.MaxBatch }
+	restore, del := len(p.Restore), len(p.Delete)
+	if force {
+		for _, l := range p.Changed {
+			if l.Delete {
+				del++
+			} else {
+				restore++
+			}
+		}
+	}
+	n := per(restore) + per(del)
+	for _, ids := range p.Remove {
+		n += per(len(ids))
+	}
+	return n
 }
 
 func plural(n int) string {
