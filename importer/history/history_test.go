@@ -69,9 +69,11 @@ func TestStoreSaveListGet(t *testing.T) {
 func TestRollbackWorksOut(t *testing.T) {
 	type step func(r *Recorder) error
 	prior := func(m map[int][]int, leads ...LeadValues) step {
-		return func(r *Recorder) error { return r.Prior(m, leads) }
+		return func(r *Recorder) error { return r.Prior(Prior{Field: "email", Rows: m, Leads: leads}) }
 	}
-	touched := func(rs ...importer.RowResult) step { return func(r *Recorder) error { return r.Touched(rs) } }
+	touched := func(rs ...importer.RowResult) step {
+		return func(r *Recorder) error { return r.Touched(rs, "email", nil) }
+	}
 	lv := func(id int, at string, kv ...string) LeadValues {
 		v := map[string]*string{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -177,7 +179,7 @@ func TestRollbackTornTail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Touched([]importer.RowResult{{Row: 2, State: importer.Created, LeadID: 5}}); err != nil {
+	if err := r.Touched([]importer.RowResult{{Row: 2, State: importer.Created, LeadID: 5}}, "email", nil); err != nil {
 		t.Fatal(err)
 	}
 	r.Close()
@@ -197,7 +199,7 @@ func TestRollbackTornTail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Touched([]importer.RowResult{{Row: 3, State: importer.Created, LeadID: 6}}); err != nil {
+	if err := r.Touched([]importer.RowResult{{Row: 3, State: importer.Created, LeadID: 6}}, "email", nil); err != nil {
 		t.Fatal(err)
 	}
 	r.Close()
@@ -231,5 +233,54 @@ func TestUndoLogResumes(t *testing.T) {
 	st := l.State()
 	if !st.Has(StepRestoring, 2) || st.Has(StepRestored, 2) || !st.Has(StepRestored, 1) || !st.HasList(StepRemoving, 44, 3) || st.HasList(StepRemoving, 45, 3) || st.Finished {
 		t.Fatalf("state after reopen: %+v", st)
+	}
+}
+
+// TestRollbackMaybeAndVoid: rows sent without Marketo's word are left
+// for an undo to look up, with what their lookup found; a lookup whose
+// try Marketo applied nothing of gives way to the next one.
+func TestRollbackMaybeAndVoid(t *testing.T) {
+	s := Store{Dir: t.TempDir()}
+	r, err := s.OpenRecorder("abcdef0123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := LeadValues{ID: 7, Values: map[string]*string{"company": str("Stale")}}
+	fresh := LeadValues{ID: 7, Values: map[string]*string{"company": str("Typed since")}}
+	for _, step := range []func() error{
+		// Rows 2 (lead 7) and 3 (nobody) are tried; nothing applied.
+		func() error {
+			return r.Prior(Prior{Field: "email", Rows: map[int][]int{2: {7}, 3: {}}, Keys: map[int]string{3: "new@example.com"}, Leads: []LeadValues{old}})
+		},
+		func() error {
+			return r.Touched([]importer.RowResult{{Row: 2, State: importer.NotSent}, {Row: 3, State: importer.NotSent}}, "email", nil)
+		},
+		// The next run looks again: row 3's person exists by now.
+		func() error {
+			return r.Prior(Prior{Field: "email", Rows: map[int][]int{2: {7}, 3: {9}, 4: {}}, Keys: map[int]string{4: "lost@example.com"},
+				Leads: []LeadValues{fresh, {ID: 9, Values: map[string]*string{"company": nil}}}})
+		},
+		func() error {
+			return r.Touched([]importer.RowResult{{Row: 2, State: importer.Updated, LeadID: 7}, {Row: 3, State: importer.Updated, LeadID: 9}}, "email", nil)
+		},
+		// Row 4's answer is lost for good.
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.Close()
+	rb, err := s.ReadRollback("abcdef0123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := rb.Existing[7].Values["company"]; v == nil || *v != "Typed since" {
+		t.Errorf("lead 7 restores to %v, want the value of the lookup before the send that applied", v)
+	}
+	if _, ok := rb.Existing[9]; !ok || len(rb.Created) != 0 {
+		t.Errorf("lead 9 (there by the second lookup): existing %v, created %v", rb.Existing, rb.Created)
+	}
+	if len(rb.Maybe) != 1 || rb.Maybe[0].Row != 4 || rb.Maybe[0].Key != "lost@example.com" || rb.Maybe[0].Field != "email" {
+		t.Fatalf("maybe rows %+v, want row 4 with its key", rb.Maybe)
 	}
 }

@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
+	"time"
 
 	"leadsheet/importer"
 )
@@ -22,7 +25,26 @@ import (
 type LeadValues struct {
 	ID        int                `json:"id"`
 	UpdatedAt string             `json:"at"`
-	Values    map[string]*string `json:"v"`
+	Values    map[string]*string `json:"v,omitempty"`
+	// Sum stands for the values in a read after a batch ([Sum] of Names):
+	// enough to tell a change, at a few bytes a lead.
+	Sum   string   `json:"sum,omitempty"`
+	Names []string `json:"-"`
+}
+
+// Sum is a short fingerprint of the values of names (sorted), value
+// giving each (nil for empty).
+func Sum(names []string, value func(name string) *string) string {
+	h := fnv.New64a()
+	for _, n := range names {
+		h.Write([]byte(n))
+		if v := value(n); v != nil {
+			h.Write([]byte{1})
+			h.Write([]byte(*v))
+		}
+		h.Write([]byte{0})
+	}
+	return strconv.FormatUint(h.Sum64(), 36)
 }
 
 // rollback record kinds
@@ -35,14 +57,18 @@ const (
 )
 
 type rbRecord struct {
-	Kind    string       `json:"k"`
-	Rows    [][]int      `json:"rows,omitempty"`  // prior: [row, matched lead ids...]
-	Leads   []LeadValues `json:"leads,omitempty"` // prior, after
-	Res     [][3]any     `json:"res,omitempty"`   // done: [row, lead id, state word]
-	IDs     []int        `json:"ids,omitempty"`   // list, program
-	List    int          `json:"list,omitempty"`
-	Program int          `json:"program,omitempty"`
-	Status  string       `json:"status,omitempty"`
+	Kind    string         `json:"k"`
+	At      string         `json:"at,omitempty"`    // prior: when the lookup was made (this computer's clock)
+	Field   string         `json:"kf,omitempty"`    // prior, done: the field rows were looked up by
+	Rows    [][]int        `json:"rows,omitempty"`  // prior: [row, matched lead ids...]
+	Keys    map[int]string `json:"keys,omitempty"`  // prior: the key of each row nobody matched; done: of each row with no lead id
+	Leads   []LeadValues   `json:"leads,omitempty"` // prior, after
+	Names   []string       `json:"names,omitempty"` // after: the fields each lead's Sum is of
+	Res     [][3]any       `json:"res,omitempty"`   // done: [row, lead id, state word]
+	IDs     []int          `json:"ids,omitempty"`   // list, program
+	List    int            `json:"list,omitempty"`
+	Program int            `json:"program,omitempty"`
+	Status  string         `json:"status,omitempty"`
 }
 
 // Recorder appends to a run's rollback record. Every record is synced
@@ -90,23 +116,41 @@ func openAppend(path string) (*os.File, error) {
 	return f, nil
 }
 
-// Prior records, before a batch is sent, which leads each of its rows
-// matched in Marketo (none: the row's person was not there) and their
-// values of the fields the batch writes.
-func (r *Recorder) Prior(matches map[int][]int, leads []LeadValues) error {
-	rec := rbRecord{Kind: rbPrior, Leads: leads}
-	for _, row := range slices.Sorted(maps.Keys(matches)) {
-		rec.Rows = append(rec.Rows, append([]int{row}, matches[row]...))
+// Prior is what a batch's lookup found, written just before the batch
+// is first sent: a lookup whose batch never went out says nothing, and
+// the next run's lookup of those rows stands in its place.
+type Prior struct {
+	At    time.Time
+	Field string         // the field the rows were looked up by ("email", "id", a person id field)
+	Rows  map[int][]int  // each looked-up row's matched leads, none for a person Marketo did not have
+	Keys  map[int]string // the key of each row that matched nobody
+	Leads []LeadValues   // the matched leads' values of the fields their rows write
+}
+
+// Prior records p.
+func (r *Recorder) Prior(p Prior) error {
+	rec := rbRecord{Kind: rbPrior, At: p.At.UTC().Format(time.RFC3339Nano), Field: p.Field, Keys: p.Keys, Leads: p.Leads}
+	for _, row := range slices.Sorted(maps.Keys(p.Rows)) {
+		rec.Rows = append(rec.Rows, append([]int{row}, p.Rows[row]...))
 	}
 	return r.append(rec)
 }
 
-// Touched records the rows of rs Marketo created or updated a lead for.
-func (r *Recorder) Touched(rs []importer.RowResult) error {
-	rec := rbRecord{Kind: rbDone}
+// Touched records Marketo's word on rows: the leads it created or
+// updated, and that the others came to an end without a change (refused,
+// left alone). A row that may have changed Marketo without a lead id to
+// show for it (a lost answer) is recorded with its key, looked up by
+// field, so an undo can look for it.
+func (r *Recorder) Touched(rs []importer.RowResult, field string, keyOf func(row int) string) error {
+	rec := rbRecord{Kind: rbDone, Field: field}
 	for _, x := range rs {
-		if w := touchWord(x.State); w != "" && x.LeadID > 0 {
-			rec.Res = append(rec.Res, [3]any{x.Row, x.LeadID, w})
+		w := touchWord(x.State)
+		rec.Res = append(rec.Res, [3]any{x.Row, x.LeadID, w})
+		if x.LeadID <= 0 && maybeWord(w) && keyOf != nil {
+			if rec.Keys == nil {
+				rec.Keys = map[int]string{}
+			}
+			rec.Keys[x.Row] = keyOf(x.Row)
 		}
 	}
 	if len(rec.Res) == 0 {
@@ -115,17 +159,18 @@ func (r *Recorder) Touched(rs []importer.RowResult) error {
 	return r.append(rec)
 }
 
-// After records leads as a batch left them, their updatedAt above all: a
+// After records leads as a batch left them: their updatedAt, and the
+// [Sum] of their values of names (sorted), the fields the batch wrote. A
 // later change in Marketo is what an undo must not overwrite unasked.
-func (r *Recorder) After(leads []LeadValues) error {
+func (r *Recorder) After(names []string, leads []LeadValues) error {
 	if len(leads) == 0 {
 		return nil
 	}
-	return r.append(rbRecord{Kind: rbAfter, Leads: leads})
+	return r.append(rbRecord{Kind: rbAfter, Names: names, Leads: leads})
 }
 
-// Listed records leads the import added to static list listID (not those
-// that were members already).
+// Listed records leads the import is about to add to static list listID,
+// none of them a member already.
 func (r *Recorder) Listed(listID int, leadIDs []int) error {
 	if len(leadIDs) == 0 {
 		return nil
@@ -182,9 +227,15 @@ func touchWord(s importer.RowState) string {
 		return "updated"
 	case importer.CreatedOrUpdated:
 		return "created-or-updated"
+	case importer.Unknown:
+		return "unknown"
 	}
-	return ""
+	return "none"
 }
+
+// maybeWord reports whether a row's word leaves open that it changed
+// Marketo.
+func maybeWord(w string) bool { return w == "created-or-updated" || w == "unknown" }
 
 // Rollback is what a run's rollback record says the import did, worked
 // out lead by lead.
@@ -211,6 +262,26 @@ type Rollback struct {
 	Programs []ProgramSet
 	// Rows are, by lead, the sheet rows that touched it.
 	Rows map[int][]int
+	// LookedAt is, by lead the import created, when the first lookup of
+	// its rows found nobody: a lead created well before is not the
+	// import's.
+	LookedAt map[int]time.Time
+	standing map[int][]int // lead -> the lookups standing for a row it matched, until fillBefore
+	// Maybe are rows that may have changed Marketo with no word of it: an
+	// answer lost and never settled (the run gave up, was stopped, or was
+	// killed and not resumed).
+	Maybe []MaybeRow
+}
+
+// MaybeRow is a row that may have changed Marketo, and how to find out.
+type MaybeRow struct {
+	Row int
+	// Leads are the leads its lookup before found, with their values
+	// then; none when it found nobody.
+	Leads []LeadValues
+	Field string    // what Key is a value of, to look the row's person up now
+	Key   string    // "" when it cannot be looked up
+	At    time.Time // when the row was about to be sent; zero if unknown
 }
 
 // ProgramSet is leads set to a status in a program.
@@ -227,52 +298,119 @@ func (s Store) ReadRollback(id string) (Rollback, error) {
 	if err := checkID(id); err != nil {
 		return Rollback{}, err
 	}
-	recs, err := readRecords[rbRecord](s.path(id, ".rollback"))
+	path := s.path(id, ".rollback")
+	// Two passes over the file, so that the values before the import are
+	// held only for the lookups that stand, not for every lookup made.
+	var heads []rbRecord
+	err := eachLine(path, func(raw []byte) error {
+		var h rbHead
+		if err := json.Unmarshal(raw, &h); err != nil {
+			return err
+		}
+		heads = append(heads, h.record())
+		return nil
+	})
 	if errors.Is(err, fs.ErrNotExist) {
 		return Rollback{}, ErrNoRollback
 	}
 	if err != nil {
 		return Rollback{}, fmt.Errorf("read the undo record of run %s: %w", id, err)
 	}
-	return workOut(recs), nil
+	rb, standing := workOut(heads)
+	n := -1
+	err = eachLine(path, func(raw []byte) error {
+		if n++; n >= len(heads) || !standing[n] {
+			return nil
+		}
+		var rec rbRecord
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return err
+		}
+		heads[n].Leads = rec.Leads
+		return nil
+	})
+	if err != nil {
+		return Rollback{}, fmt.Errorf("read the undo record of run %s: %w", id, err)
+	}
+	rb.fillBefore(heads)
+	return rb, nil
 }
 
 // ErrNoRollback: the run kept no rollback record.
 var ErrNoRollback = errors.New("this run kept no record to undo it from")
 
-func workOut(recs []rbRecord) Rollback {
-	rb := Rollback{Existing: map[int]LeadValues{}, After: map[int]LeadValues{}, Lists: map[int][]int{}, Rows: map[int][]int{}}
-	firstPrior := map[int][]int{} // row -> the leads its first lookup matched
-	seenRow := map[int]bool{}
-	before := map[int]map[string]*string{} // lead -> field -> earliest value read
-	beforeAt := map[int]string{}
-	touched := map[int][]string{} // lead -> states
+// rbHead is a record without the values of its leads, for the first
+// pass over a rollback record.
+type rbHead struct {
+	rbRecord
+	Leads []struct {
+		ID        int    `json:"id"`
+		UpdatedAt string `json:"at"`
+		Sum       string `json:"sum,omitempty"`
+	} `json:"leads,omitempty"`
+}
+
+func (h rbHead) record() rbRecord {
+	rec := h.rbRecord
+	rec.Leads = make([]LeadValues, len(h.Leads))
+	for i, l := range h.Leads {
+		rec.Leads[i] = LeadValues{ID: l.ID, UpdatedAt: l.UpdatedAt, Sum: l.Sum}
+	}
+	return rec
+}
+
+// workOut works the record out lead by lead from recs, whose leads' values
+// are left out but for the lookups in standing, which [Rollback.fillBefore]
+// takes them from.
+func workOut(recs []rbRecord) (Rollback, map[int]bool) {
+	rb := Rollback{Existing: map[int]LeadValues{}, After: map[int]LeadValues{}, Lists: map[int][]int{}, Rows: map[int][]int{}, LookedAt: map[int]time.Time{}}
+	type look struct {
+		rec        int // index in recs
+		leads      []int
+		at         time.Time
+		field, key string
+	}
+	// first is each row's first lookup that a send followed: a row Marketo
+	// answered "nothing changed" for (refused, not sent after all) is
+	// looked up afresh by the next try, and that lookup stands instead.
+	first := map[int]look{}
+	answered := map[int]bool{} // rows Marketo gave its word on
+	type keyed struct{ field, key string }
+	noLead := map[int]keyed{} // rows that may have changed Marketo, with no lead id
+	touched := map[int][]string{}
+	rowTouched := map[int]bool{}
 	var order []int
 	listSeen := map[[2]int]bool{}
-	for _, rec := range recs {
+	for n, rec := range recs {
 		switch rec.Kind {
 		case rbPrior:
+			at, _ := time.Parse(time.RFC3339Nano, rec.At)
 			for _, m := range rec.Rows {
-				if len(m) > 0 && !seenRow[m[0]] {
-					seenRow[m[0]] = true
-					firstPrior[m[0]] = m[1:]
-				}
-			}
-			for _, l := range rec.Leads {
-				vals := before[l.ID]
-				if vals == nil {
-					vals = map[string]*string{}
-					before[l.ID], beforeAt[l.ID] = vals, l.UpdatedAt
-				}
-				for f, v := range l.Values {
-					if _, ok := vals[f]; !ok {
-						vals[f] = v
-					}
+				if _, ok := first[m[0]]; len(m) > 0 && !ok {
+					first[m[0]] = look{rec: n, leads: m[1:], at: at, field: rec.Field, key: rec.Keys[m[0]]}
 				}
 			}
 		case rbDone:
 			for _, x := range rec.Res {
 				row, lead, word := asInt(x[0]), asInt(x[1]), fmt.Sprint(x[2])
+				answered[row] = true
+				if word == "none" {
+					if !rowTouched[row] {
+						delete(first, row)
+						delete(answered, row)
+					}
+					continue
+				}
+				if lead <= 0 {
+					if maybeWord(word) {
+						noLead[row] = keyed{rec.Field, rec.Keys[row]}
+					}
+					continue
+				}
+				if word == "unknown" {
+					continue
+				}
+				delete(noLead, row)
 				if _, ok := touched[lead]; !ok {
 					order = append(order, lead)
 				}
@@ -280,9 +418,11 @@ func workOut(recs []rbRecord) Rollback {
 				if !slices.Contains(rb.Rows[lead], row) {
 					rb.Rows[lead] = append(rb.Rows[lead], row)
 				}
+				rowTouched[row] = true
 			}
 		case rbAfter:
 			for _, l := range rec.Leads {
+				l.Names = rec.Names
 				rb.After[l.ID] = l
 			}
 		case rbList:
@@ -296,26 +436,107 @@ func workOut(recs []rbRecord) Rollback {
 			rb.Programs = append(rb.Programs, ProgramSet{Program: rec.Program, Status: rec.Status, Leads: rec.IDs})
 		}
 	}
+	// Each lead's values before the import come from the lookups that
+	// stand for a row matching it ([Rollback.fillBefore]).
+	rb.standing = map[int][]int{}
+	standing := map[int]bool{}
+	for _, l := range first {
+		standing[l.rec] = true
+		for _, id := range l.leads {
+			if !slices.Contains(rb.standing[id], l.rec) {
+				rb.standing[id] = append(rb.standing[id], l.rec)
+			}
+		}
+	}
 	for _, lead := range order {
-		rows := rb.Rows[lead]
 		matched, looked := false, false
-		for _, row := range rows {
-			m, ok := firstPrior[row]
-			looked = looked || ok
-			matched = matched || slices.Contains(m, lead)
+		var lookedAt time.Time
+		for _, row := range rb.Rows[lead] {
+			l, ok := first[row]
+			if !ok {
+				continue
+			}
+			looked = true
+			matched = matched || slices.Contains(l.leads, lead)
+			if lookedAt.IsZero() || l.at.Before(lookedAt) {
+				lookedAt = l.at
+			}
 		}
 		switch {
-		case slices.Contains(touched[lead], "created"):
+		case slices.Contains(touched[lead], "created"), !matched && looked:
 			rb.Created = append(rb.Created, lead)
+			if !lookedAt.IsZero() {
+				rb.LookedAt[lead] = lookedAt
+			}
 		case matched:
-			rb.Existing[lead] = LeadValues{ID: lead, UpdatedAt: beforeAt[lead], Values: before[lead]}
-		case looked:
-			rb.Created = append(rb.Created, lead)
+			rb.Existing[lead] = LeadValues{ID: lead}
 		default:
 			rb.Unknown = append(rb.Unknown, lead)
 		}
 	}
-	return rb
+	// Rows sent without Marketo's word, and rows whose word named no lead.
+	var maybe []int
+	for row := range first {
+		if !answered[row] {
+			maybe = append(maybe, row)
+		}
+	}
+	for row := range noLead {
+		if !slices.Contains(maybe, row) {
+			maybe = append(maybe, row)
+		}
+	}
+	slices.Sort(maybe)
+	for _, row := range maybe {
+		l, looked := first[row]
+		m := MaybeRow{Row: row, Field: l.field, Key: l.key, At: l.at}
+		if k, ok := noLead[row]; ok && (!looked || m.Key == "" && len(l.leads) == 0) {
+			m.Field, m.Key = k.field, k.key
+		}
+		for _, id := range l.leads {
+			m.Leads = append(m.Leads, LeadValues{ID: id})
+		}
+		rb.Maybe = append(rb.Maybe, m)
+	}
+	return rb, standing
+}
+
+// fillBefore gives the leads of rb.Existing and rb.Maybe their values
+// before the import from recs (of which the standing lookups carry their
+// leads' values): each field from the earliest lookup that read it among
+// those standing for a row matching the lead, which came before any
+// batch wrote that field.
+func (rb *Rollback) fillBefore(recs []rbRecord) {
+	value := func(id int) LeadValues {
+		lv := LeadValues{ID: id, Values: map[string]*string{}}
+		idx := rb.standing[id]
+		slices.Sort(idx)
+		for _, n := range idx {
+			for _, l := range recs[n].Leads {
+				if l.ID != id {
+					continue
+				}
+				if lv.UpdatedAt == "" {
+					lv.UpdatedAt = l.UpdatedAt
+				}
+				for f, v := range l.Values {
+					if _, ok := lv.Values[f]; !ok {
+						lv.Values[f] = v
+					}
+				}
+			}
+		}
+		return lv
+	}
+	for id := range rb.Existing {
+		rb.Existing[id] = value(id)
+	}
+	for i := range rb.Maybe {
+		for k := range rb.Maybe[i].Leads {
+			rb.Maybe[i].Leads[k] = value(rb.Maybe[i].Leads[k].ID)
+		}
+	}
+	rb.standing = nil
 }
 
 func asInt(v any) int {
@@ -323,31 +544,43 @@ func asInt(v any) int {
 	return int(f)
 }
 
-// readRecords reads a file of JSON lines a line at a time; a last line
-// torn by a crash is left out, a damaged line before it is an error.
-func readRecords[T any](path string) ([]T, error) {
+// eachLine calls fn with each line of a file of JSON lines, read a line
+// at a time; a last line torn by a crash (fn fails on it) is left out, a
+// damaged line before it is an error.
+func eachLine(path string, fn func(raw []byte) error) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
-	var out []T
 	br := bufio.NewReaderSize(f, 64<<10)
 	for line := 1; ; line++ {
 		raw, err := br.ReadBytes('\n')
 		if err == io.EOF {
-			return out, nil // a torn last line, if any, is dropped
+			return nil // a torn last line, if any, is dropped
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
+		if err := fn(raw); err != nil {
+			if _, perr := br.Peek(1); perr == io.EOF {
+				return nil
+			}
+			return fmt.Errorf("%s is damaged at line %d", path, line)
+		}
+	}
+}
+
+// readRecords reads a file of JSON lines with [eachLine].
+func readRecords[T any](path string) ([]T, error) {
+	var out []T
+	err := eachLine(path, func(raw []byte) error {
 		var rec T
 		if err := json.Unmarshal(raw, &rec); err != nil {
-			if _, perr := br.Peek(1); perr == io.EOF {
-				return out, nil
-			}
-			return nil, fmt.Errorf("%s is damaged at line %d", path, line)
+			return err
 		}
 		out = append(out, rec)
-	}
+		return nil
+	})
+	return out, err
 }
