@@ -134,6 +134,9 @@ func (r *runner) settleLost(ctx context.Context, b *importer.Batch, sentAt func(
 			}
 		}
 	}
+	if len(decided) > 0 {
+		r.recordEnd(b, decided)
+	}
 	if j := r.opts.Journal; j != nil {
 		if len(created) > 0 {
 			if err := j.Confirm(created); err != nil {
@@ -146,6 +149,7 @@ func (r *runner) settleLost(ctx context.Context, b *importer.Batch, sentAt func(
 	}
 	if len(decided) > 0 {
 		r.toTargets(ctx, b, decided)
+		r.recordAfter(ctx, b, decided)
 		r.final(importer.BatchDone, b.Seq, decided)
 	}
 	if len(absent.Rows) == 0 {
@@ -209,26 +213,11 @@ func (r *runner) findByEmail(ctx context.Context, finder marketo.LeadFinder, b *
 // retrying what Marketo's limits and passing failures turn away, within
 // the run's budget.
 func (r *runner) find(ctx context.Context, finder marketo.LeadFinder, field string, values, fields []string) ([]marketo.FoundLead, error) {
-	for attempt := 1; ; attempt++ {
-		if err := r.budget.acquire(ctx); err != nil {
-			return nil, err
-		}
-		got, err := finder.FindLeads(ctx, field, values, fields)
-		r.budget.release()
-		if err == nil {
-			return got, nil
-		}
-		switch marketo.ClassOf(err) {
-		case marketo.ClassRateLimit:
-			r.budget.rateFault()
-		case marketo.ClassConcurrency:
-			r.budget.concurrencyFault()
-		case marketo.ClassTransient:
-		default:
-			return nil, err
-		}
-		if attempt >= r.opts.MaxAttempts || !r.sleep(ctx, r.backoff(attempt)) {
-			return nil, err
-		}
-	}
+	var got []marketo.FoundLead
+	err := r.retry(ctx, func(ctx context.Context) error {
+		var err error
+		got, err = finder.FindLeads(ctx, field, values, fields)
+		return err
+	})
+	return got, err
 }

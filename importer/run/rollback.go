@@ -21,16 +21,17 @@ func (r *runner) keepsPrior() bool {
 	return r.opts.Rollback != nil && r.opts.Dedup && ok
 }
 
-// recordPrior writes down, before b is sent, which leads each row matched
-// (found, b's lookup) and their values of the fields the row writes. A row
-// whose key no lookup can take is left out: the record cannot say whether
-// its person was there.
-func (r *runner) recordPrior(p *previewer, b *importer.Batch, found []marketo.FoundLead) error {
-	matches := make(map[int][]int, len(b.Rows))
+// priorOf is what b's lookup (found) says for the undo record: which
+// leads each row matched and their values of the fields the row writes.
+// A row whose key no lookup can take is left out: the record cannot say
+// whether its person was there. It is written when b is first sent.
+func (r *runner) priorOf(p *previewer, b *importer.Batch, found []marketo.FoundLead) *history.Prior {
+	pr := &history.Prior{At: time.Now(), Field: r.keyField(b.Key), Rows: make(map[int][]int, len(b.Rows)), Keys: map[int]string{}}
 	fields := map[int][]string{}
 	for i := range b.Leads {
 		l := &b.Leads[i]
-		if !lookable(keyValue(l, b.Key)) {
+		key := keyValue(l, b.Key)
+		if !lookable(key) {
 			continue
 		}
 		ids := []int{}
@@ -42,16 +43,58 @@ func (r *runner) recordPrior(p *previewer, b *importer.Batch, found []marketo.Fo
 				}
 			}
 		}
-		matches[b.Rows[i]] = ids
+		pr.Rows[b.Rows[i]] = ids
+		if len(ids) == 0 {
+			pr.Keys[b.Rows[i]] = key
+		}
 	}
-	var leads []history.LeadValues
 	for i := range found {
 		f := &found[i]
 		if names, ok := fields[f.ID]; ok {
-			leads = append(leads, leadValues(f, names))
+			pr.Leads = append(pr.Leads, leadValues(f, names))
 		}
 	}
-	return r.opts.Rollback.Prior(matches, leads)
+	return pr
+}
+
+// keyField is the REST field a batch keyed by k is looked up by; "" when
+// none can be (a person id without its field).
+func (r *runner) keyField(k marketo.KeyKind) string {
+	switch k {
+	case marketo.KeyID:
+		return "id"
+	case marketo.KeyForeignSysPersonID:
+		return r.opts.ForeignKeyField
+	}
+	return "email"
+}
+
+// recordEnd writes down Marketo's word on rs, rows of b, before the
+// journal's: a crash between the two then leaves rows the journal sends
+// again, whose second answer ("updated") the record's first ("created")
+// outranks. Rows that may have changed Marketo without a lead id (an
+// answer lost) go with their key, for an undo to look them up. It
+// reports whether the run may go on.
+func (r *runner) recordEnd(b *importer.Batch, rs []importer.RowResult) bool {
+	rb := r.opts.Rollback
+	if rb == nil {
+		return true
+	}
+	at := make(map[int]int, len(b.Rows))
+	for i, row := range b.Rows {
+		at[row] = i
+	}
+	keyOf := func(row int) string {
+		if i, ok := at[row]; ok {
+			return keyValue(&b.Leads[i], b.Key)
+		}
+		return ""
+	}
+	if err := rb.Touched(rs, r.keyField(b.Key), keyOf); err != nil {
+		r.halt(StopJournal, fmt.Sprintf(msgRollbackTrouble, err), err)
+		return false
+	}
+	return true
 }
 
 // written names the fields the sync of l, keyed by k, writes: its
@@ -73,19 +116,34 @@ func written(l *marketo.Lead, k marketo.KeyKind) []string {
 func leadValues(f *marketo.FoundLead, names []string) history.LeadValues {
 	lv := history.LeadValues{ID: f.ID, UpdatedAt: f.UpdatedAt.UTC().Format(time.RFC3339Nano), Values: make(map[string]*string, len(names))}
 	for _, n := range names {
-		lv.Values[n] = nil
-		if v, ok := f.Fields[n]; ok {
-			lv.Values[n] = &v
-			continue
-		}
-		for k, v := range f.Fields {
-			if strings.EqualFold(k, n) {
-				lv.Values[n] = &v
-				break
-			}
-		}
+		lv.Values[n] = valueOf(f, n)
 	}
 	return lv
+}
+
+// valueOf is f's value of the field name, as [leadValues] gives it.
+func valueOf(f *marketo.FoundLead, name string) *string {
+	if strings.EqualFold(name, "email") {
+		// A lookup gives the email as a field of its own.
+		if v := f.Email; v != "" {
+			return &v
+		}
+		return nil
+	}
+	if v, ok := f.Fields[name]; ok {
+		return &v
+	}
+	for k, v := range f.Fields {
+		if strings.EqualFold(k, name) {
+			return &v
+		}
+	}
+	return nil
+}
+
+// sumOf is the [history.Sum] of f's values of names.
+func sumOf(f *marketo.FoundLead, names []string) string {
+	return history.Sum(names, func(n string) *string { return valueOf(f, n) })
 }
 
 // recordAfter reads the leads rs created or updated as b (and its list
@@ -98,10 +156,15 @@ func (r *runner) recordAfter(ctx context.Context, b *importer.Batch, rs []import
 	if r.opts.Rollback == nil || !ok || r.stopped() || ctx.Err() != nil {
 		return
 	}
+	at := make(map[int]int, len(b.Rows))
+	for i, row := range b.Rows {
+		at[row] = i
+	}
 	var ids []string
 	var names []string
-	for i, x := range rs {
-		if x.LeadID <= 0 || (x.State != importer.Created && x.State != importer.Updated && x.State != importer.CreatedOrUpdated) {
+	for _, x := range rs {
+		i, ok := at[x.Row]
+		if !ok || x.LeadID <= 0 || (x.State != importer.Created && x.State != importer.Updated && x.State != importer.CreatedOrUpdated) {
 			continue
 		}
 		if id := strconv.Itoa(x.LeadID); !slices.Contains(ids, id) {
@@ -123,22 +186,31 @@ func (r *runner) recordAfter(ctx context.Context, b *importer.Batch, rs []import
 		}
 		return
 	}
+	slices.Sort(names)
 	leads := make([]history.LeadValues, len(found))
 	for i := range found {
-		leads[i] = leadValues(&found[i], names)
+		f := &found[i]
+		leads[i] = history.LeadValues{ID: f.ID, UpdatedAt: f.UpdatedAt.UTC().Format(time.RFC3339Nano), Sum: sumOf(f, names)}
 	}
-	if err := r.opts.Rollback.After(leads); err != nil {
+	if err := r.opts.Rollback.After(names, leads); err != nil {
 		r.halt(StopJournal, fmt.Sprintf(msgRollbackTrouble, err), err)
 	}
 }
 
-// recordListed writes down the leads this run added to its list.
-func (r *runner) recordListed(ids []int) {
-	if rb := r.opts.Rollback; rb != nil && len(ids) > 0 {
-		if err := rb.Listed(r.opts.ListID, ids); err != nil {
-			r.halt(StopJournal, fmt.Sprintf(msgRollbackTrouble, err), err)
-		}
+// recordListed writes down the leads this run is about to add to its
+// list, none of them a member: an undo takes them out again. It reports
+// whether the step may go on; a record that cannot be written stops the
+// run.
+func (r *runner) recordListed(ids []int) bool {
+	rb := r.opts.Rollback
+	if rb == nil || len(ids) == 0 {
+		return true
 	}
+	if err := rb.Listed(r.opts.ListID, ids); err != nil {
+		r.halt(StopJournal, fmt.Sprintf(msgRollbackTrouble, err), err)
+		return false
+	}
+	return true
 }
 
 // recordProgrammed writes down the leads this run set to status.

@@ -206,7 +206,11 @@ const (
 	msgUndoUnknown          = "Leadsheet cannot tell whether this import created this lead or found it (the import sent it with dedup off, or its answer was lost), so the undo leaves it alone. Check it in Marketo."
 	msgUndoNoAfter          = "Leadsheet could not read this lead back after the import, so it cannot tell whether someone changed it since; the undo leaves it alone unless you choose to undo changed leads too."
 	msgUndoChanged          = "Changed in Marketo after the import (last updated %s), so the undo leaves it alone unless you choose to undo changed leads too."
-	msgUndoChangedField     = "Its %s was changed in Marketo after the import, so the undo leaves it alone unless you choose to undo changed leads too."
+	msgUndoChangedField     = "A field the import wrote was changed in Marketo after the import, so the undo leaves it alone unless you choose to undo changed leads too."
+	msgUndoOlder            = "Marketo created this lead (%s) before the import looked for this row's person and found nobody, so it is not the import's to delete; the undo leaves it alone."
+	msgUndoMaybeChanged     = "Marketo's answer for this row was lost and never settled, and the lead differs now from what it held before the import: the import may have changed it, or someone else did. The undo leaves it alone unless you choose to undo changed leads too."
+	msgUndoMaybeCreated     = "Marketo's answer for this row was lost and never settled, and a lead with its key was created while the import ran (%s): most likely the import's. The undo leaves it alone unless you choose to undo changed leads too, which deletes it."
+	msgUndoMaybeBlind       = "Marketo's answer for this row was lost and Leadsheet cannot look its person up (no key it can search), so it cannot tell what the import did; check this row's person in Marketo."
 	msgUndoRefusedByMarketo = "Marketo refused to take this back: %s"
 	msgUndoNotMember        = "It was not in the list any more."
 	msgUndoNoREST           = "Undo needs a REST account: it reads leads back and deletes them through Marketo's REST API."
@@ -506,6 +510,7 @@ func (r *runner) sendBatch(ctx context.Context, b *importer.Batch) {
 		r.addExisting(ctx, b)
 		return
 	}
+	tr := &tries{}
 	fill := r.opts.FillEmpty && r.opts.Dedup
 	if fill || r.keepsPrior() {
 		var blind *importer.Batch
@@ -525,11 +530,7 @@ func (r *runner) sendBatch(ctx context.Context, b *importer.Batch) {
 			keepEmptyOnly(p, b, found)
 		}
 		if err == nil && r.keepsPrior() {
-			if err = r.recordPrior(p, b, found); err != nil {
-				r.halt(StopJournal, fmt.Sprintf(msgRollbackTrouble, err), err)
-				r.notSent(b)
-				return
-			}
+			tr.prior = r.priorOf(p, b, found)
 		}
 		if err != nil {
 			if ctx.Err() != nil || r.stopped() {
@@ -543,7 +544,7 @@ func (r *runner) sendBatch(ctx context.Context, b *importer.Batch) {
 			return
 		}
 	}
-	r.sendPart(ctx, b, &tries{})
+	r.sendPart(ctx, b, tr)
 }
 
 // tries is what earlier attempts at a batch (or at the batch a part was
@@ -554,6 +555,10 @@ type tries struct {
 	split604  bool      // the batch was already halved once after a 604
 	attempt   int       // tries made so far, carried into halves after a 604
 	sentAt    time.Time // when the rows were first announced
+	// prior is the batch's lookup for the undo record, written as the
+	// rows are announced: a lookup whose batch never went out says
+	// nothing.
+	prior *history.Prior
 }
 
 // sendPart sends b, retrying passing failures, until each of its rows is
@@ -568,17 +573,25 @@ func (r *runner) sendPart(ctx context.Context, b *importer.Batch, tr *tries) {
 		tr.attempt++
 		attempt := tr.attempt
 		if r.stopped() || ctx.Err() != nil {
-			r.notSent(b)
+			r.stopSending(b, tr)
 			return
 		}
 		if err := r.budget.acquire(ctx); err != nil {
-			r.notSent(b)
+			r.stopSending(b, tr)
 			return
 		}
 		if !tr.announced {
+			if tr.prior != nil {
+				if err := r.opts.Rollback.Prior(*tr.prior); err != nil {
+					r.budget.release()
+					r.halt(StopJournal, fmt.Sprintf(msgRollbackTrouble, err), err)
+					r.stopSending(b, tr)
+					return
+				}
+			}
 			if err := r.journalSent(b); err != nil {
 				r.budget.release()
-				r.notSent(b)
+				r.stopSending(b, tr)
 				return
 			}
 			r.started(b)
@@ -610,7 +623,7 @@ func (r *runner) sendPart(ctx context.Context, b *importer.Batch, tr *tries) {
 		class := marketo.ClassOf(err)
 		switch {
 		case r.haltOn(err, msgLoginRefused):
-			r.notSent(b)
+			r.stopSending(b, tr)
 			return
 		case r.limitFault(err, b.Seq):
 			limitFaults++
@@ -649,7 +662,7 @@ func (r *runner) sendPart(ctx context.Context, b *importer.Batch, tr *tries) {
 		r.note(importer.Retrying, b.Seq, fmt.Sprintf("Batch %d (%s): %s; trying again in %s (try %d of %d)",
 			b.Seq+1, rowSpan(b.Rows), describe(err), wait.Round(100*time.Millisecond), attempt+1, r.opts.MaxAttempts))
 		if !r.sleep(ctx, wait) {
-			r.notSent(b)
+			r.stopSending(b, tr)
 			return
 		}
 		if isTimeout604(err) && !tr.split604 && len(b.Rows) > 1 {
@@ -716,6 +729,36 @@ func (r *runner) call(ctx context.Context, b *importer.Batch) ([]marketo.SyncSta
 			Err: fmt.Errorf("got %d results for %d leads", len(statuses), len(b.Leads))}
 	}
 	return statuses, nil
+}
+
+// retry makes call within the budget, one call's time limit and the
+// run's stop, retrying what Marketo's limits and passing failures turn
+// away.
+func (r *runner) retry(ctx context.Context, call func(context.Context) error) error {
+	for attempt := 1; ; attempt++ {
+		if err := r.budget.acquire(ctx); err != nil {
+			return err
+		}
+		cctx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
+		err := call(cctx)
+		cancel()
+		r.budget.release()
+		if err == nil {
+			return nil
+		}
+		switch marketo.ClassOf(err) {
+		case marketo.ClassRateLimit:
+			r.budget.rateFault()
+		case marketo.ClassConcurrency:
+			r.budget.concurrencyFault()
+		case marketo.ClassTransient:
+		default:
+			return err
+		}
+		if attempt >= r.opts.MaxAttempts || !r.sleep(ctx, r.backoff(attempt)) {
+			return err
+		}
+	}
 }
 
 // backoff is exponential with full jitter: a random wait in [0, min(cap, base*2^(attempt-1))].
@@ -861,15 +904,7 @@ func (r *runner) done(ctx context.Context, b *importer.Batch, statuses []marketo
 			rs[i].Reason = fmt.Sprintf("Marketo answered with a status Leadsheet does not know (%q); check this lead in Marketo", st.Status)
 		}
 	}
-	// The undo record first: a crash between the two then leaves rows
-	// the journal sends again, whose second answer ("updated") the
-	// record's first ("created") outranks. The other way round, the
-	// journal would hold rows no undo knows of.
-	if rb := r.opts.Rollback; rb != nil {
-		if err := rb.Touched(rs); err != nil {
-			r.halt(StopJournal, fmt.Sprintf(msgRollbackTrouble, err), err)
-		}
-	}
+	r.recordEnd(b, rs)
 	if j := r.opts.Journal; j != nil {
 		if err := j.Confirm(rs); err != nil {
 			// Marketo has the rows; the results are true even though the
@@ -916,8 +951,25 @@ func (r *runner) refused(b *importer.Batch, reason string, lost error) {
 	if lost != nil {
 		reason += fmt.Sprintf(" An earlier try's answer was lost (%s), so Marketo may already have these rows; sending them again is safe: it updates the same leads.", describe(lost))
 	}
+	rs := uniform(b.Rows, importer.Failed, reason)
+	if lost == nil {
+		// Nothing reached Marketo. A lost answer leaves the rows without
+		// a word in the undo record: it looks them up.
+		r.recordEnd(b, rs)
+	}
 	r.journalClear(b)
-	r.final(importer.BatchDone, b.Seq, uniform(b.Rows, importer.Failed, reason))
+	r.final(importer.BatchDone, b.Seq, rs)
+}
+
+// stopSending ends b as NotSent when the run stops while sending it. For
+// the undo record, a batch tried before with nothing applied (no answer
+// lost) changed nothing, said so that its lookup, now old, is not taken
+// for what its people held before the try that comes next.
+func (r *runner) stopSending(b *importer.Batch, tr *tries) {
+	if tr.announced && tr.lost == nil {
+		r.recordEnd(b, uniform(b.Rows, importer.NotSent, ""))
+	}
+	r.notSent(b)
 }
 
 // notSent ends b as NotSent because the run stopped before it was sent.
@@ -941,7 +993,9 @@ func (r *runner) endNotSent(b *importer.Batch, cancelled string) {
 // unknown ends b as Unknown: it may or may not have reached Marketo. The
 // journal keeps the batch in flight, so a resume reports it the same way.
 func (r *runner) unknown(b *importer.Batch, reason string) {
-	r.final(importer.BatchDone, b.Seq, uniform(b.Rows, importer.Unknown, reason))
+	rs := uniform(b.Rows, importer.Unknown, reason)
+	r.recordEnd(b, rs)
+	r.final(importer.BatchDone, b.Seq, rs)
 }
 
 func (r *runner) journalClear(b *importer.Batch) {

@@ -105,6 +105,12 @@ func (r *runner) toList(ctx context.Context, rs []importer.RowResult) {
 				return
 			}
 		}
+		// The undo record takes the leads before the call: an answer that
+		// is lost may still have added them, and none was a member.
+		if !r.recordListed(add) {
+			r.setList(idx, rs, outcome)
+			return
+		}
 		res := r.stepCall(ctx, ok, func(ctx context.Context) ([]marketo.MemberResult, error) {
 			return la.AddToList(ctx, r.opts.ListID, add)
 		}, msgListNoREST, msgListTrouble)
@@ -125,7 +131,6 @@ func (r *runner) toList(ctx context.Context, rs []importer.RowResult) {
 // the final ones.
 func (r *runner) setList(idx []int, rs []importer.RowResult, outcome map[int]importer.ListState) {
 	byState := map[importer.ListState][]int{}
-	var added []int
 	for _, i := range idx {
 		st, known := outcome[rs[i].LeadID]
 		if !known {
@@ -142,11 +147,7 @@ func (r *runner) setList(idx []int, rs []importer.RowResult, outcome map[int]imp
 		}
 		rs[i].List = st
 		byState[st] = append(byState[st], rs[i].Row)
-		if st == importer.ListAdded && !slices.Contains(added, rs[i].LeadID) {
-			added = append(added, rs[i].LeadID)
-		}
 	}
-	r.recordListed(added)
 	if j := r.opts.Journal; j != nil {
 		for st, rows := range byState {
 			if st.Final() {

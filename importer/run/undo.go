@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"leadsheet/importer/history"
@@ -96,23 +97,24 @@ func PlanUndo(ctx context.Context, c marketo.LeadFinder, rb history.Rollback, st
 	plan := UndoPlan{Remove: map[int][]int{}, Programs: rb.Programs, Finished: st.Finished}
 	ids := slices.Sorted(maps.Keys(rb.Existing))
 	ids = append(ids, rb.Created...)
-	var names []string
+	nameSet := map[string]bool{}
 	for _, lv := range rb.Existing {
 		for n := range lv.Values {
-			if !slices.Contains(names, n) {
-				names = append(names, n)
-			}
+			nameSet[n] = true
 		}
 	}
 	for _, lv := range rb.After {
-		for n := range lv.Values {
-			if !slices.Contains(names, n) {
-				names = append(names, n)
-			}
+		for _, n := range lv.Names {
+			nameSet[n] = true
 		}
 	}
-	slices.Sort(names)
-	now := map[int]*marketo.FoundLead{}
+	names := slices.Sorted(maps.Keys(nameSet))
+	created := map[int]bool{}
+	for _, id := range rb.Created {
+		created[id] = true
+	}
+	// A chunk at a time: what Marketo holds now is needed only to sort
+	// the chunk's leads.
 	for chunk := range slices.Chunk(ids, marketo.MaxFindValues) {
 		values := make([]string, len(chunk))
 		for i, id := range chunk {
@@ -122,47 +124,19 @@ func PlanUndo(ctx context.Context, c marketo.LeadFinder, rb history.Rollback, st
 		if err != nil {
 			return UndoPlan{}, fmt.Errorf("look the import's leads up: %w", err)
 		}
+		now := make(map[int]*marketo.FoundLead, len(found))
 		for i := range found {
 			now[found[i].ID] = &found[i]
 		}
-	}
-	created := map[int]bool{}
-	for _, id := range rb.Created {
-		created[id] = true
-	}
-	for _, id := range ids {
-		l := UndoLead{ID: id, Rows: rb.Rows[id], Delete: created[id]}
-		step := history.StepRestoring
-		if l.Delete {
-			step = history.StepDeleting
-		} else {
-			l.Values = rb.Existing[id].Values
-		}
-		cur := now[id]
-		switch {
-		case st.Has(history.StepRestored, id) || st.Has(history.StepDeleted, id) || l.Delete && cur == nil && st.Has(step, id):
-			plan.Done++
-			continue
-		case cur == nil:
-			l.Why = msgUndoGone
-			plan.Gone = append(plan.Gone, l)
-			continue
-		case st.Has(step, id):
-		default:
-			if why := changedSince(rb.After[id], cur); why != "" {
-				l.Why = why
-				plan.Changed = append(plan.Changed, l)
-				continue
-			}
-		}
-		if l.Delete {
-			plan.Delete = append(plan.Delete, l)
-		} else {
-			plan.Restore = append(plan.Restore, l)
+		for _, id := range chunk {
+			plan.sort(rb, st, id, created[id], now[id])
 		}
 	}
 	for _, id := range rb.Unknown {
 		plan.Unknown = append(plan.Unknown, UndoLead{ID: id, Rows: rb.Rows[id], Why: msgUndoUnknown})
+	}
+	if err := r.planMaybe(ctx, c, rb, &plan); err != nil {
+		return UndoPlan{}, err
 	}
 	// A lead the import created leaves its lists when it is deleted, and
 	// a lead no longer in Marketo is in none.
@@ -184,6 +158,154 @@ func PlanUndo(ctx context.Context, c marketo.LeadFinder, rb history.Rollback, st
 	return plan, nil
 }
 
+// sort puts lead id, which the import created (del) or changed, where
+// the plan takes it, cur being what Marketo holds now (nil: nothing).
+func (plan *UndoPlan) sort(rb history.Rollback, st history.UndoState, id int, del bool, cur *marketo.FoundLead) {
+	l := UndoLead{ID: id, Rows: rb.Rows[id], Delete: del}
+	step := history.StepRestoring
+	if del {
+		step = history.StepDeleting
+	} else {
+		l.Values = rb.Existing[id].Values
+	}
+	switch {
+	case st.Has(history.StepRestored, id) || st.Has(history.StepDeleted, id) || del && cur == nil && st.Has(step, id):
+		plan.Done++
+		return
+	case cur == nil:
+		l.Why = msgUndoGone
+		plan.Gone = append(plan.Gone, l)
+		return
+	case st.Has(step, id):
+		// A stopped undo was taking it back: what it reads now may be that
+		// undo's doing.
+	case del && !rb.LookedAt[id].IsZero() && cur.CreatedAt.Before(rb.LookedAt[id].Add(-clockSkew)):
+		// Created before the import looked for the person and found
+		// nobody: whoever made it, it was not this import.
+		l.Why = fmt.Sprintf(msgUndoOlder, cur.CreatedAt.Local().Format("2 Jan 2006 15:04:05"))
+		plan.Unknown = append(plan.Unknown, l)
+		return
+	default:
+		if why := changedSince(rb.After[id], cur); why != "" {
+			l.Why = why
+			plan.Changed = append(plan.Changed, l)
+			return
+		}
+	}
+	if del {
+		plan.Delete = append(plan.Delete, l)
+	} else {
+		plan.Restore = append(plan.Restore, l)
+	}
+}
+
+// planMaybe adds to plan the rows that may have changed Marketo without
+// Marketo's word on them (rb.Maybe): a lead the row's lookup found that
+// differs now from its values then may be the import's change; a lead
+// with the row's key created since the row was sent may be the import's
+// creation. Either is left alone unless the undo is forced: the record
+// cannot tell the import's doing from someone else's. A lead that has
+// not changed is not the import's concern.
+func (r *runner) planMaybe(ctx context.Context, c marketo.LeadFinder, rb history.Rollback, plan *UndoPlan) error {
+	now := map[int]*marketo.FoundLead{}
+	inPlan := map[int]bool{}
+	for _, ls := range [][]UndoLead{plan.Restore, plan.Delete, plan.Changed, plan.Gone, plan.Unknown} {
+		for _, l := range ls {
+			inPlan[l.ID] = true
+		}
+	}
+	var look []int // ids of leads rows found before, not in the plan
+	seen := map[int]bool{}
+	byField := map[string][]history.MaybeRow{}
+	for _, m := range rb.Maybe {
+		switch {
+		case len(m.Leads) > 0:
+			for _, lv := range m.Leads {
+				if !inPlan[lv.ID] && !seen[lv.ID] {
+					seen[lv.ID] = true
+					look = append(look, lv.ID)
+				}
+			}
+		case m.Key != "" && m.Field != "" && lookable(m.Key):
+			byField[m.Field] = append(byField[m.Field], m)
+		default:
+			plan.Unknown = append(plan.Unknown, UndoLead{Rows: []int{m.Row}, Why: msgUndoMaybeBlind})
+		}
+	}
+	for chunk := range slices.Chunk(look, marketo.MaxFindValues) {
+		values := make([]string, len(chunk))
+		names := []string{}
+		for i, id := range chunk {
+			values[i] = strconv.Itoa(id)
+		}
+		for _, m := range rb.Maybe {
+			for _, lv := range m.Leads {
+				for n := range lv.Values {
+					if !slices.Contains(names, n) {
+						names = append(names, n)
+					}
+				}
+			}
+		}
+		found, err := r.find(ctx, c, "id", values, names)
+		if err != nil {
+			return fmt.Errorf("look up the leads of rows whose answer was lost: %w", err)
+		}
+		for i := range found {
+			now[found[i].ID] = &found[i]
+		}
+	}
+	for _, m := range rb.Maybe {
+		for _, lv := range m.Leads {
+			cur := now[lv.ID]
+			if inPlan[lv.ID] || cur == nil {
+				continue
+			}
+			inPlan[lv.ID] = true
+			for name, v := range lv.Values {
+				if !sameValue(v, leadValues(cur, []string{name}).Values[name]) {
+					plan.Changed = append(plan.Changed, UndoLead{ID: lv.ID, Rows: []int{m.Row}, Values: lv.Values, Why: msgUndoMaybeChanged})
+					break
+				}
+			}
+		}
+	}
+	for _, field := range slices.Sorted(maps.Keys(byField)) {
+		rows := byField[field]
+		for chunk := range slices.Chunk(rows, marketo.MaxFindValues) {
+			var values []string
+			for _, m := range chunk {
+				if !slices.Contains(values, m.Key) {
+					values = append(values, m.Key)
+				}
+			}
+			found, err := r.find(ctx, c, field, values, nil)
+			if err != nil {
+				return fmt.Errorf("look up the people of rows whose answer was lost: %w", err)
+			}
+			for _, m := range chunk {
+				for i := range found {
+					f := &found[i]
+					key := f.Email
+					if field != "email" {
+						key = fieldValue(f, field)
+						if field == "id" {
+							key = strconv.Itoa(f.ID)
+						}
+					}
+					if inPlan[f.ID] || !strings.EqualFold(key, m.Key) || !m.At.IsZero() && f.CreatedAt.Before(m.At.Add(-clockSkew)) {
+						continue
+					}
+					inPlan[f.ID] = true
+					plan.Changed = append(plan.Changed, UndoLead{ID: f.ID, Rows: []int{m.Row}, Delete: true,
+						Why: fmt.Sprintf(msgUndoMaybeCreated, f.CreatedAt.Local().Format("2 Jan 2006 15:04:05"))})
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // changedSince says how cur differs from what the import left (after), or
 // "" when it does not.
 func changedSince(after history.LeadValues, cur *marketo.FoundLead) string {
@@ -194,10 +316,10 @@ func changedSince(after history.LeadValues, cur *marketo.FoundLead) string {
 	if err != nil || !at.Equal(cur.UpdatedAt) {
 		return fmt.Sprintf(msgUndoChanged, cur.UpdatedAt.Local().Format("2 Jan 2006 15:04:05"))
 	}
-	for name, v := range after.Values {
-		if got := leadValues(cur, []string{name}).Values[name]; !sameValue(v, got) {
-			return fmt.Sprintf(msgUndoChangedField, name)
-		}
+	// Marketo stamps updatedAt to the second: a change in the same second
+	// as the import's shows in the fields it wrote.
+	if after.Sum != "" && sumOf(cur, after.Names) != after.Sum {
+		return msgUndoChangedField
 	}
 	return ""
 }
@@ -209,11 +331,14 @@ func sameValue(a, b *string) bool {
 	return *a == *b
 }
 
-// UndoOutcome counts what an undo did.
+// UndoOutcome counts what an undo did; what became of each lead went to
+// [Undo]'s emit.
 type UndoOutcome struct {
 	Restored, Deleted, Removed, Refused, Failed int
-	Rows                                        []UndoRow
 }
+
+// Total is how many leads and memberships the undo came to an end with.
+func (o UndoOutcome) Total() int { return o.Restored + o.Deleted + o.Removed + o.Refused + o.Failed }
 
 // Undo carries plan out: it sets the Restore leads back (Sync Leads by id,
 // update only), removes the Remove memberships, then deletes the Delete
@@ -246,7 +371,6 @@ func Undo(ctx context.Context, c marketo.Syncer, plan UndoPlan, opts UndoOptions
 				out.Failed++
 			}
 		}
-		out.Rows = append(out.Rows, rows...)
 		if emit != nil {
 			emit(rows)
 		}
@@ -424,33 +548,4 @@ func mark(log *history.UndoLog, step string, list int, ids []int) error {
 		return fmt.Errorf("record the undo's progress: %w", err)
 	}
 	return nil
-}
-
-// retry makes call within the budget, retrying what Marketo's limits and
-// passing failures turn away.
-func (r *runner) retry(ctx context.Context, call func(context.Context) error) error {
-	for attempt := 1; ; attempt++ {
-		if err := r.budget.acquire(ctx); err != nil {
-			return err
-		}
-		cctx, cancel := context.WithTimeout(ctx, r.opts.CallTimeout)
-		err := call(cctx)
-		cancel()
-		r.budget.release()
-		if err == nil {
-			return nil
-		}
-		switch marketo.ClassOf(err) {
-		case marketo.ClassRateLimit:
-			r.budget.rateFault()
-		case marketo.ClassConcurrency:
-			r.budget.concurrencyFault()
-		case marketo.ClassTransient:
-		default:
-			return err
-		}
-		if attempt >= r.opts.MaxAttempts || !r.sleep(ctx, r.backoff(attempt)) {
-			return err
-		}
-	}
 }
