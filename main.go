@@ -78,6 +78,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			defer stop()
 			return cli.Main(ctx, args[1:], cli.Env{Stdout: stdout, Stderr: stderr, StderrIsTerminal: isTerminal(os.Stderr)})
 		case "history", "undo":
+			if os.Getenv("GOMEMLIMIT") == "" {
+				// An undo holds the values its import replaced, lead by
+				// lead; the same soft limit as a sync keeps the collector
+				// from letting that double.
+				debug.SetMemoryLimit(syncMemoryLimit)
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			env := cli.Env{Stdout: stdout, Stderr: stderr, StderrIsTerminal: isTerminal(os.Stderr)}

@@ -679,11 +679,15 @@ func (v *syncView) begin(req RunRequest) {
 // same import used other settings. The window does not know those
 // settings, so the way out it offers is to start over, after saying what
 // that sends again; or the operator cancels and puts the settings back.
-func (v *syncView) offerStartOver(req RunRequest, err error) {
+func (v *syncView) offerStartOver(req RunRequest, err *job.Error) {
 	plan := v.plan
 	msg := widget.NewLabel(err.Error())
 	msg.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm(viewmodel.SettingsChangedTitle, viewmodel.StartOverButton, viewmodel.StartOverCancel, msg, func(ok bool) {
+	title := viewmodel.SettingsChangedTitle
+	if err.Kind == job.Undone {
+		title = viewmodel.UndoneTitle
+	}
+	d := dialog.NewCustomConfirm(title, viewmodel.StartOverButton, viewmodel.StartOverCancel, msg, func(ok bool) {
 		v.ask = nil
 		if !ok || v.plan != plan || v.running {
 			return
@@ -1002,8 +1006,8 @@ func (v *syncView) finish(req RunRequest, path string, err error) {
 	v.model.TakeDirty()
 	v.refresh()
 	var je *job.Error
-	if errors.As(err, &je) && je.Kind == job.SettingsChanged && !req.StartOver {
-		v.offerStartOver(req, err)
+	if errors.As(err, &je) && (je.Kind == job.SettingsChanged || je.Kind == job.Undone) && !req.StartOver {
+		v.offerStartOver(req, je)
 		return
 	}
 	if err != nil {

@@ -87,7 +87,7 @@ func History(ctx context.Context, args []string, env Env) int {
 		return ExitOK
 	}
 	for _, r := range runs {
-		fmt.Fprintf(env.Stdout, "%s  %s  %s  %s  %s\n", r.ID, r.Started.Local().Format("2006-01-02 15:04"), r.Name(), accountWords(r), outcomeWords(r))
+		fmt.Fprintf(env.Stdout, "%s  %s  %s  %s  %s\n", r.ID, r.Started.Local().Format("2006-01-02 15:04"), r.Name(), job.RunAccount(r), outcomeWords(r))
 	}
 	fmt.Fprintln(env.Stdout, "\nleadsheet history show ID shows one run; leadsheet undo ID takes an import back.")
 	return ExitOK
@@ -110,28 +110,15 @@ func printJSON(env Env, v any) int {
 	return ExitOK
 }
 
-func accountWords(r history.Run) string {
-	if r.Account != "" {
-		return r.Account
-	}
-	return r.Endpoint
-}
-
-// outcomeWords says how a run ended, and whether it was undone.
+// outcomeWords says how a run ended, how to carry it on, and whether it
+// was undone.
 func outcomeWords(r history.Run) string {
-	var out string
+	out := job.RunOutcome(r)
 	switch {
 	case r.Outcome == "" && r.Kind == history.KindUndo:
-		out = "did not end; run the same undo again to finish it"
+		out += "; run the same undo again to finish it"
 	case r.Outcome == "":
-		out = "did not end (stopped or killed); run the same import again to resume it"
-	case r.Finished():
-		out = history.OutcomeFinished + ": " + run.Summary(r.Totals)
-	default:
-		out = r.Outcome
-	}
-	if r.Kind == history.KindUndo {
-		out = "undo of " + r.UndoOf + ": " + out
+		out += "; run the same import again to resume it"
 	}
 	if r.UndoneBy != "" {
 		out += " (undone: " + r.UndoneBy + ")"
@@ -150,7 +137,7 @@ func printRun(w io.Writer, r history.Run) {
 	line("File", r.File)
 	line("SHA-256", r.FileSHA256)
 	line("Sheet", r.Sheet)
-	line("Account", accountWords(r)+" ("+strings.ToUpper(r.API)+", "+r.Endpoint+")")
+	line("Account", job.RunAccount(r)+" ("+strings.ToUpper(r.API)+", "+r.Endpoint+")")
 	if r.Kind == history.KindImport {
 		line("Dedup", map[bool]string{true: "on", false: "off"}[r.Dedup])
 	}
@@ -242,7 +229,7 @@ func (s *session) undo(ctx context.Context, id string, yes, force bool) error {
 		return err
 	}
 	account := job.AccountOf(s.profile)
-	fmt.Fprintf(s.env.Stdout, "Import %s: %s into %s, %s.\n", hr.ID, hr.Name(), accountWords(hr), hr.Started.Local().Format("2 Jan 2006 15:04"))
+	fmt.Fprintf(s.env.Stdout, "Import %s: %s into %s, %s.\n", hr.ID, hr.Name(), job.RunAccount(hr), hr.Started.Local().Format("2 Jan 2006 15:04"))
 	check, err := job.PlanUndo(ctx, s.dirs, id, s.client, account, s.runOptions())
 	if err != nil {
 		return undoFailure(err)
@@ -252,13 +239,16 @@ func (s *session) undo(ctx context.Context, id string, yes, force bool) error {
 	}
 	listLeads(s.env.Stdout, "Changed in Marketo since the import", check.Plan.Changed)
 	listLeads(s.env.Stdout, "Cannot tell whether the import created them", check.Plan.Unknown)
-	if check.Plan.Nothing() {
+	// A stopped undo whose last calls Marketo carried out has nothing left
+	// to do but to record its end, which needs no confirm.
+	ending := check.Plan.Nothing() && check.Plan.Done > 0 && !check.Plan.Finished
+	if check.Plan.Nothing() && !ending {
 		if len(check.Plan.Unknown) > 0 {
 			return &failure{code: ExitRows, err: errors.New("Nothing was changed: what is left is not Leadsheet's to take back (see above).")}
 		}
 		return nil
 	}
-	if !yes {
+	if !yes && !ending {
 		fmt.Fprintf(s.env.Stdout, "Type %s to undo the import, or anything else to leave Marketo as it is: ", hr.ID)
 		line, _ := bufio.NewReader(s.env.Stdin).ReadString('\n')
 		if strings.TrimSpace(line) != hr.ID {

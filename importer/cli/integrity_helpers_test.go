@@ -295,7 +295,15 @@ func (h *harness) syncKilled(t *testing.T, after int, file string, extra ...stri
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
 	defer cancel()
-	cmd := h.command(ctx, file, extra...)
+	h.killWhen(t, h.command(ctx, file, extra...), fmt.Sprintf("%d leads were stored", after), func(st marketotest.Stats) bool {
+		return st.LeadsCreated+st.LeadsUpdated >= after
+	})
+}
+
+// killWhen starts cmd and SIGKILLs it once the sandbox's stats meet
+// done (what says it in words); it fails the test if cmd ends first.
+func (h *harness) killWhen(t *testing.T, cmd *exec.Cmd, what string, done func(marketotest.Stats) bool) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Start(); err != nil {
@@ -308,16 +316,16 @@ func (h *harness) syncKilled(t *testing.T, after int, file string, extra ...stri
 	for {
 		select {
 		case <-exited:
-			t.Fatalf("the sync ended before %d leads were stored, so it could not be killed mid-run (make the sandbox slower):\nexit %d\n%s\n%s",
-				after, cmd.ProcessState.ExitCode(), out.String(), tail(errb.String(), 30))
+			t.Fatalf("%s ended before %s, so it could not be killed mid-run (make the sandbox slower):\nexit %d\n%s\n%s",
+				filepath.Base(cmd.Path)+" "+cmd.Args[1], what, cmd.ProcessState.ExitCode(), out.String(), tail(errb.String(), 30))
 		case <-tick.C:
-			if st := h.sb.stats(t); st.LeadsCreated+st.LeadsUpdated >= after {
+			if done(h.sb.stats(t)) {
 				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 					t.Fatal(err)
 				}
 				<-exited
 				if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-					t.Fatalf("the sync was not killed by the signal (it ended by itself: exit %d)", cmd.ProcessState.ExitCode())
+					t.Fatalf("%s was not killed by the signal (it ended by itself: exit %d)", cmd.Args[1], cmd.ProcessState.ExitCode())
 				}
 				return
 			}

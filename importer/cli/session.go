@@ -218,7 +218,7 @@ func (s *session) jobFailure(err error) error {
 		if je.Detail != "" {
 			msg = je.Detail
 		}
-	case job.SettingsChanged:
+	case job.SettingsChanged, job.Undone:
 		msg += " (Start over: --start-over.)"
 	}
 	return &failure{code: ExitUsage, err: err, msg: msg}

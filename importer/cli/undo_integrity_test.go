@@ -11,9 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	"leadsheet/importer/cli"
 	"leadsheet/importer/history"
@@ -224,28 +222,9 @@ func undoKilled(t *testing.T, s *suite) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
 	defer cancel()
-	cmd := h.leadsheetCmd(ctx, "undo", id, "--yes", "--concurrency", "1")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }() //nolint:errcheck // the exit status is read below
-	for killed := false; !killed; {
-		select {
-		case <-exited:
-			t.Fatalf("the undo ended before it could be killed:\n%s\n%s", out.String(), errb.String())
-		case <-time.After(5 * time.Millisecond):
-			if h.sb.stats(t).LeadsUpdated >= updated+900 {
-				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-					t.Fatal(err)
-				}
-				<-exited
-				killed = true
-			}
-		}
-	}
+	h.killWhen(t, h.leadsheetCmd(ctx, "undo", id, "--yes", "--concurrency", "1"), "900 leads were restored", func(st marketotest.Stats) bool {
+		return st.LeadsUpdated >= updated+900
+	})
 	if got := h.sb.stats(t).LeadsUpdated - updated; got >= 3000 {
 		t.Fatalf("the undo restored all %d leads before it was killed", got)
 	}

@@ -47,6 +47,9 @@ func (j *Job) beginHistory(rep *Report, opts SendOptions, jr *journal.Journal) (
 		}
 		hr = history.Run{ID: jr.RunID(), Kind: history.KindImport, Started: time.Now().UTC()}
 	}
+	if hr.UndoneBy != "" {
+		return history.Run{}, nil, &Error{Kind: Undone, Path: j.path, Detail: "leadsheet history show " + hr.UndoneBy}
+	}
 	hr.Journal = j.journalKey(rep, opts.Account).ID()
 	hr.File, hr.FileSHA256, hr.Sheet, hr.HeaderRow, hr.Mapping = j.path, j.sum, j.sheet, j.headerRow, s.Mapping
 	hr.Account, hr.API, hr.Endpoint, hr.Dedup = opts.Account.Name, opts.Account.API, opts.Account.Endpoint, s.Dedup
@@ -92,6 +95,34 @@ func endHistory(store history.Store, hr history.Run, out run.Outcome, runErr err
 	// The history is the operator's record, not the import's safety: a
 	// failed write leaves the entry as it started.
 	_ = store.Save(hr)
+}
+
+// RunAccount names the account a run went to: its saved name, else its
+// address.
+func RunAccount(r history.Run) string {
+	if r.Account != "" {
+		return r.Account
+	}
+	return r.Endpoint
+}
+
+// RunOutcome says in a few words how a run ended, for a list of runs;
+// each front end adds its own way to carry on a run that did not end
+// ([history.Run.Outcome] empty).
+func RunOutcome(r history.Run) string {
+	var out string
+	switch {
+	case r.Outcome == "":
+		out = "not ended: still running, or killed"
+	case r.Finished():
+		out = history.OutcomeFinished + ": " + run.Summary(r.Totals)
+	default:
+		out = r.Outcome
+	}
+	if r.Kind == history.KindUndo {
+		out = "undo of " + r.UndoOf + ": " + out
+	}
+	return out
 }
 
 // UndoCheck is what an undo of one import would do, for the operator to
@@ -242,9 +273,17 @@ func Undo(ctx context.Context, id string, c marketo.Syncer, opts UndoOptions, em
 	}
 	hr.UndoneBy = ur.ID
 	_ = store.Save(hr)
-	out, runErr := run.Undo(ctx, c, plan, run.UndoOptions{Run: opts.Run, Log: log, Force: opts.Force}, emit)
+	csvOut, werr := newUndoResults(ur.Results)
+	out, runErr := run.Undo(ctx, c, plan, run.UndoOptions{Run: opts.Run, Log: log, Force: opts.Force}, func(rows []run.UndoRow) {
+		csvOut.rows(rows)
+		if emit != nil {
+			emit(rows)
+		}
+	})
 	res := UndoResult{Check: UndoCheck{Run: hr, Plan: plan}, Outcome: out, Results: ur.Results}
-	werr := writeUndoResults(ur.Results, plan, out)
+	if werr == nil {
+		werr = csvOut.close(plan)
+	}
 	ur.Ended = time.Now().UTC()
 	ur.Outcome = UndoSummary(out)
 	if runErr != nil {
@@ -371,49 +410,75 @@ func plural(n int) string {
 	return "s"
 }
 
-// writeUndoResults writes what became of each lead, and the program
-// statuses an undo cannot take back, to path.
-func writeUndoResults(path string, plan run.UndoPlan, out run.UndoOutcome) error {
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+// undoResults writes what became of each lead as the undo goes, to a
+// temporary file renamed into place at the end.
+type undoResults struct {
+	path string
+	f    *os.File
+	w    *csv.Writer
+}
+
+func newUndoResults(path string) (*undoResults, error) {
+	f, err := os.Create(path + ".tmp")
 	if err != nil {
-		return err
+		return &undoResults{}, err
 	}
-	w := csv.NewWriter(f)
-	_ = w.Write([]string{"Marketo Lead ID", "Sheet rows", "Static list", "Outcome", "Reason"})
-	rows := func(rs []int) string {
-		s := make([]string, len(rs))
-		for i, r := range rs {
-			s[i] = strconv.Itoa(r)
-		}
-		return strings.Join(s, " ")
+	u := &undoResults{path: path, f: f, w: csv.NewWriter(f)}
+	_ = u.w.Write([]string{"Marketo Lead ID", "Sheet rows", "Static list", "Outcome", "Reason"})
+	return u, nil
+}
+
+func joinRows(rs []int) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = strconv.Itoa(r)
 	}
-	for _, x := range out.Rows {
+	return strings.Join(s, " ")
+}
+
+// rows writes rows; a write that fails shows at close.
+func (u *undoResults) rows(rows []run.UndoRow) {
+	if u.w == nil {
+		return
+	}
+	for _, x := range rows {
 		list := ""
 		if x.List != 0 {
 			list = strconv.Itoa(x.List)
 		}
-		_ = w.Write([]string{strconv.Itoa(x.Lead), rows(x.Rows), list, x.Outcome, x.Reason})
+		_ = u.w.Write([]string{leadWords(x.Lead), joinRows(x.Rows), list, x.Outcome, x.Reason})
 	}
+}
+
+func leadWords(id int) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.Itoa(id)
+}
+
+// close adds the leads plan found gone and the program statuses no undo
+// can take back, and puts the file in place.
+func (u *undoResults) close(plan run.UndoPlan) error {
 	for _, l := range plan.Gone {
-		_ = w.Write([]string{strconv.Itoa(l.ID), rows(l.Rows), "", run.UndoRefused, l.Why})
+		_ = u.w.Write([]string{leadWords(l.ID), joinRows(l.Rows), "", run.UndoRefused, l.Why})
 	}
 	for _, ps := range plan.Programs {
 		for _, id := range ps.Leads {
-			_ = w.Write([]string{strconv.Itoa(id), "", "", "program status kept",
+			_ = u.w.Write([]string{strconv.Itoa(id), "", "", "program status kept",
 				fmt.Sprintf("Still at %q in program %d: Marketo cannot move a member's status back.", ps.Status, ps.Program)})
 		}
 	}
-	w.Flush()
-	err = w.Error()
-	if cerr := f.Close(); err == nil {
+	u.w.Flush()
+	err := u.w.Error()
+	if cerr := u.f.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = os.Rename(u.f.Name(), u.path)
 	}
 	if err != nil {
-		os.Remove(tmp)
+		os.Remove(u.f.Name())
 	}
 	return err
 }

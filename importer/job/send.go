@@ -167,6 +167,10 @@ func (j *Job) Send(ctx context.Context, rep *Report, opts SendOptions, emit func
 		return run.Outcome{}, &Error{Kind: NoRunToResume, Path: j.path}
 	}
 	hr, rec, err := j.beginHistory(rep, opts, jr)
+	var undone *Error
+	if errors.As(err, &undone) {
+		return run.Outcome{}, err
+	}
 	if err != nil {
 		return run.Outcome{}, journalError(j.path, opts.Dirs.History().Dir, err)
 	}

@@ -38,6 +38,7 @@ const (
 	SettingsChanged             // an unfinished run of this import used other settings
 	NoSuchTarget                // the static list (or folder) named is not in Marketo, or is ambiguous
 	TargetTrouble               // Marketo could not be asked about the list, or refused to create it
+	Undone                      // the unfinished run of this import was undone: carrying it on would send beside what was taken back
 )
 
 // Error is a stop of the job, with what the operator needs to read.
@@ -90,6 +91,8 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("An unfinished run of %s (same sheet, mapping, account and dedup setting) used other settings (then: %s). "+
 			"Nothing was sent. To finish that run, use its settings again: only the rows it has not confirmed are sent. "+
 			"To start over with the new settings instead, say so (Start over): the rows it confirmed are then sent again, and with dedup off they become new leads.", name, e.Detail)
+	case Undone:
+		return fmt.Sprintf("This unfinished import of %s was undone (%s), so Leadsheet will not carry it on: what it sent now would go into Marketo beside an import that was taken back. Nothing was sent. To import the file again, start over: every row is then sent afresh.", name, e.Detail)
 	case NoSuchTarget:
 		return e.Detail + " Nothing was sent."
 	case TargetTrouble:

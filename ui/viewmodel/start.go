@@ -23,6 +23,7 @@ const (
 // go back to settings it does not know, so it offers to start over.
 const (
 	SettingsChangedTitle = "An unfinished run used other settings"
+	UndoneTitle          = "This unfinished import was undone"
 	StartOverButton      = "Start over"
 	StartOverCancel      = "Cancel"
 	StartOverTitle       = "Send every row again?"
