@@ -82,12 +82,14 @@ type App struct {
 	current int
 	body    *fyne.Container
 
-	file     *fileView
-	mapping  *mapView
-	sync     *syncView
-	accounts *accountsView
-	sess     session
-	dialogs  []dialog.Dialog // open dialogs, newest last, for Esc
+	file       *fileView
+	mapping    *mapView
+	sync       *syncView
+	accounts   *accountsView
+	history    *historyView
+	historyBtn *widget.Button // shows the History page
+	sess       session
+	dialogs    []dialog.Dialog // open dialogs, newest last, for Esc
 }
 
 // present shows a dialog and remembers it until it closes, so Esc can
@@ -129,6 +131,8 @@ func New(a fyne.App, opts Options) *App {
 	ui.mapping = newMapView(ui)
 	ui.mapping.onChange = ui.mappingChanged
 	ui.file = newFileView(ui)
+	ui.history = newHistoryView(ui)
+	ui.historyBtn = widget.NewButtonWithIcon("History", theme.HistoryIcon(), func() { ui.show(pageHistory) })
 
 	for i := range ui.steps {
 		step := i
@@ -139,7 +143,7 @@ func New(a fyne.App, opts Options) *App {
 	// glyphs such as "✓" and "──" are missing from some Windows fonts.
 	bar := container.NewHBox(ui.steps[0], stepLink(), ui.steps[1], stepLink(), ui.steps[2])
 	about := widget.NewButtonWithIcon("", theme.InfoIcon(), ui.showAbout)
-	header := container.NewBorder(nil, nil, bar, container.NewHBox(ui.accounts.picker, ui.accounts.manage, about))
+	header := container.NewBorder(nil, nil, bar, container.NewHBox(ui.historyBtn, ui.accounts.picker, ui.accounts.manage, about))
 	ui.win.SetContent(container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil,
 		container.NewPadded(ui.body)))
 	ui.win.SetOnDropped(ui.dropped)
@@ -178,11 +182,13 @@ func (ui *App) dropped(_ fyne.Position, uris []fyne.URI) {
 // Window is the app's window.
 func (ui *App) Window() fyne.Window { return ui.win }
 
-// Close stops what the window started: a run in progress and the local sandbox.
+// Close stops what the window started: a run or an undo in progress and
+// the local sandbox.
 func (ui *App) Close() {
 	if ui.sync.cancel != nil {
 		ui.sync.cancel()
 	}
+	ui.history.close()
 	if ui.sync.stopQuota != nil {
 		ui.sync.stopQuota()
 	}
@@ -203,7 +209,7 @@ func (ui *App) addShortcuts() {
 		ui.file.browse()
 	})
 	sync := func(fyne.Shortcut) {
-		if ui.sync.plan != nil {
+		if ui.sync.plan != nil && !ui.history.undoing() {
 			ui.show(stepSync)
 			ui.sync.onStart()
 		}
@@ -224,7 +230,8 @@ func stepLink() fyne.CanvasObject {
 	return container.NewGridWrap(fyne.NewSize(28, 36), container.NewCenter(container.NewGridWrap(fyne.NewSize(24, 2), line)))
 }
 
-// show switches to a step; the operator can move between steps freely.
+// show switches to a step, or to the History page; the operator can move
+// between them freely.
 func (ui *App) show(step int) {
 	ui.current = step
 	for i, b := range ui.steps {
@@ -242,6 +249,12 @@ func (ui *App) show(step int) {
 		}
 		b.Refresh()
 	}
+	if step == pageHistory {
+		ui.historyBtn.Importance = widget.HighImportance
+	} else {
+		ui.historyBtn.Importance = widget.MediumImportance
+	}
+	ui.historyBtn.Refresh()
 	var content fyne.CanvasObject
 	switch step {
 	case stepFile:
@@ -251,6 +264,9 @@ func (ui *App) show(step int) {
 	case stepSync:
 		ui.sync.refresh()
 		content = ui.sync.content
+	case pageHistory:
+		ui.history.reload()
+		content = ui.history.content
 	}
 	ui.body.Objects = []fyne.CanvasObject{content}
 	ui.body.Refresh()
@@ -287,6 +303,7 @@ func (ui *App) runningChanged(running bool) {
 	ui.file.lock(running)
 	enable(ui.accounts.picker, !running)
 	enable(ui.accounts.manage, !running)
+	ui.history.runningChanged(running)
 	if !running && ui.opts.Quit {
 		ui.fyne.Quit()
 		return

@@ -230,19 +230,30 @@ func (v *fileView) open(path, password string) {
 	if v.busy || v.locked {
 		return
 	}
+	v.ui.sess.reopen = nil
+	v.openAt(path, password, "", 0)
+}
+
+// openAt opens a workbook on a sheet and header row (the first visible
+// sheet and the detected header when not given), as a run of the history
+// had them.
+func (v *fileView) openAt(path, password, sheetName string, headerRow int) {
+	if v.busy || v.locked {
+		return
+	}
 	v.busy = true
 	setShown(v.message, "")
 	setShown(v.notes, "")
 	v.name.SetText(filepath.Base(path))
 	v.summary.SetText("Opening…")
 	go func() {
-		m, err := viewmodel.OpenFile(context.Background(), path, password)
+		m, err := openOn(path, password, sheetName, headerRow)
 		v.ui.opts.Do(func() {
 			v.busy = false
 			switch {
 			case errors.Is(err, sheet.ErrPasswordRequired), errors.Is(err, sheet.ErrWrongPassword):
 				v.summary.SetText("")
-				v.askPassword(path, errors.Is(err, sheet.ErrWrongPassword))
+				v.askPassword(path, errors.Is(err, sheet.ErrWrongPassword), sheetName, headerRow)
 			case err != nil:
 				v.summary.SetText("")
 				v.fail(viewmodel.OpenTrouble(path, err))
@@ -255,7 +266,27 @@ func (v *fileView) open(path, password string) {
 	}()
 }
 
-func (v *fileView) askPassword(path string, wrong bool) {
+// openOn opens a workbook and selects a sheet and header row, when given.
+func openOn(path, password, sheetName string, headerRow int) (*viewmodel.FileModel, error) {
+	ctx := context.Background()
+	m, err := viewmodel.OpenFile(ctx, path, password)
+	if err != nil || sheetName == "" && headerRow == 0 {
+		return m, err
+	}
+	if sheetName != "" && sheetName != m.Sheet {
+		err = m.SelectSheet(ctx, sheetName)
+	}
+	if err == nil && headerRow > 0 && headerRow != m.HeaderRow {
+		err = m.SetHeaderRow(ctx, headerRow)
+	}
+	if err != nil {
+		m.Close()
+		return nil, fmt.Errorf("sheet %q, header row %d: %w", sheetName, headerRow, err)
+	}
+	return m, nil
+}
+
+func (v *fileView) askPassword(path string, wrong bool, sheetName string, headerRow int) {
 	pw := newDialogEntry(true, v.ui.dismissTop)
 	text := filepath.Base(path) + " is protected with a password. Enter it to read the file (Leadsheet never changes it)."
 	if wrong {
@@ -266,7 +297,7 @@ func (v *fileView) askPassword(path string, wrong bool) {
 	d := dialog.NewForm("Password needed", "Open", "Cancel", []*widget.FormItem{widget.NewFormItem("", msg), widget.NewFormItem("Password", pw)}, func(ok bool) {
 		v.password = nil
 		if ok {
-			v.open(path, pw.Text)
+			v.openAt(path, pw.Text, sheetName, headerRow)
 		} else {
 			v.fail(filepath.Base(path) + " was not opened: it needs its password.")
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"leadsheet/importer"
+	"leadsheet/importer/history"
 	"leadsheet/importer/job"
 	"leadsheet/importer/mapping"
 	"leadsheet/importer/run"
@@ -34,6 +35,10 @@ type session struct {
 	// stopPreview stops the Sync step's preview, if one runs, and waits
 	// until it no longer reads the workbook.
 	stopPreview func()
+
+	// reopen is a run of the history opened again: while the file, sheet
+	// and header row are the ones it ran with, the mapping is its own.
+	reopen *history.Run
 }
 
 // stopRead cancels the background check and preview, if any, and waits
@@ -109,7 +114,9 @@ func (ui *App) remap() {
 	}
 	m := viewmodel.NewMapModel(f.Header, f.Preview, ui.fields())
 	m.KeepChoices(ui.mapping.model)
-	if p, ok, err := mapping.FindPreset(ui.dirs().Presets(), f.Header.Names); err == nil && ok {
+	if r := ui.sess.reopen; r != nil && r.File == f.Path && r.Sheet == f.Sheet && r.HeaderRow == f.HeaderRow {
+		m.ApplyRun(*r)
+	} else if p, ok, err := mapping.FindPreset(ui.dirs().Presets(), f.Header.Names); err == nil && ok {
 		m.ApplyPreset(p)
 	}
 	if t := ui.mapping.target.model; !t.ProgramOn || !t.FromColumn {
@@ -321,8 +328,8 @@ func (ui *App) buildPlan(mm *viewmodel.MapModel, pre *viewmodel.Preflight) *Sync
 		// The live table keeps every row's state from the events.
 		ro := limits
 		ro.ResultsFromEvents = true
-		_, err := j.Send(ctx, rep, job.SendOptions{Client: conn.client, Account: acct, Dirs: dirs, Holder: "the Leadsheet window",
-			Only: only, FirstBatch: req.FirstBatch, StartOver: req.StartOver, Run: ro,
+		_, err := j.Send(ctx, rep, job.SendOptions{Client: conn.client, Account: acct, Dirs: dirs, Holder: windowHolder,
+			Only: only, FirstBatch: req.FirstBatch, StartOver: req.StartOver, Run: ro, Outputs: outputs,
 			Bulk: run.BulkOptions{PollFirst: ui.opts.BulkPoll}}, emit)
 		if errors.Is(err, context.Canceled) {
 			err = nil // the table says which rows were not sent

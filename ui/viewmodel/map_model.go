@@ -346,6 +346,8 @@ func (m *MapModel) Badge(col int) string {
 		return "Target: status"
 	case strings.HasPrefix(r, "from your saved"):
 		return "saved mapping"
+	case strings.HasPrefix(r, reasonFromRun):
+		return "as imported"
 	}
 	return ""
 }
