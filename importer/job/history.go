@@ -382,10 +382,13 @@ func UndoPlanWords(p run.UndoPlan, force bool) []string {
 	return out
 }
 
-// undoCalls is what carrying p out costs: a call per 300 leads restored,
-// deleted, or taken out of each list.
+// undoCalls is what carrying p out costs: a call per 300 leads read again
+// right before (the plan is made afresh once the undo holds its lock,
+// so a change made while the operator read it is not overwritten), and
+// per 300 leads restored, deleted, or taken out of each list.
 func undoCalls(p run.UndoPlan, force bool) int {
 	per := func(n int) int { return (n + marketo.MaxBatch - 1) / marketo.MaxBatch }
+	reread := per(len(p.Restore) + len(p.Delete) + len(p.Changed) + len(p.Gone))
 	restore, del := len(p.Restore), len(p.Delete)
 	if force {
 		for _, l := range p.Changed {
@@ -396,7 +399,7 @@ func undoCalls(p run.UndoPlan, force bool) int {
 			}
 		}
 	}
-	n := per(restore) + per(del)
+	n := reread + per(restore) + per(del)
 	for _, ids := range p.Remove {
 		n += per(len(ids))
 	}
