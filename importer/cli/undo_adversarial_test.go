@@ -3,21 +3,11 @@ package cli_test
 import (
 	"context"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"leadsheet/importer/cli"
 	"leadsheet/marketo/marketotest"
 )
-
-// TestUndoAdversarial drives `leadsheet sync` and `leadsheet undo`
-// against a `leadsheet sandbox` process through sequences meant to make
-// an undo lose or leave behind what an import did, judged by the
-// sandbox's store.
-func TestUndoAdversarial(t *testing.T) {
-	s := &suite{bin: buildBinary(t, t.TempDir()), compared: new(atomic.Int64)}
-	t.Run("undo-then-resume", func(t *testing.T) { t.Parallel(); undoThenResume(t, s) })
-}
 
 // undoThenResume: an import is killed halfway and undone. Syncing the
 // same file again would resume that import (its journal is still open)

@@ -26,6 +26,7 @@ func TestUndoAnImport(t *testing.T) {
 	s := &suite{bin: buildBinary(t, t.TempDir()), compared: new(atomic.Int64)}
 	t.Run("undo-gives-the-store-back", func(t *testing.T) { t.Parallel(); undoGivesTheStoreBack(t, s) })
 	t.Run("undo-killed-and-resumed", func(t *testing.T) { t.Parallel(); undoKilled(t, s) })
+	t.Run("undo-then-resume", func(t *testing.T) { t.Parallel(); undoThenResume(t, s) })
 }
 
 // leadsheet runs the binary with args (REST flags and secret added for
