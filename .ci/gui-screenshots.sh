@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Produces the README screenshots of the three steps and of the Map step's
-# Target section, light and dark, into
+# Produces the README screenshots of the three steps, of the Map step's
+# Target section and of the History page, light and dark, into
 # assets/screenshots/ by driving the real app under Xvfb with --sandbox.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +51,13 @@ for theme in light dark; do
   sleep 2
   alive
   shoot "$dest/target-$theme.png"
+  # The History page, with the sync above on it, selected.
+  click 750 21 # History, in the header
+  sleep 2
+  click 300 146 # its first run
+  sleep 1
+  alive
+  shoot "$dest/history-$theme.png"
   for f in "$dest"/*-"$theme".png; do not_blank "$f"; done
   stop_leadsheet
 done
