@@ -297,6 +297,13 @@ func (r *runner) planMaybe(ctx context.Context, c marketo.LeadFinder, rb history
 						continue
 					}
 					inPlan[f.ID] = true
+					if m.At.IsZero() {
+						// Sent with dedup off: nothing says when, so an
+						// older lead with the same key cannot be told from
+						// the import's. Named, never deleted.
+						plan.Unknown = append(plan.Unknown, UndoLead{ID: f.ID, Rows: []int{m.Row}, Why: msgUndoUnknown})
+						continue
+					}
 					plan.Changed = append(plan.Changed, UndoLead{ID: f.ID, Rows: []int{m.Row}, Delete: true,
 						Why: fmt.Sprintf(msgUndoMaybeCreated, f.CreatedAt.Local().Format("2 Jan 2006 15:04:05"))})
 				}

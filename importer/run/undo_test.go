@@ -279,3 +279,43 @@ func TestUndoThroughLostAnswers(t *testing.T) {
 	srv.SetFaults(marketotest.Faults{})
 	sameStore(t, before, srv.Leads())
 }
+
+// TestUndoNeverDeletesWhatItCannotDate: a row sent with dedup off whose
+// answer was lost is recorded with its key and no time. A lead with that
+// key, made before the import, cannot be told from one the lost call
+// made: the undo names it and leaves it, forced or not.
+func TestUndoNeverDeletesWhatItCannotDate(t *testing.T) {
+	srv := sandboxtest.Start(t, marketotest.DefaultConfig())
+	c := restClient(t, srv)
+	ctx := context.Background()
+	seed, err := c.SyncLeads(ctx, []marketo.Lead{{Email: "older@example.com"}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := history.Store{Dir: t.TempDir()}
+	rec, err := store.OpenRecorder("abcdef0123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Touched([]importer.RowResult{{Row: 2, State: importer.Unknown}}, "email", func(int) string { return "older@example.com" }); err != nil {
+		t.Fatal(err)
+	}
+	rec.Close()
+	rb, err := store.ReadRollback("abcdef0123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := PlanUndo(ctx, c.(marketo.LeadFinder), rb, history.UndoState{}, fastOpts(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Unknown) != 1 || plan.Unknown[0].ID != seed[0].LeadID || len(plan.Changed)+len(plan.Delete) != 0 {
+		t.Fatalf("plan: unknown %+v, changed %+v, delete %+v", plan.Unknown, plan.Changed, plan.Delete)
+	}
+	if _, err := Undo(ctx, c, plan, UndoOptions{Run: fastOpts(true), Force: true}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(srv.Leads()); n != 1 {
+		t.Fatalf("%d leads after a forced undo; the older lead must stay", n)
+	}
+}
