@@ -3,6 +3,8 @@
 //	leadsheet                 the desktop app
 //	leadsheet --sandbox       the app with a local Marketo and a sample workbook
 //	leadsheet sync ...        a headless run (see leadsheet sync -h)
+//	leadsheet history ...     the imports on record (see leadsheet history -h)
+//	leadsheet undo ID ...     take an import back (see leadsheet undo -h)
 //	leadsheet sandbox ...     a standalone local Marketo (see leadsheet sandbox -h)
 //	leadsheet version         the version
 package main

@@ -137,7 +137,11 @@ func printRun(w io.Writer, r history.Run) {
 	line("File", r.File)
 	line("SHA-256", r.FileSHA256)
 	line("Sheet", r.Sheet)
-	line("Account", job.RunAccount(r)+" ("+strings.ToUpper(r.API)+", "+r.Endpoint+")")
+	if r.Account != "" {
+		line("Account", r.Account+" ("+strings.ToUpper(r.API)+", "+r.Endpoint+")")
+	} else {
+		line("Account", strings.ToUpper(r.API)+", "+r.Endpoint)
+	}
 	if r.Kind == history.KindImport {
 		line("Dedup", map[bool]string{true: "on", false: "off"}[r.Dedup])
 	}

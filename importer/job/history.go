@@ -51,7 +51,14 @@ func (j *Job) beginHistory(rep *Report, opts SendOptions, jr *journal.Journal) (
 		return history.Run{}, nil, &Error{Kind: Undone, Path: j.path, Detail: "leadsheet history show " + hr.UndoneBy}
 	}
 	hr.Journal = j.journalKey(rep, opts.Account).ID()
-	hr.File, hr.FileSHA256, hr.Sheet, hr.HeaderRow, hr.Mapping = j.path, j.sum, j.sheet, j.headerRow, s.Mapping
+	// Paths as the operator will need them weeks later, from any folder.
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return a
+		}
+		return p
+	}
+	hr.File, hr.FileSHA256, hr.Sheet, hr.HeaderRow, hr.Mapping = abs(j.path), j.sum, j.sheet, j.headerRow, s.Mapping
 	hr.Account, hr.API, hr.Endpoint, hr.Dedup = opts.Account.Name, opts.Account.API, opts.Account.Endpoint, s.Dedup
 	hr.Settings = SettingsWords(s.journalSettings())
 	hr.List, hr.Program = s.List.Name, ""
@@ -63,7 +70,7 @@ func (j *Job) beginHistory(rep *Report, opts SendOptions, jr *journal.Journal) (
 	}
 	hr.Ended, hr.Outcome, hr.User, hr.Frontend = time.Time{}, "", who(), opts.Holder
 	if opts.Outputs.Results != "" {
-		hr.Results, hr.Failures = opts.Outputs.Results, opts.Outputs.Failures
+		hr.Results, hr.Failures = abs(opts.Outputs.Results), abs(opts.Outputs.Failures)
 	}
 	_, finder := opts.Client.(marketo.LeadFinder)
 	rest := strings.EqualFold(opts.Account.API, marketo.ProfileREST) && finder && !s.Bulk
