@@ -143,12 +143,14 @@ func (s Store) Get(id string) (Run, error) {
 }
 
 // Filter narrows [Store.List]: a run matches when its file name contains
-// File and its account or endpoint contains Account, capitals aside.
-type Filter struct{ File, Account string }
+// File, its account or endpoint contains Account, and either of them
+// contains Either, capitals aside.
+type Filter struct{ File, Account, Either string }
 
 func (f Filter) match(r Run) bool {
 	has := func(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
-	return has(r.Name(), f.File) && (has(r.Account, f.Account) || has(r.Endpoint, f.Account))
+	account := func(sub string) bool { return has(r.Account, sub) || has(r.Endpoint, sub) }
+	return has(r.Name(), f.File) && account(f.Account) && (has(r.Name(), f.Either) || account(f.Either))
 }
 
 // List reads the runs matching f, newest first. A damaged record is not

@@ -34,6 +34,8 @@ func TestStoreSaveListGet(t *testing.T) {
 		{"by file, capitals aside", Filter{File: "LEADS"}, []string{"aaaa000001-undo", "aaaa000001"}},
 		{"by account name", Filter{Account: "sand"}, []string{"aaaa000002"}},
 		{"by endpoint", Filter{Account: "127.0.0.1"}, []string{"aaaa000002"}},
+		{"either, by file", Filter{Either: "other"}, []string{"aaaa000002"}},
+		{"either, by account", Filter{Either: "prod"}, []string{"aaaa000001-undo", "aaaa000001"}},
 		{"none", Filter{File: "nothing"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

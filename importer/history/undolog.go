@@ -34,7 +34,6 @@ type UndoState struct {
 	// by step.
 	Lists    map[string]map[[2]int]bool
 	Finished bool
-	Started  bool // the undo wrote anything at all
 }
 
 // Has reports whether lead reached step.
@@ -79,7 +78,6 @@ func (s Store) OpenUndoLog(id string) (*UndoLog, error) {
 func (s Store) LockPath(id string) string { return s.path(id, ".undo.lock") }
 
 func (l *UndoLog) replay(rec undoRec) {
-	l.st.Started = true
 	if rec.Step == StepFinished {
 		l.st.Finished = true
 		return

@@ -32,27 +32,7 @@ type HistoryEntry struct {
 // that could be read are returned with the error about those that could
 // not, as `leadsheet history` lists what it can.
 func LoadHistory(store history.Store, query string) ([]HistoryEntry, error) {
-	query = strings.TrimSpace(query)
-	runs, err := store.List(history.Filter{File: query})
-	if query != "" {
-		// One entry matches either: a run is listed once, whichever it
-		// matched by.
-		byAccount, aerr := store.List(history.Filter{Account: query})
-		if err == nil {
-			err = aerr
-		}
-		for _, r := range byAccount {
-			if !slices.ContainsFunc(runs, func(x history.Run) bool { return x.ID == r.ID }) {
-				runs = append(runs, r)
-			}
-		}
-		slices.SortStableFunc(runs, func(a, b history.Run) int {
-			if c := b.Started.Compare(a.Started); c != 0 {
-				return c
-			}
-			return strings.Compare(a.ID, b.ID)
-		})
-	}
+	runs, err := store.List(history.Filter{Either: strings.TrimSpace(query)})
 	out := make([]HistoryEntry, len(runs))
 	for i, r := range runs {
 		out[i] = HistoryEntry{Run: r, ResultsThere: isFile(r.Results), FileThere: isFile(r.File)}
